@@ -1,0 +1,146 @@
+//! Request bodies: JSON parsed into the domain's input types with the failing field named, and
+//! writes run once per Idempotency-Key.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use jicai_domain::db::DbConnection;
+use jicai_domain::idempotency::{self, IdempotentRequest, StoredResponse};
+use jicai_domain::identity::Actor;
+use jicai_domain::DomainResult;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+
+fn parse_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    if inner.is_syntax() || inner.is_eof() {
+        return ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("the body is not valid JSON: {inner}"));
+    }
+    let message = inner.to_string();
+    // serde's messages end in "at line L column C"; the field path says more to a user.
+    let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+    let err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", format!("{path}: {message}"));
+    if path == "." {
+        err
+    } else {
+        err.field(path)
+    }
+}
+
+/// Parses a JSON body into `T`, naming the offending field on failure.
+pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", "the request needs a JSON body"));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(parse_error)
+}
+
+/// A bulk body: one object, or an array of them (all or nothing).
+pub struct OneOrMany<T> {
+    pub items: Vec<T>,
+    pub was_array: bool,
+}
+
+pub const MAX_BULK_ITEMS: usize = 5_000;
+
+pub fn parse_one_or_many<T: DeserializeOwned>(body: &[u8]) -> Result<OneOrMany<T>, ApiError> {
+    let trimmed = body.iter().skip_while(|b| b.is_ascii_whitespace()).next();
+    if trimmed == Some(&b'[') {
+        let items: Vec<T> = parse(body)?;
+        if items.is_empty() || items.len() > MAX_BULK_ITEMS {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                format!("send 1 to {MAX_BULK_ITEMS} items"),
+            ));
+        }
+        Ok(OneOrMany { items, was_array: true })
+    } else {
+        Ok(OneOrMany { items: vec![parse(body)?], was_array: false })
+    }
+}
+
+/// Renders a bulk result the way it was asked for: an array, or the single object.
+pub fn render_bulk<U: Serialize>(was_array: bool, out: Vec<U>) -> serde_json::Value {
+    if was_array {
+        serde_json::to_value(out).expect("serializable")
+    } else {
+        out.into_iter().next().map(|o| serde_json::to_value(o).expect("serializable")).unwrap_or_default()
+    }
+}
+
+fn respond(stored: StoredResponse) -> HttpResponse {
+    let mut b = HttpResponse::build(StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK));
+    b.content_type("application/json");
+    if stored.replayed {
+        b.insert_header(("Idempotent-Replayed", "true"));
+    }
+    b.body(stored.body)
+}
+
+/// Runs a write for the caller. With an `Idempotency-Key` header, the first response is stored
+/// with a hash of the request and replayed for any retry; a different request under the same key
+/// is refused. `op` gets the connection, the actor and the clock's "now".
+pub async fn write<O, F>(
+    state: &AppState,
+    caller: Caller,
+    req: &HttpRequest,
+    body: web::Bytes,
+    status: StatusCode,
+    op: F,
+) -> Result<HttpResponse, ApiError>
+where
+    O: Serialize,
+    F: FnOnce(&mut DbConnection, &Actor, DateTime<Utc>) -> DomainResult<O> + Send + 'static,
+{
+    let key = match req.headers().get(IDEMPOTENCY_HEADER) {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| {
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_idempotency_key",
+                        "the Idempotency-Key must be ASCII",
+                    )
+                    .field(IDEMPOTENCY_HEADER)
+                })?
+                .to_string(),
+        ),
+    };
+    let method = req.method().to_string();
+    let path = req.path().to_string();
+    let actor = caller.0;
+    let stored = state
+        .run(move |conn, now| {
+            let run_op = |conn: &mut DbConnection| -> DomainResult<(u16, String)> {
+                let out = op(conn, &actor, now)?;
+                Ok((status.as_u16(), serde_json::to_string(&out)?))
+            };
+            match key {
+                Some(key) => idempotency::run_once(
+                    conn,
+                    &IdempotentRequest {
+                        user_id: &actor.user_id,
+                        key: &key,
+                        method: &method,
+                        path: &path,
+                        body: &body,
+                    },
+                    now,
+                    run_op,
+                ),
+                None => run_op(conn).map(|(status, body)| StoredResponse { status, body, replayed: false }),
+            }
+        })
+        .await?;
+    Ok(respond(stored))
+}

@@ -1,0 +1,66 @@
+//! Typed configuration from the environment (or flags), with defaults that run the demo as is.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Asia::Shanghai;
+use clap::Args;
+
+#[derive(Args, Clone, Debug)]
+pub struct DbArgs {
+    /// Database: `sqlite://path` (default, embedded) or `postgres://user:pass@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/jicai.db", hide_env_values = true, global = true)]
+    pub database_url: String,
+    /// Connections in the pool (default: 16 for PostgreSQL, 8 for SQLite).
+    #[arg(long, env = "JICAI_DB_POOL_SIZE", global = true)]
+    pub db_pool_size: Option<u32>,
+    /// Pretend "now" is this instant (RFC 3339, or a date meaning 10:00 in Asia/Shanghai); time
+    /// flows on from there. For demos and tests; never set in production.
+    #[arg(long, env = "JICAI_FAKE_NOW", global = true)]
+    pub fake_now: Option<String>,
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (printed at start).
+    #[arg(long, env = "JICAI_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Secret that signs access tokens; when unset, one is generated and kept in the database.
+    #[arg(long, env = "JICAI_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Lifetime of an access token, in minutes.
+    #[arg(long, env = "JICAI_TOKEN_TTL_MINUTES", default_value_t = 480)]
+    pub token_ttl_minutes: i64,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "JICAI_WORKERS")]
+    pub workers: Option<usize>,
+    /// Folder of the built web app (served at `/`).
+    #[arg(long, env = "JICAI_FRONTEND_DIR", default_value = "frontend/dist")]
+    pub frontend_dir: String,
+}
+
+/// Parses `JICAI_FAKE_NOW`.
+pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+        let local = d.and_time(NaiveTime::from_hms_opt(10, 0, 0).expect("valid"));
+        return Shanghai
+            .from_local_datetime(&local)
+            .single()
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| format!("{s:?} is not a valid local time"));
+    }
+    Err(format!("{s:?} is neither an RFC 3339 instant nor a YYYY-MM-DD date"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fake_now_accepts_dates_and_instants() {
+        assert_eq!(parse_instant("2026-03-01").unwrap().to_rfc3339(), "2026-03-01T02:00:00+00:00");
+        assert_eq!(parse_instant("2026-03-01T00:30:00+08:00").unwrap().to_rfc3339(), "2026-02-28T16:30:00+00:00");
+        assert!(parse_instant("tomorrow").is_err());
+    }
+}

@@ -1,0 +1,129 @@
+//! HTTP errors: every failure is JSON with a stable code, a message and, for validation, the
+//! offending field. Internal details are logged, never sent.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use jicai_domain::{DomainError, Problem};
+use serde::Serialize;
+use std::fmt;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema, Debug)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `price_mismatch`.
+    pub code: String,
+    /// What went wrong, in the user's terms.
+    pub message: String,
+    /// The offending field, e.g. `lines[0].unit_price`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Figures that help to fix the request (expected price, open quantity…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
+}
+
+#[derive(Serialize, ToSchema, Debug)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub detail: ErrorDetail,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            detail: ErrorDetail { code: code.into(), message: message.into(), field: None, details: None },
+        }
+    }
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.detail.field = Some(field.into());
+        self
+    }
+    pub fn unauthenticated(message: &str) -> Self {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", message)
+    }
+    pub fn internal(context: &str) -> Self {
+        tracing::error!("internal error: {context}");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "an internal error occurred; it has been logged")
+    }
+    fn from_problem(status: StatusCode, p: Problem) -> Self {
+        ApiError {
+            status,
+            detail: ErrorDetail { code: p.code.into(), message: p.message, field: p.field, details: p.details },
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.detail.code, self.detail.message)
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Invalid(p) => ApiError::from_problem(StatusCode::UNPROCESSABLE_ENTITY, p),
+            DomainError::Conflict(p) => ApiError::from_problem(StatusCode::CONFLICT, p),
+            DomainError::Forbidden(p) => ApiError::from_problem(StatusCode::FORBIDDEN, p),
+            DomainError::NotFound { entity } => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{entity} not found"))
+            }
+            DomainError::BadCredentials => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", "wrong username or password")
+            }
+            DomainError::Database(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::SerializationFailure,
+                _,
+            )) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the database is busy; retry the request"),
+            other => ApiError::internal(&other.to_string()),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+    fn error_response(&self) -> HttpResponse {
+        let mut builder = HttpResponse::build(self.status);
+        if self.status == StatusCode::UNAUTHORIZED {
+            builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        builder.json(ErrorBody {
+            error: ErrorDetail {
+                code: self.detail.code.clone(),
+                message: self.detail.message.clone(),
+                field: self.detail.field.clone(),
+                details: self.detail.details.clone(),
+            },
+        })
+    }
+}
+
+/// Turns actix's own plain-text error responses (unknown route, wrong method, body too large,
+/// malformed query…) into the same JSON shape.
+pub fn json_error_for_status(status: StatusCode) -> Option<ApiError> {
+    let (code, message) = match status.as_u16() {
+        400 => ("bad_request", "the request is malformed"),
+        401 => ("unauthenticated", "sign in first"),
+        404 => ("not_found", "no such resource"),
+        405 => ("method_not_allowed", "this method is not allowed here"),
+        408 => ("timeout", "the request took too long to arrive"),
+        411 => ("length_required", "the request needs a Content-Length"),
+        413 => ("payload_too_large", "the request body is too large"),
+        414 => ("uri_too_long", "the request URI is too long"),
+        415 => ("unsupported_media_type", "send JSON (Content-Type: application/json)"),
+        431 => ("headers_too_large", "the request headers are too large"),
+        400..=499 => ("bad_request", "the request cannot be served"),
+        500..=599 => ("internal", "an internal error occurred"),
+        _ => return None,
+    };
+    Some(ApiError::new(status, code, message))
+}

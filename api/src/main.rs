@@ -1,0 +1,196 @@
+//! `jicai`: the Jicai platform's one binary: server, migrations, demo data and administration.
+
+mod auth;
+mod body;
+mod config;
+mod error;
+mod frontend;
+mod openapi;
+mod routes;
+mod server;
+mod state;
+
+use chrono::Duration;
+use clap::{Parser, Subcommand};
+use jicai_domain::clock::{OffsetClock, SharedClock};
+use jicai_domain::db::{self, DbUrl, Pool};
+use jicai_domain::demo::{self, DemoOutcome};
+use jicai_domain::identity::{self, NewUser, Role};
+use std::io::BufRead;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::config::{DbArgs, ServeArgs};
+
+#[derive(Parser)]
+#[command(name = "jicai", version, about = "集采直结 Jicai: volume-based procurement and direct settlement")]
+struct Cli {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the HTTP server (migrating the database first).
+    Serve(ServeArgs),
+    /// Applies pending migrations (or reverts them all).
+    Migrate {
+        /// Revert every migration instead (drops all data).
+        #[arg(long)]
+        revert_all: bool,
+    },
+    /// Creates the database if needed, migrates, seeds the demo data and prints the demo accounts.
+    Demo,
+    /// Manages user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Prints the OpenAPI document (for client generation).
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Adds a user. The password is read from JICAI_USER_PASSWORD or, if unset, from the first
+    /// line of standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin, bureau_officer, fund_officer, hospital_buyer or supplier.
+        #[arg(long)]
+        role: String,
+        /// The organisation (not needed for an admin).
+        #[arg(long, default_value = "")]
+        org_id: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
+}
+
+fn clock(db: &DbArgs) -> Result<SharedClock, String> {
+    match &db.fake_now {
+        Some(s) => Ok(Arc::new(OffsetClock::starting_at(config::parse_instant(s)?))),
+        None => Ok(Arc::new(OffsetClock::system())),
+    }
+}
+
+fn open(db: &DbArgs) -> Result<(DbUrl, Pool), String> {
+    let url = DbUrl::parse(&db.database_url).map_err(|e| e.to_string())?;
+    let size = db.db_pool_size.unwrap_or(match url {
+        DbUrl::Postgres(_) => 16,
+        DbUrl::Sqlite(_) => 8,
+    });
+    let pool = db::open_pool(&url, size).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| format!("cannot connect to {}: {e}", url.redacted()))?;
+    db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
+    Ok((url, pool))
+}
+
+fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), String> {
+    let clock = clock(db)?;
+    let (url, pool) = open(db)?;
+    let secret = match args.jwt_secret.clone().filter(|s| !s.is_empty()) {
+        Some(s) => s,
+        None => {
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            identity::setting_or_init(&mut conn, "jwt_secret", identity::random_secret).map_err(|e| e.to_string())?
+        }
+    };
+    let state = state::AppState {
+        pool,
+        clock,
+        keys: Arc::new(auth::TokenKeys::new(&secret, Duration::minutes(args.token_ttl_minutes.max(1)))),
+        backend: url.backend_name(),
+    };
+    let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+    actix_web::rt::System::new()
+        .block_on(server::run(state, &args.bind, workers, args.frontend_dir))
+        .map_err(|e| format!("server: {e}"))
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve(args) => serve(&cli.db, args),
+        Command::Migrate { revert_all } => {
+            let url = DbUrl::parse(&cli.db.database_url).map_err(|e| e.to_string())?;
+            let pool = db::open_pool(&url, 1).map_err(|e| e.to_string())?;
+            let mut conn = pool.get().map_err(|e| format!("cannot connect to {}: {e}", url.redacted()))?;
+            let versions =
+                if revert_all { db::revert_all_migrations(&mut conn) } else { db::run_migrations(&mut conn) }
+                    .map_err(|e| e.to_string())?;
+            let verb = if revert_all { "reverted" } else { "applied" };
+            if versions.is_empty() {
+                println!("{}: nothing to do", url.redacted());
+            }
+            for v in versions {
+                println!("{verb} {v}");
+            }
+            Ok(())
+        }
+        Command::Demo => {
+            let clock = clock(&cli.db)?;
+            let (url, pool) = open(&cli.db)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let outcome = demo::seed(&mut conn, clock.now()).map_err(|e| e.to_string())?;
+            let (what, accounts) = match outcome {
+                DemoOutcome::Seeded(a) => ("seeded demo data into", a),
+                DemoOutcome::AlreadyPresent(a) => ("demo data already present in", a),
+            };
+            println!("{what} {}", url.redacted());
+            println!("demo accounts (password: {}):", demo::DEMO_PASSWORD);
+            for a in accounts {
+                println!("  {:<12} {:<15} {}", a.username, a.role.as_str(), a.organization);
+            }
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { username, role, org_id, display_name, email } } => {
+            let role = Role::parse(&role).ok_or_else(|| format!("unknown role {role:?}"))?;
+            let password = match std::env::var("JICAI_USER_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => {
+                    let mut line = String::new();
+                    std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let clock = clock(&cli.db)?;
+            let (_, pool) = open(&cli.db)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let user = identity::bootstrap_user(
+                &mut conn,
+                NewUser { username, display_name, email, password, role, org_id },
+                clock.now(),
+            )
+            .map_err(|e| e.to_string())?;
+            println!("added user {} ({}) with id {}", user.username, user.role, user.id);
+            Ok(())
+        }
+        Command::Openapi => {
+            let doc = server::openapi_document();
+            println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?);
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("jicai: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

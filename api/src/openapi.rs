@@ -1,0 +1,44 @@
+//! The OpenAPI document: paths and schemas are collected from the handlers themselves.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "集采直结 Jicai API",
+        description = "Volume-based procurement and direct settlement for medical insurance: winning bids, agreed volumes, \
+orders, deliveries, acceptance and the payables the fund pays within 30 days.\n\n\
+Money is a decimal string: amounts in yuan with 2 decimals, unit prices with 4. Dates are calendar days in Asia/Shanghai; \
+instants are RFC 3339 in UTC. Every list is paginated (`page`, `per_page` ≤ 200). Errors are JSON: \
+`{\"error\": {\"code\", \"message\", \"field\", \"details\"}}`. Writes accept an `Idempotency-Key` header.",
+        version = env!("CARGO_PKG_VERSION"),
+        license(name = "MIT OR Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign-in and the current user"),
+        (name = "organizations", description = "Regions, organisations and users"),
+        (name = "policies", description = "Region policy versions (payment deadline rules)"),
+        (name = "catalogue", description = "Products, VBP batches, winning bids, listed non-winning products"),
+        (name = "volumes", description = "Agreed volumes"),
+        (name = "orders", description = "Orders"),
+        (name = "deliveries", description = "Delivery notes and acceptance"),
+        (name = "settlement", description = "Payables"),
+        (name = "audit", description = "The append-only audit log"),
+        (name = "system", description = "Health")
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}

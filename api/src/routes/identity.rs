@@ -1,0 +1,252 @@
+//! Sign-in, the caller's profile, regions, organisations, users and region policies.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use jicai_domain::identity::{self, NewOrg, NewRegion, NewUser, OrgFilter, OrgKind, OrgRow, RegionRow, UserView};
+use jicai_domain::paging::Page;
+use jicai_domain::policy::{self, NewDeadlinePolicy, PolicyRow};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::PageParams;
+use crate::auth::{self, Caller};
+use crate::body;
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(login)
+        .service(me)
+        .service(list_regions)
+        .service(create_region)
+        .service(list_orgs)
+        .service(get_org)
+        .service(create_org)
+        .service(list_users)
+        .service(create_user)
+        .service(list_policies)
+        .service(create_policy);
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    #[schema(example = "hospital1")]
+    pub username: String,
+    #[schema(example = "jicai-demo")]
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub organization: OrgRow,
+    pub region: Option<RegionRow>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub token: String,
+    pub token_type: &'static str,
+    pub expires_at: DateTime<Utc>,
+    pub user: Me,
+}
+
+fn load_me(conn: &mut jicai_domain::db::DbConnection, actor: &identity::Actor) -> jicai_domain::DomainResult<Me> {
+    let (display_name, org, region) = identity::profile(conn, &actor.user_id)?;
+    Ok(Me {
+        user_id: actor.user_id.clone(),
+        username: actor.username.clone(),
+        display_name,
+        role: actor.role.as_str().into(),
+        organization: org,
+        region,
+    })
+}
+
+/// Signs in with a username and password; returns a bearer token.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, description = "wrong username or password", body = ErrorBody))
+)]
+#[post("/auth/login")]
+pub async fn login(state: web::Data<AppState>, raw: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let input: LoginRequest = body::parse(&raw)?;
+    let keys = state.keys.clone();
+    let (actor, profile, now) = state
+        .run(move |conn, now| {
+            let actor = identity::authenticate(conn, &input.username, &input.password)?;
+            let profile = load_me(conn, &actor)?;
+            Ok((actor, profile, now))
+        })
+        .await?;
+    let (token, expires_at) = auth::issue(&keys, &actor, now)?;
+    Ok(HttpResponse::Ok().json(LoginResponse { token, token_type: "Bearer", expires_at, user: profile }))
+}
+
+/// The signed-in user, organisation and region.
+#[utoipa::path(tag = "auth", responses((status = 200, body = Me), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/me")]
+pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<Me>, ApiError> {
+    let actor = caller.0;
+    Ok(web::Json(state.run(move |conn, _| load_me(conn, &actor)).await?))
+}
+
+/// Pooling regions (reference data, readable by every signed-in user).
+#[utoipa::path(tag = "organizations", responses((status = 200, body = Vec<RegionRow>)), security(("bearer" = [])))]
+#[get("/regions")]
+pub async fn list_regions(state: web::Data<AppState>, _caller: Caller) -> Result<web::Json<Vec<RegionRow>>, ApiError> {
+    Ok(web::Json(state.run(|conn, _| identity::list_regions(conn)).await?))
+}
+
+/// Creates a pooling region with its initial payment deadline policy (admin).
+#[utoipa::path(
+    tag = "organizations",
+    request_body = NewRegion,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = RegionRow), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/regions")]
+pub async fn create_region(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    raw: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let input: NewRegion = body::parse(&raw)?;
+    body::write(&state, caller, &req, raw, StatusCode::CREATED, move |conn, actor, now| {
+        identity::create_region(conn, actor, input, now)
+    })
+    .await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrgQuery {
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+    /// `bureau`, `hospital`, `enterprise` or `platform`.
+    pub kind: Option<OrgKind>,
+    /// Part of the name.
+    pub q: Option<String>,
+}
+
+/// Organisations visible to the caller: admins all, bureau and fund officers their region's
+/// and every enterprise, everyone else their own.
+#[utoipa::path(tag = "organizations", params(OrgQuery), responses((status = 200, body = Page<OrgRow>)), security(("bearer" = [])))]
+#[get("/organizations")]
+pub async fn list_orgs(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<OrgQuery>,
+) -> Result<web::Json<Page<OrgRow>>, ApiError> {
+    let q = q.into_inner();
+    let page = PageParams { page: q.page, per_page: q.per_page }.into();
+    let filter = OrgFilter { kind: q.kind, name_contains: q.q };
+    Ok(web::Json(state.run(move |conn, _| identity::list_orgs(conn, &caller.0, &filter, page)).await?))
+}
+
+#[utoipa::path(tag = "organizations", responses((status = 200, body = OrgRow), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/organizations/{id}")]
+pub async fn get_org(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<web::Json<OrgRow>, ApiError> {
+    let id = id.into_inner();
+    Ok(web::Json(state.run(move |conn, _| identity::get_visible_org(conn, &caller.0, &id)).await?))
+}
+
+/// Creates a bureau, hospital or enterprise (admin).
+#[utoipa::path(
+    tag = "organizations",
+    request_body = NewOrg,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = OrgRow), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/organizations")]
+pub async fn create_org(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    raw: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let input: NewOrg = body::parse(&raw)?;
+    body::write(&state, caller, &req, raw, StatusCode::CREATED, move |conn, actor, now| {
+        identity::create_org(conn, actor, input, false, now)
+    })
+    .await
+}
+
+/// Users (admin).
+#[utoipa::path(tag = "organizations", params(PageParams), responses((status = 200, body = Page<UserView>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<PageParams>,
+) -> Result<web::Json<Page<UserView>>, ApiError> {
+    let page = q.into_inner().into();
+    Ok(web::Json(state.run(move |conn, _| identity::list_users(conn, &caller.0, page)).await?))
+}
+
+/// Creates a user in an organisation of the matching kind (admin).
+#[utoipa::path(
+    tag = "organizations",
+    request_body = NewUser,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = UserView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    raw: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let input: NewUser = body::parse(&raw)?;
+    body::write(&state, caller, &req, raw, StatusCode::CREATED, move |conn, actor, now| {
+        identity::create_user(conn, actor, input, None, now)
+    })
+    .await
+}
+
+/// Policy versions of the caller's region (every rule with its effective date).
+#[utoipa::path(tag = "policies", responses((status = 200, body = Vec<PolicyRow>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/policies")]
+pub async fn list_policies(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<Vec<PolicyRow>>, ApiError> {
+    let actor = caller.0;
+    Ok(web::Json(state.run(move |conn, _| policy::list_policies(conn, actor.region()?)).await?))
+}
+
+/// Adds a payment deadline version for the bureau's region, effective today or later:
+/// `{"effective_from": "2027-01-01", "rule": "calendar_days", "days": 29}` or
+/// `{"effective_from": "2027-01-01", "rule": "end_of_next_month"}`.
+#[utoipa::path(
+    tag = "policies",
+    request_body = NewDeadlinePolicy,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
+    responses((status = 201, body = PolicyRow), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/policies")]
+pub async fn create_policy(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    raw: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let input: NewDeadlinePolicy = body::parse(&raw)?;
+    body::write(&state, caller, &req, raw, StatusCode::CREATED, move |conn, actor, now| {
+        policy::create_deadline_policy(conn, actor, input, now)
+    })
+    .await
+}

@@ -1,0 +1,41 @@
+//! Route handlers: authenticate, parse into domain types, call one domain operation, render.
+
+pub mod audit;
+pub mod catalog;
+pub mod deliveries;
+pub mod health;
+pub mod identity;
+pub mod orders;
+pub mod payables;
+
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use jicai_domain::paging::PageRequest;
+
+/// Paging parameters shared by every list: `page` (from 1) and `per_page` (1 to 200, default 50).
+#[derive(Deserialize, IntoParams, Debug, Clone, Copy, Default)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page number, from 1.
+    pub page: Option<i64>,
+    /// Items per page, 1 to 200 (default 50).
+    pub per_page: Option<i64>,
+}
+
+impl From<PageParams> for PageRequest {
+    fn from(p: PageParams) -> Self {
+        PageRequest::new(p.page, p.per_page)
+    }
+}
+
+/// Every `/api/v1` route.
+pub fn configure(cfg: &mut ServiceConfig) {
+    identity::configure(cfg);
+    catalog::configure(cfg);
+    orders::configure(cfg);
+    deliveries::configure(cfg);
+    payables::configure(cfg);
+    audit::configure(cfg);
+}

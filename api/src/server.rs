@@ -1,0 +1,111 @@
+//! The HTTP server: state, middleware, routes, OpenAPI and the web app.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger};
+use actix_web::{web, App, HttpResponse, HttpServer, ResponseError};
+use std::net::TcpListener;
+use utoipa::OpenApi;
+use utoipa_actix_web::{scope, AppExt};
+
+use crate::error::{json_error_for_status, ApiError};
+use crate::openapi::ApiDoc;
+use crate::routes;
+use crate::state::AppState;
+
+/// Largest request body accepted (bulk loads of a few thousand rows fit).
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Replaces any non-JSON error response (actix's own plain-text ones) with the JSON error shape.
+fn jsonify_errors<B: MessageBody + 'static>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_json = res
+        .response()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let Some(err) = json_error_for_status(status) else {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    };
+    let (req, _) = res.into_parts();
+    let response: HttpResponse<BoxBody> = err.error_response();
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, response).map_into_right_body()))
+}
+
+fn query_error(err: actix_web::error::QueryPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+    let message = err.to_string();
+    ApiError::new(
+        actix_web::http::StatusCode::BAD_REQUEST,
+        "invalid_query",
+        format!("the query string is invalid: {message}"),
+    )
+    .into()
+}
+
+fn path_error(err: actix_web::error::PathError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+    ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "not_found", format!("no such resource: {err}")).into()
+}
+
+/// The built OpenAPI document (served at `/api/v1/openapi.json`).
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(routes::health::healthz)
+        .service(scope::scope("/api/v1").configure(routes::configure))
+        .split_for_parts();
+    api
+}
+
+/// Binds and runs the server until it is stopped; prints the address it listens on.
+pub async fn run(state: AppState, bind: &str, workers: usize, frontend_dir: String) -> std::io::Result<()> {
+    let listener = TcpListener::bind(bind)?;
+    let addr = listener.local_addr()?;
+    let api_doc = web::Data::new(openapi_document());
+    let state = web::Data::new(state);
+    let frontend = std::path::PathBuf::from(&frontend_dir);
+    let has_frontend = frontend.join("index.html").is_file();
+    println!("jicai listening on http://{addr} (database: {})", state.backend);
+    if !has_frontend {
+        println!("web app not built ({frontend_dir}/index.html missing): serving the API only");
+    }
+    HttpServer::new(move || {
+        let app = App::new()
+            .app_data(state.clone())
+            .app_data(api_doc.clone())
+            .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .wrap(ErrorHandlers::new().default_handler(jsonify_errors))
+            .wrap(Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
+            .service(routes::health::healthz)
+            .service(
+                web::scope("/api/v1")
+                    .route(
+                        "/openapi.json",
+                        web::get().to(|doc: web::Data<utoipa::openapi::OpenApi>| async move {
+                            HttpResponse::Ok().json(doc.get_ref())
+                        }),
+                    )
+                    .configure(|cfg| {
+                        let mut c = utoipa_actix_web::service_config::ServiceConfig::new(cfg);
+                        routes::configure(&mut c);
+                    }),
+            );
+        crate::frontend::mount(app, has_frontend.then(|| frontend.clone()))
+    })
+    .workers(workers)
+    .on_connect(|conn, _ext| {
+        if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+            let _ = tcp.set_nodelay(true);
+        }
+    })
+    .listen(listener)?
+    .run()
+    .await
+}

@@ -1,0 +1,46 @@
+//! Shared server state and the bridge from async handlers to the synchronous domain.
+
+use actix_web::web;
+use chrono::{DateTime, Utc};
+use jicai_domain::clock::SharedClock;
+use jicai_domain::db::{DbConnection, Pool};
+use jicai_domain::DomainResult;
+use std::sync::Arc;
+
+use crate::auth::TokenKeys;
+use crate::error::ApiError;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub clock: SharedClock,
+    pub keys: Arc<TokenKeys>,
+    pub backend: &'static str,
+}
+
+impl AppState {
+    /// Runs a domain operation on a pooled connection in the blocking thread pool (diesel is
+    /// synchronous; actix worker threads must never block).
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection, DateTime<Utc>) -> DomainResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let clock = self.clock.clone();
+        let outcome = web::block(move || -> Result<T, ApiError> {
+            let mut conn = pool.get().map_err(|e| {
+                tracing::warn!("database pool: {e}");
+                ApiError::new(
+                    actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "the database is not reachable right now; retry shortly",
+                )
+            })?;
+            f(&mut conn, clock.now()).map_err(ApiError::from)
+        })
+        .await
+        .map_err(|e| ApiError::internal(&format!("blocking task failed: {e}")))?;
+        outcome
+    }
+}

@@ -1,0 +1,218 @@
+//! The append-only audit log: actor, organisation, entity, action, before/after, time.
+//! Each event carries the hash of the previous event of the same entity (tamper evidence);
+//! the tables refuse UPDATE and DELETE through triggers.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::clock::to_db;
+use crate::db::DbConnection;
+use crate::error::{DomainError, DomainResult};
+use crate::identity::{Actor, Role};
+use crate::ids::new_id;
+use crate::paging::{Page, PageRequest};
+use crate::schema::audit_events;
+
+/// One state change to record.
+pub struct AuditEntry<'a> {
+    pub actor: &'a Actor,
+    pub region_id: Option<&'a str>,
+    pub entity_type: &'static str,
+    pub entity_id: &'a str,
+    pub action: &'static str,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+fn to_json<T: Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).expect("audit snapshots serialize")
+}
+
+impl<'a> AuditEntry<'a> {
+    pub fn created<T: Serialize>(
+        actor: &'a Actor,
+        region_id: Option<&'a str>,
+        entity_type: &'static str,
+        entity_id: &'a str,
+        after: &T,
+    ) -> Self {
+        AuditEntry {
+            actor,
+            region_id,
+            entity_type,
+            entity_id,
+            action: "create",
+            before: None,
+            after: Some(to_json(after)),
+        }
+    }
+
+    pub fn changed<B: Serialize, A: Serialize>(
+        actor: &'a Actor,
+        region_id: Option<&'a str>,
+        entity_type: &'static str,
+        entity_id: &'a str,
+        action: &'static str,
+        before: &B,
+        after: &A,
+    ) -> Self {
+        AuditEntry {
+            actor,
+            region_id,
+            entity_type,
+            entity_id,
+            action,
+            before: Some(to_json(before)),
+            after: Some(to_json(after)),
+        }
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = audit_events)]
+pub struct AuditEventRow {
+    pub id: String,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub occurred_at: NaiveDateTime,
+    pub region_id: Option<String>,
+    pub actor_user_id: Option<String>,
+    pub actor_org_id: Option<String>,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub action: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub prev_hash: Option<String>,
+    pub hash: String,
+}
+
+/// The hash of an event: SHA-256 over the previous hash and the event's content.
+pub fn event_hash(e: &AuditEventRow) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        e.prev_hash.as_deref().unwrap_or(""),
+        &e.id,
+        &e.occurred_at.and_utc().to_rfc3339(),
+        e.region_id.as_deref().unwrap_or(""),
+        e.actor_user_id.as_deref().unwrap_or(""),
+        e.actor_org_id.as_deref().unwrap_or(""),
+        &e.entity_type,
+        &e.entity_id,
+        &e.action,
+        e.before_json.as_deref().unwrap_or(""),
+        e.after_json.as_deref().unwrap_or(""),
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// Appends an event inside the caller's transaction (after the entity's own write, which
+/// serializes concurrent changes of one entity, so the chain has no forks).
+pub fn record(conn: &mut DbConnection, entry: AuditEntry<'_>, now: DateTime<Utc>) -> DomainResult<()> {
+    let prev_hash: Option<String> = audit_events::table
+        .filter(audit_events::entity_type.eq(entry.entity_type))
+        .filter(audit_events::entity_id.eq(entry.entity_id))
+        .order(audit_events::id.desc())
+        .select(audit_events::hash)
+        .first(conn)
+        .optional()?;
+    let mut row = AuditEventRow {
+        id: new_id(),
+        occurred_at: to_db(now),
+        region_id: entry.region_id.map(str::to_string),
+        actor_user_id: Some(entry.actor.user_id.clone()).filter(|id| !id.is_empty()),
+        actor_org_id: Some(entry.actor.org_id.clone()).filter(|id| !id.is_empty()),
+        entity_type: entry.entity_type.into(),
+        entity_id: entry.entity_id.into(),
+        action: entry.action.into(),
+        before_json: entry.before.map(|v| v.to_string()),
+        after_json: entry.after.map(|v| v.to_string()),
+        prev_hash,
+        hash: String::new(),
+    };
+    row.hash = event_hash(&row);
+    diesel::insert_into(audit_events::table).values(&row).execute(conn)?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor_user_id: Option<String>,
+    pub action: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+}
+
+/// The audit log, newest first: bureau and fund officers see their region's events, admins all.
+pub fn list_events(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &AuditFilter,
+    page: PageRequest,
+) -> DomainResult<Page<AuditEventRow>> {
+    actor.require(&[Role::Admin, Role::BureauOfficer, Role::FundOfficer], "read the audit log")?;
+    let build = || {
+        let mut q = audit_events::table.into_boxed();
+        if actor.role != Role::Admin {
+            q = q.filter(audit_events::region_id.eq(actor.region_id.clone().unwrap_or_default()));
+        }
+        if let Some(v) = &filter.entity_type {
+            q = q.filter(audit_events::entity_type.eq(v.clone()));
+        }
+        if let Some(v) = &filter.entity_id {
+            q = q.filter(audit_events::entity_id.eq(v.clone()));
+        }
+        if let Some(v) = &filter.actor_user_id {
+            q = q.filter(audit_events::actor_user_id.eq(v.clone()));
+        }
+        if let Some(v) = &filter.action {
+            q = q.filter(audit_events::action.eq(v.clone()));
+        }
+        if let Some(v) = filter.from {
+            q = q.filter(audit_events::occurred_at.ge(v));
+        }
+        if let Some(v) = filter.to {
+            q = q.filter(audit_events::occurred_at.lt(v));
+        }
+        q
+    };
+    let total = build().count().get_result::<i64>(conn)?;
+    let items = build()
+        .order(audit_events::id.desc())
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(AuditEventRow::as_select())
+        .load(conn)?;
+    Ok(Page::new(items, page, total))
+}
+
+/// Re-computes every hash of one entity's chain; returns the id of the first broken event.
+pub fn verify_chain(conn: &mut DbConnection, entity_type: &str, entity_id: &str) -> DomainResult<Option<String>> {
+    let events = audit_events::table
+        .filter(audit_events::entity_type.eq(entity_type))
+        .filter(audit_events::entity_id.eq(entity_id))
+        .order(audit_events::id.asc())
+        .select(AuditEventRow::as_select())
+        .load(conn)?;
+    let mut prev: Option<String> = None;
+    for e in events {
+        if e.prev_hash != prev || event_hash(&e) != e.hash {
+            return Ok(Some(e.id));
+        }
+        prev = Some(e.hash.clone());
+    }
+    Ok(None)
+}
+
+impl From<serde_json::Error> for DomainError {
+    fn from(e: serde_json::Error) -> Self {
+        DomainError::Internal(format!("serialization: {e}"))
+    }
+}

@@ -1,0 +1,206 @@
+//! Two databases, one binary: the connection enum, the pool, migrations and write transactions.
+//!
+//! The backend is chosen from the URL scheme by our own code (never by `establish` guessing).
+//! Backend-specific SQL lives in this module only.
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::DomainError;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+
+/// The backend named by a `DATABASE_URL`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DbUrl {
+    Postgres(String),
+    /// Path of the SQLite file.
+    Sqlite(PathBuf),
+}
+
+impl DbUrl {
+    /// `postgres://…` / `postgresql://…`, or `sqlite://path`, `sqlite:path`, or a plain file path.
+    pub fn parse(url: &str) -> Result<DbUrl, DomainError> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err(DomainError::Config("DATABASE_URL is empty".into()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DbUrl::Postgres(url.to_string()));
+        }
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+        if path.contains("://") {
+            return Err(DomainError::Config(format!(
+                "unsupported DATABASE_URL scheme in {url:?}: use postgres://… or sqlite://path"
+            )));
+        }
+        Ok(DbUrl::Sqlite(PathBuf::from(path)))
+    }
+
+    /// The name shown by `/healthz` and logs: `postgresql` or `sqlite`.
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DbUrl::Postgres(_) => "postgresql",
+            DbUrl::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// A printable form with any password removed.
+    pub fn redacted(&self) -> String {
+        match self {
+            DbUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+            DbUrl::Postgres(u) => match (u.find("://"), u.rfind('@')) {
+                (Some(s), Some(at)) if at > s => {
+                    let creds = &u[s + 3..at];
+                    let user = creds.split(':').next().unwrap_or("");
+                    format!("{}{}:***{}", &u[..s + 3], user, &u[at..])
+                }
+                _ => u.clone(),
+            },
+        }
+    }
+
+    pub fn establish(&self) -> Result<DbConnection, diesel::ConnectionError> {
+        match self {
+            DbUrl::Postgres(url) => diesel::PgConnection::establish(url).map(DbConnection::Postgresql),
+            DbUrl::Sqlite(path) => {
+                let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+/// r2d2 manager that establishes connections through [`DbUrl::establish`].
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: DbUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        self.url.establish().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// Opens a pool. For SQLite the parent folder is created when missing.
+pub fn open_pool(url: &DbUrl, max_size: u32) -> Result<Pool, DomainError> {
+    if let DbUrl::Sqlite(path) = url {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| DomainError::Config(format!("cannot create database folder {}: {e}", dir.display())))?;
+        }
+        // WAL is a property of the file: set it once, before the pool opens connections in
+        // parallel (changing the journal mode does not wait on the busy handler).
+        let mut conn = url
+            .establish()
+            .map_err(|e| DomainError::Config(format!("cannot open database {}: {e}", url.redacted())))?;
+        conn.batch_execute("PRAGMA journal_mode = WAL;")?;
+    }
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(30))
+        .build(Manager { url: url.clone() })
+        .map_err(|e| DomainError::Config(format!("cannot open database {}: {e}", url.redacted())))
+}
+
+pub fn migrations_for(conn: &DbConnection) -> EmbeddedMigrations {
+    match conn {
+        DbConnection::Postgresql(_) => PG_MIGRATIONS,
+        DbConnection::Sqlite(_) => SQLITE_MIGRATIONS,
+    }
+}
+
+/// Applies every pending migration; returns the versions applied.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, DomainError> {
+    let migrations = migrations_for(conn);
+    let applied =
+        conn.run_pending_migrations(migrations).map_err(|e| DomainError::Internal(format!("migration failed: {e}")))?;
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// Reverts every applied migration (used by `jicai migrate --down-all` and the migration test).
+pub fn revert_all_migrations(conn: &mut DbConnection) -> Result<Vec<String>, DomainError> {
+    let migrations = migrations_for(conn);
+    let reverted = conn
+        .revert_all_migrations(migrations)
+        .map_err(|e| DomainError::Internal(format!("migration revert failed: {e}")))?;
+    Ok(reverted.iter().map(|v| v.to_string()).collect())
+}
+
+pub fn is_sqlite(conn: &DbConnection) -> bool {
+    matches!(conn, DbConnection::Sqlite(_))
+}
+
+/// Runs `f` in a write transaction.
+///
+/// On SQLite the outermost transaction is `BEGIN IMMEDIATE`, so it takes the write lock up front
+/// (a deferred transaction that reads then writes can fail with SQLITE_BUSY under concurrency).
+/// Nested calls become savepoints. On PostgreSQL it is an ordinary transaction; operations that
+/// need serialization take row locks by updating the row they guard first (see `lock_row` uses).
+pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let outermost = <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+        .transaction_depth()?
+        .is_none();
+    if outermost {
+        if let DbConnection::Sqlite(inner) = conn {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            return match f(conn) {
+                Ok(value) => {
+                    if let Err(commit_err) = <DbConnection as Connection>::TransactionManager::commit_transaction(conn)
+                    {
+                        let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+                        return Err(commit_err.into());
+                    }
+                    Ok(value)
+                }
+                Err(e) => {
+                    <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
+                    Err(e)
+                }
+            };
+        }
+    }
+    conn.transaction(f)
+}
+
+/// True when `e` is a unique-constraint violation (either backend).
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+}
+
+/// The query backend of [`DbConnection`] (for boxed queries shared by both databases).
+pub type DbBackend = <DbConnection as Connection>::Backend;

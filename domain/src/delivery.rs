@@ -1,0 +1,763 @@
+//! Delivery notes (supplier) and acceptance (验收, hospital). A confirmed acceptance is
+//! immutable and starts the payment clock: it creates exactly one payable.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+use crate::audit::{self, AuditEntry};
+use crate::catalog::{OrgRef, ProductRow};
+use crate::clock::{shanghai_date, to_db};
+use crate::db::{is_unique_violation, write_tx, DbBackend, DbConnection};
+use crate::error::{DomainError, DomainResult, Problem};
+use crate::identity::{Actor, Role};
+use crate::ids::{document_no, new_id};
+use crate::money::{amount_of, Money, UnitPrice};
+use crate::orders::{self as ord, check_quantity, lock_order, OrderRow, OrderStatus, ProductBrief};
+use crate::paging::{Page, PageRequest};
+use crate::payables;
+use crate::schema::{acceptances, deliveries, delivery_lines, order_lines, orders, organizations, products};
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = deliveries)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub delivery_no: String,
+    pub order_id: String,
+    pub region_id: String,
+    pub hospital_id: String,
+    pub supplier_id: String,
+    pub status: String,
+    pub note: Option<String>,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub shipped_at: NaiveDateTime,
+    pub created_by: String,
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = delivery_lines)]
+pub struct DeliveryLineRow {
+    pub id: String,
+    pub delivery_id: String,
+    pub order_line_id: String,
+    pub line_no: i32,
+    pub quantity: i64,
+    pub lot_no: String,
+    pub production_date: NaiveDate,
+    pub expiry_date: NaiveDate,
+    pub accepted_qty: Option<i64>,
+    pub rejected_qty: Option<i64>,
+    pub reject_reason: Option<String>,
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = acceptances)]
+pub struct AcceptanceRow {
+    pub id: String,
+    pub delivery_id: String,
+    pub status: String,
+    pub received_by: String,
+    pub delivered_by: String,
+    pub note: Option<String>,
+    #[serde(serialize_with = "crate::clock::ser_utc_opt")]
+    pub accepted_at: Option<NaiveDateTime>,
+    pub acceptance_date: Option<NaiveDate>,
+    pub created_by: String,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub created_at: NaiveDateTime,
+    pub confirmed_by: Option<String>,
+}
+
+// ---------------------------------------------------------------- input
+
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewDeliveryLine {
+    pub order_line_id: String,
+    pub quantity: i64,
+    pub lot_no: String,
+    pub production_date: NaiveDate,
+    pub expiry_date: NaiveDate,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewDelivery {
+    pub order_id: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub lines: Vec<NewDeliveryLine>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AcceptanceLine {
+    pub delivery_line_id: String,
+    pub accepted_qty: i64,
+    pub rejected_qty: i64,
+    #[serde(default)]
+    pub reject_reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AcceptanceInput {
+    /// Who received the goods at the hospital.
+    pub received_by: String,
+    /// Who delivered them for the supplier.
+    pub delivered_by: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub lines: Vec<AcceptanceLine>,
+}
+
+// ---------------------------------------------------------------- views
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeliveryLineView {
+    pub id: String,
+    pub line_no: i32,
+    pub order_line_id: String,
+    pub product: ProductBrief,
+    pub unit_price: UnitPrice,
+    pub quantity: i64,
+    pub lot_no: String,
+    pub production_date: NaiveDate,
+    pub expiry_date: NaiveDate,
+    pub accepted_qty: Option<i64>,
+    pub rejected_qty: Option<i64>,
+    pub reject_reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AcceptanceView {
+    pub id: String,
+    pub status: String,
+    pub received_by: String,
+    pub delivered_by: String,
+    pub note: Option<String>,
+    #[serde(serialize_with = "crate::clock::ser_utc_opt")]
+    pub accepted_at: Option<NaiveDateTime>,
+    pub acceptance_date: Option<NaiveDate>,
+    pub created_by: String,
+    pub confirmed_by: Option<String>,
+    /// Σ accepted × unit price, half-up to the fen (once lines are counted).
+    pub accepted_amount: Option<Money>,
+    pub payable_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeliveryView {
+    pub id: String,
+    pub delivery_no: String,
+    pub order_id: String,
+    pub order_no: String,
+    pub hospital: OrgRef,
+    pub supplier: OrgRef,
+    pub status: String,
+    pub note: Option<String>,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub shipped_at: NaiveDateTime,
+    pub lines: Vec<DeliveryLineView>,
+    pub acceptance: Option<AcceptanceView>,
+}
+
+// ---------------------------------------------------------------- scoping
+
+fn visible_deliveries<'a>(actor: &Actor) -> deliveries::BoxedQuery<'a, DbBackend> {
+    let q = deliveries::table.into_boxed();
+    match actor.role {
+        Role::Admin => q,
+        Role::HospitalBuyer => q.filter(deliveries::hospital_id.eq(actor.org_id.clone())),
+        Role::Supplier => q.filter(deliveries::supplier_id.eq(actor.org_id.clone())),
+        Role::BureauOfficer | Role::FundOfficer => {
+            q.filter(deliveries::region_id.eq(actor.region_id.clone().unwrap_or_default()))
+        }
+    }
+}
+
+fn find_visible(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<DeliveryRow> {
+    visible_deliveries(actor)
+        .filter(deliveries::id.eq(id.to_string()))
+        .select(DeliveryRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DomainError::not_found("delivery"))
+}
+
+fn line_error(i: usize, field: &str, code: &'static str, message: String) -> DomainError {
+    DomainError::Invalid(Problem::new(code, format!("line {}: {message}", i + 1)).field(format!("lines[{i}].{field}")))
+}
+
+// ---------------------------------------------------------------- ship
+
+pub fn ship(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    input: NewDelivery,
+    now: DateTime<Utc>,
+) -> DomainResult<DeliveryView> {
+    actor.require(&[Role::Supplier], "ship deliveries")?;
+    if input.lines.is_empty() {
+        return Err(DomainError::invalid("lines_required", "lines", "a delivery note has at least one line"));
+    }
+    if input.lines.len() > ord::MAX_LINES {
+        return Err(DomainError::invalid(
+            "too_many_lines",
+            "lines",
+            format!("a delivery note has at most {} lines", ord::MAX_LINES),
+        ));
+    }
+    let today = shanghai_date(now);
+    for (i, l) in input.lines.iter().enumerate() {
+        let lot = l.lot_no.trim();
+        if lot.is_empty() || lot.chars().count() > 40 {
+            return Err(line_error(
+                i,
+                "lot_no",
+                "invalid_lot_no",
+                "a lot number (批号) of 1 to 40 characters is required".into(),
+            ));
+        }
+        if l.production_date > today {
+            return Err(line_error(
+                i,
+                "production_date",
+                "invalid_dates",
+                format!("production date {} is in the future", l.production_date),
+            ));
+        }
+        if l.expiry_date <= l.production_date {
+            return Err(line_error(
+                i,
+                "expiry_date",
+                "invalid_dates",
+                "the expiry date comes after the production date".into(),
+            ));
+        }
+        if l.expiry_date <= today {
+            return Err(line_error(
+                i,
+                "expiry_date",
+                "expired_goods",
+                format!("lot {lot} expired on {}", l.expiry_date),
+            ));
+        }
+    }
+    write_tx(conn, |conn| {
+        let order = ord::visible_orders(actor)
+            .filter(orders::id.eq(input.order_id.trim().to_string()))
+            .select(OrderRow::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or(DomainError::not_found("order"))?;
+        lock_order(conn, &order.id, now)?;
+        let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Submitted);
+        if !status.is_open_for_delivery() {
+            return Err(DomainError::Conflict(
+                Problem::new(
+                    "order_not_open",
+                    format!("order {} is {}; goods ship only against a confirmed order", order.order_no, order.status),
+                )
+                .details(serde_json::json!({ "status": order.status })),
+            ));
+        }
+        let progress: HashMap<String, (ord::OrderLineRow, ord::LineProgress)> =
+            ord::line_progress(conn, &order.id)?.into_iter().map(|(l, p)| (l.id.clone(), (l, p))).collect();
+        let mut requested: HashMap<&str, i64> = HashMap::new();
+        for (i, l) in input.lines.iter().enumerate() {
+            let (line, prog) = progress.get(l.order_line_id.trim()).ok_or_else(|| {
+                line_error(i, "order_line_id", "unknown_order_line", "this line is not part of the order".into())
+            })?;
+            let product: ProductRow =
+                products::table.find(&line.product_id).select(ProductRow::as_select()).first(conn)?;
+            check_quantity(i, l.quantity, &product)?;
+            let total = requested.entry(line.id.as_str()).or_default();
+            *total += l.quantity;
+            if *total > prog.open() {
+                return Err(DomainError::Invalid(
+                    Problem::new(
+                        "over_shipment",
+                        format!(
+                            "line {}: {} {} would exceed what is still open on order line {} ({} ordered, {} accepted, {} in transit, {} open)",
+                            i + 1, *total, product.min_unit, line.line_no, prog.ordered, prog.accepted, prog.in_transit, prog.open()
+                        ),
+                    )
+                    .field(format!("lines[{i}].quantity"))
+                    .details(serde_json::json!({ "order_line_id": line.id, "open_qty": prog.open(), "requested_qty": *total })),
+                ));
+            }
+        }
+        let delivery = DeliveryRow {
+            id: new_id(),
+            delivery_no: document_no("DN", now),
+            order_id: order.id.clone(),
+            region_id: order.region_id.clone(),
+            hospital_id: order.hospital_id.clone(),
+            supplier_id: order.supplier_id.clone(),
+            status: "shipped".into(),
+            note: input.note.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string),
+            shipped_at: to_db(now),
+            created_by: actor.user_id.clone(),
+        };
+        diesel::insert_into(deliveries::table).values(&delivery).execute(conn)?;
+        let lines: Vec<DeliveryLineRow> = input
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| DeliveryLineRow {
+                id: new_id(),
+                delivery_id: delivery.id.clone(),
+                order_line_id: l.order_line_id.trim().to_string(),
+                line_no: (i + 1) as i32,
+                quantity: l.quantity,
+                lot_no: l.lot_no.trim().to_string(),
+                production_date: l.production_date,
+                expiry_date: l.expiry_date,
+                accepted_qty: None,
+                rejected_qty: None,
+                reject_reason: None,
+            })
+            .collect();
+        for line in &lines {
+            diesel::insert_into(delivery_lines::table).values(line).execute(conn)?;
+        }
+        audit::record(
+            conn,
+            AuditEntry::created(
+                actor,
+                Some(&order.region_id),
+                "delivery",
+                &delivery.id,
+                &serde_json::json!({"delivery": &delivery, "lines": &lines}),
+            ),
+            now,
+        )?;
+        ord::refresh_status(conn, actor, &order, now)?;
+        load_view(conn, &delivery.id)
+    })
+}
+
+// ---------------------------------------------------------------- accept
+
+/// Checks the counted lines against the delivery: every line once, `accepted + rejected ==
+/// shipped`, a reason whenever something is rejected.
+fn check_counts(
+    lines: &[DeliveryLineRow],
+    input: &AcceptanceInput,
+) -> DomainResult<Vec<(String, i64, i64, Option<String>)>> {
+    let by_id: HashMap<&str, &DeliveryLineRow> = lines.iter().map(|l| (l.id.as_str(), l)).collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (i, a) in input.lines.iter().enumerate() {
+        let line = by_id.get(a.delivery_line_id.trim()).ok_or_else(|| {
+            line_error(i, "delivery_line_id", "unknown_delivery_line", "this line is not part of the delivery".into())
+        })?;
+        if !seen.insert(line.id.as_str()) {
+            return Err(line_error(i, "delivery_line_id", "duplicate_line", "a delivery line is counted twice".into()));
+        }
+        if a.accepted_qty < 0 || a.rejected_qty < 0 {
+            return Err(line_error(i, "accepted_qty", "invalid_quantity", "quantities cannot be negative".into()));
+        }
+        if a.accepted_qty + a.rejected_qty != line.quantity {
+            return Err(DomainError::Invalid(
+                Problem::new(
+                    "acceptance_arithmetic",
+                    format!(
+                        "line {}: accepted {} + rejected {} must equal the {} shipped (lot {})",
+                        i + 1, a.accepted_qty, a.rejected_qty, line.quantity, line.lot_no
+                    ),
+                )
+                .field(format!("lines[{i}].accepted_qty"))
+                .details(serde_json::json!({ "shipped_qty": line.quantity, "accepted_qty": a.accepted_qty, "rejected_qty": a.rejected_qty })),
+            ));
+        }
+        let reason = a.reject_reason.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        if a.rejected_qty > 0 && reason.is_none() {
+            return Err(line_error(
+                i,
+                "reject_reason",
+                "reject_reason_required",
+                format!("say why {} units are rejected", a.rejected_qty),
+            ));
+        }
+        if reason.as_deref().is_some_and(|r| r.chars().count() > 500) {
+            return Err(line_error(i, "reject_reason", "too_long", "the reason is longer than 500 characters".into()));
+        }
+        out.push((line.id.clone(), a.accepted_qty, a.rejected_qty, if a.rejected_qty > 0 { reason } else { None }));
+    }
+    if let Some(missing) = lines.iter().find(|l| !seen.contains(l.id.as_str())) {
+        return Err(DomainError::invalid(
+            "lines_incomplete",
+            "lines",
+            format!(
+                "delivery line {} (lot {}) is not counted; every line is accepted or rejected",
+                missing.line_no, missing.lot_no
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+fn people(input: &AcceptanceInput) -> DomainResult<(String, String)> {
+    let received = crate::identity::required_text(&input.received_by, "received_by", 50)?;
+    let delivered = crate::identity::required_text(&input.delivered_by, "delivered_by", 50)?;
+    Ok((received, delivered))
+}
+
+/// How an acceptance request ends: kept as an editable draft, or confirmed (immutable).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AcceptanceMode {
+    Draft,
+    Confirm,
+}
+
+/// Records the hospital's count of a delivery. `replace_draft` is the PUT form (edit a draft);
+/// otherwise this creates the acceptance. `Confirm` makes it final and creates the payable.
+pub fn record_acceptance(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    delivery_id: &str,
+    input: AcceptanceInput,
+    mode: AcceptanceMode,
+    replace_draft: bool,
+    now: DateTime<Utc>,
+) -> DomainResult<DeliveryView> {
+    actor.require(&[Role::HospitalBuyer], "accept deliveries")?;
+    let (received_by, delivered_by) = people(&input)?;
+    write_tx(conn, |conn| {
+        let delivery = find_visible(conn, actor, delivery_id)?;
+        lock_order(conn, &delivery.order_id, now)?;
+        let existing = acceptance_of(conn, &delivery.id)?;
+        match (&existing, replace_draft) {
+            (Some(a), _) if a.status == "confirmed" => return Err(confirmed_is_immutable(&delivery)),
+            (Some(_), false) => {
+                return Err(DomainError::conflict(
+                    "acceptance_exists",
+                    format!(
+                        "delivery {} already has a draft acceptance: edit it with PUT or confirm it",
+                        delivery.delivery_no
+                    ),
+                ))
+            }
+            (None, true) => return Err(DomainError::not_found("acceptance")),
+            _ => {}
+        }
+        let lines = delivery_lines_of(conn, &delivery.id)?;
+        let counts = check_counts(&lines, &input)?;
+        for (line_id, accepted, rejected, reason) in &counts {
+            diesel::update(delivery_lines::table.find(line_id))
+                .set((
+                    delivery_lines::accepted_qty.eq(Some(*accepted)),
+                    delivery_lines::rejected_qty.eq(Some(*rejected)),
+                    delivery_lines::reject_reason.eq(reason.clone()),
+                ))
+                .execute(conn)?;
+        }
+        let note = input.note.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let acceptance_id = match existing {
+            Some(a) => {
+                diesel::update(acceptances::table.find(&a.id))
+                    .set((
+                        acceptances::received_by.eq(&received_by),
+                        acceptances::delivered_by.eq(&delivered_by),
+                        acceptances::note.eq(&note),
+                    ))
+                    .execute(conn)?;
+                audit::record(
+                    conn,
+                    AuditEntry::changed(
+                        actor,
+                        Some(&delivery.region_id),
+                        "acceptance",
+                        &a.id,
+                        "update_draft",
+                        &a,
+                        &counts_json(&counts),
+                    ),
+                    now,
+                )?;
+                a.id
+            }
+            None => {
+                let row = AcceptanceRow {
+                    id: new_id(),
+                    delivery_id: delivery.id.clone(),
+                    status: "draft".into(),
+                    received_by,
+                    delivered_by,
+                    note,
+                    accepted_at: None,
+                    acceptance_date: None,
+                    created_by: actor.user_id.clone(),
+                    created_at: to_db(now),
+                    confirmed_by: None,
+                };
+                diesel::insert_into(acceptances::table).values(&row).execute(conn).map_err(|e| {
+                    if is_unique_violation(&e) {
+                        DomainError::conflict("acceptance_exists", "this delivery already has an acceptance")
+                    } else {
+                        e.into()
+                    }
+                })?;
+                audit::record(
+                    conn,
+                    AuditEntry::created(
+                        actor,
+                        Some(&delivery.region_id),
+                        "acceptance",
+                        &row.id,
+                        &serde_json::json!({"acceptance": &row, "lines": counts_json(&counts)}),
+                    ),
+                    now,
+                )?;
+                row.id
+            }
+        };
+        if mode == AcceptanceMode::Confirm {
+            confirm_inner(conn, actor, &delivery, &acceptance_id, now)?;
+        }
+        load_view(conn, &delivery.id)
+    })
+}
+
+fn counts_json(counts: &[(String, i64, i64, Option<String>)]) -> serde_json::Value {
+    serde_json::Value::Array(
+        counts
+            .iter()
+            .map(|(id, a, r, reason)| serde_json::json!({"delivery_line_id": id, "accepted_qty": a, "rejected_qty": r, "reject_reason": reason}))
+            .collect(),
+    )
+}
+
+fn confirmed_is_immutable(delivery: &DeliveryRow) -> DomainError {
+    DomainError::conflict(
+        "acceptance_confirmed",
+        format!(
+            "the acceptance of delivery {} is confirmed and cannot change; corrections are new documents (returns, price adjustments)",
+            delivery.delivery_no
+        ),
+    )
+}
+
+/// Confirms a draft acceptance.
+pub fn confirm_acceptance(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    delivery_id: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<DeliveryView> {
+    actor.require(&[Role::HospitalBuyer], "accept deliveries")?;
+    write_tx(conn, |conn| {
+        let delivery = find_visible(conn, actor, delivery_id)?;
+        lock_order(conn, &delivery.order_id, now)?;
+        let acceptance = acceptance_of(conn, &delivery.id)?.ok_or(DomainError::not_found("acceptance"))?;
+        if acceptance.status == "confirmed" {
+            return Err(confirmed_is_immutable(&delivery));
+        }
+        confirm_inner(conn, actor, &delivery, &acceptance.id, now)?;
+        load_view(conn, &delivery.id)
+    })
+}
+
+fn confirm_inner(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    delivery: &DeliveryRow,
+    acceptance_id: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let acceptance_date = shanghai_date(now);
+    let updated = diesel::update(acceptances::table.find(acceptance_id).filter(acceptances::status.eq("draft")))
+        .set((
+            acceptances::status.eq("confirmed"),
+            acceptances::accepted_at.eq(Some(to_db(now))),
+            acceptances::acceptance_date.eq(Some(acceptance_date)),
+            acceptances::confirmed_by.eq(Some(actor.user_id.clone())),
+        ))
+        .execute(conn)?;
+    if updated != 1 {
+        return Err(confirmed_is_immutable(delivery));
+    }
+    diesel::update(deliveries::table.find(&delivery.id)).set(deliveries::status.eq("accepted")).execute(conn)?;
+    let lines = delivery_lines_of(conn, &delivery.id)?;
+    let mut priced = Vec::with_capacity(lines.len());
+    for l in &lines {
+        let accepted = l.accepted_qty.unwrap_or(0);
+        diesel::update(order_lines::table.find(&l.order_line_id))
+            .set(order_lines::accepted_qty.eq(order_lines::accepted_qty + accepted))
+            .execute(conn)?;
+        let price: i64 = order_lines::table.find(&l.order_line_id).select(order_lines::unit_price).first(conn)?;
+        priced.push((accepted, UnitPrice::from_ten_thousandths(price)));
+    }
+    let amount = amount_of(priced);
+    audit::record(
+        conn,
+        AuditEntry::changed(
+            actor,
+            Some(&delivery.region_id),
+            "acceptance",
+            acceptance_id,
+            "confirm",
+            &serde_json::json!({"status": "draft"}),
+            &serde_json::json!({"status": "confirmed", "accepted_at": to_db(now), "acceptance_date": acceptance_date, "accepted_amount": amount}),
+        ),
+        now,
+    )?;
+    payables::create_for_acceptance(conn, actor, delivery, acceptance_id, acceptance_date, amount, now)?;
+    let order = orders::table.find(&delivery.order_id).select(OrderRow::as_select()).first(conn)?;
+    ord::refresh_status(conn, actor, &order, now)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- reads
+
+fn acceptance_of(conn: &mut DbConnection, delivery_id: &str) -> DomainResult<Option<AcceptanceRow>> {
+    Ok(acceptances::table
+        .filter(acceptances::delivery_id.eq(delivery_id))
+        .select(AcceptanceRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+fn delivery_lines_of(conn: &mut DbConnection, delivery_id: &str) -> DomainResult<Vec<DeliveryLineRow>> {
+    Ok(delivery_lines::table
+        .filter(delivery_lines::delivery_id.eq(delivery_id))
+        .order(delivery_lines::line_no.asc())
+        .select(DeliveryLineRow::as_select())
+        .load(conn)?)
+}
+
+fn load_views(conn: &mut DbConnection, rows: Vec<DeliveryRow>) -> DomainResult<Vec<DeliveryView>> {
+    let ids: Vec<&str> = rows.iter().map(|d| d.id.as_str()).collect();
+    let lines: Vec<(DeliveryLineRow, i64, ProductRow)> = delivery_lines::table
+        .inner_join(order_lines::table.inner_join(products::table))
+        .filter(delivery_lines::delivery_id.eq_any(&ids))
+        .order((delivery_lines::delivery_id, delivery_lines::line_no))
+        .select((DeliveryLineRow::as_select(), order_lines::unit_price, ProductRow::as_select()))
+        .load(conn)?;
+    let accs: Vec<AcceptanceRow> = acceptances::table
+        .filter(acceptances::delivery_id.eq_any(&ids))
+        .select(AcceptanceRow::as_select())
+        .load(conn)?;
+    let payable_ids: HashMap<String, String> =
+        payables::payable_ids_for_acceptances(conn, &accs.iter().map(|a| a.id.as_str()).collect::<Vec<_>>())?;
+    let order_ids: Vec<&str> = rows.iter().map(|d| d.order_id.as_str()).collect();
+    let order_nos: HashMap<String, String> = orders::table
+        .filter(orders::id.eq_any(&order_ids))
+        .select((orders::id, orders::order_no))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let org_ids: Vec<&str> = rows.iter().flat_map(|d| [d.hospital_id.as_str(), d.supplier_id.as_str()]).collect();
+    let names: HashMap<String, String> = organizations::table
+        .filter(organizations::id.eq_any(&org_ids))
+        .select((organizations::id, organizations::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut lines_by: HashMap<String, Vec<DeliveryLineView>> = HashMap::new();
+    let mut priced_by: HashMap<String, Vec<(i64, UnitPrice)>> = HashMap::new();
+    for (l, price, p) in lines {
+        let price = UnitPrice::from_ten_thousandths(price);
+        if let Some(a) = l.accepted_qty {
+            priced_by.entry(l.delivery_id.clone()).or_default().push((a, price));
+        }
+        lines_by.entry(l.delivery_id.clone()).or_default().push(DeliveryLineView {
+            id: l.id,
+            line_no: l.line_no,
+            order_line_id: l.order_line_id,
+            product: p.into(),
+            unit_price: price,
+            quantity: l.quantity,
+            lot_no: l.lot_no,
+            production_date: l.production_date,
+            expiry_date: l.expiry_date,
+            accepted_qty: l.accepted_qty,
+            rejected_qty: l.rejected_qty,
+            reject_reason: l.reject_reason,
+        });
+    }
+    let mut acc_by: HashMap<String, AcceptanceRow> = accs.into_iter().map(|a| (a.delivery_id.clone(), a)).collect();
+    let name = |id: &str| OrgRef { id: id.to_string(), name: names.get(id).cloned().unwrap_or_default() };
+    Ok(rows
+        .into_iter()
+        .map(|d| {
+            let acceptance = acc_by.remove(&d.id).map(|a| AcceptanceView {
+                payable_id: payable_ids.get(&a.id).cloned(),
+                accepted_amount: priced_by.get(&d.id).map(|p| amount_of(p.iter().copied())),
+                id: a.id,
+                status: a.status,
+                received_by: a.received_by,
+                delivered_by: a.delivered_by,
+                note: a.note,
+                accepted_at: a.accepted_at,
+                acceptance_date: a.acceptance_date,
+                created_by: a.created_by,
+                confirmed_by: a.confirmed_by,
+            });
+            DeliveryView {
+                order_no: order_nos.get(&d.order_id).cloned().unwrap_or_default(),
+                hospital: name(&d.hospital_id),
+                supplier: name(&d.supplier_id),
+                lines: lines_by.remove(&d.id).unwrap_or_default(),
+                acceptance,
+                id: d.id,
+                delivery_no: d.delivery_no,
+                order_id: d.order_id,
+                status: d.status,
+                note: d.note,
+                shipped_at: d.shipped_at,
+            }
+        })
+        .collect())
+}
+
+fn load_view(conn: &mut DbConnection, id: &str) -> DomainResult<DeliveryView> {
+    let row = deliveries::table.find(id).select(DeliveryRow::as_select()).first(conn)?;
+    Ok(load_views(conn, vec![row])?.pop().expect("one delivery"))
+}
+
+pub fn get_delivery(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<DeliveryView> {
+    let row = find_visible(conn, actor, id)?;
+    Ok(load_views(conn, vec![row])?.pop().expect("one delivery"))
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DeliveryFilter {
+    pub order_id: Option<String>,
+    pub status: Option<String>,
+}
+
+pub fn list_deliveries(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &DeliveryFilter,
+    page: PageRequest,
+) -> DomainResult<Page<DeliveryView>> {
+    let build = || {
+        let mut q = visible_deliveries(actor);
+        if let Some(v) = &filter.order_id {
+            q = q.filter(deliveries::order_id.eq(v.clone()));
+        }
+        if let Some(v) = &filter.status {
+            q = q.filter(deliveries::status.eq(v.clone()));
+        }
+        q
+    };
+    let total = build().count().get_result::<i64>(conn)?;
+    let rows = build()
+        .order((deliveries::shipped_at.desc(), deliveries::id.desc()))
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(DeliveryRow::as_select())
+        .load(conn)?;
+    Ok(Page::new(load_views(conn, rows)?, page, total))
+}

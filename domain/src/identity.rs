@@ -1,0 +1,729 @@
+//! Regions, organisations, users, roles, passwords and the acting caller.
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, AuditEntry};
+use crate::clock::to_db;
+use crate::db::{is_unique_violation, write_tx, DbConnection};
+use crate::error::{DomainError, DomainResult};
+use crate::ids::new_id;
+use crate::paging::{Page, PageRequest};
+use crate::policy::{DeadlineRule, PolicyRow, PAYMENT_DEADLINE};
+use crate::schema::{organizations, region_policies, regions, users};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    BureauOfficer,
+    FundOfficer,
+    HospitalBuyer,
+    Supplier,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] =
+        [Role::Admin, Role::BureauOfficer, Role::FundOfficer, Role::HospitalBuyer, Role::Supplier];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::BureauOfficer => "bureau_officer",
+            Role::FundOfficer => "fund_officer",
+            Role::HospitalBuyer => "hospital_buyer",
+            Role::Supplier => "supplier",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+    /// The organisation kind a user of this role belongs to.
+    pub fn org_kind(self) -> OrgKind {
+        match self {
+            Role::Admin => OrgKind::Platform,
+            Role::BureauOfficer | Role::FundOfficer => OrgKind::Bureau,
+            Role::HospitalBuyer => OrgKind::Hospital,
+            Role::Supplier => OrgKind::Enterprise,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    Platform,
+    Bureau,
+    Hospital,
+    Enterprise,
+}
+
+impl OrgKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgKind::Platform => "platform",
+            OrgKind::Bureau => "bureau",
+            OrgKind::Hospital => "hospital",
+            OrgKind::Enterprise => "enterprise",
+        }
+    }
+    pub fn parse(s: &str) -> Option<OrgKind> {
+        [OrgKind::Platform, OrgKind::Bureau, OrgKind::Hospital, OrgKind::Enterprise]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// The authenticated caller on whose behalf an operation runs. Every query is scoped by it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Actor {
+    pub user_id: String,
+    pub username: String,
+    pub role: Role,
+    pub org_id: String,
+    /// The pooling region of a bureau or hospital; none for enterprises and the platform.
+    pub region_id: Option<String>,
+}
+
+impl Actor {
+    pub fn is(&self, role: Role) -> bool {
+        self.role == role
+    }
+    /// Refuses with 403 unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role], action: &str) -> DomainResult<()> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(DomainError::forbidden(format!("a {} may not {action}", self.role.as_str())))
+        }
+    }
+    /// The caller's region (bureau, fund and hospital users always have one).
+    pub fn region(&self) -> DomainResult<&str> {
+        self.region_id
+            .as_deref()
+            .ok_or_else(|| DomainError::forbidden("this operation needs a user of a pooling region"))
+    }
+    /// An actor for work the platform does itself (demo seeding, jobs).
+    pub fn system(user_id: String, org_id: String) -> Actor {
+        Actor { user_id, username: "system".into(), role: Role::Admin, org_id, region_id: None }
+    }
+}
+
+// ---------------------------------------------------------------- rows
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = regions)]
+pub struct RegionRow {
+    pub id: String,
+    pub code: String,
+    pub province_code: String,
+    pub name: String,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = organizations)]
+pub struct OrgRow {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub credit_code: Option<String>,
+    pub region_id: Option<String>,
+    pub hospital_level: Option<i16>,
+    pub is_manufacturer: bool,
+    pub is_distributor: bool,
+    pub bank_name: Option<String>,
+    pub bank_account: Option<String>,
+    pub is_demo: bool,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub password_hash: String,
+    pub role: String,
+    pub org_id: String,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+/// A user as shown to others: never the password hash.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserView {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: String,
+    pub org_id: String,
+    pub active: bool,
+}
+
+impl From<UserRow> for UserView {
+    fn from(u: UserRow) -> Self {
+        UserView {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            email: u.email,
+            role: u.role,
+            org_id: u.org_id,
+            active: u.active,
+        }
+    }
+}
+
+// ---------------------------------------------------------------- passwords
+
+pub fn hash_password(password: &str) -> DomainResult<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| DomainError::Internal(format!("password hashing failed: {e}")))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+/// A hash that no password matches, verified against when the user does not exist so that a
+/// wrong username costs as much time as a wrong password.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password("no user has this password").expect("argon2 works"))
+}
+
+/// Checks a username and password; returns the actor they authenticate.
+pub fn authenticate(conn: &mut DbConnection, username: &str, password: &str) -> DomainResult<Actor> {
+    let found: Option<(UserRow, OrgRow)> = users::table
+        .inner_join(organizations::table)
+        .filter(users::username.eq(username.trim()))
+        .select((UserRow::as_select(), OrgRow::as_select()))
+        .first(conn)
+        .optional()?;
+    match found {
+        Some((user, org)) if user.active && verify_password(password, &user.password_hash) => {
+            Ok(actor_of(&user, &org)?)
+        }
+        Some(_) => Err(DomainError::BadCredentials),
+        None => {
+            let _ = verify_password(password, dummy_hash());
+            Err(DomainError::BadCredentials)
+        }
+    }
+}
+
+fn actor_of(user: &UserRow, org: &OrgRow) -> DomainResult<Actor> {
+    let role = Role::parse(&user.role)
+        .ok_or_else(|| DomainError::Internal(format!("user {} has unknown role {}", user.id, user.role)))?;
+    Ok(Actor {
+        user_id: user.id.clone(),
+        username: user.username.clone(),
+        role,
+        org_id: org.id.clone(),
+        region_id: org.region_id.clone(),
+    })
+}
+
+/// Loads the actor of a user id (used when a token is presented); inactive users are refused.
+pub fn load_actor(conn: &mut DbConnection, user_id: &str) -> DomainResult<Option<Actor>> {
+    let found: Option<(UserRow, OrgRow)> = users::table
+        .inner_join(organizations::table)
+        .filter(users::id.eq(user_id))
+        .filter(users::active.eq(true))
+        .select((UserRow::as_select(), OrgRow::as_select()))
+        .first(conn)
+        .optional()?;
+    found.map(|(u, o)| actor_of(&u, &o)).transpose()
+}
+
+// ---------------------------------------------------------------- regions
+
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewRegion {
+    pub code: String,
+    pub province_code: String,
+    pub name: String,
+    /// The payment deadline rule in force from the start (default: 30 calendar days).
+    #[serde(default)]
+    pub deadline_rule: Option<DeadlineRule>,
+}
+
+fn check_division_code(code: &str, field: &str) -> DomainResult<String> {
+    let c = code.trim();
+    if c.len() == 6 && c.chars().all(|ch| ch.is_ascii_digit()) {
+        Ok(c.to_string())
+    } else {
+        Err(DomainError::invalid(
+            "invalid_region_code",
+            field,
+            format!("{c:?} is not a 6-digit administrative division code (e.g. 440300)"),
+        ))
+    }
+}
+
+pub(crate) fn required_text(value: &str, field: &str, max: usize) -> DomainResult<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(DomainError::invalid("required", field, format!("{field} is required")));
+    }
+    if v.chars().count() > max {
+        return Err(DomainError::invalid("too_long", field, format!("{field} is longer than {max} characters")));
+    }
+    Ok(v.to_string())
+}
+
+pub fn create_region(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    input: NewRegion,
+    now: DateTime<Utc>,
+) -> DomainResult<RegionRow> {
+    actor.require(&[Role::Admin], "create pooling regions")?;
+    let row = RegionRow {
+        id: new_id(),
+        code: check_division_code(&input.code, "code")?,
+        province_code: check_division_code(&input.province_code, "province_code")?,
+        name: required_text(&input.name, "name", 100)?,
+        created_at: to_db(now),
+    };
+    let rule = input.deadline_rule.unwrap_or_default().validate()?;
+    write_tx(conn, |conn| {
+        diesel::insert_into(regions::table).values(&row).execute(conn).map_err(|e| {
+            if is_unique_violation(&e) {
+                DomainError::conflict("duplicate_region", format!("region {} already exists", row.code))
+            } else {
+                e.into()
+            }
+        })?;
+        let policy = PolicyRow {
+            id: new_id(),
+            region_id: row.id.clone(),
+            kind: PAYMENT_DEADLINE.into(),
+            effective_from: NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid date"),
+            params: serde_json::to_string(&rule).expect("serializable"),
+            note: Some("initial policy".into()),
+            created_by: Some(actor.user_id.clone()).filter(|id| !id.is_empty()),
+            created_at: to_db(now),
+        };
+        diesel::insert_into(region_policies::table).values(&policy).execute(conn)?;
+        audit::record(conn, AuditEntry::created(actor, Some(&row.id), "region", &row.id, &row), now)?;
+        Ok(row.clone())
+    })
+}
+
+pub fn list_regions(conn: &mut DbConnection) -> DomainResult<Vec<RegionRow>> {
+    Ok(regions::table.order(regions::code.asc()).select(RegionRow::as_select()).load(conn)?)
+}
+
+pub fn find_region_by_code(conn: &mut DbConnection, code: &str) -> DomainResult<Option<RegionRow>> {
+    Ok(regions::table.filter(regions::code.eq(code)).select(RegionRow::as_select()).first(conn).optional()?)
+}
+
+// ---------------------------------------------------------------- organisations
+
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewOrg {
+    pub kind: OrgKind,
+    pub name: String,
+    #[serde(default)]
+    pub credit_code: Option<String>,
+    /// Region code (bureau and hospital).
+    #[serde(default)]
+    pub region_code: Option<String>,
+    #[serde(default)]
+    pub hospital_level: Option<i16>,
+    #[serde(default)]
+    pub is_manufacturer: bool,
+    #[serde(default)]
+    pub is_distributor: bool,
+    #[serde(default)]
+    pub bank_name: Option<String>,
+    #[serde(default)]
+    pub bank_account: Option<String>,
+}
+
+fn check_credit_code(code: &str) -> DomainResult<String> {
+    let c = code.trim().to_ascii_uppercase();
+    let ok = c.len() == 18 && c.chars().all(|ch| ch.is_ascii_digit() || ch.is_ascii_uppercase());
+    if ok {
+        Ok(c)
+    } else {
+        Err(DomainError::invalid(
+            "invalid_credit_code",
+            "credit_code",
+            "a unified social credit code (统一社会信用代码) has 18 digits or capital letters",
+        ))
+    }
+}
+
+pub fn create_org(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    input: NewOrg,
+    is_demo: bool,
+    now: DateTime<Utc>,
+) -> DomainResult<OrgRow> {
+    actor.require(&[Role::Admin], "create organisations")?;
+    let name = required_text(&input.name, "name", 200)?;
+    let region_id = match (&input.kind, &input.region_code) {
+        (OrgKind::Bureau | OrgKind::Hospital, None) => {
+            return Err(DomainError::invalid(
+                "required",
+                "region_code",
+                "a bureau or hospital belongs to a pooling region",
+            ))
+        }
+        (_, Some(code)) => Some(
+            find_region_by_code(conn, code.trim())?
+                .ok_or_else(|| {
+                    DomainError::invalid("unknown_region", "region_code", format!("no region with code {code:?}"))
+                })?
+                .id,
+        ),
+        (_, None) => None,
+    };
+    let hospital_level = match (input.kind, input.hospital_level) {
+        (OrgKind::Hospital, Some(level @ 1..=3)) => Some(level),
+        (OrgKind::Hospital, _) => {
+            return Err(DomainError::invalid(
+                "invalid_hospital_level",
+                "hospital_level",
+                "a hospital's level is 1, 2 or 3 (一级/二级/三级)",
+            ))
+        }
+        (_, Some(_)) => {
+            return Err(DomainError::invalid("invalid_hospital_level", "hospital_level", "only hospitals have a level"))
+        }
+        (_, None) => None,
+    };
+    if input.kind == OrgKind::Enterprise && !input.is_manufacturer && !input.is_distributor {
+        return Err(DomainError::invalid(
+            "invalid_enterprise",
+            "is_manufacturer",
+            "an enterprise is a manufacturer, a distributor, or both",
+        ));
+    }
+    let row = OrgRow {
+        id: new_id(),
+        kind: input.kind.as_str().into(),
+        name,
+        credit_code: input.credit_code.as_deref().map(check_credit_code).transpose()?,
+        region_id,
+        hospital_level,
+        is_manufacturer: input.is_manufacturer,
+        is_distributor: input.is_distributor,
+        bank_name: input.bank_name.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        bank_account: input.bank_account.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        is_demo,
+        created_at: to_db(now),
+    };
+    write_tx(conn, |conn| {
+        diesel::insert_into(organizations::table).values(&row).execute(conn).map_err(|e| {
+            if is_unique_violation(&e) {
+                DomainError::conflict("duplicate_organization", "an organisation with this credit code already exists")
+            } else {
+                e.into()
+            }
+        })?;
+        audit::record(conn, AuditEntry::created(actor, row.region_id.as_deref(), "organization", &row.id, &row), now)?;
+        Ok(row.clone())
+    })
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct OrgFilter {
+    pub kind: Option<OrgKind>,
+    pub name_contains: Option<String>,
+}
+
+/// Organisations the caller may see: admins all; bureau and fund officers their region's
+/// organisations and every enterprise; hospitals their own and every enterprise (the public
+/// directory of suppliers); suppliers their own.
+pub fn list_orgs(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &OrgFilter,
+    page: PageRequest,
+) -> DomainResult<Page<OrgRow>> {
+    let build = || {
+        let mut q = organizations::table.into_boxed();
+        match actor.role {
+            Role::Admin => {}
+            Role::BureauOfficer | Role::FundOfficer => {
+                let region = actor.region_id.clone().unwrap_or_default();
+                q = q.filter(
+                    organizations::region_id.eq(region).or(organizations::kind.eq(OrgKind::Enterprise.as_str())),
+                );
+            }
+            Role::HospitalBuyer => {
+                q = q.filter(
+                    organizations::id.eq(actor.org_id.clone()).or(organizations::kind.eq(OrgKind::Enterprise.as_str())),
+                )
+            }
+            Role::Supplier => q = q.filter(organizations::id.eq(actor.org_id.clone())),
+        }
+        if let Some(kind) = filter.kind {
+            q = q.filter(organizations::kind.eq(kind.as_str()));
+        }
+        if let Some(name) = filter.name_contains.as_deref().filter(|s| !s.is_empty()) {
+            q = q.filter(organizations::name.like(format!("%{}%", escape_like(name))).escape('\\'));
+        }
+        q
+    };
+    let total = build().count().get_result::<i64>(conn)?;
+    let items = build()
+        .order((organizations::kind.asc(), organizations::name.asc()))
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(OrgRow::as_select())
+        .load(conn)?;
+    Ok(Page::new(items, page, total))
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
+pub fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+pub fn get_org(conn: &mut DbConnection, id: &str) -> DomainResult<OrgRow> {
+    organizations::table
+        .find(id)
+        .select(OrgRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DomainError::not_found("organization"))
+}
+
+// ---------------------------------------------------------------- users
+
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    pub password: String,
+    pub role: Role,
+    pub org_id: String,
+}
+
+pub const MIN_PASSWORD_LEN: usize = 8;
+
+fn check_username(u: &str) -> DomainResult<String> {
+    let u = u.trim();
+    let ok =
+        (3..=40).contains(&u.len()) && u.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
+    if ok {
+        Ok(u.to_string())
+    } else {
+        Err(DomainError::invalid(
+            "invalid_username",
+            "username",
+            "a username has 3 to 40 letters, digits, '.', '_' or '-'",
+        ))
+    }
+}
+
+/// Creates a user. `password_hash` may be given to reuse one hash for many demo users.
+pub fn create_user(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    input: NewUser,
+    password_hash: Option<String>,
+    now: DateTime<Utc>,
+) -> DomainResult<UserView> {
+    actor.require(&[Role::Admin], "create users")?;
+    let username = check_username(&input.username)?;
+    if input.password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(DomainError::invalid(
+            "weak_password",
+            "password",
+            format!("a password has at least {MIN_PASSWORD_LEN} characters"),
+        ));
+    }
+    let org = organizations::table
+        .find(input.org_id.trim())
+        .select(OrgRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| DomainError::invalid("unknown_organization", "org_id", "no such organisation"))?;
+    let expected = input.role.org_kind();
+    if org.kind != expected.as_str() {
+        return Err(DomainError::invalid(
+            "role_mismatch",
+            "role",
+            format!("a {} belongs to a {} organisation, not a {}", input.role.as_str(), expected.as_str(), org.kind),
+        ));
+    }
+    let hash = match password_hash {
+        Some(h) => h,
+        None => hash_password(&input.password)?,
+    };
+    let row = UserRow {
+        id: new_id(),
+        display_name: input
+            .display_name
+            .map(|d| d.trim().to_string())
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| username.clone()),
+        username,
+        email: input.email.map(|e| e.trim().to_string()).filter(|e| !e.is_empty()),
+        password_hash: hash,
+        role: input.role.as_str().into(),
+        org_id: org.id.clone(),
+        active: true,
+        created_at: to_db(now),
+    };
+    let view = UserView::from(row.clone());
+    write_tx(conn, |conn| {
+        diesel::insert_into(users::table).values(&row).execute(conn).map_err(|e| {
+            if is_unique_violation(&e) {
+                DomainError::conflict("duplicate_username", format!("username {:?} is taken", row.username))
+            } else {
+                e.into()
+            }
+        })?;
+        audit::record(conn, AuditEntry::created(actor, org.region_id.as_deref(), "user", &row.id, &view), now)?;
+        Ok(view.clone())
+    })
+}
+
+pub fn list_users(conn: &mut DbConnection, actor: &Actor, page: PageRequest) -> DomainResult<Page<UserView>> {
+    actor.require(&[Role::Admin], "list users")?;
+    let total = users::table.count().get_result::<i64>(conn)?;
+    let rows = users::table
+        .order(users::username.asc())
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(UserRow::as_select())
+        .load(conn)?;
+    Ok(Page::new(rows.into_iter().map(UserView::from).collect(), page, total))
+}
+
+/// The platform organisation (admins' home), created on first use.
+pub fn ensure_platform_org(conn: &mut DbConnection, is_demo: bool, now: DateTime<Utc>) -> DomainResult<OrgRow> {
+    if let Some(org) = organizations::table
+        .filter(organizations::kind.eq(OrgKind::Platform.as_str()))
+        .select(OrgRow::as_select())
+        .first(conn)
+        .optional()?
+    {
+        return Ok(org);
+    }
+    let row = OrgRow {
+        id: new_id(),
+        kind: OrgKind::Platform.as_str().into(),
+        name: "集采直结平台 Jicai platform".into(),
+        credit_code: None,
+        region_id: None,
+        hospital_level: None,
+        is_manufacturer: false,
+        is_distributor: false,
+        bank_name: None,
+        bank_account: None,
+        is_demo,
+        created_at: to_db(now),
+    };
+    diesel::insert_into(organizations::table).values(&row).execute(conn)?;
+    Ok(row)
+}
+
+/// Bootstraps a user from the command line (`jicai user add`), without an acting user.
+pub fn bootstrap_user(conn: &mut DbConnection, input: NewUser, now: DateTime<Utc>) -> DomainResult<UserView> {
+    write_tx(conn, |conn| {
+        let platform = ensure_platform_org(conn, false, now)?;
+        let system = Actor::system("".into(), platform.id.clone());
+        let mut input = input;
+        if input.role == Role::Admin && input.org_id.is_empty() {
+            input.org_id = platform.id.clone();
+        }
+        create_user(conn, &system, input, None, now)
+    })
+}
+
+// ---------------------------------------------------------------- settings
+
+/// Reads a server setting, creating it with `make()` the first time (for example the token
+/// signing secret, so that every server process on one database signs alike).
+pub fn setting_or_init(conn: &mut DbConnection, name: &str, make: impl FnOnce() -> String) -> DomainResult<String> {
+    use crate::schema::settings;
+    let read = |conn: &mut DbConnection| -> DomainResult<Option<String>> {
+        Ok(settings::table.find(name).select(settings::value).first(conn).optional()?)
+    };
+    if let Some(v) = read(conn)? {
+        return Ok(v);
+    }
+    let value = make();
+    match diesel::insert_into(settings::table)
+        .values((settings::name.eq(name), settings::value.eq(&value)))
+        .execute(conn)
+    {
+        Ok(_) => Ok(value),
+        Err(e) if is_unique_violation(&e) => read(conn)?.ok_or(DomainError::Database(e)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// 32 random bytes, hex-encoded.
+pub fn random_secret() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// A user's display name, organisation and region (for `/me`).
+pub fn profile(conn: &mut DbConnection, user_id: &str) -> DomainResult<(String, OrgRow, Option<RegionRow>)> {
+    let (name, org): (String, OrgRow) = users::table
+        .inner_join(organizations::table)
+        .filter(users::id.eq(user_id))
+        .select((users::display_name, OrgRow::as_select()))
+        .first(conn)
+        .optional()?
+        .ok_or(DomainError::not_found("user"))?;
+    let region = match &org.region_id {
+        Some(r) => regions::table.find(r).select(RegionRow::as_select()).first(conn).optional()?,
+        None => None,
+    };
+    Ok((name, org, region))
+}
+
+/// One organisation, if the caller may see it (the same rule as [`list_orgs`]).
+pub fn get_visible_org(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<OrgRow> {
+    let org = get_org(conn, id)?;
+    let visible = match actor.role {
+        Role::Admin => true,
+        Role::BureauOfficer | Role::FundOfficer => {
+            org.kind == OrgKind::Enterprise.as_str() || (org.region_id.is_some() && org.region_id == actor.region_id)
+        }
+        Role::HospitalBuyer => org.id == actor.org_id || org.kind == OrgKind::Enterprise.as_str(),
+        Role::Supplier => org.id == actor.org_id,
+    };
+    if visible {
+        Ok(org)
+    } else {
+        Err(DomainError::not_found("organization"))
+    }
+}

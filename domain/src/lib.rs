@@ -1,0 +1,25 @@
+//! Jicai domain: business types, rules and persistence. The one place rules live.
+//!
+//! Split by capability. Pure rules (deadline dates, agreed volumes, money rounding, order
+//! status) are plain functions with unit tests; operations validate, compute and write in one
+//! transaction together with their audit events.
+
+pub mod audit;
+pub mod catalog;
+pub mod clock;
+pub mod db;
+pub mod delivery;
+pub mod demo;
+pub mod error;
+pub mod idempotency;
+pub mod identity;
+pub mod ids;
+pub mod money;
+pub mod orders;
+pub mod paging;
+pub mod payables;
+pub mod policy;
+pub mod schema;
+pub mod volumes;
+
+pub use error::{DomainError, DomainResult, Problem};

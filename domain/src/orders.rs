@@ -1,0 +1,1003 @@
+//! Orders: a hospital orders winning products at the winning price (or listed non-winning
+//! products at their listed price); the supplier confirms or declines. Status follows the
+//! documents and every change is kept in the order's status history.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+
+use crate::audit::{self, AuditEntry};
+use crate::catalog::{region_codes, BatchRow, BidRow, ListedRow, OrgRef, ProductRow};
+use crate::clock::{shanghai_date, to_db};
+use crate::db::{write_tx, DbBackend, DbConnection};
+use crate::error::{DomainError, DomainResult, Problem};
+use crate::identity::{escape_like, Actor, Role};
+use crate::ids::{document_no, new_id};
+use crate::money::{amount_of, Money, UnitPrice};
+use crate::paging::{Page, PageRequest};
+use crate::schema::{
+    batches, bid_distributors, bid_supply_regions, deliveries, delivery_lines, listed_products, order_lines,
+    order_status_history, orders, organizations, products, winning_bids,
+};
+use crate::volumes;
+
+pub const MAX_LINES: usize = 200;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Placed by the hospital, waiting for the supplier.
+    Submitted,
+    Confirmed,
+    Declined,
+    Cancelled,
+    /// Some goods shipped and awaiting acceptance, more still to ship.
+    PartiallyShipped,
+    /// Everything still owed is on its way, awaiting acceptance.
+    Shipped,
+    /// Some goods accepted, the rest neither shipped nor accepted yet.
+    PartiallyAccepted,
+    /// Every ordered unit accepted.
+    Completed,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 8] = [
+        OrderStatus::Submitted,
+        OrderStatus::Confirmed,
+        OrderStatus::Declined,
+        OrderStatus::Cancelled,
+        OrderStatus::PartiallyShipped,
+        OrderStatus::Shipped,
+        OrderStatus::PartiallyAccepted,
+        OrderStatus::Completed,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Submitted => "submitted",
+            OrderStatus::Confirmed => "confirmed",
+            OrderStatus::Declined => "declined",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::PartiallyShipped => "partially_shipped",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::PartiallyAccepted => "partially_accepted",
+            OrderStatus::Completed => "completed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<OrderStatus> {
+        OrderStatus::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+    /// Goods may be shipped against the order.
+    pub fn is_open_for_delivery(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Confirmed
+                | OrderStatus::PartiallyShipped
+                | OrderStatus::Shipped
+                | OrderStatus::PartiallyAccepted
+        )
+    }
+}
+
+/// Quantities of one order line as the documents stand.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LineProgress {
+    pub ordered: i64,
+    pub accepted: i64,
+    /// Shipped in deliveries not yet accepted.
+    pub in_transit: i64,
+}
+
+impl LineProgress {
+    /// What may still be shipped: rejected goods may be replaced, so only accepted and
+    /// in-transit quantities count against the order.
+    pub fn open(self) -> i64 {
+        (self.ordered - self.accepted - self.in_transit).max(0)
+    }
+}
+
+/// The status of a confirmed order, derived from its lines.
+pub fn derive_status(lines: &[LineProgress]) -> OrderStatus {
+    let ordered: i64 = lines.iter().map(|l| l.ordered).sum();
+    let accepted: i64 = lines.iter().map(|l| l.accepted).sum();
+    let in_transit: i64 = lines.iter().map(|l| l.in_transit).sum();
+    let open: i64 = lines.iter().map(|l| l.open()).sum();
+    if accepted >= ordered {
+        OrderStatus::Completed
+    } else if in_transit > 0 {
+        if open == 0 {
+            OrderStatus::Shipped
+        } else {
+            OrderStatus::PartiallyShipped
+        }
+    } else if accepted > 0 {
+        OrderStatus::PartiallyAccepted
+    } else {
+        OrderStatus::Confirmed
+    }
+}
+
+// ---------------------------------------------------------------- rows
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = orders)]
+pub struct OrderRow {
+    pub id: String,
+    pub order_no: String,
+    pub region_id: String,
+    pub hospital_id: String,
+    pub supplier_id: String,
+    pub status: String,
+    pub total_amount: i64,
+    pub note: Option<String>,
+    pub decline_reason: Option<String>,
+    pub created_by: String,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = order_lines)]
+pub struct OrderLineRow {
+    pub id: String,
+    pub order_id: String,
+    pub line_no: i32,
+    pub kind: String,
+    pub bid_id: Option<String>,
+    pub listed_product_id: Option<String>,
+    pub product_id: String,
+    pub agreed_volume_id: Option<String>,
+    pub unit_price: i64,
+    pub quantity: i64,
+    pub in_volume_qty: i64,
+    pub above_volume_qty: i64,
+    pub amount: i64,
+    pub accepted_qty: i64,
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = order_status_history)]
+pub struct StatusChangeRow {
+    pub id: String,
+    pub order_id: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor_user_id: String,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub at: NaiveDateTime,
+    pub note: Option<String>,
+}
+
+// ---------------------------------------------------------------- input
+
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewOrderLine {
+    #[serde(default)]
+    pub winning_bid_id: Option<String>,
+    #[serde(default)]
+    pub listed_product_id: Option<String>,
+    /// In minimum units (片/粒/支…), a whole number of packs.
+    pub quantity: i64,
+    /// The price the hospital expects to pay per minimum unit: must be the winning (or listed) price.
+    pub unit_price: UnitPrice,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewOrder {
+    pub supplier_id: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub lines: Vec<NewOrderLine>,
+}
+
+// ---------------------------------------------------------------- views
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProductBrief {
+    pub id: String,
+    pub code: String,
+    pub generic_name: String,
+    pub dosage_form: String,
+    pub specification: String,
+    pub pack_size: i64,
+    pub min_unit: String,
+}
+
+impl From<ProductRow> for ProductBrief {
+    fn from(p: ProductRow) -> Self {
+        ProductBrief {
+            id: p.id,
+            code: p.code,
+            generic_name: p.generic_name,
+            dosage_form: p.dosage_form,
+            specification: p.specification,
+            pack_size: p.pack_size,
+            min_unit: p.min_unit,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderLineView {
+    pub id: String,
+    pub line_no: i32,
+    pub kind: String,
+    pub winning_bid_id: Option<String>,
+    pub listed_product_id: Option<String>,
+    pub agreed_volume_id: Option<String>,
+    pub product: ProductBrief,
+    pub unit_price: UnitPrice,
+    pub quantity: i64,
+    pub in_volume_qty: i64,
+    pub above_volume_qty: i64,
+    pub amount: Money,
+    pub shipped_qty: i64,
+    pub in_transit_qty: i64,
+    pub accepted_qty: i64,
+    pub rejected_qty: i64,
+    pub open_qty: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatusChange {
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor_user_id: String,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub at: NaiveDateTime,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderSummary {
+    pub id: String,
+    pub order_no: String,
+    pub status: String,
+    pub hospital: OrgRef,
+    pub supplier: OrgRef,
+    pub total_amount: Money,
+    pub line_count: i64,
+    pub note: Option<String>,
+    pub decline_reason: Option<String>,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderView {
+    #[serde(flatten)]
+    pub summary: OrderSummary,
+    pub lines: Vec<OrderLineView>,
+    pub history: Vec<StatusChange>,
+}
+
+// ---------------------------------------------------------------- scoping
+
+/// Orders visible to the caller: a hospital its own, a supplier those addressed to it, bureau
+/// and fund officers their region's, admins all.
+pub(crate) fn visible_orders<'a>(actor: &Actor) -> orders::BoxedQuery<'a, DbBackend> {
+    let q = orders::table.into_boxed();
+    match actor.role {
+        Role::Admin => q,
+        Role::HospitalBuyer => q.filter(orders::hospital_id.eq(actor.org_id.clone())),
+        Role::Supplier => q.filter(orders::supplier_id.eq(actor.org_id.clone())),
+        Role::BureauOfficer | Role::FundOfficer => {
+            q.filter(orders::region_id.eq(actor.region_id.clone().unwrap_or_default()))
+        }
+    }
+}
+
+fn find_visible(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<OrderRow> {
+    visible_orders(actor)
+        .filter(orders::id.eq(id.to_string()))
+        .select(OrderRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DomainError::not_found("order"))
+}
+
+/// Takes the order's row lock (PostgreSQL) before reading what a change depends on; on SQLite
+/// the write transaction already holds the database's single write lock.
+pub(crate) fn lock_order(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> DomainResult<()> {
+    diesel::update(orders::table.find(id)).set(orders::updated_at.eq(to_db(now))).execute(conn)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- place
+
+struct PricedLine {
+    row: OrderLineRow,
+}
+
+fn invalid_line(i: usize, field: &str, code: &'static str, message: String) -> DomainError {
+    DomainError::Invalid(Problem::new(code, format!("line {}: {message}", i + 1)).field(format!("lines[{i}].{field}")))
+}
+
+pub fn place_order(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    input: NewOrder,
+    now: DateTime<Utc>,
+) -> DomainResult<OrderView> {
+    actor.require(&[Role::HospitalBuyer], "place orders")?;
+    let region_id = actor.region()?.to_string();
+    if input.lines.is_empty() {
+        return Err(DomainError::invalid("lines_required", "lines", "an order has at least one line"));
+    }
+    if input.lines.len() > MAX_LINES {
+        return Err(DomainError::invalid("too_many_lines", "lines", format!("an order has at most {MAX_LINES} lines")));
+    }
+    let note = input.note.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    if note.as_deref().is_some_and(|n| n.chars().count() > 500) {
+        return Err(DomainError::invalid("too_long", "note", "the note is longer than 500 characters"));
+    }
+    let today = shanghai_date(now);
+    write_tx(conn, |conn| {
+        let supplier: Option<(String, String)> = organizations::table
+            .find(input.supplier_id.trim())
+            .filter(organizations::kind.eq("enterprise"))
+            .select((organizations::id, organizations::name))
+            .first(conn)
+            .optional()?;
+        let (supplier_id, _) =
+            supplier.ok_or_else(|| DomainError::invalid("unknown_supplier", "supplier_id", "no such supplier"))?;
+        let hospital_codes = region_codes(conn, &region_id)?;
+        let order_id = new_id();
+        let mut priced = Vec::with_capacity(input.lines.len());
+        let mut seen = HashSet::new();
+        for (i, line) in input.lines.iter().enumerate() {
+            let source = match (&line.winning_bid_id, &line.listed_product_id) {
+                (Some(b), None) => b.trim().to_string(),
+                (None, Some(l)) => l.trim().to_string(),
+                _ => {
+                    return Err(invalid_line(
+                        i,
+                        "winning_bid_id",
+                        "line_source",
+                        "name exactly one of winning_bid_id or listed_product_id".into(),
+                    ))
+                }
+            };
+            if !seen.insert(source.clone()) {
+                return Err(invalid_line(
+                    i,
+                    "winning_bid_id",
+                    "duplicate_line",
+                    "the same product is ordered twice; use one line".into(),
+                ));
+            }
+            let row = if line.winning_bid_id.is_some() {
+                price_winning_line(conn, i, line, &source, &order_id, &region_id, &hospital_codes, &supplier_id, today)?
+            } else {
+                price_listed_line(conn, i, line, &source, &order_id, &region_id, &supplier_id)?
+            };
+            priced.push(PricedLine { row });
+        }
+        // Volumes are consumed after every line is known good, in line order.
+        for (i, p) in priced.iter_mut().enumerate() {
+            p.row.line_no = (i + 1) as i32;
+            if let Some(bid_id) = p.row.bid_id.clone() {
+                match volumes::volume_for(conn, &actor.org_id, &bid_id, today)? {
+                    Some(v) => {
+                        let within = volumes::consume(conn, &v.id, p.row.quantity)?;
+                        p.row.agreed_volume_id = Some(v.id);
+                        p.row.in_volume_qty = within;
+                        p.row.above_volume_qty = p.row.quantity - within;
+                    }
+                    None => {
+                        p.row.in_volume_qty = 0;
+                        p.row.above_volume_qty = p.row.quantity;
+                    }
+                }
+            }
+        }
+        let total =
+            amount_of(priced.iter().map(|p| (p.row.quantity, UnitPrice::from_ten_thousandths(p.row.unit_price))));
+        let order = OrderRow {
+            id: order_id.clone(),
+            order_no: document_no("PO", now),
+            region_id: region_id.clone(),
+            hospital_id: actor.org_id.clone(),
+            supplier_id: supplier_id.clone(),
+            status: OrderStatus::Submitted.as_str().into(),
+            total_amount: total.fen(),
+            note: note.clone(),
+            decline_reason: None,
+            created_by: actor.user_id.clone(),
+            created_at: to_db(now),
+            updated_at: to_db(now),
+        };
+        diesel::insert_into(orders::table).values(&order).execute(conn)?;
+        let lines: Vec<OrderLineRow> = priced.into_iter().map(|p| p.row).collect();
+        for line in &lines {
+            diesel::insert_into(order_lines::table).values(line).execute(conn)?;
+        }
+        record_status(conn, &order.id, None, OrderStatus::Submitted, actor, now, None)?;
+        audit::record(
+            conn,
+            AuditEntry::created(
+                actor,
+                Some(&region_id),
+                "order",
+                &order.id,
+                &serde_json::json!({"order": &order, "lines": &lines}),
+            ),
+            now,
+        )?;
+        load_view(conn, &order.id)
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn price_winning_line(
+    conn: &mut DbConnection,
+    i: usize,
+    line: &NewOrderLine,
+    bid_id: &str,
+    order_id: &str,
+    region_id: &str,
+    hospital_codes: &[String],
+    supplier_id: &str,
+    today: NaiveDate,
+) -> DomainResult<OrderLineRow> {
+    let found: Option<(BidRow, BatchRow, ProductRow)> = winning_bids::table
+        .inner_join(batches::table)
+        .inner_join(products::table)
+        .filter(winning_bids::id.eq(bid_id))
+        .filter(batches::region_id.eq(region_id))
+        .select((BidRow::as_select(), BatchRow::as_select(), ProductRow::as_select()))
+        .first(conn)
+        .optional()?;
+    let (bid, batch, product) = found
+        .ok_or_else(|| invalid_line(i, "winning_bid_id", "unknown_bid", "no such winning bid in your region".into()))?;
+    if !batch.in_cycle(today) {
+        return Err(invalid_line(
+            i,
+            "winning_bid_id",
+            "outside_cycle",
+            format!(
+                "{} can be ordered only from {} to {}; today is {today}",
+                batch.name, batch.cycle_start, batch.cycle_end
+            ),
+        ));
+    }
+    let supplied: i64 = bid_supply_regions::table
+        .filter(bid_supply_regions::bid_id.eq(&bid.id))
+        .filter(bid_supply_regions::region_code.eq_any(hospital_codes))
+        .count()
+        .get_result(conn)?;
+    if supplied == 0 {
+        return Err(invalid_line(
+            i,
+            "winning_bid_id",
+            "region_not_supplied",
+            format!("this winning bid does not supply your region ({})", hospital_codes.join("/")),
+        ));
+    }
+    let expected = UnitPrice::from_ten_thousandths(bid.unit_price);
+    if line.unit_price != expected {
+        return Err(invalid_line(
+            i,
+            "unit_price",
+            "price_mismatch",
+            format!("the winning price of {} is {expected} per {}, not {}", product.code, product.min_unit, line.unit_price),
+        )
+        .with_details(serde_json::json!({ "expected_unit_price": expected.to_string(), "given_unit_price": line.unit_price.to_string() })));
+    }
+    check_quantity(i, line.quantity, &product)?;
+    let distributors: Vec<String> = bid_distributors::table
+        .filter(bid_distributors::bid_id.eq(&bid.id))
+        .select(bid_distributors::enterprise_id)
+        .load(conn)?;
+    let allowed = if distributors.is_empty() { vec![bid.enterprise_id.clone()] } else { distributors };
+    if !allowed.iter().any(|a| a == supplier_id) {
+        return Err(invalid_line(
+            i,
+            "winning_bid_id",
+            "supplier_not_assigned",
+            "the chosen supplier is not assigned to deliver this winning product".into(),
+        )
+        .with_details(serde_json::json!({ "allowed_supplier_ids": allowed })));
+    }
+    Ok(OrderLineRow {
+        id: new_id(),
+        order_id: order_id.to_string(),
+        line_no: 0,
+        kind: "winning".into(),
+        bid_id: Some(bid.id),
+        listed_product_id: None,
+        product_id: product.id,
+        agreed_volume_id: None,
+        unit_price: expected.ten_thousandths(),
+        quantity: line.quantity,
+        in_volume_qty: 0,
+        above_volume_qty: line.quantity,
+        amount: amount_of([(line.quantity, expected)]).fen(),
+        accepted_qty: 0,
+    })
+}
+
+fn price_listed_line(
+    conn: &mut DbConnection,
+    i: usize,
+    line: &NewOrderLine,
+    listed_id: &str,
+    order_id: &str,
+    region_id: &str,
+    supplier_id: &str,
+) -> DomainResult<OrderLineRow> {
+    let found: Option<(ListedRow, ProductRow)> = listed_products::table
+        .inner_join(products::table)
+        .filter(listed_products::id.eq(listed_id))
+        .filter(listed_products::region_id.eq(region_id))
+        .select((ListedRow::as_select(), ProductRow::as_select()))
+        .first(conn)
+        .optional()?;
+    let (listed, product) = found.ok_or_else(|| {
+        invalid_line(i, "listed_product_id", "unknown_listed_product", "no such listed product in your region".into())
+    })?;
+    let expected = UnitPrice::from_ten_thousandths(listed.unit_price);
+    if line.unit_price != expected {
+        return Err(invalid_line(
+            i,
+            "unit_price",
+            "price_mismatch",
+            format!("the listed price of {} is {expected} per {}, not {}", product.code, product.min_unit, line.unit_price),
+        )
+        .with_details(serde_json::json!({ "expected_unit_price": expected.to_string(), "given_unit_price": line.unit_price.to_string() })));
+    }
+    check_quantity(i, line.quantity, &product)?;
+    if listed.enterprise_id != supplier_id {
+        return Err(invalid_line(
+            i,
+            "listed_product_id",
+            "supplier_not_assigned",
+            "a listed product is ordered from the enterprise that listed it".into(),
+        ));
+    }
+    Ok(OrderLineRow {
+        id: new_id(),
+        order_id: order_id.to_string(),
+        line_no: 0,
+        kind: "non_winning".into(),
+        bid_id: None,
+        listed_product_id: Some(listed.id),
+        product_id: product.id,
+        agreed_volume_id: None,
+        unit_price: expected.ten_thousandths(),
+        quantity: line.quantity,
+        // Non-winning purchases never consume agreed volume and are not above-volume either.
+        in_volume_qty: 0,
+        above_volume_qty: 0,
+        amount: amount_of([(line.quantity, expected)]).fen(),
+        accepted_qty: 0,
+    })
+}
+
+/// Quantities are whole packs, counted in minimum units.
+pub(crate) fn check_quantity(i: usize, qty: i64, product: &ProductRow) -> DomainResult<()> {
+    if qty <= 0 || qty > 1_000_000_000 {
+        return Err(invalid_line(i, "quantity", "invalid_quantity", "the quantity is a positive whole number".into()));
+    }
+    if qty % product.pack_size != 0 {
+        return Err(invalid_line(
+            i,
+            "quantity",
+            "not_whole_packs",
+            format!(
+                "{} comes in packs of {} {}; {qty} is not a whole number of packs",
+                product.code, product.pack_size, product.min_unit
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn record_status(
+    conn: &mut DbConnection,
+    order_id: &str,
+    from: Option<OrderStatus>,
+    to: OrderStatus,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    note: Option<String>,
+) -> DomainResult<()> {
+    diesel::insert_into(order_status_history::table)
+        .values(&StatusChangeRow {
+            id: new_id(),
+            order_id: order_id.to_string(),
+            from_status: from.map(|s| s.as_str().to_string()),
+            to_status: to.as_str().into(),
+            actor_user_id: actor.user_id.clone(),
+            at: to_db(now),
+            note,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- supplier and hospital decisions
+
+fn current_status(order: &OrderRow) -> DomainResult<OrderStatus> {
+    OrderStatus::parse(&order.status)
+        .ok_or_else(|| DomainError::Internal(format!("order {} has status {}", order.id, order.status)))
+}
+
+/// Moves a submitted order to `to`; refused unless the order is still submitted.
+fn decide(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    order_id: &str,
+    to: OrderStatus,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> DomainResult<OrderView> {
+    write_tx(conn, |conn| {
+        let order = find_visible(conn, actor, order_id)?;
+        lock_order(conn, &order.id, now)?;
+        let order = find_visible(conn, actor, order_id)?;
+        let from = current_status(&order)?;
+        if from != OrderStatus::Submitted {
+            return Err(DomainError::Conflict(
+                Problem::new(
+                    "order_not_submitted",
+                    format!(
+                        "order {} is {}; only a submitted order can be {}",
+                        order.order_no,
+                        from.as_str(),
+                        to.as_str()
+                    ),
+                )
+                .details(serde_json::json!({ "status": from.as_str() })),
+            ));
+        }
+        diesel::update(orders::table.find(&order.id))
+            .set((
+                orders::status.eq(to.as_str()),
+                orders::decline_reason.eq(if to == OrderStatus::Declined { reason.clone() } else { None }),
+                orders::updated_at.eq(to_db(now)),
+            ))
+            .execute(conn)?;
+        if matches!(to, OrderStatus::Declined | OrderStatus::Cancelled) {
+            let lines: Vec<(Option<String>, i64)> = order_lines::table
+                .filter(order_lines::order_id.eq(&order.id))
+                .select((order_lines::agreed_volume_id, order_lines::quantity))
+                .load(conn)?;
+            for (volume, qty) in lines {
+                if let Some(v) = volume {
+                    volumes::release(conn, &v, qty)?;
+                }
+            }
+        }
+        record_status(conn, &order.id, Some(from), to, actor, now, reason.clone())?;
+        let action = match to {
+            OrderStatus::Confirmed => "confirm",
+            OrderStatus::Declined => "decline",
+            _ => "cancel",
+        };
+        let after = serde_json::json!({ "status": to.as_str(), "decline_reason": reason });
+        audit::record(
+            conn,
+            AuditEntry::changed(
+                actor,
+                Some(&order.region_id),
+                "order",
+                &order.id,
+                action,
+                &serde_json::json!({ "status": from.as_str() }),
+                &after,
+            ),
+            now,
+        )?;
+        load_view(conn, &order.id)
+    })
+}
+
+pub fn confirm_order(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    order_id: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<OrderView> {
+    actor.require(&[Role::Supplier], "confirm orders")?;
+    decide(conn, actor, order_id, OrderStatus::Confirmed, None, now)
+}
+
+pub fn decline_order(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    order_id: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<OrderView> {
+    actor.require(&[Role::Supplier], "decline orders")?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(DomainError::invalid("reason_required", "reason", "say why the order is declined"));
+    }
+    if reason.chars().count() > 500 {
+        return Err(DomainError::invalid("too_long", "reason", "the reason is longer than 500 characters"));
+    }
+    decide(conn, actor, order_id, OrderStatus::Declined, Some(reason.to_string()), now)
+}
+
+pub fn cancel_order(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    order_id: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<OrderView> {
+    actor.require(&[Role::HospitalBuyer], "cancel orders")?;
+    decide(conn, actor, order_id, OrderStatus::Cancelled, None, now)
+}
+
+// ---------------------------------------------------------------- reads
+
+/// Per order line: (shipped in all deliveries, in transit, rejected).
+fn shipment_totals(conn: &mut DbConnection, order_id: &str) -> DomainResult<HashMap<String, (i64, i64, i64)>> {
+    let rows: Vec<(String, i64, String, Option<i64>)> = delivery_lines::table
+        .inner_join(deliveries::table)
+        .filter(deliveries::order_id.eq(order_id))
+        .select((
+            delivery_lines::order_line_id,
+            delivery_lines::quantity,
+            deliveries::status,
+            delivery_lines::rejected_qty,
+        ))
+        .load(conn)?;
+    let mut totals: HashMap<String, (i64, i64, i64)> = HashMap::new();
+    for (line, qty, status, rejected) in rows {
+        let t = totals.entry(line).or_default();
+        t.0 += qty;
+        if status == "shipped" {
+            t.1 += qty;
+        } else {
+            t.2 += rejected.unwrap_or(0);
+        }
+    }
+    Ok(totals)
+}
+
+/// The progress of each line of an order (for status derivation and the over-shipment check).
+pub(crate) fn line_progress(
+    conn: &mut DbConnection,
+    order_id: &str,
+) -> DomainResult<Vec<(OrderLineRow, LineProgress)>> {
+    let totals = shipment_totals(conn, order_id)?;
+    let lines: Vec<OrderLineRow> = order_lines::table
+        .filter(order_lines::order_id.eq(order_id))
+        .order(order_lines::line_no.asc())
+        .select(OrderLineRow::as_select())
+        .load(conn)?;
+    Ok(lines
+        .into_iter()
+        .map(|l| {
+            let (_, in_transit, _) = totals.get(&l.id).copied().unwrap_or_default();
+            let progress = LineProgress { ordered: l.quantity, accepted: l.accepted_qty, in_transit };
+            (l, progress)
+        })
+        .collect())
+}
+
+/// Re-derives a confirmed order's status from its documents and records any change.
+pub(crate) fn refresh_status(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    order: &OrderRow,
+    now: DateTime<Utc>,
+) -> DomainResult<OrderStatus> {
+    let from = current_status(order)?;
+    let progress: Vec<LineProgress> = line_progress(conn, &order.id)?.into_iter().map(|(_, p)| p).collect();
+    let to = derive_status(&progress);
+    if to != from {
+        diesel::update(orders::table.find(&order.id))
+            .set((orders::status.eq(to.as_str()), orders::updated_at.eq(to_db(now))))
+            .execute(conn)?;
+        record_status(conn, &order.id, Some(from), to, actor, now, None)?;
+        audit::record(
+            conn,
+            AuditEntry::changed(
+                actor,
+                Some(&order.region_id),
+                "order",
+                &order.id,
+                "status_change",
+                &serde_json::json!({ "status": from.as_str() }),
+                &serde_json::json!({ "status": to.as_str() }),
+            ),
+            now,
+        )?;
+    }
+    Ok(to)
+}
+
+fn org_names(conn: &mut DbConnection, ids: &[&str]) -> DomainResult<HashMap<String, String>> {
+    Ok(organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select((organizations::id, organizations::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+fn summaries(conn: &mut DbConnection, rows: Vec<OrderRow>) -> DomainResult<Vec<OrderSummary>> {
+    let ids: Vec<&str> = rows.iter().map(|o| o.id.as_str()).collect();
+    let mut counts: HashMap<String, i64> = HashMap::new();
+    for order_id in order_lines::table
+        .filter(order_lines::order_id.eq_any(&ids))
+        .select(order_lines::order_id)
+        .load::<String>(conn)?
+    {
+        *counts.entry(order_id).or_default() += 1;
+    }
+    let org_ids: Vec<&str> = rows.iter().flat_map(|o| [o.hospital_id.as_str(), o.supplier_id.as_str()]).collect();
+    let names = org_names(conn, &org_ids)?;
+    let name = |id: &str| OrgRef { id: id.to_string(), name: names.get(id).cloned().unwrap_or_default() };
+    Ok(rows
+        .into_iter()
+        .map(|o| OrderSummary {
+            hospital: name(&o.hospital_id),
+            supplier: name(&o.supplier_id),
+            line_count: counts.get(&o.id).copied().unwrap_or(0),
+            total_amount: Money::from_fen(o.total_amount),
+            id: o.id,
+            order_no: o.order_no,
+            status: o.status,
+            note: o.note,
+            decline_reason: o.decline_reason,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+        })
+        .collect())
+}
+
+/// An order with its lines and history (no visibility check: callers check first).
+pub(crate) fn load_view(conn: &mut DbConnection, order_id: &str) -> DomainResult<OrderView> {
+    let order = orders::table.find(order_id).select(OrderRow::as_select()).first(conn)?;
+    let totals = shipment_totals(conn, order_id)?;
+    let lines: Vec<(OrderLineRow, ProductRow)> = order_lines::table
+        .inner_join(products::table)
+        .filter(order_lines::order_id.eq(order_id))
+        .order(order_lines::line_no.asc())
+        .select((OrderLineRow::as_select(), ProductRow::as_select()))
+        .load(conn)?;
+    let history = order_status_history::table
+        .filter(order_status_history::order_id.eq(order_id))
+        .order((order_status_history::at.asc(), order_status_history::id.asc()))
+        .select(StatusChangeRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|h| StatusChange {
+            from_status: h.from_status,
+            to_status: h.to_status,
+            actor_user_id: h.actor_user_id,
+            at: h.at,
+            note: h.note,
+        })
+        .collect();
+    let lines = lines
+        .into_iter()
+        .map(|(l, p)| {
+            let (shipped, in_transit, rejected) = totals.get(&l.id).copied().unwrap_or_default();
+            let open = LineProgress { ordered: l.quantity, accepted: l.accepted_qty, in_transit }.open();
+            OrderLineView {
+                id: l.id,
+                line_no: l.line_no,
+                kind: l.kind,
+                winning_bid_id: l.bid_id,
+                listed_product_id: l.listed_product_id,
+                agreed_volume_id: l.agreed_volume_id,
+                product: p.into(),
+                unit_price: UnitPrice::from_ten_thousandths(l.unit_price),
+                quantity: l.quantity,
+                in_volume_qty: l.in_volume_qty,
+                above_volume_qty: l.above_volume_qty,
+                amount: Money::from_fen(l.amount),
+                shipped_qty: shipped,
+                in_transit_qty: in_transit,
+                accepted_qty: l.accepted_qty,
+                rejected_qty: rejected,
+                open_qty: open,
+            }
+        })
+        .collect();
+    let summary = summaries(conn, vec![order])?.pop().expect("one order");
+    Ok(OrderView { summary, lines, history })
+}
+
+pub fn get_order(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<OrderView> {
+    let order = find_visible(conn, actor, id)?;
+    load_view(conn, &order.id)
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct OrderFilter {
+    pub status: Option<OrderStatus>,
+    pub hospital_id: Option<String>,
+    pub supplier_id: Option<String>,
+    pub order_no: Option<String>,
+    pub created_from: Option<NaiveDateTime>,
+    pub created_to: Option<NaiveDateTime>,
+}
+
+pub fn list_orders(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &OrderFilter,
+    page: PageRequest,
+) -> DomainResult<Page<OrderSummary>> {
+    let build = || {
+        let mut q = visible_orders(actor);
+        if let Some(s) = filter.status {
+            q = q.filter(orders::status.eq(s.as_str()));
+        }
+        if let Some(v) = &filter.hospital_id {
+            q = q.filter(orders::hospital_id.eq(v.clone()));
+        }
+        if let Some(v) = &filter.supplier_id {
+            q = q.filter(orders::supplier_id.eq(v.clone()));
+        }
+        if let Some(v) = filter.order_no.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            q = q.filter(orders::order_no.like(format!("%{}%", escape_like(v))).escape('\\'));
+        }
+        if let Some(v) = filter.created_from {
+            q = q.filter(orders::created_at.ge(v));
+        }
+        if let Some(v) = filter.created_to {
+            q = q.filter(orders::created_at.lt(v));
+        }
+        q
+    };
+    let total = build().count().get_result::<i64>(conn)?;
+    let rows = build()
+        .order((orders::created_at.desc(), orders::id.desc()))
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(OrderRow::as_select())
+        .load(conn)?;
+    Ok(Page::new(summaries(conn, rows)?, page, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(ordered: i64, accepted: i64, in_transit: i64) -> LineProgress {
+        LineProgress { ordered, accepted, in_transit }
+    }
+
+    #[test]
+    fn status_follows_the_documents() {
+        assert_eq!(derive_status(&[p(100, 0, 0)]), OrderStatus::Confirmed);
+        assert_eq!(derive_status(&[p(100, 0, 40)]), OrderStatus::PartiallyShipped);
+        assert_eq!(derive_status(&[p(100, 0, 100)]), OrderStatus::Shipped);
+        assert_eq!(derive_status(&[p(100, 60, 40)]), OrderStatus::Shipped);
+        assert_eq!(derive_status(&[p(100, 60, 0)]), OrderStatus::PartiallyAccepted);
+        assert_eq!(derive_status(&[p(100, 100, 0)]), OrderStatus::Completed);
+        assert_eq!(derive_status(&[p(100, 100, 0), p(50, 0, 0)]), OrderStatus::PartiallyAccepted);
+        assert_eq!(derive_status(&[p(100, 100, 0), p(50, 0, 50)]), OrderStatus::Shipped);
+    }
+
+    #[test]
+    fn rejected_goods_may_be_shipped_again() {
+        // 100 ordered, 60 accepted and 40 rejected in the first delivery: 40 may be replaced.
+        assert_eq!(p(100, 60, 0).open(), 40);
+        assert_eq!(p(100, 60, 40).open(), 0);
+    }
+}

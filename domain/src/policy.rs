@@ -1,0 +1,227 @@
+//! Policy as data: each pooling region's rules are versioned rows with an effective date.
+//! Every computed figure stores the id of the policy version that produced it.
+
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::db::DbConnection;
+use crate::error::{DomainError, DomainResult};
+use crate::schema::region_policies;
+
+pub const PAYMENT_DEADLINE: &str = "payment_deadline";
+
+/// When a payable falls due, counted from the acceptance date (day 0, Asia/Shanghai).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum DeadlineRule {
+    /// N calendar days after acceptance (national default 30; Zhejiang used 29).
+    CalendarDays { days: u32 },
+    /// The last day of the month after the month of acceptance (次月底).
+    EndOfNextMonth,
+}
+
+impl Default for DeadlineRule {
+    fn default() -> Self {
+        DeadlineRule::CalendarDays { days: 30 }
+    }
+}
+
+impl DeadlineRule {
+    /// The due date: paying on it is on time; the day after it, the payable is overdue.
+    pub fn due_date(self, acceptance_date: NaiveDate) -> NaiveDate {
+        match self {
+            DeadlineRule::CalendarDays { days } => acceptance_date + chrono::Days::new(days as u64),
+            DeadlineRule::EndOfNextMonth => {
+                let first_of_this = acceptance_date.with_day(1).expect("day 1 exists");
+                let first_after_next = first_of_this + Months::new(2);
+                first_after_next.pred_opt().expect("a day before exists")
+            }
+        }
+    }
+
+    pub fn validate(self) -> DomainResult<Self> {
+        match self {
+            DeadlineRule::CalendarDays { days } if days == 0 || days > 90 => Err(DomainError::invalid(
+                "invalid_policy",
+                "params.days",
+                "the payment deadline must be between 1 and 90 calendar days",
+            )),
+            rule => Ok(rule),
+        }
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = region_policies)]
+pub struct PolicyRow {
+    pub id: String,
+    pub region_id: String,
+    pub kind: String,
+    pub effective_from: NaiveDate,
+    pub params: String,
+    pub note: Option<String>,
+    pub created_by: Option<String>,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub created_at: NaiveDateTime,
+}
+
+/// The version of `kind` in force in `region_id` on `date`: the latest effective on or before it.
+pub fn policy_in_force(
+    conn: &mut DbConnection,
+    region_id: &str,
+    kind: &str,
+    date: NaiveDate,
+) -> DomainResult<Option<PolicyRow>> {
+    Ok(region_policies::table
+        .filter(region_policies::region_id.eq(region_id))
+        .filter(region_policies::kind.eq(kind))
+        .filter(region_policies::effective_from.le(date))
+        .order(region_policies::effective_from.desc())
+        .select(PolicyRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The payment deadline rule in force, with the id of its policy version.
+pub fn deadline_rule_in_force(
+    conn: &mut DbConnection,
+    region_id: &str,
+    date: NaiveDate,
+) -> DomainResult<(DeadlineRule, String)> {
+    let row = policy_in_force(conn, region_id, PAYMENT_DEADLINE, date)?.ok_or_else(|| {
+        DomainError::conflict(
+            "policy_missing",
+            format!("no payment deadline policy is in force in this region on {date}"),
+        )
+    })?;
+    let rule: DeadlineRule = serde_json::from_str(&row.params)
+        .map_err(|e| DomainError::Internal(format!("stored policy {} is unreadable: {e}", row.id)))?;
+    Ok((rule, row.id))
+}
+
+pub fn list_policies(conn: &mut DbConnection, region_id: &str) -> DomainResult<Vec<PolicyRow>> {
+    Ok(region_policies::table
+        .filter(region_policies::region_id.eq(region_id))
+        .order((region_policies::kind.asc(), region_policies::effective_from.asc()))
+        .select(PolicyRow::as_select())
+        .load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn thirty_calendar_days_across_month_and_year_ends() {
+        let rule = DeadlineRule::default();
+        assert_eq!(rule.due_date(d(2026, 1, 1)), d(2026, 1, 31));
+        assert_eq!(rule.due_date(d(2026, 1, 31)), d(2026, 3, 2)); // February has 28 days in 2026
+        assert_eq!(rule.due_date(d(2026, 12, 15)), d(2027, 1, 14));
+        assert_eq!(rule.due_date(d(2026, 12, 31)), d(2027, 1, 30));
+    }
+
+    #[test]
+    fn thirty_days_across_29_february() {
+        let rule = DeadlineRule::default();
+        assert_eq!(rule.due_date(d(2028, 2, 1)), d(2028, 3, 2)); // 2028 is a leap year
+        assert_eq!(rule.due_date(d(2028, 1, 30)), d(2028, 2, 29));
+        assert_eq!(rule.due_date(d(2028, 2, 29)), d(2028, 3, 30));
+        assert_eq!(rule.due_date(d(2027, 1, 30)), d(2027, 3, 1)); // 2027 is not
+    }
+
+    #[test]
+    fn twenty_nine_days() {
+        let rule = DeadlineRule::CalendarDays { days: 29 };
+        assert_eq!(rule.due_date(d(2026, 12, 3)), d(2027, 1, 1));
+        assert_eq!(rule.due_date(d(2028, 1, 31)), d(2028, 2, 29));
+    }
+
+    #[test]
+    fn end_of_next_month() {
+        let rule = DeadlineRule::EndOfNextMonth;
+        assert_eq!(rule.due_date(d(2026, 1, 1)), d(2026, 2, 28));
+        assert_eq!(rule.due_date(d(2026, 1, 31)), d(2026, 2, 28));
+        assert_eq!(rule.due_date(d(2028, 1, 15)), d(2028, 2, 29));
+        assert_eq!(rule.due_date(d(2026, 11, 30)), d(2026, 12, 31));
+        assert_eq!(rule.due_date(d(2026, 12, 1)), d(2027, 1, 31));
+        assert_eq!(rule.due_date(d(2026, 12, 31)), d(2027, 1, 31));
+    }
+
+    #[test]
+    fn rules_are_stored_as_tagged_json() {
+        let json = serde_json::to_string(&DeadlineRule::CalendarDays { days: 29 }).unwrap();
+        assert_eq!(json, r#"{"rule":"calendar_days","days":29}"#);
+        let back: DeadlineRule = serde_json::from_str(r#"{"rule":"end_of_next_month"}"#).unwrap();
+        assert_eq!(back, DeadlineRule::EndOfNextMonth);
+        assert!(DeadlineRule::CalendarDays { days: 0 }.validate().is_err());
+    }
+}
+
+/// A new version of the region's payment deadline rule, e.g.
+/// `{"effective_from": "2027-01-01", "rule": "calendar_days", "days": 29}`.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewDeadlinePolicy {
+    pub effective_from: NaiveDate,
+    #[serde(flatten)]
+    pub rule: DeadlineRule,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Adds a payment deadline version for the bureau's region. Versions take effect today or later:
+/// figures already computed keep the version that produced them.
+pub fn create_deadline_policy(
+    conn: &mut DbConnection,
+    actor: &crate::identity::Actor,
+    input: NewDeadlinePolicy,
+    now: chrono::DateTime<chrono::Utc>,
+) -> DomainResult<PolicyRow> {
+    use crate::identity::Role;
+    actor.require(&[Role::BureauOfficer], "change payment policy")?;
+    let region_id = actor.region()?.to_string();
+    let rule = input.rule.validate()?;
+    let today = crate::clock::shanghai_date(now);
+    if input.effective_from < today {
+        return Err(DomainError::invalid(
+            "retroactive_policy",
+            "effective_from",
+            format!("a policy takes effect today ({today}) or later, never in the past"),
+        ));
+    }
+    let row = PolicyRow {
+        id: crate::ids::new_id(),
+        region_id: region_id.clone(),
+        kind: PAYMENT_DEADLINE.into(),
+        effective_from: input.effective_from,
+        params: serde_json::to_string(&rule)?,
+        note: input.note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
+        created_by: Some(actor.user_id.clone()),
+        created_at: crate::clock::to_db(now),
+    };
+    crate::db::write_tx(conn, |conn| {
+        diesel::insert_into(region_policies::table).values(&row).execute(conn).map_err(|e| {
+            if crate::db::is_unique_violation(&e) {
+                DomainError::conflict(
+                    "duplicate_policy",
+                    format!("a payment deadline version already takes effect on {}", row.effective_from),
+                )
+            } else {
+                e.into()
+            }
+        })?;
+        crate::audit::record(
+            conn,
+            crate::audit::AuditEntry::created(actor, Some(&region_id), "policy", &row.id, &row),
+            now,
+        )?;
+        Ok(row.clone())
+    })
+}

@@ -1,0 +1,336 @@
+//! Table definitions, written to match `migrations/{postgres,sqlite}` (one schema, two dialects).
+// @generated-style file kept by hand: the migration test checks it against both databases.
+
+diesel::table! {
+    regions (id) {
+        id -> Text,
+        code -> Text,
+        province_code -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        kind -> Text,
+        name -> Text,
+        credit_code -> Nullable<Text>,
+        region_id -> Nullable<Text>,
+        hospital_level -> Nullable<SmallInt>,
+        is_manufacturer -> Bool,
+        is_distributor -> Bool,
+        bank_name -> Nullable<Text>,
+        bank_account -> Nullable<Text>,
+        is_demo -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        display_name -> Text,
+        email -> Nullable<Text>,
+        password_hash -> Text,
+        role -> Text,
+        org_id -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    region_policies (id) {
+        id -> Text,
+        region_id -> Text,
+        kind -> Text,
+        effective_from -> Date,
+        params -> Text,
+        note -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> Text,
+        code -> Text,
+        category -> Text,
+        generic_name -> Text,
+        generic_name_en -> Nullable<Text>,
+        dosage_form -> Text,
+        specification -> Text,
+        pack_size -> BigInt,
+        min_unit -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    batches (id) {
+        id -> Text,
+        region_id -> Text,
+        name -> Text,
+        level -> Text,
+        category -> Text,
+        document_no -> Text,
+        cycle_start -> Date,
+        cycle_end -> Date,
+        volume_ratios -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    winning_bids (id) {
+        id -> Text,
+        batch_id -> Text,
+        product_id -> Text,
+        enterprise_id -> Text,
+        unit_price -> BigInt,
+        pack_price -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bid_supply_regions (bid_id, region_code) {
+        bid_id -> Text,
+        region_code -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    bid_distributors (bid_id, enterprise_id) {
+        bid_id -> Text,
+        enterprise_id -> Text,
+    }
+}
+
+diesel::table! {
+    listed_products (id) {
+        id -> Text,
+        region_id -> Text,
+        product_id -> Text,
+        enterprise_id -> Text,
+        unit_price -> BigInt,
+        pack_price -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agreed_volumes (id) {
+        id -> Text,
+        region_id -> Text,
+        hospital_id -> Text,
+        bid_id -> Text,
+        agreement_year -> SmallInt,
+        year_start -> Date,
+        year_end -> Date,
+        reported_demand -> BigInt,
+        winners -> SmallInt,
+        ratio_bp -> Integer,
+        agreed_qty -> BigInt,
+        ordered_qty -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> Text,
+        order_no -> Text,
+        region_id -> Text,
+        hospital_id -> Text,
+        supplier_id -> Text,
+        status -> Text,
+        total_amount -> BigInt,
+        note -> Nullable<Text>,
+        decline_reason -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    order_lines (id) {
+        id -> Text,
+        order_id -> Text,
+        line_no -> Integer,
+        kind -> Text,
+        bid_id -> Nullable<Text>,
+        listed_product_id -> Nullable<Text>,
+        product_id -> Text,
+        agreed_volume_id -> Nullable<Text>,
+        unit_price -> BigInt,
+        quantity -> BigInt,
+        in_volume_qty -> BigInt,
+        above_volume_qty -> BigInt,
+        amount -> BigInt,
+        accepted_qty -> BigInt,
+    }
+}
+
+diesel::table! {
+    order_status_history (id) {
+        id -> Text,
+        order_id -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor_user_id -> Text,
+        at -> Timestamp,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> Text,
+        delivery_no -> Text,
+        order_id -> Text,
+        region_id -> Text,
+        hospital_id -> Text,
+        supplier_id -> Text,
+        status -> Text,
+        note -> Nullable<Text>,
+        shipped_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    delivery_lines (id) {
+        id -> Text,
+        delivery_id -> Text,
+        order_line_id -> Text,
+        line_no -> Integer,
+        quantity -> BigInt,
+        lot_no -> Text,
+        production_date -> Date,
+        expiry_date -> Date,
+        accepted_qty -> Nullable<BigInt>,
+        rejected_qty -> Nullable<BigInt>,
+        reject_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    acceptances (id) {
+        id -> Text,
+        delivery_id -> Text,
+        status -> Text,
+        received_by -> Text,
+        delivered_by -> Text,
+        note -> Nullable<Text>,
+        accepted_at -> Nullable<Timestamp>,
+        acceptance_date -> Nullable<Date>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        confirmed_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    payables (id) {
+        id -> Text,
+        payable_no -> Text,
+        acceptance_id -> Text,
+        delivery_id -> Text,
+        order_id -> Text,
+        region_id -> Text,
+        hospital_id -> Text,
+        supplier_id -> Text,
+        amount -> BigInt,
+        acceptance_date -> Date,
+        due_date -> Date,
+        deadline_policy_id -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        occurred_at -> Timestamp,
+        region_id -> Nullable<Text>,
+        actor_user_id -> Nullable<Text>,
+        actor_org_id -> Nullable<Text>,
+        entity_type -> Text,
+        entity_id -> Text,
+        action -> Text,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        prev_hash -> Nullable<Text>,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, idem_key) {
+        user_id -> Text,
+        idem_key -> Text,
+        method -> Text,
+        path -> Text,
+        request_hash -> Text,
+        status_code -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    settings (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::joinable!(organizations -> regions (region_id));
+diesel::joinable!(users -> organizations (org_id));
+diesel::joinable!(batches -> regions (region_id));
+diesel::joinable!(winning_bids -> batches (batch_id));
+diesel::joinable!(winning_bids -> products (product_id));
+diesel::joinable!(winning_bids -> organizations (enterprise_id));
+diesel::joinable!(bid_distributors -> organizations (enterprise_id));
+diesel::joinable!(listed_products -> products (product_id));
+diesel::joinable!(agreed_volumes -> winning_bids (bid_id));
+diesel::joinable!(order_lines -> orders (order_id));
+diesel::joinable!(order_lines -> products (product_id));
+diesel::joinable!(delivery_lines -> deliveries (delivery_id));
+diesel::joinable!(delivery_lines -> order_lines (order_line_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    regions,
+    organizations,
+    users,
+    region_policies,
+    products,
+    batches,
+    winning_bids,
+    bid_supply_regions,
+    bid_distributors,
+    listed_products,
+    agreed_volumes,
+    orders,
+    order_lines,
+    order_status_history,
+    deliveries,
+    delivery_lines,
+    acceptances,
+    payables,
+    audit_events,
+    idempotency_keys,
+    settings,
+);

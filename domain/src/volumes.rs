@@ -1,0 +1,541 @@
+//! Agreed volumes (约定采购量): reported demand × a ratio chosen by the number of winners,
+//! rounded half-up to whole minimum units per hospital; batch totals are sums of those figures.
+
+use chrono::{DateTime, Months, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::str::FromStr;
+
+use crate::audit::{self, AuditEntry};
+use crate::catalog::{at_index, region_codes, visible_bids, winners_by_generic, BatchRow, BidRow, ProductRow};
+use crate::clock::to_db;
+use crate::db::{is_unique_violation, write_tx, DbConnection};
+use crate::error::{DomainError, DomainResult};
+use crate::identity::{Actor, OrgKind, Role};
+use crate::ids::new_id;
+use crate::paging::{Page, PageRequest};
+use crate::schema::{agreed_volumes, batches, bid_supply_regions, organizations, products, winning_bids};
+
+/// A share in basis points (5000 = 50%). Serialized as a decimal string, e.g. "0.5".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ratio(u32);
+
+impl Ratio {
+    pub fn from_bp(bp: u32) -> Ratio {
+        Ratio(bp)
+    }
+    pub fn bp(self) -> u32 {
+        self.0
+    }
+    pub fn to_decimal(self) -> Decimal {
+        Decimal::new(self.0 as i64, 4)
+    }
+    pub fn parse(s: &str) -> Result<Ratio, String> {
+        let d = Decimal::from_str(s.trim()).map_err(|_| format!("{s:?} is not a decimal ratio such as \"0.5\""))?;
+        let bp = d * Decimal::from(10_000);
+        if bp.fract() != Decimal::ZERO || bp < Decimal::ZERO || bp > Decimal::from(10_000) {
+            return Err(format!("a ratio is between 0 and 1 with at most 4 decimals, not {s:?}"));
+        }
+        Ok(Ratio(bp.to_u32().expect("0..=10000")))
+    }
+}
+
+impl Serialize for Ratio {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.to_decimal().normalize())
+    }
+}
+
+impl<'de> Deserialize<'de> for Ratio {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)
+            .map_err(|_| serde::de::Error::custom("a ratio is a decimal string, e.g. \"0.5\""))?;
+        Ratio::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RatioBand {
+    /// The band applies from this number of winners upward (until the next band).
+    pub min_winners: u16,
+    pub ratio: Ratio,
+}
+
+/// Ratio by number of winners [policy]: data per batch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(transparent)]
+pub struct RatioTable(pub Vec<RatioBand>);
+
+impl Default for RatioTable {
+    /// The 7th national batch's table: 1 winner 50%, 2 → 60%, 3 → 70%, 4 or more → 80%.
+    fn default() -> Self {
+        RatioTable(
+            [(1, 5000), (2, 6000), (3, 7000), (4, 8000)]
+                .into_iter()
+                .map(|(w, bp)| RatioBand { min_winners: w, ratio: Ratio(bp) })
+                .collect(),
+        )
+    }
+}
+
+impl RatioTable {
+    /// Bands strictly ascending, the first starting at one winner, every ratio above zero.
+    pub fn validated(self) -> DomainResult<RatioTable> {
+        let bands = &self.0;
+        let bad = |m: &str| DomainError::invalid("invalid_ratio_table", "volume_ratios", m.to_string());
+        if bands.first().map(|b| b.min_winners) != Some(1) {
+            return Err(bad("the ratio table starts with a band for 1 winner"));
+        }
+        if bands.windows(2).any(|w| w[0].min_winners >= w[1].min_winners) {
+            return Err(bad("the bands are listed by strictly increasing number of winners"));
+        }
+        if bands.iter().any(|b| b.ratio.bp() == 0) {
+            return Err(bad("every ratio is above zero"));
+        }
+        Ok(self)
+    }
+
+    pub fn ratio_for(&self, winners: i64) -> Ratio {
+        self.0
+            .iter()
+            .rev()
+            .find(|b| i64::from(b.min_winners) <= winners)
+            .map(|b| b.ratio)
+            .unwrap_or_else(|| self.0[0].ratio)
+    }
+}
+
+/// One hospital's agreed volume: demand × ratio, rounded half-up to whole minimum units.
+pub fn agreed_quantity(reported_demand: i64, ratio: Ratio) -> i64 {
+    (Decimal::from(reported_demand) * ratio.to_decimal())
+        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+        .to_i64()
+        .expect("within i64")
+}
+
+/// A batch or national total: the sum of the per-hospital figures (never total × ratio).
+pub fn total_agreed(demands: &[i64], ratio: Ratio) -> i64 {
+    demands.iter().map(|d| agreed_quantity(*d, ratio)).sum()
+}
+
+/// The dates of agreement year `year` (1-based) within a cycle.
+pub fn agreement_year_dates(cycle_start: NaiveDate, cycle_end: NaiveDate, year: i16) -> Option<(NaiveDate, NaiveDate)> {
+    if year < 1 {
+        return None;
+    }
+    let start = cycle_start + Months::new(12 * (year as u32 - 1));
+    if start > cycle_end {
+        return None;
+    }
+    let end = (start + Months::new(12) - chrono::Days::new(1)).min(cycle_end);
+    Some((start, end))
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = agreed_volumes)]
+pub struct AgreedVolumeRow {
+    pub id: String,
+    pub region_id: String,
+    pub hospital_id: String,
+    pub bid_id: String,
+    pub agreement_year: i16,
+    pub year_start: NaiveDate,
+    pub year_end: NaiveDate,
+    pub reported_demand: i64,
+    pub winners: i16,
+    pub ratio_bp: i32,
+    pub agreed_qty: i64,
+    pub ordered_qty: i64,
+    pub created_by: String,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewAgreedVolume {
+    pub hospital_id: String,
+    pub winning_bid_id: String,
+    #[serde(default = "first_year")]
+    pub agreement_year: i16,
+    /// Reported demand in minimum units (片/粒/支…).
+    pub reported_demand: i64,
+}
+
+fn first_year() -> i16 {
+    1
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgreedVolumeView {
+    pub id: String,
+    pub hospital_id: String,
+    pub hospital_name: String,
+    pub winning_bid_id: String,
+    pub batch_id: String,
+    pub product_code: String,
+    pub generic_name: String,
+    pub specification: String,
+    pub min_unit: String,
+    pub agreement_year: i16,
+    pub year_start: NaiveDate,
+    pub year_end: NaiveDate,
+    pub reported_demand: i64,
+    pub winners: i16,
+    pub ratio: Ratio,
+    pub agreed_qty: i64,
+    pub ordered_qty: i64,
+    pub remaining_qty: i64,
+}
+
+pub fn create_agreed_volumes(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    inputs: Vec<NewAgreedVolume>,
+    now: DateTime<Utc>,
+) -> DomainResult<Vec<AgreedVolumeView>> {
+    actor.require(&[Role::BureauOfficer], "allocate agreed volumes")?;
+    let region_id = actor.region()?.to_string();
+    write_tx(conn, |conn| {
+        let mut ids = Vec::with_capacity(inputs.len());
+        for (i, input) in inputs.into_iter().enumerate() {
+            ids.push(insert_volume(conn, actor, &region_id, input, now).map_err(|e| at_index(i, e))?);
+        }
+        views(conn, &ids)
+    })
+}
+
+fn insert_volume(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    region_id: &str,
+    input: NewAgreedVolume,
+    now: DateTime<Utc>,
+) -> DomainResult<String> {
+    if input.reported_demand < 0 {
+        return Err(DomainError::invalid("invalid_quantity", "reported_demand", "reported demand cannot be negative"));
+    }
+    let (bid, batch, product): (BidRow, BatchRow, ProductRow) = winning_bids::table
+        .inner_join(batches::table)
+        .inner_join(products::table)
+        .filter(winning_bids::id.eq(input.winning_bid_id.trim()))
+        .filter(batches::region_id.eq(region_id))
+        .select((BidRow::as_select(), BatchRow::as_select(), ProductRow::as_select()))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| DomainError::invalid("unknown_bid", "winning_bid_id", "no such winning bid in your region"))?;
+    let hospital_region: Option<String> = organizations::table
+        .find(input.hospital_id.trim())
+        .filter(organizations::kind.eq(OrgKind::Hospital.as_str()))
+        .filter(organizations::region_id.eq(region_id))
+        .select(organizations::region_id)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten();
+    let hospital_region = hospital_region
+        .ok_or_else(|| DomainError::invalid("unknown_hospital", "hospital_id", "no such hospital in your region"))?;
+    let codes = region_codes(conn, &hospital_region)?;
+    let supplied: i64 = bid_supply_regions::table
+        .filter(bid_supply_regions::bid_id.eq(&bid.id))
+        .filter(bid_supply_regions::region_code.eq_any(&codes))
+        .count()
+        .get_result(conn)?;
+    if supplied == 0 {
+        return Err(DomainError::invalid(
+            "region_not_supplied",
+            "winning_bid_id",
+            "this winning bid does not supply the hospital's region",
+        ));
+    }
+    let (year_start, year_end) = agreement_year_dates(batch.cycle_start, batch.cycle_end, input.agreement_year)
+        .ok_or_else(|| {
+            DomainError::invalid(
+                "invalid_agreement_year",
+                "agreement_year",
+                "the agreement year lies outside the batch's cycle",
+            )
+        })?;
+    let winners = *winners_by_generic(conn, &batch.id)?.get(&product.generic_name).unwrap_or(&1);
+    let ratio = batch.ratio_table()?.ratio_for(winners);
+    let row = AgreedVolumeRow {
+        id: new_id(),
+        region_id: region_id.to_string(),
+        hospital_id: input.hospital_id.trim().to_string(),
+        bid_id: bid.id.clone(),
+        agreement_year: input.agreement_year,
+        year_start,
+        year_end,
+        reported_demand: input.reported_demand,
+        winners: winners as i16,
+        ratio_bp: ratio.bp() as i32,
+        agreed_qty: agreed_quantity(input.reported_demand, ratio),
+        ordered_qty: 0,
+        created_by: actor.user_id.clone(),
+        created_at: to_db(now),
+    };
+    diesel::insert_into(agreed_volumes::table).values(&row).execute(conn).map_err(|e| {
+        if is_unique_violation(&e) {
+            DomainError::conflict(
+                "duplicate_agreed_volume",
+                format!("an agreed volume for this hospital, bid and year {} already exists", row.agreement_year),
+            )
+        } else {
+            e.into()
+        }
+    })?;
+    audit::record(conn, AuditEntry::created(actor, Some(region_id), "agreed_volume", &row.id, &row), now)?;
+    Ok(row.id)
+}
+
+type ViewTuple = (AgreedVolumeRow, String, String, String, String, String, String);
+
+fn to_view(t: ViewTuple) -> AgreedVolumeView {
+    let (v, hospital_name, batch_id, code, generic, spec, unit) = t;
+    AgreedVolumeView {
+        remaining_qty: (v.agreed_qty - v.ordered_qty).max(0),
+        id: v.id,
+        hospital_id: v.hospital_id,
+        hospital_name,
+        winning_bid_id: v.bid_id,
+        batch_id,
+        product_code: code,
+        generic_name: generic,
+        specification: spec,
+        min_unit: unit,
+        agreement_year: v.agreement_year,
+        year_start: v.year_start,
+        year_end: v.year_end,
+        reported_demand: v.reported_demand,
+        winners: v.winners,
+        ratio: Ratio::from_bp(v.ratio_bp as u32),
+        agreed_qty: v.agreed_qty,
+        ordered_qty: v.ordered_qty,
+    }
+}
+
+fn views(conn: &mut DbConnection, ids: &[String]) -> DomainResult<Vec<AgreedVolumeView>> {
+    let rows: Vec<ViewTuple> = agreed_volumes::table
+        .inner_join(winning_bids::table.inner_join(products::table))
+        .inner_join(organizations::table.on(organizations::id.eq(agreed_volumes::hospital_id)))
+        .filter(agreed_volumes::id.eq_any(ids))
+        .select((
+            AgreedVolumeRow::as_select(),
+            organizations::name,
+            winning_bids::batch_id,
+            products::code,
+            products::generic_name,
+            products::specification,
+            products::min_unit,
+        ))
+        .load(conn)?;
+    let mut by_id: std::collections::HashMap<String, AgreedVolumeView> =
+        rows.into_iter().map(to_view).map(|v| (v.id.clone(), v)).collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct VolumeFilter {
+    pub hospital_id: Option<String>,
+    pub winning_bid_id: Option<String>,
+    pub batch_id: Option<String>,
+    pub agreement_year: Option<i16>,
+}
+
+/// Agreed volumes visible to the caller: bureau and fund their region's, a hospital its own,
+/// a supplier those on its bids.
+fn visible_volumes<'a>(
+    actor: &Actor,
+    supplier_bids: &[String],
+) -> agreed_volumes::BoxedQuery<'a, crate::db::DbBackend> {
+    let q = agreed_volumes::table.into_boxed();
+    match actor.role {
+        Role::Admin => q,
+        Role::BureauOfficer | Role::FundOfficer => {
+            q.filter(agreed_volumes::region_id.eq(actor.region_id.clone().unwrap_or_default()))
+        }
+        Role::HospitalBuyer => q.filter(agreed_volumes::hospital_id.eq(actor.org_id.clone())),
+        Role::Supplier => q.filter(agreed_volumes::bid_id.eq_any(supplier_bids.to_vec())),
+    }
+}
+
+/// The bids a supplier wins or distributes (boxed queries cannot nest, so this is loaded first).
+fn supplier_bids(conn: &mut DbConnection, actor: &Actor) -> DomainResult<Vec<String>> {
+    if actor.role != Role::Supplier {
+        return Ok(vec![]);
+    }
+    Ok(visible_bids(actor).select(winning_bids::id).load(conn)?)
+}
+
+pub fn list_agreed_volumes(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &VolumeFilter,
+    page: PageRequest,
+) -> DomainResult<Page<AgreedVolumeView>> {
+    let bids = supplier_bids(conn, actor)?;
+    let build = || {
+        let mut q = visible_volumes(actor, &bids);
+        if let Some(v) = &filter.hospital_id {
+            q = q.filter(agreed_volumes::hospital_id.eq(v.clone()));
+        }
+        if let Some(v) = &filter.winning_bid_id {
+            q = q.filter(agreed_volumes::bid_id.eq(v.clone()));
+        }
+        if let Some(v) = &filter.batch_id {
+            q = q.filter(
+                agreed_volumes::bid_id
+                    .eq_any(winning_bids::table.filter(winning_bids::batch_id.eq(v.clone())).select(winning_bids::id)),
+            );
+        }
+        if let Some(v) = filter.agreement_year {
+            q = q.filter(agreed_volumes::agreement_year.eq(v));
+        }
+        q
+    };
+    let total = build().count().get_result::<i64>(conn)?;
+    let ids: Vec<String> = build()
+        .order((agreed_volumes::hospital_id.asc(), agreed_volumes::id.asc()))
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(agreed_volumes::id)
+        .load(conn)?;
+    Ok(Page::new(views(conn, &ids)?, page, total))
+}
+
+pub fn get_agreed_volume(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<AgreedVolumeView> {
+    let bids = supplier_bids(conn, actor)?;
+    let visible: Option<String> = visible_volumes(actor, &bids)
+        .filter(agreed_volumes::id.eq(id.to_string()))
+        .select(agreed_volumes::id)
+        .first(conn)
+        .optional()?;
+    let id = visible.ok_or(DomainError::not_found("agreed volume"))?;
+    views(conn, &[id])?.pop().ok_or(DomainError::not_found("agreed volume"))
+}
+
+/// The agreed volume a hospital's order line consumes: the bid's volume for the agreement year
+/// containing `date`.
+pub fn volume_for(
+    conn: &mut DbConnection,
+    hospital_id: &str,
+    bid_id: &str,
+    date: NaiveDate,
+) -> DomainResult<Option<AgreedVolumeRow>> {
+    Ok(agreed_volumes::table
+        .filter(agreed_volumes::hospital_id.eq(hospital_id))
+        .filter(agreed_volumes::bid_id.eq(bid_id))
+        .filter(agreed_volumes::year_start.le(date))
+        .filter(agreed_volumes::year_end.ge(date))
+        .select(AgreedVolumeRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Consumes `qty` of an agreed volume and tells how much of it lies within the volume.
+///
+/// The UPDATE comes first: on PostgreSQL it locks the row until commit, so concurrent orders
+/// are served one after the other and never both take the last units.
+pub fn consume(conn: &mut DbConnection, volume_id: &str, qty: i64) -> DomainResult<i64> {
+    diesel::update(agreed_volumes::table.find(volume_id))
+        .set(agreed_volumes::ordered_qty.eq(agreed_volumes::ordered_qty + qty))
+        .execute(conn)?;
+    let (agreed, ordered_after): (i64, i64) = agreed_volumes::table
+        .find(volume_id)
+        .select((agreed_volumes::agreed_qty, agreed_volumes::ordered_qty))
+        .first(conn)?;
+    let before = ordered_after - qty;
+    Ok((agreed - before).clamp(0, qty))
+}
+
+/// Gives back `qty` ordered units (an order declined or cancelled).
+pub fn release(conn: &mut DbConnection, volume_id: &str, qty: i64) -> DomainResult<()> {
+    diesel::update(agreed_volumes::table.find(volume_id))
+        .set(agreed_volumes::ordered_qty.eq(agreed_volumes::ordered_qty - qty))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bp(v: u32) -> Ratio {
+        Ratio::from_bp(v)
+    }
+
+    #[test]
+    fn ratio_by_number_of_winners() {
+        let t = RatioTable::default();
+        assert_eq!(t.ratio_for(1), bp(5000));
+        assert_eq!(t.ratio_for(2), bp(6000));
+        assert_eq!(t.ratio_for(3), bp(7000));
+        assert_eq!(t.ratio_for(4), bp(8000));
+        assert_eq!(t.ratio_for(9), bp(8000));
+        let anti_infective = RatioTable(vec![
+            RatioBand { min_winners: 1, ratio: bp(3000) },
+            RatioBand { min_winners: 2, ratio: bp(4000) },
+            RatioBand { min_winners: 3, ratio: bp(5000) },
+        ])
+        .validated()
+        .unwrap();
+        assert_eq!(anti_infective.ratio_for(2), bp(4000));
+        assert_eq!(anti_infective.ratio_for(7), bp(5000));
+    }
+
+    #[test]
+    fn bad_ratio_tables_are_refused() {
+        let starts_at_two = RatioTable(vec![RatioBand { min_winners: 2, ratio: bp(5000) }]);
+        assert!(starts_at_two.validated().is_err());
+        let unordered = RatioTable(vec![
+            RatioBand { min_winners: 1, ratio: bp(5000) },
+            RatioBand { min_winners: 1, ratio: bp(6000) },
+        ]);
+        assert!(unordered.validated().is_err());
+        assert!(Ratio::parse("1.5").is_err());
+        assert!(Ratio::parse("0.12345").is_err());
+        assert_eq!(Ratio::parse("0.7").unwrap(), bp(7000));
+    }
+
+    #[test]
+    fn rounds_half_up_per_hospital() {
+        assert_eq!(agreed_quantity(101, bp(5000)), 51); // 50.5 → 51
+        assert_eq!(agreed_quantity(100, bp(5000)), 50);
+        assert_eq!(agreed_quantity(7, bp(7000)), 5); // 4.9 → 5
+        assert_eq!(agreed_quantity(5, bp(7000)), 4); // 3.5 → 4
+        assert_eq!(agreed_quantity(3, bp(6000)), 2); // 1.8 → 2
+        assert_eq!(agreed_quantity(1, bp(6000)), 1); // 0.6 → 1
+        assert_eq!(agreed_quantity(2, bp(3000)), 1); // 0.6 → 1
+        assert_eq!(agreed_quantity(0, bp(8000)), 0);
+    }
+
+    /// Afatinib, 7th batch: reported base 596,327 tablets, one winner → published 298,170.
+    /// 596,327 × 50% = 298,163.5, but each hospital is rounded before summing: with 13 odd
+    /// hospital figures, each rounding up by half a tablet, the total is (596,327 + 13) / 2.
+    #[test]
+    fn batch_total_is_the_sum_of_hospital_figures() {
+        let mut demands: Vec<i64> = vec![10_001; 13]; // 13 odd demands = 130,013
+        demands.extend(std::iter::repeat(20_000).take(23)); // 460,000
+        demands.push(6_314); // even: total 596,327
+        assert_eq!(demands.iter().sum::<i64>(), 596_327);
+        let ratio = RatioTable::default().ratio_for(1);
+        assert_eq!(total_agreed(&demands, ratio), 298_170);
+        assert_ne!(agreed_quantity(596_327, ratio), 298_170); // 298,164 from the total
+    }
+
+    #[test]
+    fn agreement_years_within_the_cycle() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let (s, e) = (d(2025, 3, 1), d(2027, 12, 31));
+        assert_eq!(agreement_year_dates(s, e, 1), Some((d(2025, 3, 1), d(2026, 2, 28))));
+        assert_eq!(agreement_year_dates(s, e, 2), Some((d(2026, 3, 1), d(2027, 2, 28))));
+        assert_eq!(agreement_year_dates(s, e, 3), Some((d(2027, 3, 1), d(2027, 12, 31))));
+        assert_eq!(agreement_year_dates(s, e, 4), None);
+        assert_eq!(agreement_year_dates(s, e, 0), None);
+    }
+}
