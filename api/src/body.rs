@@ -52,7 +52,7 @@ pub struct OneOrMany<T> {
 pub const MAX_BULK_ITEMS: usize = 5_000;
 
 pub fn parse_one_or_many<T: DeserializeOwned>(body: &[u8]) -> Result<OneOrMany<T>, ApiError> {
-    let trimmed = body.iter().skip_while(|b| b.is_ascii_whitespace()).next();
+    let trimmed = body.iter().find(|b| !b.is_ascii_whitespace());
     if trimmed == Some(&b'[') {
         let items: Vec<T> = parse(body)?;
         if items.is_empty() || items.len() > MAX_BULK_ITEMS {

@@ -111,7 +111,6 @@ impl ResponseError for ApiError {
 /// malformed query…) into the same JSON shape.
 pub fn json_error_for_status(status: StatusCode) -> Option<ApiError> {
     let (code, message) = match status.as_u16() {
-        400 => ("bad_request", "the request is malformed"),
         401 => ("unauthenticated", "sign in first"),
         404 => ("not_found", "no such resource"),
         405 => ("method_not_allowed", "this method is not allowed here"),

@@ -59,6 +59,18 @@ pub fn from_db(at: NaiveDateTime) -> DateTime<Utc> {
     at.and_utc()
 }
 
+/// Serializes a stored (naive UTC) instant as RFC 3339 in UTC, e.g. `2026-11-22T09:30:00Z`.
+pub fn ser_utc<S: serde::Serializer>(at: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+pub fn ser_utc_opt<S: serde::Serializer>(at: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => ser_utc(at, s),
+        None => s.serialize_none(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,17 +90,5 @@ mod tests {
         let clock = OffsetClock::starting_at(at);
         let drift = (clock.now() - at).num_seconds().abs();
         assert!(drift < 5, "drift {drift}s");
-    }
-}
-
-/// Serializes a stored (naive UTC) instant as RFC 3339 in UTC, e.g. `2026-11-22T09:30:00Z`.
-pub fn ser_utc<S: serde::Serializer>(at: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-}
-
-pub fn ser_utc_opt<S: serde::Serializer>(at: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
-    match at {
-        Some(at) => ser_utc(at, s),
-        None => s.serialize_none(),
     }
 }

@@ -347,12 +347,17 @@ pub fn ship(
 
 // ---------------------------------------------------------------- accept
 
+/// One delivery line as the hospital counted it.
+struct Counted {
+    line_id: String,
+    accepted: i64,
+    rejected: i64,
+    reason: Option<String>,
+}
+
 /// Checks the counted lines against the delivery: every line once, `accepted + rejected ==
 /// shipped`, a reason whenever something is rejected.
-fn check_counts(
-    lines: &[DeliveryLineRow],
-    input: &AcceptanceInput,
-) -> DomainResult<Vec<(String, i64, i64, Option<String>)>> {
+fn check_counts(lines: &[DeliveryLineRow], input: &AcceptanceInput) -> DomainResult<Vec<Counted>> {
     let by_id: HashMap<&str, &DeliveryLineRow> = lines.iter().map(|l| (l.id.as_str(), l)).collect();
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
@@ -391,7 +396,12 @@ fn check_counts(
         if reason.as_deref().is_some_and(|r| r.chars().count() > 500) {
             return Err(line_error(i, "reject_reason", "too_long", "the reason is longer than 500 characters".into()));
         }
-        out.push((line.id.clone(), a.accepted_qty, a.rejected_qty, if a.rejected_qty > 0 { reason } else { None }));
+        out.push(Counted {
+            line_id: line.id.clone(),
+            accepted: a.accepted_qty,
+            rejected: a.rejected_qty,
+            reason: if a.rejected_qty > 0 { reason } else { None },
+        });
     }
     if let Some(missing) = lines.iter().find(|l| !seen.contains(l.id.as_str())) {
         return Err(DomainError::invalid(
@@ -452,12 +462,12 @@ pub fn record_acceptance(
         }
         let lines = delivery_lines_of(conn, &delivery.id)?;
         let counts = check_counts(&lines, &input)?;
-        for (line_id, accepted, rejected, reason) in &counts {
-            diesel::update(delivery_lines::table.find(line_id))
+        for c in &counts {
+            diesel::update(delivery_lines::table.find(&c.line_id))
                 .set((
-                    delivery_lines::accepted_qty.eq(Some(*accepted)),
-                    delivery_lines::rejected_qty.eq(Some(*rejected)),
-                    delivery_lines::reject_reason.eq(reason.clone()),
+                    delivery_lines::accepted_qty.eq(Some(c.accepted)),
+                    delivery_lines::rejected_qty.eq(Some(c.rejected)),
+                    delivery_lines::reject_reason.eq(c.reason.clone()),
                 ))
                 .execute(conn)?;
         }
@@ -528,11 +538,13 @@ pub fn record_acceptance(
     })
 }
 
-fn counts_json(counts: &[(String, i64, i64, Option<String>)]) -> serde_json::Value {
+fn counts_json(counts: &[Counted]) -> serde_json::Value {
     serde_json::Value::Array(
         counts
             .iter()
-            .map(|(id, a, r, reason)| serde_json::json!({"delivery_line_id": id, "accepted_qty": a, "rejected_qty": r, "reject_reason": reason}))
+            .map(|c| {
+                serde_json::json!({"delivery_line_id": c.line_id, "accepted_qty": c.accepted, "rejected_qty": c.rejected, "reject_reason": c.reason})
+            })
             .collect(),
     )
 }

@@ -141,6 +141,46 @@ macro_rules! serde_as_decimal_string {
 serde_as_decimal_string!(Money, Money::parse, "an amount");
 serde_as_decimal_string!(UnitPrice, UnitPrice::parse, "a unit price");
 
+#[cfg(feature = "openapi")]
+mod openapi {
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+    use utoipa::openapi::RefOr;
+
+    fn decimal_string(description: &str, pattern: &str, example: &str) -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(description))
+            .pattern(Some(pattern))
+            .examples([serde_json::json!(example)])
+            .into()
+    }
+
+    impl utoipa::PartialSchema for super::Money {
+        fn schema() -> RefOr<Schema> {
+            decimal_string("An amount in yuan with at most 2 decimals, as a string", r"^\d+(\.\d{1,2})?$", "16.50")
+        }
+    }
+    impl utoipa::ToSchema for super::Money {}
+
+    impl utoipa::PartialSchema for super::UnitPrice {
+        fn schema() -> RefOr<Schema> {
+            decimal_string(
+                "A price per minimum unit in yuan with at most 4 decimals, as a string",
+                r"^\d+(\.\d{1,4})?$",
+                "1.6500",
+            )
+        }
+    }
+    impl utoipa::ToSchema for super::UnitPrice {}
+
+    impl utoipa::PartialSchema for crate::volumes::Ratio {
+        fn schema() -> RefOr<Schema> {
+            decimal_string("A share between 0 and 1, as a string", r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$", "0.5")
+        }
+    }
+    impl utoipa::ToSchema for crate::volumes::Ratio {}
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,44 +245,4 @@ mod tests {
         assert_eq!(serde_json::to_string(&m).unwrap(), "\"45.00\"");
         assert!(serde_json::from_str::<Money>("45.0").is_err());
     }
-}
-
-#[cfg(feature = "openapi")]
-mod openapi {
-    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-    use utoipa::openapi::RefOr;
-
-    fn decimal_string(description: &str, pattern: &str, example: &str) -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some(description))
-            .pattern(Some(pattern))
-            .examples([serde_json::json!(example)])
-            .into()
-    }
-
-    impl utoipa::PartialSchema for super::Money {
-        fn schema() -> RefOr<Schema> {
-            decimal_string("An amount in yuan with at most 2 decimals, as a string", r"^\d+(\.\d{1,2})?$", "16.50")
-        }
-    }
-    impl utoipa::ToSchema for super::Money {}
-
-    impl utoipa::PartialSchema for super::UnitPrice {
-        fn schema() -> RefOr<Schema> {
-            decimal_string(
-                "A price per minimum unit in yuan with at most 4 decimals, as a string",
-                r"^\d+(\.\d{1,4})?$",
-                "1.6500",
-            )
-        }
-    }
-    impl utoipa::ToSchema for super::UnitPrice {}
-
-    impl utoipa::PartialSchema for crate::volumes::Ratio {
-        fn schema() -> RefOr<Schema> {
-            decimal_string("A share between 0 and 1, as a string", r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$", "0.5")
-        }
-    }
-    impl utoipa::ToSchema for crate::volumes::Ratio {}
 }

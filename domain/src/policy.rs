@@ -110,60 +110,6 @@ pub fn list_policies(conn: &mut DbConnection, region_id: &str) -> DomainResult<V
         .load(conn)?)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
-
-    #[test]
-    fn thirty_calendar_days_across_month_and_year_ends() {
-        let rule = DeadlineRule::default();
-        assert_eq!(rule.due_date(d(2026, 1, 1)), d(2026, 1, 31));
-        assert_eq!(rule.due_date(d(2026, 1, 31)), d(2026, 3, 2)); // February has 28 days in 2026
-        assert_eq!(rule.due_date(d(2026, 12, 15)), d(2027, 1, 14));
-        assert_eq!(rule.due_date(d(2026, 12, 31)), d(2027, 1, 30));
-    }
-
-    #[test]
-    fn thirty_days_across_29_february() {
-        let rule = DeadlineRule::default();
-        assert_eq!(rule.due_date(d(2028, 2, 1)), d(2028, 3, 2)); // 2028 is a leap year
-        assert_eq!(rule.due_date(d(2028, 1, 30)), d(2028, 2, 29));
-        assert_eq!(rule.due_date(d(2028, 2, 29)), d(2028, 3, 30));
-        assert_eq!(rule.due_date(d(2027, 1, 30)), d(2027, 3, 1)); // 2027 is not
-    }
-
-    #[test]
-    fn twenty_nine_days() {
-        let rule = DeadlineRule::CalendarDays { days: 29 };
-        assert_eq!(rule.due_date(d(2026, 12, 3)), d(2027, 1, 1));
-        assert_eq!(rule.due_date(d(2028, 1, 31)), d(2028, 2, 29));
-    }
-
-    #[test]
-    fn end_of_next_month() {
-        let rule = DeadlineRule::EndOfNextMonth;
-        assert_eq!(rule.due_date(d(2026, 1, 1)), d(2026, 2, 28));
-        assert_eq!(rule.due_date(d(2026, 1, 31)), d(2026, 2, 28));
-        assert_eq!(rule.due_date(d(2028, 1, 15)), d(2028, 2, 29));
-        assert_eq!(rule.due_date(d(2026, 11, 30)), d(2026, 12, 31));
-        assert_eq!(rule.due_date(d(2026, 12, 1)), d(2027, 1, 31));
-        assert_eq!(rule.due_date(d(2026, 12, 31)), d(2027, 1, 31));
-    }
-
-    #[test]
-    fn rules_are_stored_as_tagged_json() {
-        let json = serde_json::to_string(&DeadlineRule::CalendarDays { days: 29 }).unwrap();
-        assert_eq!(json, r#"{"rule":"calendar_days","days":29}"#);
-        let back: DeadlineRule = serde_json::from_str(r#"{"rule":"end_of_next_month"}"#).unwrap();
-        assert_eq!(back, DeadlineRule::EndOfNextMonth);
-        assert!(DeadlineRule::CalendarDays { days: 0 }.validate().is_err());
-    }
-}
-
 /// A new version of the region's payment deadline rule, e.g.
 /// `{"effective_from": "2027-01-01", "rule": "calendar_days", "days": 29}`.
 #[derive(Clone, Debug, Deserialize)]
@@ -224,4 +170,58 @@ pub fn create_deadline_policy(
         )?;
         Ok(row.clone())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn thirty_calendar_days_across_month_and_year_ends() {
+        let rule = DeadlineRule::default();
+        assert_eq!(rule.due_date(d(2026, 1, 1)), d(2026, 1, 31));
+        assert_eq!(rule.due_date(d(2026, 1, 31)), d(2026, 3, 2)); // February has 28 days in 2026
+        assert_eq!(rule.due_date(d(2026, 12, 15)), d(2027, 1, 14));
+        assert_eq!(rule.due_date(d(2026, 12, 31)), d(2027, 1, 30));
+    }
+
+    #[test]
+    fn thirty_days_across_29_february() {
+        let rule = DeadlineRule::default();
+        assert_eq!(rule.due_date(d(2028, 2, 1)), d(2028, 3, 2)); // 2028 is a leap year
+        assert_eq!(rule.due_date(d(2028, 1, 30)), d(2028, 2, 29));
+        assert_eq!(rule.due_date(d(2028, 2, 29)), d(2028, 3, 30));
+        assert_eq!(rule.due_date(d(2027, 1, 30)), d(2027, 3, 1)); // 2027 is not
+    }
+
+    #[test]
+    fn twenty_nine_days() {
+        let rule = DeadlineRule::CalendarDays { days: 29 };
+        assert_eq!(rule.due_date(d(2026, 12, 3)), d(2027, 1, 1));
+        assert_eq!(rule.due_date(d(2028, 1, 31)), d(2028, 2, 29));
+    }
+
+    #[test]
+    fn end_of_next_month() {
+        let rule = DeadlineRule::EndOfNextMonth;
+        assert_eq!(rule.due_date(d(2026, 1, 1)), d(2026, 2, 28));
+        assert_eq!(rule.due_date(d(2026, 1, 31)), d(2026, 2, 28));
+        assert_eq!(rule.due_date(d(2028, 1, 15)), d(2028, 2, 29));
+        assert_eq!(rule.due_date(d(2026, 11, 30)), d(2026, 12, 31));
+        assert_eq!(rule.due_date(d(2026, 12, 1)), d(2027, 1, 31));
+        assert_eq!(rule.due_date(d(2026, 12, 31)), d(2027, 1, 31));
+    }
+
+    #[test]
+    fn rules_are_stored_as_tagged_json() {
+        let json = serde_json::to_string(&DeadlineRule::CalendarDays { days: 29 }).unwrap();
+        assert_eq!(json, r#"{"rule":"calendar_days","days":29}"#);
+        let back: DeadlineRule = serde_json::from_str(r#"{"rule":"end_of_next_month"}"#).unwrap();
+        assert_eq!(back, DeadlineRule::EndOfNextMonth);
+        assert!(DeadlineRule::CalendarDays { days: 0 }.validate().is_err());
+    }
 }

@@ -520,7 +520,7 @@ mod tests {
     #[test]
     fn batch_total_is_the_sum_of_hospital_figures() {
         let mut demands: Vec<i64> = vec![10_001; 13]; // 13 odd demands = 130,013
-        demands.extend(std::iter::repeat(20_000).take(23)); // 460,000
+        demands.extend(std::iter::repeat_n(20_000, 23)); // 460,000
         demands.push(6_314); // even: total 596,327
         assert_eq!(demands.iter().sum::<i64>(), 596_327);
         let ratio = RatioTable::default().ratio_for(1);

@@ -1,1 +1,9 @@
-fn main() {}
+//! Black-box tests: each runs on SQLite and on PostgreSQL, against the real `jicai` binary.
+
+mod audit;
+mod fixtures;
+mod flow;
+mod idempotency;
+mod operations;
+mod refusals;
+mod tenancy;

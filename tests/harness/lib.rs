@@ -1,1 +1,452 @@
+//! Black-box test harness: the real `jicai` binary on a free port, against a fresh SQLite file
+//! or a fresh database on a throwaway PostgreSQL 15 cluster that the harness starts itself.
+//!
+//! * The binary is `target/<profile>/jicai` next to the test executable, or `$JICAI_BIN`;
+//!   `scripts/test.sh` builds it before the tests run.
+//! * PostgreSQL: `$JICAI_TEST_PG_URL` (a server to create databases on), or a cluster made with
+//!   `initdb` + `pg_ctl` from `/usr/lib/postgresql/15/bin` in a temp dir (as the `postgres`
+//!   user when running as root), stopped and removed by a watchdog when the tests exit.
+//!   Missing PostgreSQL skips the PostgreSQL half, except under `CI=true`, where it fails.
 
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+pub const DEMO_PASSWORD: &str = "jicai-demo";
+const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
+}
+
+/// Where test files go: `target/blackbox/<pid>`.
+pub fn work_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let exe = std::env::current_exe().expect("test executable path");
+        let target = exe.ancestors().nth(3).expect("target dir").to_path_buf();
+        let dir = target.join("blackbox").join(std::process::id().to_string());
+        std::fs::create_dir_all(&dir).expect("create work dir");
+        dir
+    })
+}
+
+pub fn jicai_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("JICAI_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    let bin = exe.parent().and_then(Path::parent).expect("profile dir").join("jicai");
+    assert!(
+        bin.is_file(),
+        "{} is missing: build it first (`cargo build -p jicai-api`, done by scripts/test.sh)",
+        bin.display()
+    );
+    bin
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+/// A command from the PostgreSQL bin folder, as the `postgres` user when we are root.
+fn pg_command(tool: &str) -> Command {
+    let path = format!("{PG_BIN}/{tool}");
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--", &path]);
+        c
+    } else {
+        Command::new(path)
+    }
+}
+
+struct PgServer {
+    /// `postgres://postgres@127.0.0.1:PORT` (no database).
+    base: String,
+}
+
+fn ci() -> bool {
+    std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false)
+}
+
+fn start_cluster() -> Result<PgServer, String> {
+    if let Ok(url) = std::env::var("JICAI_TEST_PG_URL") {
+        return Ok(PgServer { base: url.trim_end_matches('/').to_string() });
+    }
+    if !Path::new(&format!("{PG_BIN}/initdb")).is_file() {
+        return Err(format!("{PG_BIN}/initdb not found (install postgresql-15)"));
+    }
+    let dir = std::env::temp_dir().join(unique("jicai-pg"));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    if is_root() {
+        let ok = Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(&dir)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if !ok {
+            return Err("cannot hand the cluster folder to the postgres user".into());
+        }
+    }
+    let data = dir.join("data");
+    let out = pg_command("initdb")
+        .arg("-D")
+        .arg(&data)
+        .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"])
+        .output()
+        .map_err(|e| format!("initdb: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let port = free_port();
+    let opts = format!(
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+        dir.display()
+    );
+    let out = pg_command("pg_ctl")
+        .arg("-D")
+        .arg(&data)
+        .args(["-o", &opts, "-l"])
+        .arg(dir.join("server.log"))
+        .args(["-w", "-t", "60", "start"])
+        .output()
+        .map_err(|e| format!("pg_ctl: {e}"))?;
+    if !out.status.success() {
+        let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+        return Err(format!("pg_ctl start failed: {} {log}", String::from_utf8_lossy(&out.stderr)));
+    }
+    // Stop the cluster and remove it when this test process ends, however it ends.
+    let runas = if is_root() { "runuser -u postgres -- " } else { "" };
+    let script = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {runas}{PG_BIN}/pg_ctl -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir}'",
+        pid = std::process::id(),
+        data = data.display(),
+        dir = dir.display()
+    );
+    Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("watchdog: {e}"))?;
+    Ok(PgServer { base: format!("postgres://postgres@127.0.0.1:{port}") })
+}
+
+fn pg_server() -> Option<&'static PgServer> {
+    static PG: OnceLock<Result<PgServer, String>> = OnceLock::new();
+    match PG.get_or_init(start_cluster) {
+        Ok(pg) => Some(pg),
+        Err(e) if ci() => panic!("PostgreSQL is required under CI=true: {e}"),
+        Err(e) => {
+            eprintln!("SKIPPED PostgreSQL half: {e}");
+            None
+        }
+    }
+}
+
+/// A fresh, empty database; `None` when PostgreSQL is unavailable outside CI.
+pub fn fresh_database(backend: Backend) -> Option<String> {
+    match backend {
+        Backend::Sqlite => Some(format!("sqlite://{}", work_dir().join(format!("{}.db", unique("t"))).display())),
+        Backend::Postgres => {
+            let pg = pg_server()?;
+            let name = unique("jicai_t");
+            let port = pg.base.rsplit(':').next().expect("port");
+            let out = Command::new(format!("{PG_BIN}/psql"))
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    port,
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "postgres",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-q",
+                    "-c",
+                ])
+                .arg(format!("CREATE DATABASE {name}"))
+                .output()
+                .expect("psql runs");
+            assert!(out.status.success(), "CREATE DATABASE failed: {}", String::from_utf8_lossy(&out.stderr));
+            Some(format!("{}/{name}", pg.base))
+        }
+    }
+}
+
+/// Runs SQL against a database URL with the backend's own command-line client; returns
+/// (success, stdout + stderr).
+pub fn sql(database_url: &str, statement: &str) -> (bool, String) {
+    let out = if let Some(path) = database_url.strip_prefix("sqlite://") {
+        Command::new("sqlite3").arg(path).arg(statement).output()
+    } else {
+        Command::new(format!("{PG_BIN}/psql"))
+            .args([database_url, "-v", "ON_ERROR_STOP=1", "-At", "-c", statement])
+            .output()
+    }
+    .expect("database client runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+/// Runs the jicai command line against a database; panics unless it succeeds.
+pub fn cli(database_url: &str, fake_now: Option<&str>, args: &[&str]) -> String {
+    let (ok, text) = cli_result(database_url, fake_now, args, None);
+    assert!(ok, "jicai {args:?} failed:\n{text}");
+    text
+}
+
+pub fn cli_result(database_url: &str, fake_now: Option<&str>, args: &[&str], stdin: Option<&str>) -> (bool, String) {
+    let mut cmd = Command::new(jicai_bin());
+    cmd.args(args).env("DATABASE_URL", database_url).env("RUST_LOG", "warn").env_remove("JICAI_FAKE_NOW");
+    if let Some(t) = fake_now {
+        cmd.env("JICAI_FAKE_NOW", t);
+    }
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("jicai runs");
+    if let Some(input) = stdin {
+        use std::io::Write;
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    }
+    let out = child.wait_with_output().expect("jicai finishes");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+/// A running `jicai serve`, stopped on drop.
+pub struct Server {
+    child: Child,
+    pub base_url: String,
+    pub database_url: String,
+    pub log: PathBuf,
+}
+
+impl Server {
+    pub fn start(database_url: &str, fake_now: Option<&str>) -> Server {
+        let log = work_dir().join(format!("{}.log", unique("server")));
+        let log_file = std::fs::File::create(&log).expect("log file");
+        let mut cmd = Command::new(jicai_bin());
+        cmd.arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("JICAI_BIND", "127.0.0.1:0")
+            .env("JICAI_WORKERS", "2")
+            .env("JICAI_JWT_SECRET", "black-box-test-secret")
+            .env("JICAI_FRONTEND_DIR", work_dir().join("no-frontend"))
+            .env("RUST_LOG", "warn")
+            .env_remove("JICAI_FAKE_NOW")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log_file);
+        if let Some(t) = fake_now {
+            cmd.env("JICAI_FAKE_NOW", t);
+        }
+        let mut child = cmd.spawn().expect("jicai serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut line = String::new();
+            while reader.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
+                if let Some(i) = line.find("listening on http://") {
+                    let url = line[i + "listening on ".len()..].split_whitespace().next().unwrap_or("").to_string();
+                    let _ = tx.send(url);
+                }
+                line.clear();
+            }
+        });
+        let base_url = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => url,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("jicai serve did not start: {}", std::fs::read_to_string(&log).unwrap_or_default());
+            }
+        };
+        Server { child, base_url, database_url: database_url.to_string(), log }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.base_url)
+    }
+
+    /// A client signed in as `username` (demo password).
+    pub fn login(&self, username: &str) -> Client {
+        let mut c = self.client();
+        let r = c.post("/api/v1/auth/login", &json!({"username": username, "password": DEMO_PASSWORD}));
+        assert_eq!(r.status, 200, "login {username}: {}", r.body);
+        c.token = Some(r.body["token"].as_str().expect("token").to_string());
+        c
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP response: status, JSON body (or `Value::Null`), and headers we look at.
+#[derive(Debug, Clone)]
+pub struct Resp {
+    pub status: u16,
+    pub body: Value,
+    pub replayed: bool,
+}
+
+impl Resp {
+    /// The error code of a JSON error body.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
+#[derive(Clone)]
+pub struct Client {
+    agent: ureq::Agent,
+    pub base: String,
+    pub token: Option<String>,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        Client {
+            agent: ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build(),
+            base: base.to_string(),
+            token: None,
+        }
+    }
+
+    fn finish(result: Result<ureq::Response, ureq::Error>) -> Resp {
+        let response = match result {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("transport error: {e}"),
+        };
+        let status = response.status();
+        let replayed = response.header("Idempotent-Replayed") == Some("true");
+        let mut text = String::new();
+        response.into_reader().take(64 * 1024 * 1024).read_to_string(&mut text).expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp { status, body, replayed }
+    }
+
+    pub fn request(&self, method: &str, path: &str) -> ureq::Request {
+        let mut r = self.agent.request(method, &format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            r = r.set("Authorization", &format!("Bearer {t}"));
+        }
+        r
+    }
+
+    pub fn get(&self, path: &str) -> Resp {
+        Self::finish(self.request("GET", path).call())
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> Resp {
+        Self::finish(self.request("POST", path).send_json(body.clone()))
+    }
+
+    pub fn post_with_key(&self, path: &str, key: &str, body: &Value) -> Resp {
+        Self::finish(self.request("POST", path).set("Idempotency-Key", key).send_json(body.clone()))
+    }
+
+    pub fn put(&self, path: &str, body: &Value) -> Resp {
+        Self::finish(self.request("PUT", path).send_json(body.clone()))
+    }
+
+    pub fn send_raw(&self, method: &str, path: &str, content: &[u8]) -> Resp {
+        Self::finish(self.request(method, path).set("Content-Type", "application/json").send_bytes(content))
+    }
+
+    /// GET and assert 200.
+    pub fn ok(&self, path: &str) -> Value {
+        let r = self.get(path);
+        assert_eq!(r.status, 200, "GET {path}: {}", r.body);
+        r.body
+    }
+}
+
+/// A test environment: a fresh database with the demo data and a server on it.
+pub struct Env {
+    pub backend: Backend,
+    pub server: Server,
+    pub fake_now: Option<String>,
+}
+
+impl Env {
+    /// `None` when this backend is unavailable (PostgreSQL outside CI).
+    pub fn demo(backend: Backend, fake_now: Option<&str>) -> Option<Env> {
+        let url = fresh_database(backend)?;
+        cli(&url, fake_now, &["demo"]);
+        let server = Server::start(&url, fake_now);
+        Some(Env { backend, server, fake_now: fake_now.map(str::to_string) })
+    }
+
+    pub fn login(&self, username: &str) -> Client {
+        self.server.login(username)
+    }
+
+    /// Restarts the server at another "now" on the same database (time travel).
+    pub fn restart_at(&mut self, fake_now: &str) {
+        let url = self.server.database_url.clone();
+        self.server = Server::start(&url, Some(fake_now));
+        self.fake_now = Some(fake_now.to_string());
+    }
+}
+
+/// Waits until `f` is true or the timeout passes.
+pub fn eventually(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// Declares one test per database: `<name>::sqlite` and `<name>::postgres`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($(#[$meta:meta])* fn $name:ident($backend:ident: Backend) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            fn run($backend: $crate::Backend) $body
+            #[test]
+            fn sqlite() {
+                run($crate::Backend::Sqlite)
+            }
+            #[test]
+            fn postgres() {
+                run($crate::Backend::Postgres)
+            }
+        }
+    };
+}

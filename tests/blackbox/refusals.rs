@@ -1,0 +1,201 @@
+//! Every refusal: a clear JSON error with a stable code and the field, and nothing changed.
+
+use crate::fixtures::*;
+use jicai_tests::{on_both_databases, Client, Env};
+use serde_json::{json, Value};
+
+/// A new product, and a winning bid for it in a new batch of the bureau's region.
+fn extra_bid(bureau: &Client, supplier_org: &str, code: &str, cycle: (&str, &str), supply: &str) -> Value {
+    let r = bureau.post(
+        "/api/v1/products",
+        &json!({"code": code, "generic_name": format!("测试药品{code}"), "dosage_form": "片剂", "specification": "10 mg", "pack_size": 10, "min_unit": "片"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = bureau.post(
+        "/api/v1/batches",
+        &json!({"name": format!("测试批次 {code}"), "level": "provincial", "category": "drug", "document_no": format!("TEST-{code}"),
+                "cycle_start": cycle.0, "cycle_end": cycle.1}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let batch = r.body;
+    let manufacturer = bureau.ok("/api/v1/organizations?kind=enterprise&q=Sandoz")["items"][0]["id"].clone();
+    let r = bureau.post(
+        "/api/v1/winning-bids",
+        &json!({"batch_id": batch["id"], "product_code": code, "enterprise_id": manufacturer, "pack_price": "12.00",
+                "supply_regions": [{"region_code": supply, "role": "primary"}], "distributor_ids": [supplier_org]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.body
+}
+
+fn order_count(c: &Client) -> i64 {
+    c.ok("/api/v1/orders?per_page=1")["total"].as_i64().unwrap()
+}
+
+on_both_databases! {
+    fn orders_refused_with_reasons(backend: Backend) {
+        let Some(env) = Env::demo(backend, Some(NOW)) else { return };
+        let hospital = env.login("hospital1");
+        let supplier = env.login("supplier1");
+        let bureau = env.login("bureau1");
+        let supplier_org = org_id(&supplier);
+        let bid = bid(&hospital, "依折麦布片");
+        let orders_before = order_count(&hospital);
+        let remaining = volume(&hospital, id(&bid))["remaining_qty"].clone();
+
+        // A price that differs from the winning price.
+        let mut body = order_body(&supplier_org, &bid, 2);
+        body["lines"][0]["unit_price"] = json!("1.3000");
+        let r = hospital.post("/api/v1/orders", &body);
+        assert_eq!((r.status, r.code()), (422, "price_mismatch"), "{}", r.body);
+        assert_eq!(r.body["error"]["field"], "lines[0].unit_price");
+        assert_eq!(r.body["error"]["details"]["expected_unit_price"], "1.2963");
+
+        // A quantity that is not whole boxes.
+        let mut body = order_body(&supplier_org, &bid, 2);
+        body["lines"][0]["quantity"] = json!(61);
+        let r = hospital.post("/api/v1/orders", &body);
+        assert_eq!((r.status, r.code()), (422, "not_whole_packs"), "{}", r.body);
+
+        // A bid outside its cycle.
+        let expired = extra_bid(&bureau, &supplier_org, "XA10BAE021A010010299901", ("2023-01-01", "2024-12-31"), "440000");
+        let r = hospital.post("/api/v1/orders", &order_body(&supplier_org, &expired, 1));
+        assert_eq!((r.status, r.code()), (422, "outside_cycle"), "{}", r.body);
+        assert_eq!(r.body["error"]["field"], "lines[0].winning_bid_id");
+
+        // A bid that does not supply the hospital's region (Beijing only).
+        let elsewhere = extra_bid(&bureau, &supplier_org, "XA10BAE021A010010299902", ("2026-01-01", "2027-12-31"), "110000");
+        let r = hospital.post("/api/v1/orders", &order_body(&supplier_org, &elsewhere, 1));
+        assert_eq!((r.status, r.code()), (422, "region_not_supplied"), "{}", r.body);
+
+        // A supplier the bid does not assign.
+        let other = org_id(&env.login("supplier3"));
+        let r = hospital.post("/api/v1/orders", &order_body(&other, &bid, 1));
+        assert_eq!((r.status, r.code()), (422, "supplier_not_assigned"), "{}", r.body);
+
+        // Malformed money and missing fields name the field.
+        let mut body = order_body(&supplier_org, &bid, 1);
+        body["lines"][0]["unit_price"] = json!(1.2963);
+        let r = hospital.post("/api/v1/orders", &body);
+        assert_eq!((r.status, r.code()), (422, "invalid_body"), "{}", r.body);
+        assert_eq!(r.body["error"]["field"], "lines[0].unit_price");
+        let r = hospital.post("/api/v1/orders", &json!({"lines": []}));
+        assert_eq!((r.status, r.code()), (422, "invalid_body"), "{}", r.body);
+        let r = hospital.send_raw("POST", "/api/v1/orders", b"{not json");
+        assert_eq!((r.status, r.code()), (400, "invalid_json"), "{}", r.body);
+
+        // Only hospitals order.
+        let r = supplier.post("/api/v1/orders", &order_body(&supplier_org, &bid, 1));
+        assert_eq!((r.status, r.code()), (403, "forbidden"), "{}", r.body);
+
+        // Nothing changed.
+        assert_eq!(order_count(&hospital), orders_before);
+        assert_eq!(volume(&hospital, id(&bid))["remaining_qty"], remaining);
+    }
+}
+
+on_both_databases! {
+    fn supplier_decisions_and_shipping_refused(backend: Backend) {
+        let Some(env) = Env::demo(backend, Some(NOW)) else { return };
+        let hospital = env.login("hospital1");
+        let supplier = env.login("supplier1");
+        let bid = bid(&hospital, "依折麦布片");
+        let order = place(&hospital, &org_id(&supplier), &bid, 10);
+
+        // Goods ship only against a confirmed order.
+        let r = supplier.post("/api/v1/deliveries", &ship_body(&order, 300, "L1"));
+        assert_eq!((r.status, r.code()), (409, "order_not_open"), "{}", r.body);
+        // Declining needs a reason.
+        let r = supplier.post(&format!("/api/v1/orders/{}/decline", id(&order)), &json!({"reason": "  "}));
+        assert_eq!((r.status, r.code()), (422, "reason_required"), "{}", r.body);
+        confirm(&supplier, &order);
+        // A confirmed order cannot be confirmed, declined or cancelled again.
+        let r = supplier.post(&format!("/api/v1/orders/{}/confirm", id(&order)), &json!({}));
+        assert_eq!((r.status, r.code()), (409, "order_not_submitted"), "{}", r.body);
+        let r = hospital.post(&format!("/api/v1/orders/{}/cancel", id(&order)), &json!({}));
+        assert_eq!((r.status, r.code()), (409, "order_not_submitted"), "{}", r.body);
+
+        // Over-shipment: never more than is open.
+        let r = supplier.post("/api/v1/deliveries", &ship_body(&order, 330, "L1"));
+        assert_eq!((r.status, r.code()), (422, "over_shipment"), "{}", r.body);
+        assert_eq!(r.body["error"]["details"]["open_qty"], 300);
+        ship(&supplier, &order, 180, "L1");
+        let r = supplier.post("/api/v1/deliveries", &ship_body(&order, 150, "L2"));
+        assert_eq!((r.status, r.code()), (422, "over_shipment"), "{}", r.body);
+        assert_eq!(r.body["error"]["details"]["open_qty"], 120);
+        // Two lines of one delivery note count together.
+        let mut two = ship_body(&order, 90, "L2");
+        let mut second = two["lines"][0].clone();
+        second["lot_no"] = json!("L3");
+        two["lines"].as_array_mut().unwrap().push(second);
+        let r = supplier.post("/api/v1/deliveries", &two);
+        assert_eq!((r.status, r.code()), (422, "over_shipment"), "{}", r.body);
+        // Expired goods and dates out of order.
+        let mut stale = ship_body(&order, 30, "L4");
+        stale["lines"][0]["expiry_date"] = json!("2026-11-01");
+        let r = supplier.post("/api/v1/deliveries", &stale);
+        assert_eq!((r.status, r.code()), (422, "expired_goods"), "{}", r.body);
+        let mut no_lot = ship_body(&order, 30, " ");
+        no_lot["lines"][0]["lot_no"] = json!("");
+        let r = supplier.post("/api/v1/deliveries", &no_lot);
+        assert_eq!((r.status, r.code()), (422, "invalid_lot_no"), "{}", r.body);
+
+        let o = hospital.ok(&format!("/api/v1/orders/{}", id(&order)));
+        assert_eq!(o["status"], "partially_shipped");
+        assert_eq!(o["lines"][0]["shipped_qty"], 180);
+        assert_eq!(supplier.ok(&format!("/api/v1/deliveries?order_id={}", id(&order)))["total"], 1);
+    }
+}
+
+on_both_databases! {
+    fn acceptance_refused_and_immutable(backend: Backend) {
+        let Some(env) = Env::demo(backend, Some(NOW)) else { return };
+        let hospital = env.login("hospital1");
+        let supplier = env.login("supplier1");
+        let s = shipped_order(&hospital, &supplier, 6); // 180 tablets
+        let path = format!("/api/v1/deliveries/{}/acceptance", id(&s.delivery));
+
+        // accepted + rejected must equal shipped.
+        let r = hospital.post(&path, &acceptance_body(&s.delivery, 100, 0, None));
+        assert_eq!((r.status, r.code()), (422, "acceptance_arithmetic"), "{}", r.body);
+        assert_eq!(r.body["error"]["field"], "lines[0].accepted_qty");
+        assert_eq!(r.body["error"]["details"]["shipped_qty"], 180);
+        let r = hospital.post(&path, &acceptance_body(&s.delivery, 170, 20, Some("破损")));
+        assert_eq!((r.status, r.code()), (422, "acceptance_arithmetic"), "{}", r.body);
+        // A rejection needs a reason.
+        let r = hospital.post(&path, &acceptance_body(&s.delivery, 150, 30, None));
+        assert_eq!((r.status, r.code()), (422, "reject_reason_required"), "{}", r.body);
+        assert_eq!(r.body["error"]["field"], "lines[0].reject_reason");
+        // Every line is counted.
+        let mut none = acceptance_body(&s.delivery, 180, 0, None);
+        none["lines"] = json!([]);
+        let r = hospital.post(&path, &none);
+        assert_eq!((r.status, r.code()), (422, "lines_incomplete"), "{}", r.body);
+        // Only the hospital accepts.
+        let r = supplier.post(&path, &acceptance_body(&s.delivery, 180, 0, None));
+        assert_eq!((r.status, r.code()), (403, "forbidden"), "{}", r.body);
+        // Nothing was recorded by the refusals.
+        assert_eq!(hospital.ok(&format!("/api/v1/deliveries/{}", id(&s.delivery)))["acceptance"], Value::Null);
+
+        accept(&hospital, &s.delivery, 150, 30, Some("破损 damaged"));
+        // A confirmed acceptance is immutable: no edit, no second acceptance, no re-confirm.
+        let r = hospital.put(&path, &acceptance_body(&s.delivery, 180, 0, None));
+        assert_eq!((r.status, r.code()), (409, "acceptance_confirmed"), "{}", r.body);
+        let r = hospital.post(&path, &acceptance_body(&s.delivery, 180, 0, None));
+        assert_eq!((r.status, r.code()), (409, "acceptance_confirmed"), "{}", r.body);
+        let r = hospital.post(&format!("{path}/confirm"), &json!({}));
+        assert_eq!((r.status, r.code()), (409, "acceptance_confirmed"), "{}", r.body);
+        let d = hospital.ok(&format!("/api/v1/deliveries/{}", id(&s.delivery)));
+        assert_eq!(d["lines"][0]["accepted_qty"], 150);
+        assert_eq!(supplier.ok(&format!("/api/v1/payables?order_id={}", id(&s.order)))["total"], 1);
+
+        // The database refuses the change too, whatever the client.
+        let statement = format!(
+            "UPDATE delivery_lines SET accepted_qty = 180, rejected_qty = 0, reject_reason = NULL WHERE delivery_id = '{}'",
+            id(&s.delivery)
+        );
+        let (ok, text) = jicai_tests::sql(&env.server.database_url, &statement);
+        assert!(!ok, "the database let a confirmed acceptance change: {text}");
+        assert!(text.contains("immutable"), "{text}");
+    }
+}
