@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::audit::{self, AuditEntry};
 use crate::clock::to_db;
-use crate::db::{is_unique_violation, write_tx, DbConnection};
+use crate::db::{unique_conflict, write_tx, DbConnection};
 use crate::error::{DomainError, DomainResult};
 use crate::identity::{escape_like, required_text, Actor, OrgKind, OrgRow, Role};
 use crate::ids::new_id;
@@ -157,14 +157,12 @@ pub fn create_products(
     write_tx(conn, |conn| {
         for (i, row) in rows.iter().enumerate() {
             diesel::insert_into(products::table).values(row).execute(conn).map_err(|e| {
-                if is_unique_violation(&e) {
+                unique_conflict(e, || {
                     at_index(
                         i,
                         DomainError::conflict("duplicate_product", format!("product {} already exists", row.code)),
                     )
-                } else {
-                    e.into()
-                }
+                })
             })?;
             audit::record(conn, AuditEntry::created(actor, actor.region_id.as_deref(), "product", &row.id, row), now)?;
         }
@@ -336,14 +334,12 @@ pub fn create_batch(
     };
     write_tx(conn, |conn| {
         diesel::insert_into(batches::table).values(&row).execute(conn).map_err(|e| {
-            if is_unique_violation(&e) {
+            unique_conflict(e, || {
                 DomainError::conflict(
                     "duplicate_batch",
                     format!("batch {} is already loaded in this region", row.document_no),
                 )
-            } else {
-                e.into()
-            }
+            })
         })?;
         audit::record(conn, AuditEntry::created(actor, Some(&row.region_id), "batch", &row.id, &row), now)?;
         Ok(row.clone())
@@ -463,12 +459,7 @@ pub struct BidView {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct OrgRef {
-    pub id: String,
-    pub name: String,
-}
+pub use crate::identity::OrgRef;
 
 fn enterprise(conn: &mut DbConnection, id: &str, field: &str) -> DomainResult<OrgRow> {
     organizations::table
@@ -606,14 +597,12 @@ fn insert_bid(
         created_at: to_db(now),
     };
     diesel::insert_into(winning_bids::table).values(&row).execute(conn).map_err(|e| {
-        if is_unique_violation(&e) {
+        unique_conflict(e, || {
             DomainError::conflict(
                 "duplicate_bid",
                 format!("{} already won {} in this batch", winner.name, product.code),
             )
-        } else {
-            e.into()
-        }
+        })
     })?;
     for sr in &input.supply_regions {
         diesel::insert_into(bid_supply_regions::table)
@@ -907,14 +896,12 @@ fn insert_listed(
         created_at: to_db(now),
     };
     diesel::insert_into(listed_products::table).values(&row).execute(conn).map_err(|e| {
-        if is_unique_violation(&e) {
+        unique_conflict(e, || {
             DomainError::conflict(
                 "duplicate_listed_product",
                 format!("{} by {} is already listed", product.code, ent.name),
             )
-        } else {
-            e.into()
-        }
+        })
     })?;
     audit::record(conn, AuditEntry::created(actor, Some(region_id), "listed_product", &row.id, &row), now)?;
     Ok(row.id)

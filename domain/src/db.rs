@@ -197,6 +197,15 @@ where
     conn.transaction(f)
 }
 
+/// Maps a unique-constraint violation to the conflict `make` describes; any other error passes.
+pub fn unique_conflict(e: diesel::result::Error, make: impl FnOnce() -> DomainError) -> DomainError {
+    if is_unique_violation(&e) {
+        make()
+    } else {
+        e.into()
+    }
+}
+
 /// True when `e` is a unique-constraint violation (either backend).
 pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
     matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))

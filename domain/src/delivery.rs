@@ -9,15 +9,15 @@ use std::collections::HashMap;
 use crate::audit::{self, AuditEntry};
 use crate::catalog::{OrgRef, ProductRow};
 use crate::clock::{shanghai_date, to_db};
-use crate::db::{is_unique_violation, write_tx, DbBackend, DbConnection};
+use crate::db::{unique_conflict, write_tx, DbBackend, DbConnection};
 use crate::error::{DomainError, DomainResult, Problem};
-use crate::identity::{Actor, Role};
+use crate::identity::{Actor, OrgNames, Role};
 use crate::ids::{document_no, new_id};
 use crate::money::{amount_of, Money, UnitPrice};
 use crate::orders::{self as ord, check_quantity, lock_order, OrderRow, OrderStatus, ProductBrief};
 use crate::paging::{Page, PageRequest};
 use crate::payables;
-use crate::schema::{acceptances, deliveries, delivery_lines, order_lines, orders, organizations, products};
+use crate::schema::{acceptances, deliveries, delivery_lines, order_lines, orders, products};
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -511,11 +511,9 @@ pub fn record_acceptance(
                     confirmed_by: None,
                 };
                 diesel::insert_into(acceptances::table).values(&row).execute(conn).map_err(|e| {
-                    if is_unique_violation(&e) {
+                    unique_conflict(e, || {
                         DomainError::conflict("acceptance_exists", "this delivery already has an acceptance")
-                    } else {
-                        e.into()
-                    }
+                    })
                 })?;
                 audit::record(
                     conn,
@@ -669,12 +667,7 @@ fn load_views(conn: &mut DbConnection, rows: Vec<DeliveryRow>) -> DomainResult<V
         .into_iter()
         .collect();
     let org_ids: Vec<&str> = rows.iter().flat_map(|d| [d.hospital_id.as_str(), d.supplier_id.as_str()]).collect();
-    let names: HashMap<String, String> = organizations::table
-        .filter(organizations::id.eq_any(&org_ids))
-        .select((organizations::id, organizations::name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
+    let names = OrgNames::load(conn, &org_ids)?;
     let mut lines_by: HashMap<String, Vec<DeliveryLineView>> = HashMap::new();
     let mut priced_by: HashMap<String, Vec<(i64, UnitPrice)>> = HashMap::new();
     for (l, price, p) in lines {
@@ -698,7 +691,7 @@ fn load_views(conn: &mut DbConnection, rows: Vec<DeliveryRow>) -> DomainResult<V
         });
     }
     let mut acc_by: HashMap<String, AcceptanceRow> = accs.into_iter().map(|a| (a.delivery_id.clone(), a)).collect();
-    let name = |id: &str| OrgRef { id: id.to_string(), name: names.get(id).cloned().unwrap_or_default() };
+    let name = |id: &str| names.reference(id);
     Ok(rows
         .into_iter()
         .map(|d| {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, AuditEntry};
 use crate::clock::to_db;
-use crate::db::{is_unique_violation, write_tx, DbConnection};
+use crate::db::{is_unique_violation, unique_conflict, write_tx, DbConnection};
 use crate::error::{DomainError, DomainResult};
 use crate::ids::new_id;
 use crate::paging::{Page, PageRequest};
@@ -309,11 +309,9 @@ pub fn create_region(
     let rule = input.deadline_rule.unwrap_or_default().validate()?;
     write_tx(conn, |conn| {
         diesel::insert_into(regions::table).values(&row).execute(conn).map_err(|e| {
-            if is_unique_violation(&e) {
+            unique_conflict(e, || {
                 DomainError::conflict("duplicate_region", format!("region {} already exists", row.code))
-            } else {
-                e.into()
-            }
+            })
         })?;
         let policy = PolicyRow {
             id: new_id(),
@@ -440,11 +438,9 @@ pub fn create_org(
     };
     write_tx(conn, |conn| {
         diesel::insert_into(organizations::table).values(&row).execute(conn).map_err(|e| {
-            if is_unique_violation(&e) {
+            unique_conflict(e, || {
                 DomainError::conflict("duplicate_organization", "an organisation with this credit code already exists")
-            } else {
-                e.into()
-            }
+            })
         })?;
         audit::record(conn, AuditEntry::created(actor, row.region_id.as_deref(), "organization", &row.id, &row), now)?;
         Ok(row.clone())
@@ -499,6 +495,33 @@ pub fn list_orgs(
         .select(OrgRow::as_select())
         .load(conn)?;
     Ok(Page::new(items, page, total))
+}
+
+/// An organisation as other records refer to it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrgRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// Names of the given organisations, to render references without one query per row.
+pub struct OrgNames(std::collections::HashMap<String, String>);
+
+impl OrgNames {
+    pub fn load(conn: &mut DbConnection, ids: &[&str]) -> DomainResult<OrgNames> {
+        Ok(OrgNames(
+            organizations::table
+                .filter(organizations::id.eq_any(ids))
+                .select((organizations::id, organizations::name))
+                .load::<(String, String)>(conn)?
+                .into_iter()
+                .collect(),
+        ))
+    }
+    pub fn reference(&self, id: &str) -> OrgRef {
+        OrgRef { id: id.to_string(), name: self.0.get(id).cloned().unwrap_or_default() }
+    }
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
@@ -599,11 +622,9 @@ pub fn create_user(
     let view = UserView::from(row.clone());
     write_tx(conn, |conn| {
         diesel::insert_into(users::table).values(&row).execute(conn).map_err(|e| {
-            if is_unique_violation(&e) {
+            unique_conflict(e, || {
                 DomainError::conflict("duplicate_username", format!("username {:?} is taken", row.username))
-            } else {
-                e.into()
-            }
+            })
         })?;
         audit::record(conn, AuditEntry::created(actor, org.region_id.as_deref(), "user", &row.id, &view), now)?;
         Ok(view.clone())

@@ -12,7 +12,7 @@ use crate::catalog::{region_codes, BatchRow, BidRow, ListedRow, OrgRef, ProductR
 use crate::clock::{shanghai_date, to_db};
 use crate::db::{write_tx, DbBackend, DbConnection};
 use crate::error::{DomainError, DomainResult, Problem};
-use crate::identity::{escape_like, Actor, Role};
+use crate::identity::{escape_like, Actor, OrgNames, Role};
 use crate::ids::{document_no, new_id};
 use crate::money::{amount_of, Money, UnitPrice};
 use crate::paging::{Page, PageRequest};
@@ -491,16 +491,7 @@ fn price_winning_line(
         ));
     }
     let expected = UnitPrice::from_ten_thousandths(bid.unit_price);
-    if line.unit_price != expected {
-        return Err(invalid_line(
-            i,
-            "unit_price",
-            "price_mismatch",
-            format!("the winning price of {} is {expected} per {}, not {}", product.code, product.min_unit, line.unit_price),
-        )
-        .with_details(serde_json::json!({ "expected_unit_price": expected.to_string(), "given_unit_price": line.unit_price.to_string() })));
-    }
-    check_quantity(i, line.quantity, &product)?;
+    check_price_and_quantity(i, line, expected, &product, "winning")?;
     let distributors: Vec<String> = bid_distributors::table
         .filter(bid_distributors::bid_id.eq(&bid.id))
         .select(bid_distributors::enterprise_id)
@@ -553,16 +544,7 @@ fn price_listed_line(
         invalid_line(i, "listed_product_id", "unknown_listed_product", "no such listed product in your region".into())
     })?;
     let expected = UnitPrice::from_ten_thousandths(listed.unit_price);
-    if line.unit_price != expected {
-        return Err(invalid_line(
-            i,
-            "unit_price",
-            "price_mismatch",
-            format!("the listed price of {} is {expected} per {}, not {}", product.code, product.min_unit, line.unit_price),
-        )
-        .with_details(serde_json::json!({ "expected_unit_price": expected.to_string(), "given_unit_price": line.unit_price.to_string() })));
-    }
-    check_quantity(i, line.quantity, &product)?;
+    check_price_and_quantity(i, line, expected, &product, "listed")?;
     if listed.enterprise_id != supplier_id {
         return Err(invalid_line(
             i,
@@ -588,6 +570,32 @@ fn price_listed_line(
         amount: amount_of([(line.quantity, expected)]).fen(),
         accepted_qty: 0,
     })
+}
+
+/// The line's price must be the `kind` ("winning" or "listed") price; its quantity whole packs.
+fn check_price_and_quantity(
+    i: usize,
+    line: &NewOrderLine,
+    expected: UnitPrice,
+    product: &ProductRow,
+    kind: &str,
+) -> DomainResult<()> {
+    if line.unit_price != expected {
+        return Err(invalid_line(
+            i,
+            "unit_price",
+            "price_mismatch",
+            format!(
+                "the {kind} price of {} is {expected} per {}, not {}",
+                product.code, product.min_unit, line.unit_price
+            ),
+        )
+        .with_details(serde_json::json!({
+            "expected_unit_price": expected.to_string(),
+            "given_unit_price": line.unit_price.to_string()
+        })));
+    }
+    check_quantity(i, line.quantity, product)
 }
 
 /// Quantities are whole packs, counted in minimum units.
@@ -827,15 +835,6 @@ pub(crate) fn refresh_status(
     Ok(to)
 }
 
-fn org_names(conn: &mut DbConnection, ids: &[&str]) -> DomainResult<HashMap<String, String>> {
-    Ok(organizations::table
-        .filter(organizations::id.eq_any(ids))
-        .select((organizations::id, organizations::name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect())
-}
-
 fn summaries(conn: &mut DbConnection, rows: Vec<OrderRow>) -> DomainResult<Vec<OrderSummary>> {
     let ids: Vec<&str> = rows.iter().map(|o| o.id.as_str()).collect();
     let mut counts: HashMap<String, i64> = HashMap::new();
@@ -847,8 +846,8 @@ fn summaries(conn: &mut DbConnection, rows: Vec<OrderRow>) -> DomainResult<Vec<O
         *counts.entry(order_id).or_default() += 1;
     }
     let org_ids: Vec<&str> = rows.iter().flat_map(|o| [o.hospital_id.as_str(), o.supplier_id.as_str()]).collect();
-    let names = org_names(conn, &org_ids)?;
-    let name = |id: &str| OrgRef { id: id.to_string(), name: names.get(id).cloned().unwrap_or_default() };
+    let names = OrgNames::load(conn, &org_ids)?;
+    let name = |id: &str| names.reference(id);
     Ok(rows
         .into_iter()
         .map(|o| OrderSummary {

@@ -8,15 +8,15 @@ use std::collections::HashMap;
 use crate::audit::{self, AuditEntry};
 use crate::catalog::OrgRef;
 use crate::clock::{shanghai_date, to_db};
-use crate::db::{is_unique_violation, DbBackend, DbConnection};
+use crate::db::{unique_conflict, DbBackend, DbConnection};
 use crate::delivery::DeliveryRow;
 use crate::error::{DomainError, DomainResult};
-use crate::identity::{Actor, Role};
+use crate::identity::{Actor, OrgNames, Role};
 use crate::ids::{document_no, new_id};
 use crate::money::Money;
 use crate::paging::{Page, PageRequest};
 use crate::policy::deadline_rule_in_force;
-use crate::schema::{deliveries, orders, organizations, payables};
+use crate::schema::{deliveries, orders, payables};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -87,11 +87,7 @@ pub(crate) fn create_for_acceptance(
         created_at: to_db(now),
     };
     diesel::insert_into(payables::table).values(&row).execute(conn).map_err(|e| {
-        if is_unique_violation(&e) {
-            DomainError::conflict("payable_exists", "this acceptance already has its payable")
-        } else {
-            e.into()
-        }
+        unique_conflict(e, || DomainError::conflict("payable_exists", "this acceptance already has its payable"))
     })?;
     audit::record(conn, AuditEntry::created(actor, Some(&row.region_id), "payable", &row.id, &row), now)?;
     Ok(row)
@@ -175,12 +171,7 @@ pub struct PayableFilter {
 
 fn views(conn: &mut DbConnection, rows: Vec<PayableRow>, today: NaiveDate) -> DomainResult<Vec<PayableView>> {
     let org_ids: Vec<&str> = rows.iter().flat_map(|p| [p.hospital_id.as_str(), p.supplier_id.as_str()]).collect();
-    let names: HashMap<String, String> = organizations::table
-        .filter(organizations::id.eq_any(&org_ids))
-        .select((organizations::id, organizations::name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
+    let names = OrgNames::load(conn, &org_ids)?;
     let order_ids: Vec<&str> = rows.iter().map(|p| p.order_id.as_str()).collect();
     let order_nos: HashMap<String, String> = orders::table
         .filter(orders::id.eq_any(&order_ids))
@@ -195,7 +186,7 @@ fn views(conn: &mut DbConnection, rows: Vec<PayableRow>, today: NaiveDate) -> Do
         .load::<(String, String)>(conn)?
         .into_iter()
         .collect();
-    let name = |id: &str| OrgRef { id: id.to_string(), name: names.get(id).cloned().unwrap_or_default() };
+    let name = |id: &str| names.reference(id);
     Ok(rows
         .into_iter()
         .map(|p| PayableView {

@@ -154,14 +154,12 @@ pub fn create_deadline_policy(
     };
     crate::db::write_tx(conn, |conn| {
         diesel::insert_into(region_policies::table).values(&row).execute(conn).map_err(|e| {
-            if crate::db::is_unique_violation(&e) {
+            crate::db::unique_conflict(e, || {
                 DomainError::conflict(
                     "duplicate_policy",
                     format!("a payment deadline version already takes effect on {}", row.effective_from),
                 )
-            } else {
-                e.into()
-            }
+            })
         })?;
         crate::audit::record(
             conn,

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use crate::audit::{self, AuditEntry};
 use crate::catalog::{at_index, region_codes, visible_bids, winners_by_generic, BatchRow, BidRow, ProductRow};
 use crate::clock::to_db;
-use crate::db::{is_unique_violation, write_tx, DbConnection};
+use crate::db::{unique_conflict, write_tx, DbConnection};
 use crate::error::{DomainError, DomainResult};
 use crate::identity::{Actor, OrgKind, Role};
 use crate::ids::new_id;
@@ -280,14 +280,12 @@ fn insert_volume(
         created_at: to_db(now),
     };
     diesel::insert_into(agreed_volumes::table).values(&row).execute(conn).map_err(|e| {
-        if is_unique_violation(&e) {
+        unique_conflict(e, || {
             DomainError::conflict(
                 "duplicate_agreed_volume",
                 format!("an agreed volume for this hospital, bid and year {} already exists", row.agreement_year),
             )
-        } else {
-            e.into()
-        }
+        })
     })?;
     audit::record(conn, AuditEntry::created(actor, Some(region_id), "agreed_volume", &row.id, &row), now)?;
     Ok(row.id)
