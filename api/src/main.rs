@@ -50,6 +50,27 @@ enum Command {
     },
     /// Prints the OpenAPI document (for client generation).
     Openapi,
+    /// Runs jobs by hand.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+    /// Runs the job scheduler alone (no HTTP server).
+    Worker,
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Runs one job as of a date: settlement-sweep, deadline-watch, late-interest, prepayment,
+    /// mail-dispatch.
+    Run {
+        job: String,
+        /// The business date (default: today in Asia/Shanghai).
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Lists the jobs and their default schedules.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -101,16 +122,42 @@ fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), String> {
             identity::setting_or_init(&mut conn, "jwt_secret", identity::random_secret).map_err(|e| e.to_string())?
         }
     };
+    let mail = jicai_jobs::mail::config_from_env().map_err(|e| e.to_string())?;
+    let scheduler = start_scheduler(&pool, &clock, &mail)?;
     let state = state::AppState {
         pool,
         clock,
         keys: Arc::new(auth::TokenKeys::new(&secret, Duration::minutes(args.token_ttl_minutes.max(1)))),
         backend: url.backend_name(),
+        mail,
     };
     let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
-    actix_web::rt::System::new()
+    let result = actix_web::rt::System::new()
         .block_on(server::run(state, &args.bind, workers, args.frontend_dir))
-        .map_err(|e| format!("server: {e}"))
+        .map_err(|e| format!("server: {e}"));
+    if let Some(stop) = scheduler {
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    result
+}
+
+/// Starts the job scheduler in a thread unless `JICAI_SCHEDULER=off`; returns its stop flag.
+fn start_scheduler(
+    pool: &Pool,
+    clock: &SharedClock,
+    mail: &jicai_jobs::MailConfig,
+) -> Result<Option<Arc<std::sync::atomic::AtomicBool>>, String> {
+    if std::env::var("JICAI_SCHEDULER").is_ok_and(|v| v == "off") {
+        return Ok(None);
+    }
+    let entries = jicai_jobs::scheduler::schedule_from(std::env::var("JICAI_SCHEDULE").ok().as_deref())?;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (pool, clock, mail, flag) = (pool.clone(), clock.clone(), mail.clone(), stop.clone());
+    std::thread::Builder::new()
+        .name("scheduler".into())
+        .spawn(move || jicai_jobs::scheduler::run_forever(pool, clock, mail, entries, flag))
+        .map_err(|e| format!("scheduler thread: {e}"))?;
+    Ok(Some(stop))
 }
 
 fn run(cli: Cli) -> Result<(), String> {
@@ -168,6 +215,32 @@ fn run(cli: Cli) -> Result<(), String> {
             )
             .map_err(|e| e.to_string())?;
             println!("added user {} ({}) with id {}", user.username, user.role, user.id);
+            Ok(())
+        }
+        Command::Jobs { command: JobsCommand::List } => {
+            for job in jicai_jobs::Job::ALL {
+                println!("{:<18} {}", job.name(), job.default_schedule());
+            }
+            Ok(())
+        }
+        Command::Jobs { command: JobsCommand::Run { job, as_of } } => {
+            let job = jicai_jobs::parse_job(&job).map_err(|e| e.to_string())?;
+            let clock = clock(&cli.db)?;
+            let (_, pool) = open(&cli.db)?;
+            let mail = jicai_jobs::mail::config_from_env().map_err(|e| e.to_string())?;
+            let as_of = as_of.unwrap_or_else(|| jicai_domain::clock::shanghai_date(clock.now()));
+            let (id, counts) = jicai_jobs::run(&pool, &clock, &mail, job, as_of, "cli").map_err(|e| e.to_string())?;
+            println!("{} as of {as_of}: {counts} (run {id})", job.name());
+            Ok(())
+        }
+        Command::Worker => {
+            let clock = clock(&cli.db)?;
+            let (url, pool) = open(&cli.db)?;
+            let mail = jicai_jobs::mail::config_from_env().map_err(|e| e.to_string())?;
+            let entries = jicai_jobs::scheduler::schedule_from(std::env::var("JICAI_SCHEDULE").ok().as_deref())?;
+            println!("jicai worker running {} jobs on {}", entries.len(), url.redacted());
+            let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            jicai_jobs::scheduler::run_forever(pool, clock, mail, entries, stop);
             Ok(())
         }
         Command::Openapi => {

@@ -24,7 +24,9 @@ instants are RFC 3339 in UTC. Every list is paginated (`page`, `per_page` ≤ 20
         (name = "volumes", description = "Agreed volumes"),
         (name = "orders", description = "Orders"),
         (name = "deliveries", description = "Delivery notes and acceptance"),
-        (name = "settlement", description = "Payables"),
+        (name = "settlement", description = "Payables, invoices, confirmation, payment batches and payments"),
+        (name = "ledger", description = "The fund's double-entry journal, balances and hospital statements"),
+        (name = "jobs", description = "Job runs and the mail outbox"),
         (name = "audit", description = "The append-only audit log"),
         (name = "system", description = "Health")
     )

@@ -16,6 +16,7 @@ pub struct AppState {
     pub clock: SharedClock,
     pub keys: Arc<TokenKeys>,
     pub backend: &'static str,
+    pub mail: jicai_jobs::MailConfig,
 }
 
 impl AppState {

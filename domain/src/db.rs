@@ -213,3 +213,15 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
 
 /// The query backend of [`DbConnection`] (for boxed queries shared by both databases).
 pub type DbBackend = <DbConnection as Connection>::Backend;
+
+/// Serializes runs of one job across processes: a transaction-scoped advisory lock on
+/// PostgreSQL (released at commit or rollback); on SQLite the write transaction already holds
+/// the database's single write lock.
+pub fn job_lock(conn: &mut DbConnection, job: &str) -> Result<(), diesel::result::Error> {
+    if let DbConnection::Postgresql(_) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1)::bigint)")
+            .bind::<diesel::sql_types::Text, _>(format!("jicai:{job}"))
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -12,7 +12,7 @@ use crate::db::{is_unique_violation, unique_conflict, write_tx, DbConnection};
 use crate::error::{DomainError, DomainResult};
 use crate::ids::new_id;
 use crate::paging::{Page, PageRequest};
-use crate::policy::{DeadlineRule, PolicyRow, PAYMENT_DEADLINE};
+use crate::policy::{DeadlineRule, PolicyRow};
 use crate::schema::{organizations, region_policies, regions, users};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -313,17 +313,19 @@ pub fn create_region(
                 DomainError::conflict("duplicate_region", format!("region {} already exists", row.code))
             })
         })?;
-        let policy = PolicyRow {
-            id: new_id(),
-            region_id: row.id.clone(),
-            kind: PAYMENT_DEADLINE.into(),
-            effective_from: NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid date"),
-            params: serde_json::to_string(&rule).expect("serializable"),
-            note: Some("initial policy".into()),
-            created_by: Some(actor.user_id.clone()).filter(|id| !id.is_empty()),
-            created_at: to_db(now),
-        };
-        diesel::insert_into(region_policies::table).values(&policy).execute(conn)?;
+        for (kind, params) in crate::policy::initial_policies(rule) {
+            let policy = PolicyRow {
+                id: new_id(),
+                region_id: row.id.clone(),
+                kind: kind.into(),
+                effective_from: NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid date"),
+                params,
+                note: Some("initial policy".into()),
+                created_by: Some(actor.user_id.clone()).filter(|id| !id.is_empty()),
+                created_at: to_db(now),
+            };
+            diesel::insert_into(region_policies::table).values(&policy).execute(conn)?;
+        }
         audit::record(conn, AuditEntry::created(actor, Some(&row.id), "region", &row.id, &row), now)?;
         Ok(row.clone())
     })

@@ -5,6 +5,7 @@
 //! transaction together with their audit events.
 
 pub mod audit;
+pub mod calendar;
 pub mod catalog;
 pub mod clock;
 pub mod db;
@@ -14,12 +15,16 @@ pub mod error;
 pub mod idempotency;
 pub mod identity;
 pub mod ids;
+pub mod jobruns;
+pub mod ledger;
 pub mod money;
 pub mod orders;
+pub mod outbox;
 pub mod paging;
 pub mod payables;
 pub mod policy;
 pub mod schema;
+pub mod settlement;
 pub mod volumes;
 
 pub use error::{DomainError, DomainResult, Problem};

@@ -17,24 +17,7 @@ use crate::money::Money;
 use crate::paging::{Page, PageRequest};
 use crate::policy::deadline_rule_in_force;
 use crate::schema::{deliveries, orders, payables};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum PayableStatus {
-    AwaitingPayment,
-    /// Everything delivered was rejected: the acceptance is recorded, nothing is owed.
-    NothingDue,
-}
-
-impl PayableStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PayableStatus::AwaitingPayment => "awaiting_payment",
-            PayableStatus::NothingDue => "nothing_due",
-        }
-    }
-}
+use crate::settlement::{self, stage};
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -52,9 +35,26 @@ pub struct PayableRow {
     pub acceptance_date: NaiveDate,
     pub due_date: NaiveDate,
     pub deadline_policy_id: String,
-    pub status: String,
     #[serde(serialize_with = "crate::clock::ser_utc")]
     pub created_at: NaiveDateTime,
+    pub stage: String,
+    pub invoiced_on: Option<NaiveDate>,
+    pub confirm_deadline: Option<NaiveDate>,
+    pub confirmed_on: Option<NaiveDate>,
+    pub confirmation: Option<String>,
+    pub disputed_amount: i64,
+    pub dispute_reason: Option<String>,
+    pub paid_amount: i64,
+    pub paid_on: Option<NaiveDate>,
+    pub bank_reference: Option<String>,
+    pub batch_id: Option<String>,
+    pub overdue_since: Option<NaiveDate>,
+    pub supplier_delay_days: i32,
+    pub hospital_delay_days: i32,
+    pub fund_delay_days: i32,
+    pub interest: i64,
+    pub interest_policy_id: Option<String>,
+    pub confirmation_policy_id: Option<String>,
 }
 
 /// Creates the payable of a confirmed acceptance: day 0 is the acceptance date; the due date
@@ -69,7 +69,7 @@ pub(crate) fn create_for_acceptance(
     now: DateTime<Utc>,
 ) -> DomainResult<PayableRow> {
     let (rule, policy_id) = deadline_rule_in_force(conn, &delivery.region_id, acceptance_date)?;
-    let status = if amount == Money::ZERO { PayableStatus::NothingDue } else { PayableStatus::AwaitingPayment };
+    let stage = if amount == Money::ZERO { stage::NOTHING_DUE } else { stage::AWAITING_INVOICE };
     let row = PayableRow {
         id: new_id(),
         payable_no: document_no("AP", now),
@@ -83,8 +83,25 @@ pub(crate) fn create_for_acceptance(
         acceptance_date,
         due_date: rule.due_date(acceptance_date),
         deadline_policy_id: policy_id,
-        status: status.as_str().into(),
         created_at: to_db(now),
+        stage: stage.into(),
+        invoiced_on: None,
+        confirm_deadline: None,
+        confirmed_on: None,
+        confirmation: None,
+        disputed_amount: 0,
+        dispute_reason: None,
+        paid_amount: 0,
+        paid_on: None,
+        bank_reference: None,
+        batch_id: None,
+        overdue_since: None,
+        supplier_delay_days: 0,
+        hospital_delay_days: 0,
+        fund_delay_days: 0,
+        interest: 0,
+        interest_policy_id: None,
+        confirmation_policy_id: None,
     };
     diesel::insert_into(payables::table).values(&row).execute(conn).map_err(|e| {
         unique_conflict(e, || DomainError::conflict("payable_exists", "this acceptance already has its payable"))
@@ -113,12 +130,35 @@ pub(crate) fn payable_ids_for_acceptances(
 pub struct PayableView {
     pub id: String,
     pub payable_no: String,
+    /// What the user sees: the stage, or `overdue` once unpaid past the due date.
     pub status: String,
+    /// `awaiting_invoice`, `awaiting_hospital_confirmation`, `confirmed`, `disputed`, `in_batch`,
+    /// `approved`, `paid` or `nothing_due`.
+    pub stage: String,
     pub amount: Money,
+    pub disputed_amount: Money,
+    pub dispute_reason: Option<String>,
+    /// Still to pay: amount less disputed less paid.
+    pub outstanding: Money,
     pub acceptance_date: NaiveDate,
     pub due_date: NaiveDate,
     /// Days from today (Asia/Shanghai) to the due date; negative once overdue.
     pub days_remaining: i64,
+    /// Days past the due date (until payment, or today while unpaid).
+    pub days_overdue: i64,
+    /// Those days, attributed to whoever the payable waited on.
+    pub delay: crate::settlement::Delay,
+    /// Late interest on the payer's days (as of the last interest run while unpaid; final once paid).
+    pub interest: Money,
+    pub invoiced_on: Option<NaiveDate>,
+    pub confirm_deadline: Option<NaiveDate>,
+    pub confirmed_on: Option<NaiveDate>,
+    /// `explicit` or `deemed` (silence past the window).
+    pub confirmation: Option<String>,
+    pub batch_id: Option<String>,
+    pub paid_on: Option<NaiveDate>,
+    pub paid_amount: Money,
+    pub bank_reference: Option<String>,
     pub hospital: OrgRef,
     pub supplier: OrgRef,
     pub order_id: String,
@@ -160,6 +200,7 @@ pub enum PayableSort {
 
 #[derive(Clone, Debug, Default)]
 pub struct PayableFilter {
+    /// A display status: a stage, or `overdue`.
     pub status: Option<String>,
     pub hospital_id: Option<String>,
     pub supplier_id: Option<String>,
@@ -195,10 +236,33 @@ fn views(conn: &mut DbConnection, rows: Vec<PayableRow>, today: NaiveDate) -> Do
             supplier: name(&p.supplier_id),
             order_no: order_nos.get(&p.order_id).cloned().unwrap_or_default(),
             delivery_no: delivery_nos.get(&p.delivery_id).cloned().unwrap_or_default(),
+            status: settlement::display_status(&p.stage, p.due_date, today).to_string(),
+            delay: if settlement::stage::is_settled(&p.stage) {
+                settlement::Delay {
+                    supplier: p.supplier_delay_days.into(),
+                    hospital: p.hospital_delay_days.into(),
+                    fund: p.fund_delay_days.into(),
+                }
+            } else {
+                settlement::attribute_delay(p.due_date, p.invoiced_on, p.confirmed_on, today)
+            },
+            days_overdue: (p.paid_on.unwrap_or(today) - p.due_date).num_days().max(0),
+            outstanding: settlement::outstanding(&p),
             amount: Money::from_fen(p.amount),
+            disputed_amount: Money::from_fen(p.disputed_amount),
+            paid_amount: Money::from_fen(p.paid_amount),
+            interest: Money::from_fen(p.interest),
             id: p.id,
             payable_no: p.payable_no,
-            status: p.status,
+            stage: p.stage,
+            dispute_reason: p.dispute_reason,
+            invoiced_on: p.invoiced_on,
+            confirm_deadline: p.confirm_deadline,
+            confirmed_on: p.confirmed_on,
+            confirmation: p.confirmation,
+            batch_id: p.batch_id,
+            paid_on: p.paid_on,
+            bank_reference: p.bank_reference,
             acceptance_date: p.acceptance_date,
             due_date: p.due_date,
             order_id: p.order_id,
@@ -217,10 +281,22 @@ pub fn list_payables(
     page: PageRequest,
     now: DateTime<Utc>,
 ) -> DomainResult<Page<PayableView>> {
+    let today = shanghai_date(now);
     let build = || {
         let mut q = visible_payables(actor);
-        if let Some(v) = &filter.status {
-            q = q.filter(payables::status.eq(v.clone()));
+        match filter.status.as_deref() {
+            None => {}
+            Some(settlement::stage::OVERDUE) => {
+                q = q
+                    .filter(payables::stage.ne_all([settlement::stage::PAID, settlement::stage::NOTHING_DUE]))
+                    .filter(payables::due_date.lt(today));
+            }
+            Some(v) => {
+                q = q.filter(payables::stage.eq(v.to_string()));
+                if !settlement::stage::is_settled(v) {
+                    q = q.filter(payables::due_date.ge(today));
+                }
+            }
         }
         if let Some(v) = &filter.hospital_id {
             q = q.filter(payables::hospital_id.eq(v.clone()));

@@ -10,6 +10,76 @@ use crate::error::{DomainError, DomainResult};
 use crate::schema::region_policies;
 
 pub const PAYMENT_DEADLINE: &str = "payment_deadline";
+pub const HOSPITAL_CONFIRMATION: &str = "hospital_confirmation";
+pub const LATE_INTEREST: &str = "late_interest";
+pub const PREPAYMENT: &str = "prepayment";
+
+/// How long a hospital has to confirm or dispute a matched payable, and what silence means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmationPolicy {
+    /// Working days after the invoice is matched (default 5).
+    pub working_days: u32,
+    /// Silence past the window counts as confirmation (default true).
+    pub silence_confirms: bool,
+}
+
+impl Default for ConfirmationPolicy {
+    fn default() -> Self {
+        ConfirmationPolicy { working_days: 5, silence_confirms: true }
+    }
+}
+
+/// Late-payment interest: simple, per day, on the part of the delay the payer caused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InterestPolicy {
+    /// e.g. 0.0005 = 0.05% per day (the default rate of the regulation on paying SMEs).
+    pub daily_rate: rust_decimal::Decimal,
+}
+
+impl Default for InterestPolicy {
+    fn default() -> Self {
+        InterestPolicy { daily_rate: rust_decimal::Decimal::new(5, 4) }
+    }
+}
+
+/// Prepayment at the start of each agreement year: a share of the annual agreed amount.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrepaymentPolicy {
+    /// e.g. 0.3 (at least 30% nationally; some provinces use 50%).
+    pub share: rust_decimal::Decimal,
+}
+
+impl Default for PrepaymentPolicy {
+    fn default() -> Self {
+        PrepaymentPolicy { share: rust_decimal::Decimal::new(3, 1) }
+    }
+}
+
+/// The initial version of every policy kind, as stored for a new region.
+pub fn initial_policies(deadline: DeadlineRule) -> Vec<(&'static str, String)> {
+    let json = |v: serde_json::Value| v.to_string();
+    vec![
+        (PAYMENT_DEADLINE, serde_json::to_string(&deadline).expect("serializable")),
+        (HOSPITAL_CONFIRMATION, serde_json::to_string(&ConfirmationPolicy::default()).expect("serializable")),
+        (LATE_INTEREST, json(serde_json::json!({"daily_rate": InterestPolicy::default().daily_rate.to_string()}))),
+        (PREPAYMENT, json(serde_json::json!({"share": PrepaymentPolicy::default().share.to_string()}))),
+    ]
+}
+
+/// The version of policy `kind` in force on `date`, parsed, with its id.
+pub fn params_in_force<T: serde::de::DeserializeOwned>(
+    conn: &mut DbConnection,
+    region_id: &str,
+    kind: &str,
+    date: NaiveDate,
+) -> DomainResult<(T, String)> {
+    let row = policy_in_force(conn, region_id, kind, date)?.ok_or_else(|| {
+        DomainError::conflict("policy_missing", format!("no {kind} policy is in force in this region on {date}"))
+    })?;
+    let params: T = serde_json::from_str(&row.params)
+        .map_err(|e| DomainError::Internal(format!("stored policy {} is unreadable: {e}", row.id)))?;
+    Ok((params, row.id))
+}
 
 /// When a payable falls due, counted from the acceptance date (day 0, Asia/Shanghai).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,15 +161,7 @@ pub fn deadline_rule_in_force(
     region_id: &str,
     date: NaiveDate,
 ) -> DomainResult<(DeadlineRule, String)> {
-    let row = policy_in_force(conn, region_id, PAYMENT_DEADLINE, date)?.ok_or_else(|| {
-        DomainError::conflict(
-            "policy_missing",
-            format!("no payment deadline policy is in force in this region on {date}"),
-        )
-    })?;
-    let rule: DeadlineRule = serde_json::from_str(&row.params)
-        .map_err(|e| DomainError::Internal(format!("stored policy {} is unreadable: {e}", row.id)))?;
-    Ok((rule, row.id))
+    params_in_force(conn, region_id, PAYMENT_DEADLINE, date)
 }
 
 pub fn list_policies(conn: &mut DbConnection, region_id: &str) -> DomainResult<Vec<PolicyRow>> {

@@ -255,8 +255,25 @@ diesel::table! {
         acceptance_date -> Date,
         due_date -> Date,
         deadline_policy_id -> Text,
-        status -> Text,
         created_at -> Timestamp,
+        stage -> Text,
+        invoiced_on -> Nullable<Date>,
+        confirm_deadline -> Nullable<Date>,
+        confirmed_on -> Nullable<Date>,
+        confirmation -> Nullable<Text>,
+        disputed_amount -> BigInt,
+        dispute_reason -> Nullable<Text>,
+        paid_amount -> BigInt,
+        paid_on -> Nullable<Date>,
+        bank_reference -> Nullable<Text>,
+        batch_id -> Nullable<Text>,
+        overdue_since -> Nullable<Date>,
+        supplier_delay_days -> Integer,
+        hospital_delay_days -> Integer,
+        fund_delay_days -> Integer,
+        interest -> BigInt,
+        interest_policy_id -> Nullable<Text>,
+        confirmation_policy_id -> Nullable<Text>,
     }
 }
 
@@ -297,6 +314,165 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calendar_days (region_id, day) {
+        region_id -> Text,
+        day -> Date,
+        is_working -> Bool,
+        name -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    invoices (id) {
+        id -> Text,
+        payable_id -> Text,
+        supplier_id -> Text,
+        invoice_no -> Text,
+        invoice_date -> Date,
+        amount -> BigInt,
+        tax_amount -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payment_batches (id) {
+        id -> Text,
+        batch_no -> Text,
+        region_id -> Text,
+        status -> Text,
+        proposed_on -> Nullable<Date>,
+        total_amount -> BigInt,
+        item_count -> Integer,
+        prepared_by -> Nullable<Text>,
+        prepared_at -> Nullable<Timestamp>,
+        approved_by -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payment_batch_items (batch_id, payable_id) {
+        batch_id -> Text,
+        payable_id -> Text,
+        amount -> BigInt,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> Text,
+        bank_reference -> Text,
+        payable_id -> Text,
+        batch_id -> Text,
+        region_id -> Text,
+        payee_id -> Text,
+        amount -> BigInt,
+        paid_on -> Date,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    journal_entries (id) {
+        id -> Text,
+        region_id -> Text,
+        entry_date -> Date,
+        kind -> Text,
+        memo -> Text,
+        source_type -> Text,
+        source_id -> Text,
+        reverses_entry_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    journal_lines (id) {
+        id -> Text,
+        entry_id -> Text,
+        region_id -> Text,
+        account -> Text,
+        party_id -> Nullable<Text>,
+        debit -> BigInt,
+        credit -> BigInt,
+        entry_date -> Date,
+    }
+}
+
+diesel::table! {
+    prepayments (id) {
+        id -> Text,
+        region_id -> Text,
+        hospital_id -> Text,
+        batch_id -> Text,
+        agreement_year -> SmallInt,
+        annual_amount -> BigInt,
+        share_bp -> Integer,
+        amount -> BigInt,
+        policy_id -> Text,
+        prepaid_on -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    monthly_settlements (id) {
+        id -> Text,
+        region_id -> Text,
+        hospital_id -> Text,
+        month -> Text,
+        amount -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    job_runs (id) {
+        id -> Text,
+        job -> Text,
+        as_of -> Date,
+        trigger -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        outcome -> Text,
+        counts -> Nullable<Text>,
+        error -> Nullable<Text>,
+        host -> Text,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        dedup_key -> Text,
+        region_id -> Nullable<Text>,
+        kind -> Text,
+        to_org_id -> Nullable<Text>,
+        to_address -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(invoices -> payables (payable_id));
+diesel::joinable!(payment_batch_items -> payables (payable_id));
+diesel::joinable!(payment_batch_items -> payment_batches (batch_id));
+diesel::joinable!(journal_lines -> journal_entries (entry_id));
 diesel::joinable!(organizations -> regions (region_id));
 diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(batches -> regions (region_id));
@@ -333,4 +509,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     idempotency_keys,
     settings,
+    calendar_days,
+    invoices,
+    payment_batches,
+    payment_batch_items,
+    payments,
+    journal_entries,
+    journal_lines,
+    prepayments,
+    monthly_settlements,
+    job_runs,
+    outbox,
 );

@@ -1,2 +1,116 @@
-//! Jicai jobs: the scheduler decides *when* and *as of which date* a domain operation runs.
-//! The settlement sweep, deadline watch, retention and mail jobs arrive with those capabilities.
+//! Jicai jobs: the scheduler decides *when* and *as of which date* a domain operation runs, and
+//! records every run. The work itself lives in `jicai_domain`; each job is safe to repeat for a
+//! date and safe to run from two processes at once (one transaction under a job lock).
+
+pub mod mail;
+pub mod scheduler;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use jicai_domain::clock::SharedClock;
+use jicai_domain::db::{DbConnection, Pool};
+use jicai_domain::{jobruns, ledger, settlement, DomainError, DomainResult};
+use serde::Serialize;
+
+/// Every job, by the name used on the command line, in the API and in the schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Job {
+    /// Confirms payables whose confirmation window lapsed in silence; proposes the day's batch.
+    SettlementSweep,
+    /// Reminders at D-7 and D-3; overdue marking and bureau alerts; delay attribution.
+    DeadlineWatch,
+    /// Late interest on the payer's overdue days.
+    LateInterest,
+    /// Prepayments at the start of each agreement year.
+    Prepayment,
+    /// Sends the mail outbox.
+    MailDispatch,
+}
+
+impl Job {
+    pub const ALL: [Job; 5] =
+        [Job::SettlementSweep, Job::DeadlineWatch, Job::LateInterest, Job::Prepayment, Job::MailDispatch];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::SettlementSweep => "settlement-sweep",
+            Job::DeadlineWatch => "deadline-watch",
+            Job::LateInterest => "late-interest",
+            Job::Prepayment => "prepayment",
+            Job::MailDispatch => "mail-dispatch",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Job> {
+        Job::ALL.into_iter().find(|j| j.name() == name)
+    }
+
+    /// Default schedule (cron with seconds, Asia/Shanghai wall time is used for the as-of date).
+    pub fn default_schedule(self) -> &'static str {
+        match self {
+            Job::Prepayment => "0 5 0 * * *",
+            Job::SettlementSweep => "0 30 0 * * *",
+            Job::DeadlineWatch => "0 0 1 * * *",
+            Job::LateInterest => "0 30 1 * * *",
+            Job::MailDispatch => "0 * * * * *",
+        }
+    }
+}
+
+/// What to tell the mail job about where mail goes.
+pub use mail::MailConfig;
+
+/// Runs `job` as of `as_of`, recording the run. Returns the run's id and counts.
+pub fn run(
+    pool: &Pool,
+    clock: &SharedClock,
+    mail: &MailConfig,
+    job: Job,
+    as_of: NaiveDate,
+    trigger: &str,
+) -> DomainResult<(String, serde_json::Value)> {
+    let mut conn = pool.get()?;
+    let run_id = jobruns::start(&mut conn, job.name(), as_of, trigger, clock.now())?;
+    let outcome = execute(&mut conn, clock, mail, job, as_of);
+    let now = clock.now();
+    match &outcome {
+        Ok(counts) => jobruns::finish(&mut conn, &run_id, Ok(counts), now)?,
+        Err(e) => {
+            tracing::error!("job {} as of {as_of} failed: {e}", job.name());
+            jobruns::finish(&mut conn, &run_id, Err(&e.to_string()), now)?
+        }
+    }
+    outcome.map(|counts| (run_id, counts))
+}
+
+fn json<T: Serialize>(v: T) -> serde_json::Value {
+    serde_json::to_value(v).expect("counts serialize")
+}
+
+fn execute(
+    conn: &mut DbConnection,
+    clock: &SharedClock,
+    mail: &MailConfig,
+    job: Job,
+    as_of: NaiveDate,
+) -> DomainResult<serde_json::Value> {
+    let now: DateTime<Utc> = clock.now();
+    match job {
+        Job::SettlementSweep => settlement::sweep(conn, as_of, now).map(json),
+        Job::DeadlineWatch => settlement::deadline_watch(conn, as_of, now).map(json),
+        Job::LateInterest => settlement::accrue_interest(conn, as_of, now).map(json),
+        Job::Prepayment => ledger::run_prepayments(conn, as_of, now).map(json),
+        Job::MailDispatch => mail::dispatch(conn, clock, mail).map(json),
+    }
+}
+
+/// Parses a job name into a domain error the API can show.
+pub fn parse_job(name: &str) -> DomainResult<Job> {
+    Job::parse(name).ok_or_else(|| {
+        DomainError::invalid(
+            "unknown_job",
+            "job",
+            format!("no job {name:?}; jobs are {}", Job::ALL.map(Job::name).join(", ")),
+        )
+    })
+}

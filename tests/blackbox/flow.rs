@@ -57,7 +57,8 @@ on_both_databases! {
         assert_eq!(p["acceptance_date"], TODAY);
         assert_eq!(p["due_date"], "2026-12-22");
         assert_eq!(p["days_remaining"], 30);
-        assert_eq!(p["status"], "awaiting_payment");
+        assert_eq!(p["status"], "awaiting_invoice");
+        assert_eq!(p["outstanding"], "350.00");
         assert_eq!(p["delivery_no"], delivery["delivery_no"]);
         assert_eq!(p["id"], acceptance["payable_id"]);
         // The hospital and the bureau see the same payable.

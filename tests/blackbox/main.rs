@@ -6,4 +6,5 @@ mod flow;
 mod idempotency;
 mod operations;
 mod refusals;
+mod settlement;
 mod tenancy;

@@ -221,7 +221,12 @@ pub fn cli(database_url: &str, fake_now: Option<&str>, args: &[&str]) -> String 
 
 pub fn cli_result(database_url: &str, fake_now: Option<&str>, args: &[&str], stdin: Option<&str>) -> (bool, String) {
     let mut cmd = Command::new(jicai_bin());
-    cmd.args(args).env("DATABASE_URL", database_url).env("RUST_LOG", "warn").env_remove("JICAI_FAKE_NOW");
+    cmd.args(args)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .env("JICAI_MAIL_DIR", work_dir().join("mail"))
+        .env_remove("JICAI_SMTP_HOST")
+        .env_remove("JICAI_FAKE_NOW");
     if let Some(t) = fake_now {
         cmd.env("JICAI_FAKE_NOW", t);
     }
@@ -248,6 +253,12 @@ pub struct Server {
 
 impl Server {
     pub fn start(database_url: &str, fake_now: Option<&str>) -> Server {
+        Server::start_with(database_url, fake_now, &[])
+    }
+
+    /// Starts a server with extra environment (e.g. `JICAI_SCHEDULER`, `JICAI_SMTP_HOST`). The
+    /// scheduler is off unless asked for, so that tests decide when jobs run.
+    pub fn start_with(database_url: &str, fake_now: Option<&str>, extra_env: &[(&str, &str)]) -> Server {
         let log = work_dir().join(format!("{}.log", unique("server")));
         let log_file = std::fs::File::create(&log).expect("log file");
         let mut cmd = Command::new(jicai_bin());
@@ -258,7 +269,11 @@ impl Server {
             .env("JICAI_JWT_SECRET", "black-box-test-secret")
             .env("JICAI_FRONTEND_DIR", work_dir().join("no-frontend"))
             .env("RUST_LOG", "warn")
+            .env("JICAI_SCHEDULER", "off")
+            .env("JICAI_MAIL_DIR", work_dir().join("mail"))
+            .env_remove("JICAI_SMTP_HOST")
             .env_remove("JICAI_FAKE_NOW")
+            .envs(extra_env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log_file);

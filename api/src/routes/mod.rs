@@ -5,8 +5,10 @@ pub mod catalog;
 pub mod deliveries;
 pub mod health;
 pub mod identity;
+pub mod jobs;
 pub mod orders;
 pub mod payables;
+pub mod settlement;
 
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -38,4 +40,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     deliveries::configure(cfg);
     payables::configure(cfg);
     audit::configure(cfg);
+    settlement::configure(cfg);
+    jobs::configure(cfg);
 }

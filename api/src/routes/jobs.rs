@@ -1,0 +1,98 @@
+//! Job runs: the record of every run, and running a job by hand for an as-of date.
+
+use actix_web::{get, post, web, HttpResponse};
+use chrono::NaiveDate;
+use jicai_domain::identity::Role;
+use jicai_domain::jobruns::{self, JobRunRow};
+use jicai_domain::outbox::{self, OutboxRow};
+use jicai_domain::paging::Page;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::PageParams;
+use crate::auth::Caller;
+use crate::body;
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_runs).service(start_run).service(list_outbox);
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RunQuery {
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+    /// e.g. `settlement-sweep`.
+    pub job: Option<String>,
+}
+
+#[utoipa::path(tag = "jobs", params(RunQuery), responses((status = 200, body = Page<JobRunRow>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/job-runs")]
+pub async fn list_runs(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<RunQuery>,
+) -> Result<web::Json<Page<JobRunRow>>, ApiError> {
+    let q = q.into_inner();
+    let page = PageParams { page: q.page, per_page: q.per_page }.into();
+    Ok(web::Json(state.run(move |conn, _| jobruns::list(conn, &caller.0, q.job.as_deref(), page)).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RunRequest {
+    /// `settlement-sweep`, `deadline-watch`, `late-interest`, `prepayment` or `mail-dispatch`.
+    pub job: String,
+    /// Default: today (Asia/Shanghai).
+    #[serde(default)]
+    pub as_of: Option<NaiveDate>,
+}
+
+/// Runs a job now for an as-of date (bureau and fund officers, admins) and returns its record.
+#[utoipa::path(tag = "jobs", request_body = RunRequest, responses((status = 201, body = JobRunRow), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/job-runs")]
+pub async fn start_run(state: web::Data<AppState>, caller: Caller, raw: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let input: RunRequest = body::parse(&raw)?;
+    let actor = caller.0;
+    actor.require(&[Role::Admin, Role::BureauOfficer, Role::FundOfficer], "run jobs").map_err(ApiError::from)?;
+    let job = jicai_jobs::parse_job(&input.job)?;
+    let pool = state.pool.clone();
+    let clock = state.clock.clone();
+    let mail = state.mail.clone();
+    let trigger = format!("api:{}", actor.username);
+    let run = state
+        .run(move |conn, now| {
+            let as_of = input.as_of.unwrap_or_else(|| jicai_domain::clock::shanghai_date(now));
+            let (id, _) = match jicai_jobs::run(&pool, &clock, &mail, job, as_of, &trigger) {
+                Ok(done) => done,
+                Err(e) => return Err(e),
+            };
+            let page = jobruns::list(
+                conn,
+                &actor,
+                Some(job.name()),
+                jicai_domain::paging::PageRequest::new(Some(1), Some(20)),
+            )?;
+            page.items.into_iter().find(|r| r.id == id).ok_or(jicai_domain::DomainError::not_found("job run"))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(run))
+}
+
+/// The mail outbox of the region (bureau officers, admins): the latest 200 messages.
+#[utoipa::path(tag = "jobs", responses((status = 200, body = Vec<OutboxRow>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/outbox")]
+pub async fn list_outbox(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<Vec<OutboxRow>>, ApiError> {
+    let actor = caller.0;
+    actor.require(&[Role::Admin, Role::BureauOfficer], "read the mail outbox").map_err(ApiError::from)?;
+    Ok(web::Json(
+        state
+            .run(move |conn, _| {
+                let region = if actor.role == Role::Admin { None } else { actor.region_id.clone() };
+                outbox::list(conn, region.as_deref(), 200)
+            })
+            .await?,
+    ))
+}

@@ -1,0 +1,101 @@
+//! The record of every job run: job, as-of date, trigger, start, end, outcome, counts, error.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::clock::to_db;
+use crate::db::DbConnection;
+use crate::error::DomainResult;
+use crate::identity::{Actor, Role};
+use crate::ids::new_id;
+use crate::paging::{Page, PageRequest};
+use crate::schema::job_runs;
+
+#[derive(Queryable, Selectable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = job_runs)]
+pub struct JobRunRow {
+    pub id: String,
+    pub job: String,
+    pub as_of: NaiveDate,
+    /// `schedule`, `cli` or `api:<username>`.
+    pub trigger: String,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub started_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::clock::ser_utc_opt")]
+    pub finished_at: Option<NaiveDateTime>,
+    pub outcome: String,
+    /// What the run did, as JSON (e.g. `{"auto_confirmed": 3, "batches": 1}`).
+    pub counts: Option<String>,
+    pub error: Option<String>,
+    pub host: String,
+}
+
+pub fn start(
+    conn: &mut DbConnection,
+    job: &str,
+    as_of: NaiveDate,
+    trigger: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<String> {
+    let id = new_id();
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| format!("pid-{}", std::process::id()));
+    diesel::insert_into(job_runs::table)
+        .values((
+            job_runs::id.eq(&id),
+            job_runs::job.eq(job),
+            job_runs::as_of.eq(as_of),
+            job_runs::trigger.eq(trigger),
+            job_runs::started_at.eq(to_db(now)),
+            job_runs::outcome.eq("running"),
+            job_runs::host.eq(format!("{host}/{}", std::process::id())),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+pub fn finish(
+    conn: &mut DbConnection,
+    id: &str,
+    outcome: Result<&serde_json::Value, &str>,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let (status, counts, error) = match outcome {
+        Ok(c) => ("succeeded", Some(c.to_string()), None),
+        Err(e) => ("failed", None, Some(e.to_string())),
+    };
+    diesel::update(job_runs::table.find(id))
+        .set((
+            job_runs::finished_at.eq(Some(to_db(now))),
+            job_runs::outcome.eq(status),
+            job_runs::counts.eq(counts),
+            job_runs::error.eq(error),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    job: Option<&str>,
+    page: PageRequest,
+) -> DomainResult<Page<JobRunRow>> {
+    actor.require(&[Role::Admin, Role::BureauOfficer, Role::FundOfficer], "read job runs")?;
+    let build = || {
+        let mut q = job_runs::table.into_boxed();
+        if let Some(j) = job {
+            q = q.filter(job_runs::job.eq(j.to_string()));
+        }
+        q
+    };
+    let total = build().count().get_result::<i64>(conn)?;
+    let items = build()
+        .order((job_runs::started_at.desc(), job_runs::id.desc()))
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(JobRunRow::as_select())
+        .load(conn)?;
+    Ok(Page::new(items, page, total))
+}

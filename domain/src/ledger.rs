@@ -1,0 +1,554 @@
+//! The fund's double-entry journal per pooling region. Money never moves without a balanced
+//! entry; entries are immutable (the database refuses UPDATE and DELETE); a correction is a
+//! reversing entry. Each entry is keyed by its source, so posting twice is impossible.
+//!
+//! Accounts (the fund's books):
+//! * `fund`: the pooled fund's money (asset).
+//! * `prepayment_advance` (per hospital): advances on future settlements (asset).
+//! * `hospital_prepayment` (per hospital): the hospital's ring-fenced VBP prepayment balance,
+//!   drawn first by direct payments (liability).
+//! * `hospital_settlement` (per hospital): what the fund owes the hospital for insured care,
+//!   from which direct payments are deducted (liability).
+//! * `hospital_receivable` (per hospital): what could not be deducted, to collect (托收) (asset).
+//! * `supplier_payable` (per supplier): owed to suppliers on hospitals' behalf (liability).
+//! * `medical_expense`: the fund's cost of insured care (expense).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+use crate::clock::to_db;
+use crate::db::{unique_conflict, DbConnection};
+use crate::error::{DomainError, DomainResult};
+use crate::identity::{Actor, OrgNames, Role};
+use crate::ids::new_id;
+use crate::money::Money;
+use crate::schema::{journal_entries, journal_lines};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Account {
+    Fund,
+    PrepaymentAdvance,
+    HospitalPrepayment,
+    HospitalSettlement,
+    HospitalReceivable,
+    SupplierPayable,
+    MedicalExpense,
+}
+
+impl Account {
+    pub const ALL: [Account; 7] = [
+        Account::Fund,
+        Account::PrepaymentAdvance,
+        Account::HospitalPrepayment,
+        Account::HospitalSettlement,
+        Account::HospitalReceivable,
+        Account::SupplierPayable,
+        Account::MedicalExpense,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Account::Fund => "fund",
+            Account::PrepaymentAdvance => "prepayment_advance",
+            Account::HospitalPrepayment => "hospital_prepayment",
+            Account::HospitalSettlement => "hospital_settlement",
+            Account::HospitalReceivable => "hospital_receivable",
+            Account::SupplierPayable => "supplier_payable",
+            Account::MedicalExpense => "medical_expense",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Account> {
+        Account::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+    /// Liabilities grow by credits; assets and expenses by debits.
+    pub fn credit_normal(self) -> bool {
+        matches!(self, Account::HospitalPrepayment | Account::HospitalSettlement | Account::SupplierPayable)
+    }
+}
+
+/// One side of an entry: an account (of a party), debit or credit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Posting {
+    pub account: Account,
+    pub party_id: Option<String>,
+    pub debit: Money,
+    pub credit: Money,
+}
+
+impl Posting {
+    pub fn debit(account: Account, party: Option<&str>, amount: Money) -> Posting {
+        Posting { account, party_id: party.map(str::to_string), debit: amount, credit: Money::ZERO }
+    }
+    pub fn credit(account: Account, party: Option<&str>, amount: Money) -> Posting {
+        Posting { account, party_id: party.map(str::to_string), debit: Money::ZERO, credit: amount }
+    }
+}
+
+pub struct Entry<'a> {
+    pub region_id: &'a str,
+    pub date: NaiveDate,
+    pub kind: &'static str,
+    pub memo: String,
+    pub source_type: &'static str,
+    pub source_id: &'a str,
+    pub postings: Vec<Posting>,
+}
+
+/// Debits equal credits, and no posting is empty (zero postings are dropped first).
+pub fn balanced(postings: &[Posting]) -> bool {
+    let debits: i64 = postings.iter().map(|p| p.debit.fen()).sum();
+    let credits: i64 = postings.iter().map(|p| p.credit.fen()).sum();
+    debits == credits && postings.iter().all(|p| (p.debit.fen() == 0) != (p.credit.fen() == 0))
+}
+
+/// Posts an entry; refuses an unbalanced one. Zero-amount postings are left out.
+pub fn post(
+    conn: &mut DbConnection,
+    actor: Option<&Actor>,
+    entry: Entry<'_>,
+    now: DateTime<Utc>,
+) -> DomainResult<String> {
+    let postings: Vec<Posting> =
+        entry.postings.into_iter().filter(|p| p.debit.fen() != 0 || p.credit.fen() != 0).collect();
+    if !balanced(&postings) || postings.is_empty() {
+        return Err(DomainError::Internal(format!("unbalanced journal entry {} for {}", entry.kind, entry.source_id)));
+    }
+    let id = new_id();
+    diesel::insert_into(journal_entries::table)
+        .values((
+            journal_entries::id.eq(&id),
+            journal_entries::region_id.eq(entry.region_id),
+            journal_entries::entry_date.eq(entry.date),
+            journal_entries::kind.eq(entry.kind),
+            journal_entries::memo.eq(&entry.memo),
+            journal_entries::source_type.eq(entry.source_type),
+            journal_entries::source_id.eq(entry.source_id),
+            journal_entries::created_by.eq(actor.map(|a| a.user_id.clone()).filter(|u| !u.is_empty())),
+            journal_entries::created_at.eq(to_db(now)),
+        ))
+        .execute(conn)
+        .map_err(|e| {
+            unique_conflict(e, || {
+                DomainError::conflict(
+                    "already_posted",
+                    format!("{} of {} is already posted", entry.kind, entry.source_id),
+                )
+            })
+        })?;
+    for p in &postings {
+        diesel::insert_into(journal_lines::table)
+            .values((
+                journal_lines::id.eq(new_id()),
+                journal_lines::entry_id.eq(&id),
+                journal_lines::region_id.eq(entry.region_id),
+                journal_lines::account.eq(p.account.as_str()),
+                journal_lines::party_id.eq(&p.party_id),
+                journal_lines::debit.eq(p.debit.fen()),
+                journal_lines::credit.eq(p.credit.fen()),
+                journal_lines::entry_date.eq(entry.date),
+            ))
+            .execute(conn)?;
+    }
+    Ok(id)
+}
+
+/// Balance of an account (of a party) up to and including `on`, in its normal direction.
+pub fn balance(
+    conn: &mut DbConnection,
+    region_id: &str,
+    account: Account,
+    party: Option<&str>,
+    on: NaiveDate,
+) -> DomainResult<Money> {
+    let mut q = journal_lines::table
+        .filter(journal_lines::region_id.eq(region_id))
+        .filter(journal_lines::account.eq(account.as_str()))
+        .filter(journal_lines::entry_date.le(on))
+        .select((journal_lines::debit, journal_lines::credit))
+        .into_boxed();
+    q = match party {
+        Some(p) => q.filter(journal_lines::party_id.eq(p.to_string())),
+        None => q.filter(journal_lines::party_id.is_null()),
+    };
+    let rows: Vec<(i64, i64)> = q.load(conn)?;
+    let (d, c) = rows.iter().fold((0i64, 0i64), |(d, c), (x, y)| (d + x, c + y));
+    Ok(Money::from_fen(if account.credit_normal() { c - d } else { d - c }))
+}
+
+/// How a direct payment of `amount` for a hospital is covered: prepayment first, then the
+/// monthly settlement owed to the hospital, the rest a receivable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Offset {
+    pub from_prepayment: Money,
+    pub from_settlement: Money,
+    pub receivable: Money,
+}
+
+pub fn split_offset(amount: Money, prepayment_balance: Money, settlement_balance: Money) -> Offset {
+    let a = amount.fen();
+    let p = a.min(prepayment_balance.fen().max(0));
+    let d = (a - p).min(settlement_balance.fen().max(0));
+    Offset {
+        from_prepayment: Money::from_fen(p),
+        from_settlement: Money::from_fen(d),
+        receivable: Money::from_fen(a - p - d),
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountBalance {
+    pub account: Account,
+    pub party_id: Option<String>,
+    pub party_name: Option<String>,
+    pub debit: Money,
+    pub credit: Money,
+    /// In the account's normal direction (credits for liabilities).
+    pub balance: Money,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Balances {
+    pub as_of: NaiveDate,
+    pub total_debit: Money,
+    pub total_credit: Money,
+    pub accounts: Vec<AccountBalance>,
+}
+
+/// Every account's balance in the caller's region (fund and bureau officers), or the hospital's
+/// own accounts (hospital buyer).
+pub fn balances(conn: &mut DbConnection, actor: &Actor, as_of: NaiveDate) -> DomainResult<Balances> {
+    actor.require(&[Role::FundOfficer, Role::BureauOfficer, Role::HospitalBuyer], "read the fund ledger")?;
+    let region = actor.region()?.to_string();
+    let mut q = journal_lines::table
+        .filter(journal_lines::region_id.eq(&region))
+        .filter(journal_lines::entry_date.le(as_of))
+        .select((journal_lines::account, journal_lines::party_id, journal_lines::debit, journal_lines::credit))
+        .into_boxed();
+    if actor.role == Role::HospitalBuyer {
+        q = q.filter(journal_lines::party_id.eq(actor.org_id.clone()));
+    }
+    let rows: Vec<(String, Option<String>, i64, i64)> = q.load(conn)?;
+    let mut sums: BTreeMap<(String, Option<String>), (i64, i64)> = BTreeMap::new();
+    for (account, party, d, c) in rows {
+        let e = sums.entry((account, party)).or_default();
+        e.0 += d;
+        e.1 += c;
+    }
+    let party_ids: Vec<&str> = sums.keys().filter_map(|(_, p)| p.as_deref()).collect();
+    let names = OrgNames::load(conn, &party_ids)?;
+    let mut accounts = Vec::new();
+    let (mut td, mut tc) = (0i64, 0i64);
+    for ((account, party), (d, c)) in &sums {
+        let Some(acc) = Account::parse(account) else { continue };
+        td += d;
+        tc += c;
+        accounts.push(AccountBalance {
+            account: acc,
+            party_name: party.as_deref().map(|p| names.reference(p).name),
+            party_id: party.clone(),
+            debit: Money::from_fen(*d),
+            credit: Money::from_fen(*c),
+            balance: Money::from_fen(if acc.credit_normal() { c - d } else { d - c }),
+        });
+    }
+    accounts.sort_by(|a, b| (a.account, &a.party_name).cmp(&(b.account, &b.party_name)));
+    Ok(Balances { as_of, total_debit: Money::from_fen(td), total_credit: Money::from_fen(tc), accounts })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(fen: i64) -> Money {
+        Money::from_fen(fen)
+    }
+
+    #[test]
+    fn prepayment_first_then_settlement_then_receivable() {
+        assert_eq!(
+            split_offset(m(100), m(500), m(0)),
+            Offset { from_prepayment: m(100), from_settlement: m(0), receivable: m(0) }
+        );
+        assert_eq!(
+            split_offset(m(100), m(30), m(50)),
+            Offset { from_prepayment: m(30), from_settlement: m(50), receivable: m(20) }
+        );
+        assert_eq!(
+            split_offset(m(100), m(0), m(1000)),
+            Offset { from_prepayment: m(0), from_settlement: m(100), receivable: m(0) }
+        );
+        assert_eq!(
+            split_offset(m(100), m(-5), m(-5)),
+            Offset { from_prepayment: m(0), from_settlement: m(0), receivable: m(100) }
+        );
+    }
+
+    #[test]
+    fn entries_must_balance() {
+        let ok =
+            [Posting::debit(Account::SupplierPayable, Some("s"), m(10)), Posting::credit(Account::Fund, None, m(10))];
+        assert!(balanced(&ok));
+        let off =
+            [Posting::debit(Account::SupplierPayable, Some("s"), m(10)), Posting::credit(Account::Fund, None, m(9))];
+        assert!(!balanced(&off));
+        let both = [Posting { account: Account::Fund, party_id: None, debit: m(1), credit: m(1) }];
+        assert!(!balanced(&both));
+    }
+}
+
+// ---------------------------------------------------------------- prepayments and settlements
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PrepaymentCounts {
+    pub prepaid: i64,
+    pub amount: Money,
+}
+
+/// Prepays every hospital, for every batch and agreement year begun on or before `as_of` and
+/// not yet prepaid, a share of its annual agreed amount (Σ agreed volume × winning price).
+/// Safe to repeat; catches up missed days.
+pub fn run_prepayments(
+    conn: &mut DbConnection,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+) -> DomainResult<PrepaymentCounts> {
+    use crate::schema::{agreed_volumes, prepayments, winning_bids};
+    crate::db::write_tx(conn, |conn| {
+        crate::db::job_lock(conn, "prepayment")?;
+        let rows: Vec<(String, String, String, i16, i64, i64)> = agreed_volumes::table
+            .inner_join(winning_bids::table)
+            .filter(agreed_volumes::year_start.le(as_of))
+            .filter(agreed_volumes::year_end.ge(as_of))
+            .select((
+                agreed_volumes::region_id,
+                agreed_volumes::hospital_id,
+                winning_bids::batch_id,
+                agreed_volumes::agreement_year,
+                agreed_volumes::agreed_qty,
+                winning_bids::unit_price,
+            ))
+            .load(conn)?;
+        // (region, hospital, batch, agreement year) → (agreed quantity, winning price) lines
+        type Group = (String, String, String, i16);
+        let mut groups: BTreeMap<Group, Vec<(i64, crate::money::UnitPrice)>> = BTreeMap::new();
+        for (region, hospital, batch, year, qty, price) in rows {
+            groups
+                .entry((region, hospital, batch, year))
+                .or_default()
+                .push((qty, crate::money::UnitPrice::from_ten_thousandths(price)));
+        }
+        let mut counts = PrepaymentCounts::default();
+        for ((region, hospital, batch, year), lines) in groups {
+            let done: i64 = prepayments::table
+                .filter(prepayments::hospital_id.eq(&hospital))
+                .filter(prepayments::batch_id.eq(&batch))
+                .filter(prepayments::agreement_year.eq(year))
+                .count()
+                .get_result(conn)?;
+            if done > 0 {
+                continue;
+            }
+            let annual = crate::money::amount_of(lines);
+            let (policy, policy_id): (crate::policy::PrepaymentPolicy, String) =
+                crate::policy::params_in_force(conn, &region, crate::policy::PREPAYMENT, as_of)?;
+            let amount = Money::round_half_up(annual.to_decimal() * policy.share);
+            let id = new_id();
+            diesel::insert_into(prepayments::table)
+                .values((
+                    prepayments::id.eq(&id),
+                    prepayments::region_id.eq(&region),
+                    prepayments::hospital_id.eq(&hospital),
+                    prepayments::batch_id.eq(&batch),
+                    prepayments::agreement_year.eq(year),
+                    prepayments::annual_amount.eq(annual.fen()),
+                    prepayments::share_bp
+                        .eq((policy.share * rust_decimal::Decimal::from(10_000)).round().try_into().unwrap_or(0i32)),
+                    prepayments::amount.eq(amount.fen()),
+                    prepayments::policy_id.eq(&policy_id),
+                    prepayments::prepaid_on.eq(as_of),
+                    prepayments::created_at.eq(to_db(now)),
+                ))
+                .execute(conn)?;
+            if amount.fen() > 0 {
+                post(
+                    conn,
+                    None,
+                    Entry {
+                        region_id: &region,
+                        date: as_of,
+                        kind: "prepayment",
+                        memo: format!("VBP prepayment, agreement year {year}: {} of {annual}", policy.share),
+                        source_type: "prepayment",
+                        source_id: &id,
+                        postings: vec![
+                            Posting::debit(Account::PrepaymentAdvance, Some(&hospital), amount),
+                            Posting::credit(Account::HospitalPrepayment, Some(&hospital), amount),
+                        ],
+                    },
+                    now,
+                )?;
+            }
+            counts.prepaid += 1;
+            counts.amount = counts.amount.checked_add(amount).unwrap_or(counts.amount);
+        }
+        Ok(counts)
+    })
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewMonthlySettlement {
+    pub hospital_id: String,
+    /// `YYYY-MM`.
+    pub month: String,
+    /// What the fund owes the hospital for the month's insured care.
+    pub amount: Money,
+}
+
+/// Records what the fund owes a hospital for a month (fund officer); direct payments are then
+/// deducted from it.
+pub fn record_monthly_settlement(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    input: NewMonthlySettlement,
+    now: DateTime<Utc>,
+) -> DomainResult<serde_json::Value> {
+    use crate::schema::{monthly_settlements, organizations};
+    actor.require(&[Role::FundOfficer], "record monthly settlements")?;
+    let region = actor.region()?.to_string();
+    let month = input.month.trim();
+    let valid_month = month.len() == 7 && NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").is_ok();
+    if !valid_month {
+        return Err(DomainError::invalid("invalid_month", "month", "a month is written YYYY-MM"));
+    }
+    let hospital: Option<String> = organizations::table
+        .find(input.hospital_id.trim())
+        .filter(organizations::kind.eq("hospital"))
+        .filter(organizations::region_id.eq(&region))
+        .select(organizations::id)
+        .first(conn)
+        .optional()?;
+    let hospital = hospital
+        .ok_or_else(|| DomainError::invalid("unknown_hospital", "hospital_id", "no such hospital in your region"))?;
+    let today = crate::clock::shanghai_date(now);
+    crate::db::write_tx(conn, |conn| {
+        let id = new_id();
+        diesel::insert_into(monthly_settlements::table)
+            .values((
+                monthly_settlements::id.eq(&id),
+                monthly_settlements::region_id.eq(&region),
+                monthly_settlements::hospital_id.eq(&hospital),
+                monthly_settlements::month.eq(month),
+                monthly_settlements::amount.eq(input.amount.fen()),
+                monthly_settlements::created_by.eq(&actor.user_id),
+                monthly_settlements::created_at.eq(to_db(now)),
+            ))
+            .execute(conn)
+            .map_err(|e| {
+                unique_conflict(e, || {
+                    DomainError::conflict(
+                        "duplicate_settlement",
+                        format!("the settlement of {month} is already recorded"),
+                    )
+                })
+            })?;
+        post(
+            conn,
+            Some(actor),
+            Entry {
+                region_id: &region,
+                date: today,
+                kind: "monthly_settlement",
+                memo: format!("insured care of {month}"),
+                source_type: "monthly_settlement",
+                source_id: &id,
+                postings: vec![
+                    Posting::debit(Account::MedicalExpense, None, input.amount),
+                    Posting::credit(Account::HospitalSettlement, Some(&hospital), input.amount),
+                ],
+            },
+            now,
+        )?;
+        let out = serde_json::json!({"id": id, "hospital_id": hospital, "month": month, "amount": input.amount});
+        crate::audit::record(
+            conn,
+            crate::audit::AuditEntry::created(actor, Some(&region), "monthly_settlement", &id, &out),
+            now,
+        )?;
+        Ok(out)
+    })
+}
+
+/// A hospital's monthly statement, from the journal.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Statement {
+    pub hospital_id: String,
+    pub month: String,
+    /// Prepayment balance at the start of the month.
+    pub opening_prepayment: Money,
+    pub prepaid: Money,
+    /// Direct payments to suppliers on the hospital's behalf.
+    pub payments_on_behalf: Money,
+    /// Of those, drawn from the prepayment.
+    pub offset_from_prepayment: Money,
+    /// Of those, deducted from the monthly settlement.
+    pub deducted_from_settlement: Money,
+    /// Of those, left to collect from the hospital (托收).
+    pub receivable: Money,
+    pub settlement_recorded: Money,
+    pub closing_prepayment: Money,
+    pub closing_settlement_owed: Money,
+    pub closing_receivable: Money,
+}
+
+pub fn statement(conn: &mut DbConnection, actor: &Actor, hospital_id: &str, month: &str) -> DomainResult<Statement> {
+    actor.require(&[Role::FundOfficer, Role::BureauOfficer, Role::HospitalBuyer], "read hospital statements")?;
+    let region = actor.region()?.to_string();
+    if actor.role == Role::HospitalBuyer && actor.org_id != hospital_id {
+        return Err(DomainError::not_found("hospital"));
+    }
+    let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
+        .map_err(|_| DomainError::invalid("invalid_month", "month", "a month is written YYYY-MM"))?;
+    let last = first + chrono::Months::new(1) - chrono::Days::new(1);
+    let before = first.pred_opt().expect("in range");
+    let h = Some(hospital_id);
+    let lines: Vec<(String, String, i64, i64)> = journal_lines::table
+        .inner_join(journal_entries::table)
+        .filter(journal_lines::region_id.eq(&region))
+        .filter(journal_lines::party_id.eq(hospital_id))
+        .filter(journal_lines::entry_date.between(first, last))
+        .select((journal_entries::kind, journal_lines::account, journal_lines::debit, journal_lines::credit))
+        .load(conn)?;
+    let sum = |kind: &str, account: Account, debit: bool| -> Money {
+        Money::from_fen(
+            lines
+                .iter()
+                .filter(|(k, a, _, _)| k == kind && a == account.as_str())
+                .map(|(_, _, d, c)| if debit { *d } else { *c })
+                .sum(),
+        )
+    };
+    let from_prepayment = sum("direct_payment_cover", Account::HospitalPrepayment, true);
+    let from_settlement = sum("direct_payment_cover", Account::HospitalSettlement, true);
+    let receivable = sum("direct_payment_cover", Account::HospitalReceivable, true);
+    Ok(Statement {
+        hospital_id: hospital_id.to_string(),
+        month: month.trim().to_string(),
+        opening_prepayment: balance(conn, &region, Account::HospitalPrepayment, h, before)?,
+        prepaid: sum("prepayment", Account::HospitalPrepayment, false),
+        payments_on_behalf: Money::from_fen(from_prepayment.fen() + from_settlement.fen() + receivable.fen()),
+        offset_from_prepayment: from_prepayment,
+        deducted_from_settlement: from_settlement,
+        receivable,
+        settlement_recorded: sum("monthly_settlement", Account::HospitalSettlement, false),
+        closing_prepayment: balance(conn, &region, Account::HospitalPrepayment, h, last)?,
+        closing_settlement_owed: balance(conn, &region, Account::HospitalSettlement, h, last)?,
+        closing_receivable: balance(conn, &region, Account::HospitalReceivable, h, last)?,
+    })
+}

@@ -1,0 +1,1387 @@
+//! Direct settlement (医保基金与医药企业直接结算): invoices matched to payables, the hospital's
+//! confirmation (silence confirms), maker-checker payment batches, payments keyed by bank
+//! reference, the overdue days attributed to whoever they waited on, and late interest on the
+//! payer's share of them.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, AuditEntry};
+use crate::calendar;
+use crate::clock::{shanghai_date, to_db};
+use crate::db::{unique_conflict, write_tx, DbConnection};
+use crate::error::{DomainError, DomainResult, Problem};
+use crate::identity::{Actor, OrgKind, Role};
+use crate::ids::{document_no, new_id};
+use crate::ledger::{self, Account, Entry, Posting};
+use crate::money::Money;
+use crate::outbox::{self, Mail};
+use crate::payables::PayableRow;
+use crate::policy::{self, ConfirmationPolicy, InterestPolicy, HOSPITAL_CONFIRMATION, LATE_INTEREST};
+use crate::schema::{invoices, organizations, payables, payment_batch_items, payment_batches, payments};
+
+// ---------------------------------------------------------------- stages and pure rules
+
+/// Where a payable stands. `overdue` is not a stage: it is shown when an unpaid payable is past
+/// its due date.
+pub mod stage {
+    pub const AWAITING_INVOICE: &str = "awaiting_invoice";
+    pub const AWAITING_CONFIRMATION: &str = "awaiting_hospital_confirmation";
+    pub const CONFIRMED: &str = "confirmed";
+    pub const DISPUTED: &str = "disputed";
+    pub const IN_BATCH: &str = "in_batch";
+    pub const APPROVED: &str = "approved";
+    pub const PAID: &str = "paid";
+    pub const NOTHING_DUE: &str = "nothing_due";
+    pub const OVERDUE: &str = "overdue";
+
+    pub fn is_settled(stage: &str) -> bool {
+        stage == PAID || stage == NOTHING_DUE
+    }
+}
+
+/// The status a user sees: the stage, or `overdue` once an unsettled payable is past due.
+pub fn display_status(stage_now: &str, due_date: NaiveDate, today: NaiveDate) -> &str {
+    if !stage::is_settled(stage_now) && today > due_date {
+        stage::OVERDUE
+    } else {
+        stage_now
+    }
+}
+
+/// Overdue days, each attributed to the party the payable waited on that day.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Delay {
+    /// Days without an invoice.
+    pub supplier: i64,
+    /// Days waiting for the hospital's confirmation.
+    pub hospital: i64,
+    /// Days confirmed but unpaid: the payer's share, which bears interest.
+    pub fund: i64,
+}
+
+impl Delay {
+    pub fn total(self) -> i64 {
+        self.supplier + self.hospital + self.fund
+    }
+}
+
+/// Days in `(after, until]` that also lie in `[first, last]`.
+fn days_within(after: NaiveDate, until: NaiveDate, first: NaiveDate, last: NaiveDate) -> i64 {
+    let start = (after.succ_opt().expect("in range")).max(first);
+    let end = until.min(last);
+    if end < start {
+        0
+    } else {
+        (end - start).num_days() + 1
+    }
+}
+
+/// Attributes the days from the day after `due` to `end` (the payment date, or today): to the
+/// supplier until the invoice day, to the hospital until its confirmation, to the fund after.
+pub fn attribute_delay(
+    due: NaiveDate,
+    invoiced_on: Option<NaiveDate>,
+    confirmed_on: Option<NaiveDate>,
+    end: NaiveDate,
+) -> Delay {
+    let first = due.succ_opt().expect("in range");
+    if end < first {
+        return Delay::default();
+    }
+    let long_ago = NaiveDate::MIN;
+    let invoiced = invoiced_on.unwrap_or(end);
+    let supplier = days_within(long_ago, invoiced, first, end);
+    let (hospital, fund) = match invoiced_on {
+        None => (0, 0),
+        Some(inv) => {
+            let confirmed = confirmed_on.unwrap_or(end);
+            let hospital = days_within(inv, confirmed, first, end);
+            let fund = match confirmed_on {
+                Some(c) => days_within(c, end, first, end),
+                None => 0,
+            };
+            (hospital, fund)
+        }
+    };
+    Delay { supplier, hospital, fund }
+}
+
+/// Simple daily interest on `base` for the payer's days, half-up to the fen.
+pub fn late_interest(base: Money, daily_rate: Decimal, fund_days: i64) -> Money {
+    Money::round_half_up(base.to_decimal() * daily_rate * Decimal::from(fund_days.max(0)))
+}
+
+// ---------------------------------------------------------------- lookups
+
+fn visible_payable(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<PayableRow> {
+    let q = payables::table.filter(payables::id.eq(id.to_string())).into_boxed();
+    let q = match actor.role {
+        Role::Admin => q,
+        Role::Supplier => q.filter(payables::supplier_id.eq(actor.org_id.clone())),
+        Role::HospitalBuyer => q.filter(payables::hospital_id.eq(actor.org_id.clone())),
+        Role::BureauOfficer | Role::FundOfficer => {
+            q.filter(payables::region_id.eq(actor.region_id.clone().unwrap_or_default()))
+        }
+    };
+    q.select(PayableRow::as_select()).first(conn).optional()?.ok_or(DomainError::not_found("payable"))
+}
+
+/// Locks the payable's row (PostgreSQL) before a change that depends on its stage.
+fn lock_payable(conn: &mut DbConnection, id: &str) -> DomainResult<PayableRow> {
+    diesel::update(payables::table.find(id)).set(payables::stage.eq(payables::stage)).execute(conn)?;
+    Ok(payables::table.find(id).select(PayableRow::as_select()).first(conn)?)
+}
+
+fn wrong_stage(p: &PayableRow, expected: &str) -> DomainError {
+    DomainError::Conflict(
+        Problem::new("payable_stage", format!("payable {} is {}; this needs it {expected}", p.payable_no, p.stage))
+            .details(serde_json::json!({ "stage": p.stage })),
+    )
+}
+
+fn bureau_of(conn: &mut DbConnection, region_id: &str) -> DomainResult<Option<String>> {
+    Ok(organizations::table
+        .filter(organizations::region_id.eq(region_id))
+        .filter(organizations::kind.eq(OrgKind::Bureau.as_str()))
+        .select(organizations::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// The amount still to pay: the payable less what is disputed and what is paid.
+pub fn outstanding(p: &PayableRow) -> Money {
+    Money::from_fen(p.amount - p.disputed_amount - p.paid_amount)
+}
+
+// ---------------------------------------------------------------- invoices
+
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewInvoice {
+    pub invoice_no: String,
+    pub invoice_date: NaiveDate,
+    /// Amount including tax.
+    pub amount: Money,
+    pub tax_amount: Money,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = invoices)]
+pub struct InvoiceRow {
+    pub id: String,
+    pub payable_id: String,
+    pub supplier_id: String,
+    pub invoice_no: String,
+    pub invoice_date: NaiveDate,
+    pub amount: i64,
+    pub tax_amount: i64,
+    pub created_by: String,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub created_at: NaiveDateTime,
+}
+
+/// The supplier attaches its invoice(s) to a payable. Their total must equal the accepted
+/// amount exactly; the hospital then has its confirmation window (working days).
+pub fn attach_invoices(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    payable_id: &str,
+    input: Vec<NewInvoice>,
+    now: DateTime<Utc>,
+) -> DomainResult<PayableRow> {
+    actor.require(&[Role::Supplier], "attach invoices")?;
+    if input.is_empty() || input.len() > 50 {
+        return Err(DomainError::invalid("invalid_body", "invoices", "attach 1 to 50 invoices"));
+    }
+    let today = shanghai_date(now);
+    for (i, inv) in input.iter().enumerate() {
+        let no = inv.invoice_no.trim();
+        if no.is_empty() || no.len() > 40 {
+            return Err(DomainError::invalid(
+                "invalid_invoice_no",
+                format!("invoices[{i}].invoice_no"),
+                "an invoice number has 1 to 40 characters",
+            ));
+        }
+        if inv.invoice_date > today {
+            return Err(DomainError::invalid(
+                "invalid_invoice_date",
+                format!("invoices[{i}].invoice_date"),
+                "the invoice date is in the future",
+            ));
+        }
+        if inv.amount.fen() <= 0 || inv.tax_amount > inv.amount {
+            return Err(DomainError::invalid(
+                "invalid_invoice_amount",
+                format!("invoices[{i}].amount"),
+                "an invoice amount is above zero and includes its tax",
+            ));
+        }
+    }
+    write_tx(conn, |conn| {
+        let p = visible_payable(conn, actor, payable_id)?;
+        let p = lock_payable(conn, &p.id)?;
+        if p.stage != stage::AWAITING_INVOICE {
+            return Err(wrong_stage(&p, "awaiting an invoice"));
+        }
+        let total: i64 = input.iter().map(|i| i.amount.fen()).sum();
+        if total != p.amount {
+            let diff = Money::from_fen((total - p.amount).abs());
+            return Err(DomainError::Invalid(
+                Problem::new(
+                    "invoice_amount_mismatch",
+                    format!(
+                        "the invoices total {} but the accepted amount is {}: {} {} by {diff}",
+                        Money::from_fen(total),
+                        Money::from_fen(p.amount),
+                        if total > p.amount { "over" } else { "under" },
+                        if total > p.amount { "the accepted amount" } else { "it" },
+                    ),
+                )
+                .field("invoices")
+                .details(serde_json::json!({
+                    "payable_amount": Money::from_fen(p.amount).to_string(),
+                    "invoiced_amount": Money::from_fen(total).to_string(),
+                    "difference": Money::from_fen(total - p.amount).to_string().replace("--", "-"),
+                })),
+            ));
+        }
+        for inv in &input {
+            diesel::insert_into(invoices::table)
+                .values((
+                    invoices::id.eq(new_id()),
+                    invoices::payable_id.eq(&p.id),
+                    invoices::supplier_id.eq(&p.supplier_id),
+                    invoices::invoice_no.eq(inv.invoice_no.trim()),
+                    invoices::invoice_date.eq(inv.invoice_date),
+                    invoices::amount.eq(inv.amount.fen()),
+                    invoices::tax_amount.eq(inv.tax_amount.fen()),
+                    invoices::created_by.eq(&actor.user_id),
+                    invoices::created_at.eq(to_db(now)),
+                ))
+                .execute(conn)
+                .map_err(|e| {
+                    unique_conflict(e, || {
+                        DomainError::conflict(
+                            "duplicate_invoice",
+                            format!("invoice {} was already attached", inv.invoice_no.trim()),
+                        )
+                    })
+                })?;
+        }
+        let (window, policy_id): (ConfirmationPolicy, String) =
+            policy::params_in_force(conn, &p.region_id, HOSPITAL_CONFIRMATION, today)?;
+        let overrides = calendar::overrides_from(conn, &p.region_id, today)?;
+        let deadline = calendar::add_working_days(today, window.working_days, &overrides);
+        diesel::update(payables::table.find(&p.id))
+            .set((
+                payables::stage.eq(stage::AWAITING_CONFIRMATION),
+                payables::invoiced_on.eq(Some(today)),
+                payables::confirm_deadline.eq(Some(deadline)),
+                payables::confirmation_policy_id.eq(Some(&policy_id)),
+            ))
+            .execute(conn)?;
+        outbox::enqueue(
+            conn,
+            Mail {
+                dedup_key: format!("confirmation_requested:{}", p.id),
+                region_id: Some(&p.region_id),
+                kind: "confirmation_requested",
+                to_org_id: &p.hospital_id,
+                roles: &["hospital_buyer"],
+                subject: format!("请确认结算应付 {} / Please confirm payable {}", p.payable_no, p.payable_no),
+                body: format!(
+                    "结算应付 {no} 金额 ¥{amt} 已匹配发票，请于 {deadline} 前确认或提出异议；逾期未处理视为确认。\n\n\
+                     Payable {no} of ¥{amt} is matched with its invoice. Please confirm or dispute it by {deadline}; \
+                     silence counts as confirmation.",
+                    no = p.payable_no,
+                    amt = Money::from_fen(p.amount),
+                ),
+            },
+            now,
+        )?;
+        let after = payables::table.find(&p.id).select(PayableRow::as_select()).first(conn)?;
+        audit::record(
+            conn,
+            AuditEntry::changed(
+                actor,
+                Some(&p.region_id),
+                "payable",
+                &p.id,
+                "invoice",
+                &serde_json::json!({"stage": p.stage}),
+                &serde_json::json!({"stage": after.stage, "invoices": input.iter().map(|i| &i.invoice_no).collect::<Vec<_>>(), "confirm_deadline": deadline}),
+            ),
+            now,
+        )?;
+        Ok(after)
+    })
+}
+
+pub fn list_invoices(conn: &mut DbConnection, actor: &Actor, payable_id: &str) -> DomainResult<Vec<InvoiceRow>> {
+    let p = visible_payable(conn, actor, payable_id)?;
+    Ok(invoices::table
+        .filter(invoices::payable_id.eq(&p.id))
+        .order(invoices::invoice_no.asc())
+        .select(InvoiceRow::as_select())
+        .load(conn)?)
+}
+
+// ---------------------------------------------------------------- hospital confirmation
+
+/// The hospital confirms a matched payable.
+pub fn confirm(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    payable_id: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<PayableRow> {
+    actor.require(&[Role::HospitalBuyer], "confirm payables")?;
+    decide(conn, actor, payable_id, None, now)
+}
+
+/// The hospital disputes part (or all) of a matched payable; only that part is held back.
+pub fn dispute(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    payable_id: &str,
+    amount: Money,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<PayableRow> {
+    actor.require(&[Role::HospitalBuyer], "dispute payables")?;
+    let reason = crate::identity::required_text(reason, "reason", 500)?;
+    if amount.fen() <= 0 {
+        return Err(DomainError::invalid("invalid_amount", "amount", "the disputed amount is above zero"));
+    }
+    decide(conn, actor, payable_id, Some((amount, reason)), now)
+}
+
+fn decide(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    payable_id: &str,
+    disputed: Option<(Money, String)>,
+    now: DateTime<Utc>,
+) -> DomainResult<PayableRow> {
+    let today = shanghai_date(now);
+    write_tx(conn, |conn| {
+        let p = visible_payable(conn, actor, payable_id)?;
+        let p = lock_payable(conn, &p.id)?;
+        if p.stage != stage::AWAITING_CONFIRMATION {
+            return Err(wrong_stage(&p, "awaiting the hospital's confirmation"));
+        }
+        let (to, disputed_amount, reason) = match &disputed {
+            Some((amount, reason)) => {
+                if amount.fen() > p.amount {
+                    return Err(DomainError::invalid(
+                        "invalid_amount",
+                        "amount",
+                        format!("the disputed amount exceeds the payable's {}", Money::from_fen(p.amount)),
+                    ));
+                }
+                (stage::DISPUTED, amount.fen(), Some(reason.clone()))
+            }
+            None => (stage::CONFIRMED, 0, None),
+        };
+        diesel::update(payables::table.find(&p.id))
+            .set((
+                payables::stage.eq(to),
+                payables::confirmed_on.eq(Some(today)),
+                payables::confirmation.eq(Some("explicit")),
+                payables::disputed_amount.eq(disputed_amount),
+                payables::dispute_reason.eq(&reason),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            AuditEntry::changed(
+                actor,
+                Some(&p.region_id),
+                "payable",
+                &p.id,
+                if disputed.is_some() { "dispute" } else { "confirm" },
+                &serde_json::json!({"stage": p.stage}),
+                &serde_json::json!({"stage": to, "disputed_amount": disputed_amount, "dispute_reason": reason}),
+            ),
+            now,
+        )?;
+        Ok(payables::table.find(&p.id).select(PayableRow::as_select()).first(conn)?)
+    })
+}
+
+// ---------------------------------------------------------------- the daily sweep
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SweepCounts {
+    pub auto_confirmed: i64,
+    pub batches_proposed: i64,
+    pub payables_batched: i64,
+}
+
+/// The settlement sweep for one day: confirms payables whose window lapsed in silence, and
+/// proposes the day's payment batch per region. Safe to repeat for the same date.
+pub fn sweep(conn: &mut DbConnection, as_of: NaiveDate, now: DateTime<Utc>) -> DomainResult<SweepCounts> {
+    let system = Actor::system(String::new(), String::new());
+    write_tx(conn, |conn| {
+        crate::db::job_lock(conn, "settlement-sweep")?;
+        let mut counts = SweepCounts::default();
+        let lapsed: Vec<PayableRow> = payables::table
+            .filter(payables::stage.eq(stage::AWAITING_CONFIRMATION))
+            .filter(payables::confirm_deadline.lt(as_of))
+            .select(PayableRow::as_select())
+            .load(conn)?;
+        for p in lapsed {
+            let (window, _): (ConfirmationPolicy, String) =
+                policy::params_in_force(conn, &p.region_id, HOSPITAL_CONFIRMATION, p.invoiced_on.unwrap_or(as_of))?;
+            if !window.silence_confirms {
+                continue;
+            }
+            let deadline = p.confirm_deadline.unwrap_or(as_of);
+            diesel::update(payables::table.find(&p.id).filter(payables::stage.eq(stage::AWAITING_CONFIRMATION)))
+                .set((
+                    payables::stage.eq(stage::CONFIRMED),
+                    payables::confirmed_on.eq(Some(deadline)),
+                    payables::confirmation.eq(Some("deemed")),
+                ))
+                .execute(conn)?;
+            outbox::enqueue(
+                conn,
+                Mail {
+                    dedup_key: format!("deemed_confirmed:{}", p.id),
+                    region_id: Some(&p.region_id),
+                    kind: "deemed_confirmed",
+                    to_org_id: &p.hospital_id,
+                    roles: &["hospital_buyer"],
+                    subject: format!("结算应付 {} 已视为确认 / Payable {} deemed confirmed", p.payable_no, p.payable_no),
+                    body: format!(
+                        "结算应付 {no} 金额 ¥{amt} 在确认期限 {deadline} 内未收到确认或异议，已视为确认。\n\n\
+                         No confirmation or dispute of payable {no} (¥{amt}) arrived by {deadline}: it is deemed confirmed.",
+                        no = p.payable_no,
+                        amt = Money::from_fen(p.amount)
+                    ),
+                },
+                now,
+            )?;
+            audit::record(
+                conn,
+                AuditEntry::changed(
+                    &system,
+                    Some(&p.region_id),
+                    "payable",
+                    &p.id,
+                    "deemed_confirm",
+                    &serde_json::json!({"stage": p.stage}),
+                    &serde_json::json!({"stage": stage::CONFIRMED, "confirmed_on": deadline}),
+                ),
+                now,
+            )?;
+            counts.auto_confirmed += 1;
+        }
+        let regions: Vec<String> = payables::table
+            .filter(payables::stage.eq_any([stage::CONFIRMED, stage::DISPUTED]))
+            .filter(payables::batch_id.is_null())
+            .select(payables::region_id)
+            .distinct()
+            .load(conn)?;
+        for region in regions {
+            let exists: i64 = payment_batches::table
+                .filter(payment_batches::region_id.eq(&region))
+                .filter(payment_batches::proposed_on.eq(as_of))
+                .count()
+                .get_result(conn)?;
+            if exists > 0 {
+                continue;
+            }
+            let eligible = eligible_payables(conn, &region, None)?;
+            if eligible.is_empty() {
+                continue;
+            }
+            counts.payables_batched += eligible.len() as i64;
+            create_batch(conn, &system, &region, eligible, Some(as_of), now)?;
+            counts.batches_proposed += 1;
+        }
+        Ok(counts)
+    })
+}
+
+fn eligible_payables(conn: &mut DbConnection, region: &str, only: Option<&[String]>) -> DomainResult<Vec<PayableRow>> {
+    let mut q = payables::table
+        .filter(payables::region_id.eq(region))
+        .filter(payables::stage.eq_any([stage::CONFIRMED, stage::DISPUTED]))
+        .filter(payables::batch_id.is_null())
+        .order((payables::due_date.asc(), payables::id.asc()))
+        .select(PayableRow::as_select())
+        .into_boxed();
+    if let Some(ids) = only {
+        q = q.filter(payables::id.eq_any(ids.to_vec()));
+    }
+    Ok(q.load(conn)?.into_iter().filter(|p| outstanding(p).fen() > 0).collect())
+}
+
+// ---------------------------------------------------------------- payment batches
+
+#[derive(Queryable, Selectable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = payment_batches)]
+pub struct BatchRow {
+    pub id: String,
+    pub batch_no: String,
+    pub region_id: String,
+    pub status: String,
+    pub proposed_on: Option<NaiveDate>,
+    pub total_amount: i64,
+    pub item_count: i32,
+    pub prepared_by: Option<String>,
+    #[serde(serialize_with = "crate::clock::ser_utc_opt")]
+    pub prepared_at: Option<NaiveDateTime>,
+    pub approved_by: Option<String>,
+    #[serde(serialize_with = "crate::clock::ser_utc_opt")]
+    pub approved_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BatchItem {
+    pub payable_id: String,
+    pub payable_no: String,
+    pub supplier_id: String,
+    pub hospital_id: String,
+    pub amount: Money,
+    pub due_date: NaiveDate,
+    pub stage: String,
+    pub bank_reference: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BatchView {
+    #[serde(flatten)]
+    pub batch: BatchRow,
+    pub total: Money,
+    pub items: Vec<BatchItem>,
+}
+
+fn create_batch(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    region: &str,
+    items: Vec<PayableRow>,
+    proposed_on: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> DomainResult<String> {
+    let id = new_id();
+    let total: i64 = items.iter().map(|p| outstanding(p).fen()).sum();
+    let manual = proposed_on.is_none();
+    diesel::insert_into(payment_batches::table)
+        .values((
+            payment_batches::id.eq(&id),
+            payment_batches::batch_no.eq(document_no("PB", now)),
+            payment_batches::region_id.eq(region),
+            payment_batches::status.eq(if manual { "prepared" } else { "proposed" }),
+            payment_batches::proposed_on.eq(proposed_on),
+            payment_batches::total_amount.eq(total),
+            payment_batches::item_count.eq(items.len() as i32),
+            payment_batches::prepared_by.eq(if manual { Some(actor.user_id.clone()) } else { None }),
+            payment_batches::prepared_at.eq(if manual { Some(to_db(now)) } else { None }),
+            payment_batches::created_at.eq(to_db(now)),
+        ))
+        .execute(conn)?;
+    for p in &items {
+        diesel::insert_into(payment_batch_items::table)
+            .values((
+                payment_batch_items::batch_id.eq(&id),
+                payment_batch_items::payable_id.eq(&p.id),
+                payment_batch_items::amount.eq(outstanding(p).fen()),
+            ))
+            .execute(conn)?;
+        let moved = diesel::update(payables::table.find(&p.id).filter(payables::batch_id.is_null()))
+            .set((payables::stage.eq(stage::IN_BATCH), payables::batch_id.eq(Some(&id))))
+            .execute(conn)?;
+        if moved != 1 {
+            return Err(DomainError::conflict(
+                "payable_in_batch",
+                format!("payable {} is already in a batch", p.payable_no),
+            ));
+        }
+    }
+    if let Some(bureau) = bureau_of(conn, region)? {
+        outbox::enqueue(
+            conn,
+            Mail {
+                dedup_key: format!("batch_awaiting_approval:{id}"),
+                region_id: Some(region),
+                kind: "batch_awaiting_approval",
+                to_org_id: &bureau,
+                roles: &["fund_officer"],
+                subject: format!("付款批次待审核：{} 笔，¥{} / Payment batch awaiting approval", items.len(), Money::from_fen(total)),
+                body: format!(
+                    "新的付款批次包含 {n} 笔已确认的结算应付，共 ¥{t}，请经办人准备并由另一名经办人审核。\n\n\
+                     A payment batch of {n} confirmed payables, ¥{t} in all, awaits preparation and approval by a second officer.",
+                    n = items.len(),
+                    t = Money::from_fen(total)
+                ),
+            },
+            now,
+        )?;
+    }
+    audit::record(
+        conn,
+        AuditEntry::created(
+            actor,
+            Some(region),
+            "payment_batch",
+            &id,
+            &serde_json::json!({"items": items.iter().map(|p| &p.id).collect::<Vec<_>>(), "total": total, "proposed_on": proposed_on}),
+        ),
+        now,
+    )?;
+    Ok(id)
+}
+
+fn find_batch(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<BatchRow> {
+    actor.require(&[Role::FundOfficer, Role::BureauOfficer, Role::Admin], "see payment batches")?;
+    let q = payment_batches::table.filter(payment_batches::id.eq(id.to_string())).into_boxed();
+    let q = if actor.role == Role::Admin {
+        q
+    } else {
+        q.filter(payment_batches::region_id.eq(actor.region_id.clone().unwrap_or_default()))
+    };
+    q.select(BatchRow::as_select()).first(conn).optional()?.ok_or(DomainError::not_found("payment batch"))
+}
+
+pub fn batch_view(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<BatchView> {
+    let batch = find_batch(conn, actor, id)?;
+    let rows: Vec<(i64, PayableRow)> = payment_batch_items::table
+        .inner_join(payables::table)
+        .filter(payment_batch_items::batch_id.eq(&batch.id))
+        .order(payables::due_date.asc())
+        .select((payment_batch_items::amount, PayableRow::as_select()))
+        .load(conn)?;
+    let items = rows
+        .into_iter()
+        .map(|(amount, p)| BatchItem {
+            payable_id: p.id,
+            payable_no: p.payable_no,
+            supplier_id: p.supplier_id,
+            hospital_id: p.hospital_id,
+            amount: Money::from_fen(amount),
+            due_date: p.due_date,
+            stage: p.stage,
+            bank_reference: p.bank_reference,
+        })
+        .collect();
+    Ok(BatchView { total: Money::from_fen(batch.total_amount), batch, items })
+}
+
+pub fn list_batches(conn: &mut DbConnection, actor: &Actor, status: Option<&str>) -> DomainResult<Vec<BatchRow>> {
+    actor.require(&[Role::FundOfficer, Role::BureauOfficer], "see payment batches")?;
+    let mut q = payment_batches::table
+        .filter(payment_batches::region_id.eq(actor.region()?.to_string()))
+        .order(payment_batches::created_at.desc())
+        .limit(200)
+        .select(BatchRow::as_select())
+        .into_boxed();
+    if let Some(s) = status {
+        q = q.filter(payment_batches::status.eq(s.to_string()));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// A fund officer prepares a batch of chosen confirmed payables (the maker).
+pub fn prepare_new_batch(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    payable_ids: Vec<String>,
+    now: DateTime<Utc>,
+) -> DomainResult<BatchView> {
+    actor.require(&[Role::FundOfficer], "prepare payment batches")?;
+    let region = actor.region()?.to_string();
+    if payable_ids.is_empty() || payable_ids.len() > 5000 {
+        return Err(DomainError::invalid("invalid_body", "payable_ids", "choose 1 to 5000 payables"));
+    }
+    let id = write_tx(conn, |conn| {
+        let eligible = eligible_payables(conn, &region, Some(&payable_ids))?;
+        if eligible.len() != payable_ids.len() {
+            let ok: std::collections::HashSet<&str> = eligible.iter().map(|p| p.id.as_str()).collect();
+            let bad: Vec<&String> = payable_ids.iter().filter(|id| !ok.contains(id.as_str())).collect();
+            return Err(DomainError::invalid(
+                "payable_not_eligible",
+                "payable_ids",
+                "some payables are not confirmed, already batched, or not in your region",
+            )
+            .with_details(serde_json::json!({ "payable_ids": bad })));
+        }
+        create_batch(conn, actor, &region, eligible, None, now)
+    })?;
+    batch_view(conn, actor, &id)
+}
+
+/// A fund officer takes a proposed batch as its maker.
+pub fn prepare_batch(conn: &mut DbConnection, actor: &Actor, id: &str, now: DateTime<Utc>) -> DomainResult<BatchView> {
+    actor.require(&[Role::FundOfficer], "prepare payment batches")?;
+    write_tx(conn, |conn| {
+        let b = find_batch(conn, actor, id)?;
+        let n = diesel::update(payment_batches::table.find(&b.id).filter(payment_batches::status.eq("proposed")))
+            .set((
+                payment_batches::status.eq("prepared"),
+                payment_batches::prepared_by.eq(Some(&actor.user_id)),
+                payment_batches::prepared_at.eq(Some(to_db(now))),
+            ))
+            .execute(conn)?;
+        if n != 1 {
+            return Err(DomainError::conflict(
+                "batch_status",
+                format!("batch {} is {}, not proposed", b.batch_no, b.status),
+            ));
+        }
+        audit::record(
+            conn,
+            AuditEntry::changed(
+                actor,
+                Some(&b.region_id),
+                "payment_batch",
+                &b.id,
+                "prepare",
+                &serde_json::json!({"status": b.status}),
+                &serde_json::json!({"status": "prepared", "prepared_by": actor.user_id}),
+            ),
+            now,
+        )?;
+        Ok(())
+    })?;
+    batch_view(conn, actor, id)
+}
+
+/// A second fund officer approves a prepared batch (the checker): the maker cannot.
+pub fn approve_batch(conn: &mut DbConnection, actor: &Actor, id: &str, now: DateTime<Utc>) -> DomainResult<BatchView> {
+    actor.require(&[Role::FundOfficer], "approve payment batches")?;
+    write_tx(conn, |conn| {
+        let b = find_batch(conn, actor, id)?;
+        if b.status != "prepared" {
+            return Err(DomainError::conflict(
+                "batch_status",
+                format!("batch {} is {}; only a prepared batch is approved", b.batch_no, b.status),
+            ));
+        }
+        if b.prepared_by.as_deref() == Some(actor.user_id.as_str()) {
+            return Err(DomainError::Forbidden(Problem::new(
+                "maker_checker",
+                "the officer who prepared a batch cannot approve it; another fund officer must",
+            )));
+        }
+        let n = diesel::update(payment_batches::table.find(&b.id).filter(payment_batches::status.eq("prepared")))
+            .set((
+                payment_batches::status.eq("approved"),
+                payment_batches::approved_by.eq(Some(&actor.user_id)),
+                payment_batches::approved_at.eq(Some(to_db(now))),
+            ))
+            .execute(conn)?;
+        if n != 1 {
+            return Err(DomainError::conflict("batch_status", "the batch changed meanwhile"));
+        }
+        diesel::update(
+            payables::table.filter(payables::batch_id.eq(&b.id)).filter(payables::stage.eq(stage::IN_BATCH)),
+        )
+        .set(payables::stage.eq(stage::APPROVED))
+        .execute(conn)?;
+        audit::record(
+            conn,
+            AuditEntry::changed(
+                actor,
+                Some(&b.region_id),
+                "payment_batch",
+                &b.id,
+                "approve",
+                &serde_json::json!({"status": b.status}),
+                &serde_json::json!({"status": "approved", "approved_by": actor.user_id}),
+            ),
+            now,
+        )?;
+        Ok(())
+    })?;
+    batch_view(conn, actor, id)
+}
+
+/// The bank payment file of an approved batch: one row per payment (payee, bank account,
+/// amount, references), as CSV.
+pub fn bank_file(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<String> {
+    actor.require(&[Role::FundOfficer], "download bank files")?;
+    let view = batch_view(conn, actor, id)?;
+    if !matches!(view.batch.status.as_str(), "approved" | "executed") {
+        return Err(DomainError::conflict("batch_status", "the bank file exists once the batch is approved"));
+    }
+    let supplier_ids: Vec<&str> = view.items.iter().map(|i| i.supplier_id.as_str()).collect();
+    let orgs: std::collections::HashMap<String, (String, Option<String>, Option<String>)> = organizations::table
+        .filter(organizations::id.eq_any(&supplier_ids))
+        .select((organizations::id, organizations::name, organizations::bank_name, organizations::bank_account))
+        .load::<(String, String, Option<String>, Option<String>)>(conn)?
+        .into_iter()
+        .map(|(id, n, b, a)| (id, (n, b, a)))
+        .collect();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "batch_no",
+        "payable_no",
+        "payable_id",
+        "payee",
+        "bank_name",
+        "bank_account",
+        "amount_cny",
+        "due_date",
+    ])
+    .map_err(|e| DomainError::Internal(e.to_string()))?;
+    for i in &view.items {
+        let (name, bank, account) = orgs.get(&i.supplier_id).cloned().unwrap_or_default();
+        w.write_record([
+            view.batch.batch_no.as_str(),
+            &i.payable_no,
+            &i.payable_id,
+            &name,
+            bank.as_deref().unwrap_or(""),
+            account.as_deref().unwrap_or(""),
+            &i.amount.to_string(),
+            &i.due_date.to_string(),
+        ])
+        .map_err(|e| DomainError::Internal(e.to_string()))?;
+    }
+    String::from_utf8(w.into_inner().map_err(|e| DomainError::Internal(e.to_string()))?)
+        .map_err(|e| DomainError::Internal(e.to_string()))
+}
+
+// ---------------------------------------------------------------- payments
+
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PaymentInput {
+    pub payable_id: String,
+    pub amount: Money,
+    /// The payee (supplier organisation); checked against the payable.
+    pub payee_id: String,
+    /// The value date (default: today, Asia/Shanghai).
+    #[serde(default)]
+    pub paid_on: Option<NaiveDate>,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = payments)]
+pub struct PaymentRow {
+    pub id: String,
+    pub bank_reference: String,
+    pub payable_id: String,
+    pub batch_id: String,
+    pub region_id: String,
+    pub payee_id: String,
+    pub amount: i64,
+    pub paid_on: NaiveDate,
+    pub recorded_by: String,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub recorded_at: NaiveDateTime,
+}
+
+/// Whether a recorded payment was new or a replay of the same bank reference.
+pub enum PaymentOutcome {
+    Recorded(PaymentRow),
+    AlreadyRecorded(PaymentRow),
+}
+
+fn same_payment(existing: &PaymentRow, input: &PaymentInput) -> bool {
+    existing.payable_id == input.payable_id.trim()
+        && existing.amount == input.amount.fen()
+        && existing.payee_id == input.payee_id.trim()
+}
+
+fn replay_or_conflict(existing: PaymentRow, input: &PaymentInput) -> DomainResult<PaymentOutcome> {
+    if same_payment(&existing, input) {
+        Ok(PaymentOutcome::AlreadyRecorded(existing))
+    } else {
+        Err(DomainError::Conflict(
+            Problem::new(
+                "bank_reference_conflict",
+                format!("bank reference {} is already recorded for another payment", existing.bank_reference),
+            )
+            .details(serde_json::json!({
+                "payable_id": existing.payable_id,
+                "amount": Money::from_fen(existing.amount).to_string(),
+                "payee_id": existing.payee_id,
+            })),
+        ))
+    }
+}
+
+/// Records the execution of one payment of an approved batch, keyed by its bank reference:
+/// the same reference with the same content is a no-op; with other content it is refused; a
+/// payable is never paid twice nor beyond what is outstanding.
+pub fn record_payment(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    bank_reference: &str,
+    input: PaymentInput,
+    now: DateTime<Utc>,
+) -> DomainResult<PaymentOutcome> {
+    actor.require(&[Role::FundOfficer], "record payments")?;
+    let reference = bank_reference.trim().to_string();
+    if reference.is_empty()
+        || reference.len() > 64
+        || !reference.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+    {
+        return Err(DomainError::invalid(
+            "invalid_bank_reference",
+            "bank_reference",
+            "a bank reference has 1 to 64 letters, digits, '-', '_', '.' or '/'",
+        ));
+    }
+    let region = actor.region()?.to_string();
+    let today = shanghai_date(now);
+    let paid_on = input.paid_on.unwrap_or(today);
+    if paid_on > today {
+        return Err(DomainError::invalid("invalid_paid_on", "paid_on", "a payment cannot be dated in the future"));
+    }
+    let find_existing = |conn: &mut DbConnection| -> DomainResult<Option<PaymentRow>> {
+        Ok(payments::table
+            .filter(payments::bank_reference.eq(&reference))
+            .filter(payments::region_id.eq(&region))
+            .select(PaymentRow::as_select())
+            .first(conn)
+            .optional()?)
+    };
+    let attempt = write_tx(conn, |conn| {
+        if let Some(existing) = find_existing(conn)? {
+            return replay_or_conflict(existing, &input);
+        }
+        let p = visible_payable(conn, actor, input.payable_id.trim())?;
+        let p = lock_payable(conn, &p.id)?;
+        if p.stage == stage::PAID {
+            return Err(DomainError::conflict(
+                "already_paid",
+                format!(
+                    "payable {} is already paid (reference {})",
+                    p.payable_no,
+                    p.bank_reference.clone().unwrap_or_default()
+                ),
+            ));
+        }
+        if p.stage != stage::APPROVED {
+            return Err(wrong_stage(&p, "in an approved payment batch"));
+        }
+        if p.supplier_id != input.payee_id.trim() {
+            return Err(DomainError::invalid("payee_mismatch", "payee_id", "the payee is not the payable's supplier"));
+        }
+        let due_now = outstanding(&p);
+        if input.amount != due_now {
+            return Err(DomainError::Invalid(
+                Problem::new(
+                    "payment_amount_mismatch",
+                    format!("payable {} has {due_now} outstanding, not {}", p.payable_no, input.amount),
+                )
+                .field("amount")
+                .details(serde_json::json!({"outstanding": due_now.to_string()})),
+            ));
+        }
+        let row = PaymentRow {
+            id: new_id(),
+            bank_reference: reference.clone(),
+            payable_id: p.id.clone(),
+            batch_id: p.batch_id.clone().unwrap_or_default(),
+            region_id: p.region_id.clone(),
+            payee_id: p.supplier_id.clone(),
+            amount: input.amount.fen(),
+            paid_on,
+            recorded_by: actor.user_id.clone(),
+            recorded_at: to_db(now),
+        };
+        diesel::insert_into(payments::table)
+            .values((
+                payments::id.eq(&row.id),
+                payments::bank_reference.eq(&row.bank_reference),
+                payments::payable_id.eq(&row.payable_id),
+                payments::batch_id.eq(&row.batch_id),
+                payments::region_id.eq(&row.region_id),
+                payments::payee_id.eq(&row.payee_id),
+                payments::amount.eq(row.amount),
+                payments::paid_on.eq(row.paid_on),
+                payments::recorded_by.eq(&row.recorded_by),
+                payments::recorded_at.eq(row.recorded_at),
+            ))
+            .execute(conn)?;
+        // The delay and interest are final once paid.
+        let (interest_policy, interest_policy_id): (InterestPolicy, String) =
+            policy::params_in_force(conn, &p.region_id, LATE_INTEREST, p.due_date)?;
+        let delay = attribute_delay(p.due_date, p.invoiced_on, p.confirmed_on, paid_on);
+        let interest = late_interest(due_now, interest_policy.daily_rate, delay.fund);
+        diesel::update(payables::table.find(&p.id))
+            .set((
+                payables::stage.eq(stage::PAID),
+                payables::paid_amount.eq(p.paid_amount + row.amount),
+                payables::paid_on.eq(Some(paid_on)),
+                payables::bank_reference.eq(Some(&reference)),
+                payables::overdue_since.eq(if paid_on > p.due_date { p.due_date.succ_opt() } else { None }),
+                payables::supplier_delay_days.eq(delay.supplier as i32),
+                payables::hospital_delay_days.eq(delay.hospital as i32),
+                payables::fund_delay_days.eq(delay.fund as i32),
+                payables::interest.eq(interest.fen()),
+                payables::interest_policy_id.eq(Some(&interest_policy_id)),
+            ))
+            .execute(conn)?;
+        post_payment(conn, actor, &p, &row, now)?;
+        let open: i64 = payables::table
+            .filter(payables::batch_id.eq(&row.batch_id))
+            .filter(payables::stage.ne(stage::PAID))
+            .count()
+            .get_result(conn)?;
+        if open == 0 {
+            diesel::update(payment_batches::table.find(&row.batch_id))
+                .set(payment_batches::status.eq("executed"))
+                .execute(conn)?;
+        }
+        outbox::enqueue(
+            conn,
+            Mail {
+                dedup_key: format!("payment_made:{}", row.id),
+                region_id: Some(&p.region_id),
+                kind: "payment_made",
+                to_org_id: &p.supplier_id,
+                roles: &["supplier"],
+                subject: format!("货款已支付 ¥{} / Payment made: ¥{}", Money::from_fen(row.amount), Money::from_fen(row.amount)),
+                body: format!(
+                    "医保基金已代医疗机构支付结算应付 {no}：金额 ¥{amt}，银行流水号 {r}，付款日期 {d}{late}。\n\n\
+                     The insurance fund paid payable {no} on the hospital's behalf: ¥{amt}, bank reference {r}, value date {d}.",
+                    no = p.payable_no,
+                    amt = Money::from_fen(row.amount),
+                    r = row.bank_reference,
+                    d = row.paid_on,
+                    late = if interest.fen() > 0 { format!("，逾期利息 ¥{interest}") } else { String::new() },
+                ),
+            },
+            now,
+        )?;
+        audit::record(conn, AuditEntry::created(actor, Some(&p.region_id), "payment", &row.id, &row), now)?;
+        audit::record(
+            conn,
+            AuditEntry::changed(
+                actor,
+                Some(&p.region_id),
+                "payable",
+                &p.id,
+                "pay",
+                &serde_json::json!({"stage": p.stage}),
+                &serde_json::json!({"stage": stage::PAID, "paid_on": paid_on, "bank_reference": reference, "delay": delay, "interest": interest}),
+            ),
+            now,
+        )?;
+        Ok(PaymentOutcome::Recorded(row))
+    });
+    match attempt {
+        // A concurrent request with this reference committed first: replay or refuse against it.
+        Err(DomainError::Database(e)) if crate::db::is_unique_violation(&e) => match find_existing(conn)? {
+            Some(existing) => replay_or_conflict(existing, &input),
+            None => Err(DomainError::conflict("already_paid", "this payable was paid meanwhile")),
+        },
+        other => other,
+    }
+}
+
+/// The journal of a direct payment: the hospital's cover (prepayment first, then its monthly
+/// settlement, the rest a receivable) against the supplier payable, then the fund's payment.
+fn post_payment(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    p: &PayableRow,
+    pay: &PaymentRow,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let amount = Money::from_fen(pay.amount);
+    let prepay = ledger::balance(conn, &p.region_id, Account::HospitalPrepayment, Some(&p.hospital_id), pay.paid_on)?;
+    let settle = ledger::balance(conn, &p.region_id, Account::HospitalSettlement, Some(&p.hospital_id), pay.paid_on)?;
+    let offset = ledger::split_offset(amount, prepay, settle);
+    let h = Some(p.hospital_id.as_str());
+    let s = Some(p.supplier_id.as_str());
+    ledger::post(
+        conn,
+        Some(actor),
+        Entry {
+            region_id: &p.region_id,
+            date: pay.paid_on,
+            kind: "direct_payment_cover",
+            memo: format!("payable {}: cover on the hospital's behalf", p.payable_no),
+            source_type: "payment",
+            source_id: &pay.id,
+            postings: vec![
+                Posting::debit(Account::HospitalPrepayment, h, offset.from_prepayment),
+                Posting::debit(Account::HospitalSettlement, h, offset.from_settlement),
+                Posting::debit(Account::HospitalReceivable, h, offset.receivable),
+                Posting::credit(Account::SupplierPayable, s, amount),
+            ],
+        },
+        now,
+    )?;
+    ledger::post(
+        conn,
+        Some(actor),
+        Entry {
+            region_id: &p.region_id,
+            date: pay.paid_on,
+            kind: "direct_payment",
+            memo: format!("payable {}: paid, bank reference {}", p.payable_no, pay.bank_reference),
+            source_type: "payment",
+            source_id: &pay.id,
+            postings: vec![
+                Posting::debit(Account::SupplierPayable, s, amount),
+                Posting::credit(Account::Fund, None, amount),
+            ],
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn on_time_means_no_delay() {
+        let due = d(2026, 12, 22);
+        assert_eq!(attribute_delay(due, Some(d(2026, 11, 24)), Some(d(2026, 12, 1)), due), Delay::default());
+        assert_eq!(attribute_delay(due, None, None, d(2026, 12, 10)), Delay::default());
+    }
+
+    #[test]
+    fn a_delay_waiting_on_the_fund_is_the_payers() {
+        // Invoiced day 2, confirmed day 9, due day 30, paid 5 days late.
+        let due = d(2026, 12, 22);
+        let delay = attribute_delay(due, Some(d(2026, 11, 24)), Some(d(2026, 12, 1)), d(2026, 12, 27));
+        assert_eq!(delay, Delay { supplier: 0, hospital: 0, fund: 5 });
+    }
+
+    #[test]
+    fn no_invoice_means_the_supplier_waited() {
+        let due = d(2026, 12, 22);
+        // Still no invoice 10 days after the due date.
+        assert_eq!(attribute_delay(due, None, None, d(2027, 1, 1)), Delay { supplier: 10, hospital: 0, fund: 0 });
+        // Invoice on the 25th, confirmed on the 28th, paid on 2 January.
+        let delay = attribute_delay(due, Some(d(2026, 12, 25)), Some(d(2026, 12, 28)), d(2027, 1, 2));
+        assert_eq!(delay, Delay { supplier: 3, hospital: 3, fund: 5 });
+        assert_eq!(delay.total(), (d(2027, 1, 2) - due).num_days());
+    }
+
+    #[test]
+    fn unconfirmed_days_after_the_invoice_are_the_hospitals() {
+        let due = d(2026, 12, 22);
+        let delay = attribute_delay(due, Some(d(2026, 12, 20)), None, d(2026, 12, 24));
+        assert_eq!(delay, Delay { supplier: 0, hospital: 2, fund: 0 });
+    }
+
+    #[test]
+    fn interest_is_simple_daily_on_the_payers_days() {
+        let rate = Decimal::new(5, 4); // 0.05% per day
+                                       // ¥350.00 × 0.0005 × 5 = ¥0.875 → ¥0.88
+        assert_eq!(late_interest(Money::parse("350.00").unwrap(), rate, 5).to_string(), "0.88");
+        // ¥10,000.00 × 0.0005 × 31 = ¥155.00
+        assert_eq!(late_interest(Money::parse("10000.00").unwrap(), rate, 31).to_string(), "155.00");
+        assert_eq!(late_interest(Money::parse("10000.00").unwrap(), rate, 0), Money::ZERO);
+        // ¥38.89 × 0.0005 × 1 = 0.019445 → ¥0.02
+        assert_eq!(late_interest(Money::parse("38.89").unwrap(), rate, 1).to_string(), "0.02");
+    }
+
+    #[test]
+    fn overdue_shows_only_while_unsettled() {
+        let due = d(2026, 12, 22);
+        assert_eq!(display_status(stage::APPROVED, due, d(2026, 12, 22)), stage::APPROVED);
+        assert_eq!(display_status(stage::APPROVED, due, d(2026, 12, 23)), stage::OVERDUE);
+        assert_eq!(display_status(stage::PAID, due, d(2027, 1, 23)), stage::PAID);
+    }
+}
+
+// ---------------------------------------------------------------- deadline enforcement
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct WatchCounts {
+    pub reminders: i64,
+    pub newly_overdue: i64,
+    pub delays_updated: i64,
+}
+
+/// Who an unsettled payable waits on, by stage: (organisation, roles, party name).
+fn waiting_on(
+    conn: &mut DbConnection,
+    p: &PayableRow,
+) -> DomainResult<Option<(String, &'static [&'static str], &'static str)>> {
+    Ok(match p.stage.as_str() {
+        stage::AWAITING_INVOICE => Some((p.supplier_id.clone(), &["supplier"], "supplier")),
+        stage::AWAITING_CONFIRMATION => Some((p.hospital_id.clone(), &["hospital_buyer"], "hospital")),
+        _ => bureau_of(conn, &p.region_id)?.map(|b| (b, &["fund_officer"][..], "fund")),
+    })
+}
+
+/// The deadline watch for one day: reminders at D-7 and D-3 to whoever the payable waits on,
+/// payables past due marked overdue with an alert to the bureau, and every overdue payable's
+/// delay attribution and interest brought up to date. Safe to repeat for the same date.
+pub fn deadline_watch(conn: &mut DbConnection, as_of: NaiveDate, now: DateTime<Utc>) -> DomainResult<WatchCounts> {
+    watch(conn, as_of, now, true)
+}
+
+/// Late interest alone: brings every overdue payable's delay attribution and interest up to
+/// `as_of` (the deadline watch does this too).
+pub fn accrue_interest(conn: &mut DbConnection, as_of: NaiveDate, now: DateTime<Utc>) -> DomainResult<WatchCounts> {
+    watch(conn, as_of, now, false)
+}
+
+fn watch(conn: &mut DbConnection, as_of: NaiveDate, now: DateTime<Utc>, notify: bool) -> DomainResult<WatchCounts> {
+    write_tx(conn, |conn| {
+        crate::db::job_lock(conn, "deadline-watch")?;
+        let mut counts = WatchCounts::default();
+        let unsettled = || {
+            payables::table
+                .filter(payables::stage.ne_all([stage::PAID, stage::NOTHING_DUE]))
+                .select(PayableRow::as_select())
+                .into_boxed()
+        };
+        let soon: Vec<PayableRow> = if notify {
+            unsettled()
+                .filter(payables::due_date.gt(as_of))
+                .filter(payables::due_date.le(as_of + chrono::Days::new(7)))
+                .load(conn)?
+        } else {
+            vec![]
+        };
+        for p in soon {
+            let left = (p.due_date - as_of).num_days();
+            let mark = if left <= 3 { 3 } else { 7 };
+            let Some((org, roles, party)) = waiting_on(conn, &p)? else { continue };
+            let queued = outbox::enqueue(
+                conn,
+                Mail {
+                    dedup_key: format!("reminder:D-{mark}:{}", p.id),
+                    region_id: Some(&p.region_id),
+                    kind: "payable_at_risk",
+                    to_org_id: &org,
+                    roles,
+                    subject: format!("结算应付 {} 将于 {} 到期 / Payable {} falls due on {}", p.payable_no, p.due_date, p.payable_no, p.due_date),
+                    body: format!(
+                        "结算应付 {no}（¥{amt}）将于 {due} 到期，还剩 {left} 天，目前等待{who}处理（{stage}）。\n\n\
+                         Payable {no} (¥{amt}) falls due on {due} ({left} day(s) left); it is waiting on the {party} ({stage}).",
+                        no = p.payable_no,
+                        amt = outstanding(&p),
+                        due = p.due_date,
+                        who = match party {
+                            "supplier" => "企业开具发票",
+                            "hospital" => "医疗机构确认",
+                            _ => "医保经办机构付款",
+                        },
+                        stage = p.stage,
+                    ),
+                },
+                now,
+            )?;
+            counts.reminders += i64::from(queued);
+        }
+        let late: Vec<PayableRow> = unsettled().filter(payables::due_date.lt(as_of)).load(conn)?;
+        let interest_rates: std::collections::HashMap<String, (InterestPolicy, String)> = {
+            let mut m = std::collections::HashMap::new();
+            for p in &late {
+                let key = format!("{}:{}", p.region_id, p.due_date);
+                if let std::collections::hash_map::Entry::Vacant(slot) = m.entry(key) {
+                    slot.insert(policy::params_in_force(conn, &p.region_id, LATE_INTEREST, p.due_date)?);
+                }
+            }
+            m
+        };
+        for p in late {
+            let delay = attribute_delay(p.due_date, p.invoiced_on, p.confirmed_on, as_of);
+            let (rate, rate_id) = &interest_rates[&format!("{}:{}", p.region_id, p.due_date)];
+            let interest = late_interest(outstanding(&p), rate.daily_rate, delay.fund);
+            let first_time = p.overdue_since.is_none();
+            diesel::update(payables::table.find(&p.id))
+                .set((
+                    payables::overdue_since.eq(if notify {
+                        p.overdue_since.or(p.due_date.succ_opt())
+                    } else {
+                        p.overdue_since
+                    }),
+                    payables::supplier_delay_days.eq(delay.supplier as i32),
+                    payables::hospital_delay_days.eq(delay.hospital as i32),
+                    payables::fund_delay_days.eq(delay.fund as i32),
+                    payables::interest.eq(interest.fen()),
+                    payables::interest_policy_id.eq(Some(rate_id)),
+                ))
+                .execute(conn)?;
+            counts.delays_updated += 1;
+            if first_time && notify {
+                counts.newly_overdue += 1;
+                if let Some(bureau) = bureau_of(conn, &p.region_id)? {
+                    outbox::enqueue(
+                        conn,
+                        Mail {
+                            dedup_key: format!("overdue_alert:{}", p.id),
+                            region_id: Some(&p.region_id),
+                            kind: "overdue_alert",
+                            to_org_id: &bureau,
+                            roles: &["bureau_officer"],
+                            subject: format!(
+                                "逾期预警：结算应付 {} 已逾期 / Overdue: payable {}",
+                                p.payable_no, p.payable_no
+                            ),
+                            body: format!(
+                                "结算应付 {no}（¥{amt}）应于 {due} 前支付，现已逾期；当前阶段：{stage}。\n\n\
+                                 Payable {no} (¥{amt}) was due by {due} and is overdue; it stands at {stage}.",
+                                no = p.payable_no,
+                                amt = outstanding(&p),
+                                due = p.due_date,
+                                stage = p.stage
+                            ),
+                        },
+                        now,
+                    )?;
+                }
+                outbox::enqueue(
+                    conn,
+                    Mail {
+                        dedup_key: format!("overdue_supplier:{}", p.id),
+                        region_id: Some(&p.region_id),
+                        kind: "payable_overdue",
+                        to_org_id: &p.supplier_id,
+                        roles: &["supplier"],
+                        subject: format!("结算应付 {} 已逾期 / Payable {} is overdue", p.payable_no, p.payable_no),
+                        body: format!(
+                            "您的结算应付 {no}（¥{amt}）已超过到期日 {due}，平台已向医保局预警并按日记录逾期责任方。\n\n\
+                             Your payable {no} (¥{amt}) is past its due date {due}; the bureau has been alerted and every late \
+                             day is attributed to the party it waited on.",
+                            no = p.payable_no,
+                            amt = outstanding(&p),
+                            due = p.due_date
+                        ),
+                    },
+                    now,
+                )?;
+                let system = Actor::system(String::new(), String::new());
+                audit::record(
+                    conn,
+                    AuditEntry::changed(
+                        &system,
+                        Some(&p.region_id),
+                        "payable",
+                        &p.id,
+                        "overdue",
+                        &serde_json::json!({"overdue_since": null}),
+                        &serde_json::json!({"overdue_since": p.due_date.succ_opt(), "stage": p.stage}),
+                    ),
+                    now,
+                )?;
+            }
+        }
+        Ok(counts)
+    })
+}

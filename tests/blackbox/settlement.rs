@@ -1,0 +1,250 @@
+//! Direct settlement end to end, driven through the API and time travel (`JICAI_FAKE_NOW`,
+//! jobs run `--as-of`): invoice, confirmation window, batch, maker-checker, payment, ledger.
+
+use crate::fixtures::*;
+use jicai_tests::{cli, on_both_databases, Client, Env};
+use serde_json::{json, Value};
+
+fn at(day: &str) -> String {
+    format!("{day}T10:00:00+08:00")
+}
+
+fn run_job(c: &Client, job: &str, as_of: &str) -> Value {
+    let r = c.post("/api/v1/job-runs", &json!({"job": job, "as_of": as_of}));
+    assert_eq!(r.status, 201, "{job}: {}", r.body);
+    assert_eq!(r.body["outcome"], "succeeded", "{}", r.body);
+    serde_json::from_str(r.body["counts"].as_str().unwrap()).unwrap()
+}
+
+fn payable(c: &Client, id: &str) -> Value {
+    c.ok(&format!("/api/v1/payables/{id}"))
+}
+
+fn prepayment_balance(fund: &Client, hospital_id: &str) -> i64 {
+    let b = fund.ok("/api/v1/ledger/balances");
+    b["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["account"] == "hospital_prepayment" && a["party_id"] == hospital_id)
+        .map(|a| (a["balance"].as_str().unwrap().parse::<f64>().unwrap() * 100.0).round() as i64)
+        .unwrap_or(0)
+}
+
+fn fen(v: &Value) -> i64 {
+    (v.as_str().unwrap().parse::<f64>().unwrap() * 100.0).round() as i64
+}
+
+fn outbox_kinds(bureau: &Client) -> Vec<String> {
+    bureau.ok("/api/v1/outbox").as_array().unwrap().iter().map(|m| m["kind"].as_str().unwrap().to_string()).collect()
+}
+
+on_both_databases! {
+    fn paid_within_thirty_days(backend: Backend) {
+        // Day 0: Monday 28 December 2026.
+        let Some(mut env) = Env::demo(backend, Some(&at("2026-12-28"))) else { return };
+        let bureau = env.login("bureau1");
+        // The bureau's calendar: New Year's Day (Friday 1 January 2027) is a holiday.
+        let r = bureau.put("/api/v1/calendar", &json!([{"day": "2027-01-01", "is_working": false, "name": "元旦"}]));
+        assert_eq!(r.status, 200, "{}", r.body);
+        let fund1 = env.login("fund1");
+        run_job(&fund1, "prepayment", "2026-12-28");
+        let hospital = env.login("hospital1");
+        let hospital_id = org_id(&hospital);
+        let prepaid_before = prepayment_balance(&fund1, &hospital_id);
+        assert!(prepaid_before > 100_000, "hospital1 was prepaid: {prepaid_before}");
+
+        let supplier = env.login("supplier1");
+        let s = shipped_order(&hospital, &supplier, 10);
+        let accepted = accept(&hospital, &s.delivery, 300, 0, None);
+        let id = accepted["acceptance"]["payable_id"].as_str().unwrap().to_string();
+        let p = payable(&supplier, &id);
+        assert_eq!((p["acceptance_date"].as_str(), p["due_date"].as_str()), (Some("2026-12-28"), Some("2027-01-27")));
+        assert_eq!(p["status"], "awaiting_invoice");
+        assert_eq!(p["amount"], "388.89");
+
+        // Day 2: the supplier invoices. A total that differs is refused with the difference.
+        env.restart_at(&at("2026-12-30"));
+        let supplier = env.login("supplier1");
+        let path = format!("/api/v1/payables/{id}/invoices");
+        let r = supplier.post(&path, &json!({"invoices": [{"invoice_no": "44031234", "invoice_date": "2026-12-30", "amount": "388.90", "tax_amount": "44.74"}]}));
+        assert_eq!((r.status, r.code()), (422, "invoice_amount_mismatch"), "{}", r.body);
+        assert_eq!(r.body["error"]["details"]["difference"], "0.01");
+        let r = supplier.post(&path, &json!({"invoices": [
+            {"invoice_no": "44031234", "invoice_date": "2026-12-30", "amount": "300.00", "tax_amount": "34.51"},
+            {"invoice_no": "44031235", "invoice_date": "2026-12-30", "amount": "88.89", "tax_amount": "10.23"}]}));
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(r.body["status"], "awaiting_hospital_confirmation");
+        // Five working days: Thu 31, (Fri 1 January is a holiday), Mon 4, Tue 5, Wed 6, Thu 7.
+        assert_eq!(r.body["confirm_deadline"], "2027-01-07");
+        assert_eq!(supplier.ok(&path).as_array().unwrap().len(), 2);
+        let r = supplier.post(&path, &json!({"invoices": [{"invoice_no": "44031236", "invoice_date": "2026-12-30", "amount": "388.89", "tax_amount": "44.74"}]}));
+        assert_eq!((r.status, r.code()), (409, "payable_stage"), "{}", r.body);
+
+        // The hospital stays silent. On 7 January the window is still open…
+        let fund1 = env.login("fund1");
+        let counts = run_job(&fund1, "settlement-sweep", "2027-01-07");
+        assert_eq!(counts["auto_confirmed"], 0);
+        // …the next day silence counts as confirmation and the day's batch is proposed.
+        cli(&env.server.database_url, Some(&at("2027-01-08")), &["jobs", "run", "settlement-sweep", "--as-of", "2027-01-08"]);
+        env.restart_at(&at("2027-01-08"));
+        let supplier = env.login("supplier1");
+        let p = payable(&supplier, &id);
+        assert_eq!(p["confirmation"], "deemed");
+        assert_eq!(p["confirmed_on"], "2027-01-07");
+        assert_eq!(p["status"], "in_batch");
+        // Running the sweep again for the same day changes nothing.
+        let fund1 = env.login("fund1");
+        let again = run_job(&fund1, "settlement-sweep", "2027-01-08");
+        assert_eq!((again["auto_confirmed"].as_i64(), again["batches_proposed"].as_i64()), (Some(0), Some(0)));
+
+        // fund1 prepares the proposed batch; fund1 cannot approve it; fund2 does.
+        let batch_id = p["batch_id"].as_str().unwrap().to_string();
+        let batch = fund1.ok(&format!("/api/v1/payment-batches/{batch_id}"));
+        assert_eq!(batch["status"], "proposed");
+        assert!(batch["items"].as_array().unwrap().iter().any(|i| i["payable_id"] == id.as_str()));
+        let r = fund1.post(&format!("/api/v1/payment-batches/{batch_id}/prepare"), &json!({}));
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r = fund1.post(&format!("/api/v1/payment-batches/{batch_id}/approve"), &json!({}));
+        assert_eq!((r.status, r.code()), (403, "maker_checker"), "{}", r.body);
+        let r = fund1.get(&format!("/api/v1/payment-batches/{batch_id}/bank-file"));
+        assert_eq!((r.status, r.code()), (409, "batch_status"), "no bank file before approval");
+        let fund2 = env.login("fund2");
+        let r = fund2.post(&format!("/api/v1/payment-batches/{batch_id}/approve"), &json!({}));
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body["status"], "approved");
+        let file = fund2.request("GET", &format!("/api/v1/payment-batches/{batch_id}/bank-file")).call().unwrap().into_string().unwrap();
+        assert!(file.starts_with("batch_no,payable_no,payable_id,payee,bank_name,bank_account,amount_cny,due_date"), "{file}");
+        let row = file.lines().find(|l| l.contains(&id)).expect("the payable is in the bank file");
+        assert!(row.contains("国药控股深圳有限公司") && row.contains(",388.89,2027-01-27"), "{row}");
+        assert_eq!(payable(&supplier, &id)["status"], "approved");
+
+        // Day 15: the bank executed it; the reference is recorded.
+        env.restart_at(&at("2027-01-12"));
+        let fund1 = env.login("fund1");
+        let supplier_id = org_id(&env.login("supplier1"));
+        let pay = json!({"payable_id": id, "amount": "388.89", "payee_id": supplier_id});
+        let r = fund1.put("/api/v1/payments/ICBC20270112000123", &pay);
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(r.body["outcome"], "recorded");
+        // The same reference again is a no-op; with another amount it is refused.
+        let r = fund1.put("/api/v1/payments/ICBC20270112000123", &pay);
+        assert_eq!((r.status, r.body["outcome"].as_str()), (200, Some("already_recorded")));
+        let mut other = pay.clone();
+        other["amount"] = json!("388.00");
+        let r = fund1.put("/api/v1/payments/ICBC20270112000123", &other);
+        assert_eq!((r.status, r.code()), (409, "bank_reference_conflict"), "{}", r.body);
+        // A second payment of the paid payable is impossible.
+        let r = fund1.put("/api/v1/payments/ICBC20270112000999", &pay);
+        assert_eq!((r.status, r.code()), (409, "already_paid"), "{}", r.body);
+
+        // The supplier sees it paid, on time, with the bank reference.
+        let supplier = env.login("supplier1");
+        let p = payable(&supplier, &id);
+        assert_eq!(p["status"], "paid");
+        assert_eq!(p["paid_on"], "2027-01-12");
+        assert_eq!(p["bank_reference"], "ICBC20270112000123");
+        assert_eq!(p["days_overdue"], 0);
+        assert_eq!(p["interest"], "0.00");
+        let batch = fund1.ok(&format!("/api/v1/payment-batches/{batch_id}"));
+        let all_paid = batch["items"].as_array().unwrap().iter().all(|i| i["stage"] == "paid");
+        assert_eq!(batch["status"] == "executed", all_paid);
+
+        // The ledger balances, and the hospital's prepayment went down by exactly the amount.
+        let balances = fund1.ok("/api/v1/ledger/balances");
+        assert_eq!(balances["total_debit"], balances["total_credit"]);
+        let other_payments: i64 = batch["items"].as_array().unwrap().iter()
+            .filter(|i| i["hospital_id"] == hospital_id.as_str() && i["payable_id"] != id.as_str() && i["stage"] == "paid")
+            .map(|i| fen(&i["amount"])).sum();
+        assert_eq!(prepayment_balance(&fund1, &hospital_id), prepaid_before - 38_889 - other_payments);
+        let statement = fund1.ok(&format!("/api/v1/hospital-statements?hospital_id={hospital_id}&month=2027-01"));
+        assert_eq!(fen(&statement["offset_from_prepayment"]), 38_889 + other_payments);
+        assert_eq!(statement["receivable"], "0.00");
+
+        // Mail went into the outbox at each step.
+        let kinds = outbox_kinds(&env.login("bureau1"));
+        for kind in ["confirmation_requested", "deemed_confirmed", "batch_awaiting_approval", "payment_made"] {
+            assert!(kinds.iter().any(|k| k == kind), "no {kind} mail in {kinds:?}");
+        }
+        // Every run is recorded.
+        let runs = fund1.ok("/api/v1/job-runs?job=settlement-sweep");
+        assert_eq!(runs["total"], 3);
+        assert!(runs["items"].as_array().unwrap().iter().any(|r| r["trigger"] == "cli"));
+    }
+}
+
+on_both_databases! {
+    fn overdue_days_are_attributed_and_the_payer_pays_interest(backend: Backend) {
+        // Day 0: Monday 2 November 2026; due 2 December.
+        let Some(mut env) = Env::demo(backend, Some(&at("2026-11-02"))) else { return };
+        let hospital = env.login("hospital1");
+        let supplier = env.login("supplier1");
+        let a = shipped_order(&hospital, &supplier, 10); // 388.89, invoiced and confirmed at once
+        let pa = accept(&hospital, &a.delivery, 300, 0, None)["acceptance"]["payable_id"].as_str().unwrap().to_string();
+        let b = shipped_order(&hospital, &supplier, 2); // 77.78, the supplier never invoices in time
+        let pb = accept(&hospital, &b.delivery, 60, 0, None)["acceptance"]["payable_id"].as_str().unwrap().to_string();
+
+        env.restart_at(&at("2026-11-04"));
+        let supplier = env.login("supplier1");
+        let r = supplier.post(&format!("/api/v1/payables/{pa}/invoices"),
+            &json!({"invoices": [{"invoice_no": "A-1", "invoice_date": "2026-11-04", "amount": "388.89", "tax_amount": "44.74"}]}));
+        assert_eq!(r.status, 201, "{}", r.body);
+        let hospital = env.login("hospital1");
+        let r = hospital.post(&format!("/api/v1/payables/{pa}/confirm"), &json!({}));
+        assert_eq!((r.status, r.body["confirmation"].as_str()), (200, Some("explicit")), "{}", r.body);
+
+        // D-7 and D-3 reminders go to whoever each payable waits on.
+        let fund = env.login("fund1");
+        run_job(&fund, "deadline-watch", "2026-11-25");
+        run_job(&fund, "deadline-watch", "2026-11-29");
+        let bureau = env.login("bureau1");
+        let mail = bureau.ok("/api/v1/outbox");
+        let ours = |m: &&Value| {
+            let key = m["dedup_key"].as_str().unwrap();
+            key.ends_with(pa.as_str()) || key.ends_with(pb.as_str())
+        };
+        let reminders: Vec<&Value> = mail.as_array().unwrap().iter().filter(|m| m["kind"] == "payable_at_risk").filter(ours).collect();
+        assert_eq!(reminders.len(), 4, "two reminders each: {reminders:?}");
+        let supplier_org = org_id(&supplier);
+        assert_eq!(reminders.iter().filter(|m| m["to_org_id"] == supplier_org.as_str()).count(), 2, "b waits on the supplier");
+
+        // On the due date nothing is overdue; the day after, both are, and the bureau is alerted.
+        run_job(&fund, "deadline-watch", "2026-12-02");
+        let overdue_alerts = |b: &Client| b.ok("/api/v1/outbox").as_array().unwrap().iter().filter(|m| m["kind"] == "overdue_alert").filter(ours).count();
+        assert_eq!(overdue_alerts(&bureau), 0, "not overdue on the due date");
+        let first = run_job(&fund, "deadline-watch", "2026-12-03");
+        let second = run_job(&fund, "deadline-watch", "2026-12-03");
+        assert!(first["newly_overdue"].as_i64().unwrap() >= 2);
+        assert_eq!(second["newly_overdue"], 0, "a repeated run changes nothing");
+        let alerts = bureau.ok("/api/v1/outbox").as_array().unwrap().iter().filter(|m| m["kind"] == "overdue_alert").filter(ours).count();
+        assert_eq!(alerts, 2);
+
+        // Five days late, the fund pays a: every late day waited on the fund.
+        env.restart_at(&at("2026-12-07"));
+        let fund1 = env.login("fund1");
+        run_job(&fund1, "settlement-sweep", "2026-12-07");
+        let batch_id = payable(&fund1, &pa)["batch_id"].as_str().unwrap().to_string();
+        fund1.post(&format!("/api/v1/payment-batches/{batch_id}/prepare"), &json!({}));
+        let r = env.login("fund2").post(&format!("/api/v1/payment-batches/{batch_id}/approve"), &json!({}));
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r = fund1.put("/api/v1/payments/BOC-20261207-1", &json!({"payable_id": pa, "amount": "388.89", "payee_id": supplier_org}));
+        assert_eq!(r.status, 201, "{}", r.body);
+        let p = payable(&env.login("supplier1"), &pa);
+        assert_eq!(p["status"], "paid");
+        assert_eq!(p["days_overdue"], 5);
+        assert_eq!(p["delay"], json!({"supplier": 0, "hospital": 0, "fund": 5}));
+        assert_eq!(p["interest"], "0.97"); // 388.89 × 0.05% × 5 = 0.972225
+
+        // b waited on the supplier's invoice: its late days are the supplier's, without interest.
+        let fund = env.login("fund1");
+        run_job(&fund, "late-interest", "2026-12-07");
+        let q = payable(&env.login("supplier1"), &pb);
+        assert_eq!(q["status"], "overdue");
+        assert_eq!(q["stage"], "awaiting_invoice");
+        assert_eq!(q["delay"], json!({"supplier": 5, "hospital": 0, "fund": 0}));
+        assert_eq!(q["interest"], "0.00");
+        let overdue = env.login("supplier1").ok("/api/v1/payables?status=overdue&per_page=200");
+        assert!(ids(&overdue).contains(&pb), "the overdue filter shows b");
+        assert!(!ids(&overdue).contains(&pa), "a is paid");
+    }
+}
