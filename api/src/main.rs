@@ -64,7 +64,9 @@ enum JobsCommand {
     /// Runs one job as of a date: settlement-sweep, deadline-watch, late-interest, prepayment,
     /// mail-dispatch.
     Run {
-        job: String,
+        /// One or more jobs, run in the order given.
+        #[arg(required = true)]
+        jobs: Vec<String>,
         /// The business date (default: today in Asia/Shanghai).
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
@@ -223,14 +225,21 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Jobs { command: JobsCommand::Run { job, as_of } } => {
-            let job = jicai_jobs::parse_job(&job).map_err(|e| e.to_string())?;
+        Command::Jobs { command: JobsCommand::Run { jobs, as_of } } => {
+            let jobs = jobs
+                .iter()
+                .map(|j| jicai_jobs::parse_job(j))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| e.to_string())?;
             let clock = clock(&cli.db)?;
             let (_, pool) = open(&cli.db)?;
             let mail = jicai_jobs::mail::config_from_env().map_err(|e| e.to_string())?;
             let as_of = as_of.unwrap_or_else(|| jicai_domain::clock::shanghai_date(clock.now()));
-            let (id, counts) = jicai_jobs::run(&pool, &clock, &mail, job, as_of, "cli").map_err(|e| e.to_string())?;
-            println!("{} as of {as_of}: {counts} (run {id})", job.name());
+            for job in jobs {
+                let (id, counts) =
+                    jicai_jobs::run(&pool, &clock, &mail, job, as_of, "cli").map_err(|e| e.to_string())?;
+                println!("{} as of {as_of}: {counts} (run {id})", job.name());
+            }
             Ok(())
         }
         Command::Worker => {

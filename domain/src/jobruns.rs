@@ -39,6 +39,19 @@ pub fn start(
     trigger: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<String> {
+    // A run still `running` an hour after it started lost its process: its transaction was
+    // rolled back, so it did nothing; say so.
+    diesel::update(
+        job_runs::table
+            .filter(job_runs::job.eq(job))
+            .filter(job_runs::outcome.eq("running"))
+            .filter(job_runs::started_at.lt(to_db(now - chrono::Duration::hours(1)))),
+    )
+    .set((
+        job_runs::outcome.eq("failed"),
+        job_runs::error.eq(Some("interrupted: the process stopped before the run ended; nothing of it was committed")),
+    ))
+    .execute(conn)?;
     let id = new_id();
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| format!("pid-{}", std::process::id()));
     diesel::insert_into(job_runs::table)

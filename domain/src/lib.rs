@@ -12,6 +12,7 @@ pub mod db;
 pub mod delivery;
 pub mod demo;
 pub mod error;
+pub mod failpoint;
 pub mod idempotency;
 pub mod identity;
 pub mod ids;

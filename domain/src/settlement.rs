@@ -483,6 +483,7 @@ pub fn sweep(conn: &mut DbConnection, as_of: NaiveDate, now: DateTime<Utc>) -> D
             )?;
             counts.auto_confirmed += 1;
         }
+        crate::failpoint::pause("settlement-sweep");
         let regions: Vec<String> = payables::table
             .filter(payables::stage.eq_any([stage::CONFIRMED, stage::DISPUTED]))
             .filter(payables::batch_id.is_null())
@@ -959,6 +960,10 @@ pub fn record_payment(
         }
         let p = visible_payable(conn, actor, input.payable_id.trim())?;
         let p = lock_payable(conn, &p.id)?;
+        // A concurrent request may have recorded this reference while we waited for the lock.
+        if let Some(existing) = find_existing(conn)? {
+            return replay_or_conflict(existing, &input);
+        }
         if p.stage == stage::PAID {
             return Err(DomainError::conflict(
                 "already_paid",

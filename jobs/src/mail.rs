@@ -168,7 +168,7 @@ pub fn dispatch(conn: &mut DbConnection, clock: &SharedClock, cfg: &MailConfig) 
 /// Mail settings from the environment: `JICAI_SMTP_HOST` (unset: write files to
 /// `JICAI_MAIL_DIR`, default `data/mail`), `JICAI_SMTP_PORT` (25), `JICAI_SMTP_TLS`
 /// (`none`, `starttls`, `tls`; default `starttls`), `JICAI_SMTP_USERNAME`, `JICAI_SMTP_PASSWORD`,
-/// `JICAI_MAIL_FROM`.
+/// `JICAI_MAIL_FROM`, `JICAI_MAIL_MAX_ATTEMPTS` (5).
 pub fn config_from_env() -> DomainResult<MailConfig> {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let mut cfg = MailConfig::default();
@@ -177,6 +177,12 @@ pub fn config_from_env() -> DomainResult<MailConfig> {
     }
     if let Some(from) = var("JICAI_MAIL_FROM") {
         cfg.from = from;
+    }
+    if let Some(n) = var("JICAI_MAIL_MAX_ATTEMPTS") {
+        cfg.max_attempts =
+            n.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                DomainError::Config(format!("JICAI_MAIL_MAX_ATTEMPTS {n:?} is not a positive number"))
+            })?;
     }
     if let Some(host) = var("JICAI_SMTP_HOST") {
         let port = match var("JICAI_SMTP_PORT") {

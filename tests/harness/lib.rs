@@ -220,6 +220,35 @@ pub fn cli(database_url: &str, fake_now: Option<&str>, args: &[&str]) -> String 
 }
 
 pub fn cli_result(database_url: &str, fake_now: Option<&str>, args: &[&str], stdin: Option<&str>) -> (bool, String) {
+    cli_with(database_url, fake_now, args, stdin, &[])
+}
+
+/// A `jicai` command against a database, not yet started (for concurrent or killed runs).
+pub fn cli_command(database_url: &str, fake_now: Option<&str>, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(jicai_bin());
+    cmd.args(args)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .env("JICAI_MAIL_DIR", work_dir().join("mail"))
+        .env_remove("JICAI_SMTP_HOST")
+        .env_remove("JICAI_FAKE_NOW")
+        .env_remove("JICAI_FAILPOINT")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null());
+    if let Some(t) = fake_now {
+        cmd.env("JICAI_FAKE_NOW", t);
+    }
+    cmd
+}
+
+/// Runs the command line with extra environment (e.g. the SMTP settings).
+pub fn cli_with(
+    database_url: &str,
+    fake_now: Option<&str>,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &str)],
+) -> (bool, String) {
     let mut cmd = Command::new(jicai_bin());
     cmd.args(args)
         .env("DATABASE_URL", database_url)
@@ -230,6 +259,7 @@ pub fn cli_result(database_url: &str, fake_now: Option<&str>, args: &[&str], std
     if let Some(t) = fake_now {
         cmd.env("JICAI_FAKE_NOW", t);
     }
+    cmd.envs(env.iter().copied());
     cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -464,4 +494,97 @@ macro_rules! on_both_databases {
             }
         }
     };
+}
+
+/// A message an SMTP sink received.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+/// A real SMTP server on a free loopback port (mailin-embedded), recording what it receives.
+/// Recipients can be refused for a while (451, transient) or for good (550).
+pub struct SmtpSink {
+    pub port: u16,
+    pub received: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+    pub transient: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    pub permanent: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+#[derive(Clone)]
+struct SinkHandler {
+    received: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+    transient: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    permanent: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    to: Vec<String>,
+    data: Vec<u8>,
+}
+
+impl mailin_embedded::Handler for SinkHandler {
+    fn rcpt(&mut self, to: &str) -> mailin_embedded::Response {
+        let to = to.trim_matches(|c| c == '<' || c == '>').to_string();
+        if self.permanent.lock().unwrap().contains(&to) {
+            return mailin_embedded::response::NO_MAILBOX;
+        }
+        if self.transient.lock().unwrap().contains(&to) {
+            return mailin_embedded::response::INTERNAL_ERROR;
+        }
+        self.to.push(to);
+        mailin_embedded::response::OK
+    }
+    fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, _to: &[String]) -> mailin_embedded::Response {
+        self.data.clear();
+        mailin_embedded::response::OK
+    }
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        let to = std::mem::take(&mut self.to);
+        let data = String::from_utf8_lossy(&std::mem::take(&mut self.data)).to_string();
+        self.received.lock().unwrap().push(Received { to, data });
+        mailin_embedded::response::OK
+    }
+}
+
+impl SmtpSink {
+    pub fn start() -> SmtpSink {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind SMTP port");
+        let port = listener.local_addr().unwrap().port();
+        let handler = SinkHandler {
+            received: Default::default(),
+            transient: Default::default(),
+            permanent: Default::default(),
+            to: vec![],
+            data: vec![],
+        };
+        let sink = SmtpSink {
+            port,
+            received: handler.received.clone(),
+            transient: handler.transient.clone(),
+            permanent: handler.permanent.clone(),
+        };
+        let mut server = mailin_embedded::Server::new(handler);
+        server.with_name("sink.test").with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        sink
+    }
+
+    /// Environment that points the jicai mail dispatcher at this sink.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("JICAI_SMTP_HOST", "127.0.0.1".into()),
+            ("JICAI_SMTP_PORT", self.port.to_string()),
+            ("JICAI_SMTP_TLS", "none".into()),
+            ("JICAI_MAIL_FROM", "集采直结 <noreply@jicai.test>".into()),
+        ]
+    }
+
+    pub fn messages_to(&self, address: &str) -> Vec<Received> {
+        self.received.lock().unwrap().iter().filter(|m| m.to.iter().any(|t| t == address)).cloned().collect()
+    }
 }
