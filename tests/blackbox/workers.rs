@@ -173,7 +173,7 @@ on_both_databases! {
         assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
         assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 9, "{statuses:?}");
         assert_eq!(count(&db, "SELECT count(*) FROM payments"), 1);
-        assert_eq!(count(&db, &format!("SELECT count(*) FROM journal_entries WHERE source_type = 'payment'")), 2);
+        assert_eq!(count(&db, "SELECT count(*) FROM journal_entries WHERE source_type = 'payment'"), 2);
         assert_eq!(count(&db, "SELECT count(*) FROM outbox WHERE kind = 'payment_made'"), 1);
     }
 }
