@@ -1,6 +1,6 @@
 //! Payables (结算应付): one per confirmed acceptance, due by the region's deadline rule.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -337,4 +337,228 @@ pub fn get_payable(conn: &mut DbConnection, actor: &Actor, id: &str, now: DateTi
         .optional()?
         .ok_or(DomainError::not_found("payable"))?;
     Ok(views(conn, vec![row], shanghai_date(now))?.pop().expect("one payable"))
+}
+
+/// At most this many rows in one export.
+pub const MAX_EXPORT_ROWS: i64 = 100_000;
+
+/// Every payable matching the filter (bounded), for CSV and XLSX exports.
+pub fn export_rows(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &PayableFilter,
+    now: DateTime<Utc>,
+) -> DomainResult<Vec<PayableView>> {
+    let mut out = Vec::new();
+    let mut page = 1;
+    loop {
+        let p =
+            list_payables(conn, actor, filter, PageRequest::new(Some(page), Some(crate::paging::MAX_PER_PAGE)), now)?;
+        let done = p.items.len() < p.per_page as usize;
+        out.extend(p.items);
+        if done || out.len() as i64 >= MAX_EXPORT_ROWS {
+            break;
+        }
+        page += 1;
+    }
+    out.truncate(MAX_EXPORT_ROWS as usize);
+    Ok(out)
+}
+
+/// The export's columns: header (Chinese / English) and the cell of each row.
+pub fn export_table(rows: &[PayableView]) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let header = vec![
+        "应付编号 payable_no",
+        "状态 status",
+        "阶段 stage",
+        "医疗机构 hospital",
+        "企业 supplier",
+        "订单 order_no",
+        "送货单 delivery_no",
+        "金额 amount",
+        "争议 disputed",
+        "未付 outstanding",
+        "验收日 acceptance_date",
+        "到期日 due_date",
+        "剩余天数 days_remaining",
+        "逾期天数 days_overdue",
+        "企业责任天数 supplier_days",
+        "医院责任天数 hospital_days",
+        "基金责任天数 fund_days",
+        "逾期利息 interest",
+        "开票日 invoiced_on",
+        "确认日 confirmed_on",
+        "确认方式 confirmation",
+        "付款日 paid_on",
+        "已付 paid_amount",
+        "银行流水号 bank_reference",
+    ];
+    let opt = |d: &Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let body = rows
+        .iter()
+        .map(|p| {
+            vec![
+                p.payable_no.clone(),
+                p.status.clone(),
+                p.stage.clone(),
+                p.hospital.name.clone(),
+                p.supplier.name.clone(),
+                p.order_no.clone(),
+                p.delivery_no.clone(),
+                p.amount.to_string(),
+                p.disputed_amount.to_string(),
+                p.outstanding.to_string(),
+                p.acceptance_date.to_string(),
+                p.due_date.to_string(),
+                p.days_remaining.to_string(),
+                p.days_overdue.to_string(),
+                p.delay.supplier.to_string(),
+                p.delay.hospital.to_string(),
+                p.delay.fund.to_string(),
+                p.interest.to_string(),
+                opt(&p.invoiced_on),
+                opt(&p.confirmed_on),
+                p.confirmation.clone().unwrap_or_default(),
+                opt(&p.paid_on),
+                p.paid_amount.to_string(),
+                p.bank_reference.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    (header, body)
+}
+
+// ---------------------------------------------------------------- what the bureau watches
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MonthRate {
+    /// `YYYY-MM` of the due date.
+    pub month: String,
+    /// Payables due that month that are paid.
+    pub paid: i64,
+    pub paid_on_time: i64,
+    /// paid_on_time / paid, as a percentage with 2 decimals ("100.00"); none when nothing is paid.
+    pub on_time_rate: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ForecastDay {
+    pub date: NaiveDate,
+    /// Outstanding amount of unsettled payables due that day.
+    pub due: Money,
+    /// Running total from today.
+    pub cumulative: Money,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SettlementSummary {
+    pub as_of: NaiveDate,
+    /// On-time payment rate by month of due date, from 11 months back to the month 30 days ahead.
+    pub months: Vec<MonthRate>,
+    pub overdue_count: i64,
+    pub overdue_amount: Money,
+    /// Overdue days so far, by the party they waited on.
+    pub overdue_days: crate::settlement::Delay,
+    /// Unsettled amounts falling due in each of the next 30 days.
+    pub forecast: Vec<ForecastDay>,
+    /// Σ of the region's hospital prepayment balances, drawn first by direct payments.
+    pub prepayment_reserved: Money,
+}
+
+/// The region's settlement figures (bureau and fund officers).
+pub fn summary(conn: &mut DbConnection, actor: &Actor, now: DateTime<Utc>) -> DomainResult<SettlementSummary> {
+    actor.require(&[Role::BureauOfficer, Role::FundOfficer], "read settlement figures")?;
+    let region = actor.region()?.to_string();
+    let today = shanghai_date(now);
+    let first_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).expect("valid") - chrono::Months::new(11);
+    let rows: Vec<(NaiveDate, String, i64, i64, i64, Option<NaiveDate>, Option<NaiveDate>, Option<NaiveDate>)> =
+        payables::table
+            .filter(payables::region_id.eq(&region))
+            .filter(payables::due_date.ge(first_month))
+            .select((
+                payables::due_date,
+                payables::stage,
+                payables::amount,
+                payables::disputed_amount,
+                payables::paid_amount,
+                payables::paid_on,
+                payables::invoiced_on,
+                payables::confirmed_on,
+            ))
+            .load(conn)?;
+    let mut months: std::collections::BTreeMap<String, (i64, i64)> = std::collections::BTreeMap::new();
+    // Months of due dates, from 11 months back to the end of the 30-day horizon (payables due
+    // next month may already be paid, early).
+    let mut m = first_month;
+    while m <= today + chrono::Days::new(30) {
+        months.insert(m.format("%Y-%m").to_string(), (0, 0));
+        m = m + chrono::Months::new(1);
+    }
+    let horizon = today + chrono::Days::new(30);
+    let mut forecast: std::collections::BTreeMap<NaiveDate, i64> = std::collections::BTreeMap::new();
+    let (mut overdue_count, mut overdue_amount) = (0i64, 0i64);
+    let mut delay = crate::settlement::Delay::default();
+    for (due, stage_now, amount, disputed, paid, paid_on, invoiced_on, confirmed_on) in rows {
+        if stage_now == stage::PAID {
+            if let Some(e) = months.get_mut(&due.format("%Y-%m").to_string()) {
+                e.0 += 1;
+                if paid_on.is_some_and(|p| p <= due) {
+                    e.1 += 1;
+                }
+            }
+            continue;
+        }
+        if stage_now == stage::NOTHING_DUE {
+            continue;
+        }
+        let outstanding = amount - disputed - paid;
+        if due < today {
+            overdue_count += 1;
+            overdue_amount += outstanding;
+            let d = crate::settlement::attribute_delay(due, invoiced_on, confirmed_on, today);
+            delay.supplier += d.supplier;
+            delay.hospital += d.hospital;
+            delay.fund += d.fund;
+        } else if due <= horizon {
+            *forecast.entry(due).or_default() += outstanding;
+        }
+    }
+    let mut cumulative = 0i64;
+    let mut days = Vec::new();
+    let mut d = today;
+    while d <= horizon {
+        let due = forecast.get(&d).copied().unwrap_or(0);
+        cumulative += due;
+        days.push(ForecastDay { date: d, due: Money::from_fen(due), cumulative: Money::from_fen(cumulative) });
+        d = d.succ_opt().expect("in range");
+    }
+    let prepayment_lines: Vec<(i64, i64)> = crate::schema::journal_lines::table
+        .filter(crate::schema::journal_lines::region_id.eq(&region))
+        .filter(crate::schema::journal_lines::account.eq("hospital_prepayment"))
+        .filter(crate::schema::journal_lines::entry_date.le(today))
+        .select((crate::schema::journal_lines::debit, crate::schema::journal_lines::credit))
+        .load(conn)?;
+    let reserved: i64 = prepayment_lines.iter().map(|(d, c)| c - d).sum();
+    Ok(SettlementSummary {
+        as_of: today,
+        months: months
+            .into_iter()
+            .map(|(month, (paid, on_time))| MonthRate {
+                month,
+                paid,
+                paid_on_time: on_time,
+                on_time_rate: (paid > 0).then(|| {
+                    format!("{:.2}", rust_decimal::Decimal::from(on_time * 100) / rust_decimal::Decimal::from(paid))
+                }),
+            })
+            .collect(),
+        overdue_count,
+        overdue_amount: Money::from_fen(overdue_amount),
+        overdue_days: delay,
+        forecast: days,
+        prepayment_reserved: Money::from_fen(reserved),
+    })
 }

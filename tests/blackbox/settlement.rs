@@ -248,3 +248,87 @@ on_both_databases! {
         assert!(!ids(&overdue).contains(&pa), "a is paid");
     }
 }
+
+/// Pays one payable of supplier1 through the whole cycle; returns its id.
+fn pay_one(env: &Env, invoice_no: &str, reference: &str) -> String {
+    let hospital = env.login("hospital1");
+    let supplier = env.login("supplier1");
+    let s = shipped_order(&hospital, &supplier, 3);
+    let id = accept(&hospital, &s.delivery, 90, 0, None)["acceptance"]["payable_id"].as_str().unwrap().to_string();
+    let r = supplier.post(&format!("/api/v1/payables/{id}/invoices"),
+        &json!({"invoices": [{"invoice_no": invoice_no, "invoice_date": "2026-11-02", "amount": "116.67", "tax_amount": "13.42"}]}));
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(hospital.post(&format!("/api/v1/payables/{id}/confirm"), &json!({})).status, 200);
+    let fund1 = env.login("fund1");
+    let r = fund1.post("/api/v1/payment-batches", &json!({"payable_ids": [id]}));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let batch = r.body["id"].as_str().unwrap().to_string();
+    assert_eq!(env.login("fund2").post(&format!("/api/v1/payment-batches/{batch}/approve"), &json!({})).status, 200);
+    let r = fund1.put(
+        &format!("/api/v1/payments/{reference}"),
+        &json!({"payable_id": id, "amount": "116.67", "payee_id": org_id(&supplier)}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    id
+}
+
+on_both_databases! {
+    fn exports_and_figures_match_the_ledger(backend: Backend) {
+        let Some(env) = Env::demo(backend, Some(&at("2026-11-02"))) else { return };
+        let a = pay_one(&env, "X-1", "ABC-0001");
+        let b = pay_one(&env, "X-2", "ABC-0002");
+        let supplier = env.login("supplier1");
+
+        // CSV: every payable of the supplier; the paid ones with their bank references.
+        let resp = supplier.request("GET", "/api/v1/payables/export?format=csv&sort=due_date").call().unwrap();
+        assert_eq!(resp.header("Content-Type"), Some("text/csv; charset=utf-8"));
+        let text = resp.into_string().unwrap();
+        let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+        let col = |name: &str| header.iter().position(|h| h.ends_with(name)).unwrap_or_else(|| panic!("{name} in {header:?}"));
+        let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(records.len() as i64, supplier.ok("/api/v1/payables?per_page=1")["total"].as_i64().unwrap());
+        let paid: Vec<&csv::StringRecord> = records.iter().filter(|r| &r[col(" status")] == "paid").collect();
+        assert_eq!(paid.len(), 2);
+        let refs: Vec<&str> = paid.iter().map(|r| &r[col("bank_reference")]).collect();
+        assert!(refs.contains(&"ABC-0001") && refs.contains(&"ABC-0002"), "{refs:?}");
+        for r in &paid {
+            assert_eq!(&r[col("paid_amount")], "116.67");
+            assert_eq!(&r[col("paid_on")], "2026-11-02");
+        }
+        // What the export says was paid is what the ledger paid the supplier.
+        let fen = |s: &str| (s.parse::<f64>().unwrap() * 100.0).round() as i64;
+        let exported_paid: i64 = records.iter().map(|r| fen(&r[col("paid_amount")])).sum();
+        let balances = env.login("fund1").ok("/api/v1/ledger/balances");
+        let supplier_id = org_id(&supplier);
+        let ledger_paid = balances["accounts"].as_array().unwrap().iter()
+            .find(|x| x["account"] == "supplier_payable" && x["party_id"] == supplier_id.as_str())
+            .map(|x| fen(x["debit"].as_str().unwrap())).unwrap();
+        assert_eq!(exported_paid, ledger_paid);
+        assert_eq!(exported_paid, 2 * 11_667);
+
+        // XLSX: a real workbook with the same rows.
+        let resp = supplier.request("GET", "/api/v1/payables/export?format=xlsx").call().unwrap();
+        assert!(resp.header("Content-Type").unwrap().contains("spreadsheetml"));
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes).unwrap();
+        assert!(bytes.starts_with(b"PK"), "a zip container");
+        let r = supplier.get("/api/v1/payables/export?format=pdf");
+        assert_eq!((r.status, r.code()), (422, "invalid_format"));
+        // Another supplier's export does not contain these.
+        let other = env.login("supplier2").request("GET", "/api/v1/payables/export").call().unwrap().into_string().unwrap();
+        assert!(!other.contains(&a) && !other.contains(&b));
+
+        // The bureau's figures: both paid on time this month, nothing overdue of these.
+        let summary = env.login("bureau1").ok("/api/v1/settlement/summary");
+        let month = summary["months"].as_array().unwrap().iter().find(|m| m["month"] == "2026-12").unwrap().clone();
+        assert_eq!((month["paid"].as_i64(), month["paid_on_time"].as_i64()), (Some(2), Some(2)));
+        assert_eq!(month["on_time_rate"], "100.00");
+        assert_eq!(summary["forecast"].as_array().unwrap().len(), 31);
+        let cumulative = summary["forecast"][30]["cumulative"].as_str().unwrap().parse::<f64>().unwrap();
+        assert!(cumulative > 0.0, "unpaid demo payables fall due in the next 30 days");
+        assert!(summary["overdue_count"].as_i64().unwrap() >= 1, "the demo has overdue payables");
+        let r = env.login("hospital1").get("/api/v1/settlement/summary");
+        assert_eq!(r.status, 403);
+    }
+}

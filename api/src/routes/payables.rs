@@ -1,9 +1,9 @@
 //! Payables: what the fund owes suppliers for accepted deliveries, with due dates.
 
-use actix_web::{get, web};
+use actix_web::{get, web, HttpResponse};
 use chrono::NaiveDate;
 use jicai_domain::paging::Page;
-use jicai_domain::payables::{self, PayableFilter, PayableSort, PayableView};
+use jicai_domain::payables::{self, PayableFilter, PayableSort, PayableView, SettlementSummary};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -14,7 +14,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_payables).service(get_payable);
+    cfg.service(list_payables).service(export_payables).service(summary).service(get_payable);
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -35,6 +35,20 @@ pub struct PayableQuery {
     pub sort: Option<PayableSort>,
 }
 
+impl PayableQuery {
+    fn filter(&self) -> PayableFilter {
+        PayableFilter {
+            status: self.status.clone(),
+            hospital_id: self.hospital_id.clone(),
+            supplier_id: self.supplier_id.clone(),
+            order_id: self.order_id.clone(),
+            due_from: self.due_from,
+            due_to: self.due_to,
+            sort: self.sort.unwrap_or_default(),
+        }
+    }
+}
+
 /// Payables: a supplier sees its own, a hospital its own, the bureau and fund their region's,
 /// with the days remaining to the due date (Asia/Shanghai).
 #[utoipa::path(tag = "settlement", params(PayableQuery), responses((status = 200, body = Page<PayableView>)), security(("bearer" = [])))]
@@ -46,15 +60,7 @@ pub async fn list_payables(
 ) -> Result<web::Json<Page<PayableView>>, ApiError> {
     let q = q.into_inner();
     let page = PageParams { page: q.page, per_page: q.per_page }.into();
-    let filter = PayableFilter {
-        status: q.status,
-        hospital_id: q.hospital_id,
-        supplier_id: q.supplier_id,
-        order_id: q.order_id,
-        due_from: q.due_from,
-        due_to: q.due_to,
-        sort: q.sort.unwrap_or_default(),
-    };
+    let filter = q.filter();
     Ok(web::Json(state.run(move |conn, now| payables::list_payables(conn, &caller.0, &filter, page, now)).await?))
 }
 
@@ -67,4 +73,91 @@ pub async fn get_payable(
 ) -> Result<web::Json<PayableView>, ApiError> {
     let id = id.into_inner();
     Ok(web::Json(state.run(move |conn, now| payables::get_payable(conn, &caller.0, &id, now)).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FormatQuery {
+    /// `csv` (default) or `xlsx`.
+    pub format: Option<String>,
+}
+
+fn xlsx(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, ApiError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("payables").map_err(|e| ApiError::internal(&e.to_string()))?;
+    let bold = Format::new().set_bold();
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold).map_err(|e| ApiError::internal(&e.to_string()))?;
+    }
+    // Money columns are written as text, exactly as the API states them (no float rounding).
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            sheet.write_string((r + 1) as u32, c as u16, cell).map_err(|e| ApiError::internal(&e.to_string()))?;
+        }
+    }
+    sheet.set_freeze_panes(1, 1).map_err(|e| ApiError::internal(&e.to_string()))?;
+    book.save_to_buffer().map_err(|e| ApiError::internal(&e.to_string()))
+}
+
+/// The payment-status list as a file (CSV or XLSX), with the list's filters, at most 100,000
+/// rows: every accepted delivery with its dates, status, delay attribution, interest, paid
+/// date and bank reference.
+#[utoipa::path(
+    tag = "settlement",
+    params(PayableQuery, FormatQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/payables/export")]
+pub async fn export_payables(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<PayableQuery>,
+    f: web::Query<FormatQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let format = f.into_inner().format.unwrap_or_else(|| "csv".into());
+    if format != "csv" && format != "xlsx" {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_format",
+            "format is csv or xlsx",
+        )
+        .field("format"));
+    }
+    let filter = q.into_inner().filter();
+    let (rows, today) = state
+        .run(move |conn, now| {
+            Ok((payables::export_rows(conn, &caller.0, &filter, now)?, jicai_domain::clock::shanghai_date(now)))
+        })
+        .await?;
+    let (header, body) = payables::export_table(&rows);
+    let name = format!("payables-{today}.{format}");
+    if format == "xlsx" {
+        let bytes = xlsx(&header, &body)?;
+        return Ok(HttpResponse::Ok()
+            .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}\"")))
+            .body(bytes));
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header).map_err(|e| ApiError::internal(&e.to_string()))?;
+    for row in &body {
+        w.write_record(row).map_err(|e| ApiError::internal(&e.to_string()))?;
+    }
+    let mut bytes = "\u{feff}".as_bytes().to_vec(); // BOM: spreadsheet software reads UTF-8 Chinese correctly
+    bytes.extend(w.into_inner().map_err(|e| ApiError::internal(&e.to_string()))?);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}\"")))
+        .body(bytes))
+}
+
+/// The region's settlement figures: on-time payment rate by month, what is overdue and whose
+/// days they are, the next 30 days of amounts falling due, and the prepayment reserve.
+#[utoipa::path(tag = "settlement", responses((status = 200, body = SettlementSummary), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/settlement/summary")]
+pub async fn summary(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<SettlementSummary>, ApiError> {
+    Ok(web::Json(state.run(move |conn, now| payables::summary(conn, &caller.0, now)).await?))
 }
