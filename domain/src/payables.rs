@@ -474,21 +474,11 @@ pub fn summary(conn: &mut DbConnection, actor: &Actor, now: DateTime<Utc>) -> Do
     let region = actor.region()?.to_string();
     let today = shanghai_date(now);
     let first_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).expect("valid") - chrono::Months::new(11);
-    let rows: Vec<(NaiveDate, String, i64, i64, i64, Option<NaiveDate>, Option<NaiveDate>, Option<NaiveDate>)> =
-        payables::table
-            .filter(payables::region_id.eq(&region))
-            .filter(payables::due_date.ge(first_month))
-            .select((
-                payables::due_date,
-                payables::stage,
-                payables::amount,
-                payables::disputed_amount,
-                payables::paid_amount,
-                payables::paid_on,
-                payables::invoiced_on,
-                payables::confirmed_on,
-            ))
-            .load(conn)?;
+    let rows: Vec<PayableRow> = payables::table
+        .filter(payables::region_id.eq(&region))
+        .filter(payables::due_date.ge(first_month))
+        .select(PayableRow::as_select())
+        .load(conn)?;
     let mut months: std::collections::BTreeMap<String, (i64, i64)> = std::collections::BTreeMap::new();
     // Months of due dates, from 11 months back to the end of the 30-day horizon (payables due
     // next month may already be paid, early).
@@ -501,11 +491,12 @@ pub fn summary(conn: &mut DbConnection, actor: &Actor, now: DateTime<Utc>) -> Do
     let mut forecast: std::collections::BTreeMap<NaiveDate, i64> = std::collections::BTreeMap::new();
     let (mut overdue_count, mut overdue_amount) = (0i64, 0i64);
     let mut delay = crate::settlement::Delay::default();
-    for (due, stage_now, amount, disputed, paid, paid_on, invoiced_on, confirmed_on) in rows {
+    for p in rows {
+        let (due, stage_now) = (p.due_date, p.stage.as_str());
         if stage_now == stage::PAID {
             if let Some(e) = months.get_mut(&due.format("%Y-%m").to_string()) {
                 e.0 += 1;
-                if paid_on.is_some_and(|p| p <= due) {
+                if p.paid_on.is_some_and(|paid| paid <= due) {
                     e.1 += 1;
                 }
             }
@@ -514,11 +505,11 @@ pub fn summary(conn: &mut DbConnection, actor: &Actor, now: DateTime<Utc>) -> Do
         if stage_now == stage::NOTHING_DUE {
             continue;
         }
-        let outstanding = amount - disputed - paid;
+        let outstanding = crate::settlement::outstanding(&p).fen();
         if due < today {
             overdue_count += 1;
             overdue_amount += outstanding;
-            let d = crate::settlement::attribute_delay(due, invoiced_on, confirmed_on, today);
+            let d = crate::settlement::attribute_delay(due, p.invoiced_on, p.confirmed_on, today);
             delay.supplier += d.supplier;
             delay.hospital += d.hospital;
             delay.fund += d.fund;
