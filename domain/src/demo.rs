@@ -265,8 +265,8 @@ fn seed_all(conn: &mut DbConnection, now: DateTime<Utc>) -> DomainResult<()> {
     };
     let bureau_org = org(conn, OrgKind::Bureau, "深圳市医疗保障局", None, false, false)?;
     let bureau = user(conn, "bureau1", "招采处 李明", Role::BureauOfficer, &bureau_org)?;
-    user(conn, "fund1", "经办机构 王芳", Role::FundOfficer, &bureau_org)?;
-    user(conn, "fund2", "经办机构 陈刚", Role::FundOfficer, &bureau_org)?;
+    let fund1 = user(conn, "fund1", "经办机构 王芳", Role::FundOfficer, &bureau_org)?;
+    let fund2 = user(conn, "fund2", "经办机构 陈刚", Role::FundOfficer, &bureau_org)?;
 
     let mut hospitals = Vec::new();
     for (i, (name, level)) in HOSPITALS.iter().enumerate() {
@@ -385,7 +385,10 @@ fn seed_all(conn: &mut DbConnection, now: DateTime<Utc>) -> DomainResult<()> {
     }
     volumes::create_agreed_volumes(conn, &bureau, volumes, setup_time)?;
 
-    seed_orders(conn, &Seeded { hospitals, suppliers, bids }, now)
+    let seeded = Seeded { hospitals, suppliers, bids };
+    seed_orders(conn, &seeded, now)?;
+    let year_starts = [month_start(11), month_start(5)];
+    seed_settlement(conn, &seeded, &fund1, &fund2, &year_starts, now)
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -532,6 +535,130 @@ fn ship_and_accept(
         }
         _ => Ok(()),
     }
+}
+
+/// 10:00 (or another hour) in Shanghai on a date, as an instant.
+fn at(day: NaiveDate, hour: u32) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    chrono_tz::Asia::Shanghai
+        .from_local_datetime(&day.and_hms_opt(hour, 0, 0).expect("valid"))
+        .single()
+        .expect("no DST in Shanghai")
+        .with_timezone(&Utc)
+}
+
+/// The settlement history: prepayments at each agreement year's start, a month of insured care
+/// per hospital, invoices two days after acceptance (but every seventh supplier never invoices),
+/// half the hospitals confirming and the rest silent, and the platform operating day by day:
+/// the sweep proposes batches, fund1 prepares, fund2 approves, payments are recorded the next
+/// day; the most recent batch stays approved and unpaid.
+fn seed_settlement(
+    conn: &mut DbConnection,
+    s: &Seeded,
+    fund1: &Actor,
+    fund2: &Actor,
+    year_starts: &[NaiveDate],
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    use crate::payables::PayableRow;
+    use crate::schema::{payables, payment_batches};
+    use crate::settlement;
+    let today = crate::clock::shanghai_date(now);
+    for start in year_starts {
+        crate::ledger::run_prepayments(conn, *start, at(*start, 9))?;
+    }
+    let month_ago = today - Duration::days(30);
+    for (i, (hospital, _)) in s.hospitals.iter().enumerate() {
+        let amount = match hospital.hospital_level {
+            Some(3) => 1_800_000_00 + (i as i64) * 37_000_00,
+            Some(2) => 520_000_00 + (i as i64) * 9_000_00,
+            _ => 64_000_00 + (i as i64) * 1_000_00,
+        };
+        crate::ledger::record_monthly_settlement(
+            conn,
+            fund1,
+            crate::ledger::NewMonthlySettlement {
+                hospital_id: hospital.id.clone(),
+                month: month_ago.format("%Y-%m").to_string(),
+                amount: Money::from_fen(amount),
+            },
+            at(today - Duration::days(12), 9),
+        )?;
+    }
+    let actor_of = |org: &str, list: &[(OrgRow, Actor)]| list.iter().find(|(o, _)| o.id == org).map(|(_, a)| a.clone());
+    let open: Vec<PayableRow> = payables::table
+        .filter(payables::stage.eq(settlement::stage::AWAITING_INVOICE))
+        .order((payables::acceptance_date.asc(), payables::id.asc()))
+        .select(PayableRow::as_select())
+        .load(conn)?;
+    let first_day = open.first().map(|p| p.acceptance_date).unwrap_or(today);
+    for (i, p) in open.iter().enumerate() {
+        let invoiced = p.acceptance_date + Duration::days(2);
+        if i % 7 == 6 || invoiced > today {
+            continue;
+        }
+        let supplier = actor_of(&p.supplier_id, &s.suppliers).expect("seeded supplier");
+        let tax = Money::round_half_up(
+            Money::from_fen(p.amount).to_decimal() * rust_decimal::Decimal::new(13, 0)
+                / rust_decimal::Decimal::new(113, 0),
+        );
+        settlement::attach_invoices(
+            conn,
+            &supplier,
+            &p.id,
+            vec![settlement::NewInvoice {
+                invoice_no: format!("{:08}", 44_030_000 + i),
+                invoice_date: invoiced,
+                amount: Money::from_fen(p.amount),
+                tax_amount: tax,
+            }],
+            at(invoiced, 15),
+        )?;
+        let confirm_day = invoiced + Duration::days(1);
+        if i % 2 == 0 && confirm_day <= today {
+            let hospital = actor_of(&p.hospital_id, &s.hospitals).expect("seeded hospital");
+            settlement::confirm(conn, &hospital, &p.id, at(confirm_day, 11))?;
+        }
+    }
+    let mut day = first_day;
+    while day <= today {
+        settlement::deadline_watch(conn, day, at(day, 7))?;
+        settlement::sweep(conn, day, at(day, 8))?;
+        let proposed: Vec<String> = payment_batches::table
+            .filter(payment_batches::proposed_on.eq(day))
+            .select(payment_batches::id)
+            .load(conn)?;
+        for batch in proposed {
+            if day + Duration::days(2) > today {
+                continue;
+            }
+            settlement::prepare_batch(conn, fund1, &batch, at(day, 9))?;
+            settlement::approve_batch(conn, fund2, &batch, at(day, 10))?;
+            let pay_day = day + Duration::days(1);
+            if pay_day + Duration::days(3) > today {
+                continue; // the latest approved batch awaits the bank
+            }
+            let items: Vec<PayableRow> =
+                payables::table.filter(payables::batch_id.eq(&batch)).select(PayableRow::as_select()).load(conn)?;
+            for (k, p) in items.iter().enumerate() {
+                let reference = format!("ICBC{}{:04}", pay_day.format("%Y%m%d"), k + 1);
+                settlement::record_payment(
+                    conn,
+                    fund1,
+                    &reference,
+                    settlement::PaymentInput {
+                        payable_id: p.id.clone(),
+                        amount: settlement::outstanding(p),
+                        payee_id: p.supplier_id.clone(),
+                        paid_on: None,
+                    },
+                    at(pay_day, 14),
+                )?;
+            }
+        }
+        day += Duration::days(1);
+    }
+    Ok(())
 }
 
 /// Accepts every line of a delivery, rejecting `reject_packs` packs of the first line.

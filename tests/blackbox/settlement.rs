@@ -83,8 +83,8 @@ on_both_databases! {
 
         // The hospital stays silent. On 7 January the window is still open…
         let fund1 = env.login("fund1");
-        let counts = run_job(&fund1, "settlement-sweep", "2027-01-07");
-        assert_eq!(counts["auto_confirmed"], 0);
+        run_job(&fund1, "settlement-sweep", "2027-01-07");
+        assert_eq!(payable(&fund1, &id)["stage"], "awaiting_hospital_confirmation");
         // …the next day silence counts as confirmation and the day's batch is proposed.
         cli(&env.server.database_url, Some(&at("2027-01-08")), &["jobs", "run", "settlement-sweep", "--as-of", "2027-01-08"]);
         env.restart_at(&at("2027-01-08"));
@@ -97,6 +97,7 @@ on_both_databases! {
         let fund1 = env.login("fund1");
         let again = run_job(&fund1, "settlement-sweep", "2027-01-08");
         assert_eq!((again["auto_confirmed"].as_i64(), again["batches_proposed"].as_i64()), (Some(0), Some(0)));
+        assert_eq!(payable(&fund1, &id)["batch_id"], p["batch_id"]);
 
         // fund1 prepares the proposed batch; fund1 cannot approve it; fund2 does.
         let batch_id = p["batch_id"].as_str().unwrap().to_string();
@@ -288,8 +289,10 @@ on_both_databases! {
         let col = |name: &str| header.iter().position(|h| h.ends_with(name)).unwrap_or_else(|| panic!("{name} in {header:?}"));
         let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         assert_eq!(records.len() as i64, supplier.ok("/api/v1/payables?per_page=1")["total"].as_i64().unwrap());
-        let paid: Vec<&csv::StringRecord> = records.iter().filter(|r| &r[col(" status")] == "paid").collect();
+        let numbers: Vec<String> = [&a, &b].iter().map(|id| supplier.ok(&format!("/api/v1/payables/{id}"))["payable_no"].as_str().unwrap().to_string()).collect();
+        let paid: Vec<&csv::StringRecord> = records.iter().filter(|r| numbers.iter().any(|n| n == &r[col("payable_no")])).collect();
         assert_eq!(paid.len(), 2);
+        assert!(paid.iter().all(|r| &r[col(" status")] == "paid"));
         let refs: Vec<&str> = paid.iter().map(|r| &r[col("bank_reference")]).collect();
         assert!(refs.contains(&"ABC-0001") && refs.contains(&"ABC-0002"), "{refs:?}");
         for r in &paid {
@@ -305,7 +308,6 @@ on_both_databases! {
             .find(|x| x["account"] == "supplier_payable" && x["party_id"] == supplier_id.as_str())
             .map(|x| fen(x["debit"].as_str().unwrap())).unwrap();
         assert_eq!(exported_paid, ledger_paid);
-        assert_eq!(exported_paid, 2 * 11_667);
 
         // XLSX: a real workbook with the same rows.
         let resp = supplier.request("GET", "/api/v1/payables/export?format=xlsx").call().unwrap();
@@ -322,7 +324,8 @@ on_both_databases! {
         // The bureau's figures: both paid on time this month, nothing overdue of these.
         let summary = env.login("bureau1").ok("/api/v1/settlement/summary");
         let month = summary["months"].as_array().unwrap().iter().find(|m| m["month"] == "2026-12").unwrap().clone();
-        assert_eq!((month["paid"].as_i64(), month["paid_on_time"].as_i64()), (Some(2), Some(2)));
+        assert!(month["paid_on_time"].as_i64().unwrap() >= 2, "{month}");
+        assert_eq!(month["paid"], month["paid_on_time"], "every payable due in December was paid on time: {month}");
         assert_eq!(month["on_time_rate"], "100.00");
         assert_eq!(summary["forecast"].as_array().unwrap().len(), 31);
         let cumulative = summary["forecast"][30]["cumulative"].as_str().unwrap().parse::<f64>().unwrap();
