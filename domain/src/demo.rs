@@ -569,11 +569,13 @@ fn seed_settlement(
     }
     let month_ago = today - Duration::days(30);
     for (i, (hospital, _)) in s.hospitals.iter().enumerate() {
-        let amount = match hospital.hospital_level {
-            Some(3) => 1_800_000_00 + (i as i64) * 37_000_00,
-            Some(2) => 520_000_00 + (i as i64) * 9_000_00,
-            _ => 64_000_00 + (i as i64) * 1_000_00,
+        // In yuan, then fen.
+        let yuan = match hospital.hospital_level {
+            Some(3) => 1_800_000 + (i as i64) * 37_000,
+            Some(2) => 520_000 + (i as i64) * 9_000,
+            _ => 64_000 + (i as i64) * 1_000,
         };
+        let amount = yuan * 100;
         crate::ledger::record_monthly_settlement(
             conn,
             fund1,
