@@ -61,8 +61,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum JobsCommand {
-    /// Runs one job as of a date: settlement-sweep, deadline-watch, late-interest, prepayment,
-    /// mail-dispatch.
+    /// Runs jobs as of a date: settlement-sweep, deadline-watch, late-interest, prepayment,
+    /// monthly-statements, mail-dispatch.
     Run {
         /// One or more jobs, run in the order given.
         #[arg(required = true)]

@@ -13,7 +13,7 @@
 //! * `supplier_payable` (per supplier): owed to suppliers on hospitals' behalf (liability).
 //! * `medical_expense`: the fund's cost of insured care (expense).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -513,6 +513,11 @@ pub fn statement(conn: &mut DbConnection, actor: &Actor, hospital_id: &str, mont
     if actor.role == Role::HospitalBuyer && actor.org_id != hospital_id {
         return Err(DomainError::not_found("hospital"));
     }
+    statement_of(conn, &region, hospital_id, month)
+}
+
+fn statement_of(conn: &mut DbConnection, region: &str, hospital_id: &str, month: &str) -> DomainResult<Statement> {
+    let region = region.to_string();
     let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
         .map_err(|_| DomainError::invalid("invalid_month", "month", "a month is written YYYY-MM"))?;
     let last = first + chrono::Months::new(1) - chrono::Days::new(1);
@@ -550,5 +555,62 @@ pub fn statement(conn: &mut DbConnection, actor: &Actor, hospital_id: &str, mont
         closing_prepayment: balance(conn, &region, Account::HospitalPrepayment, h, last)?,
         closing_settlement_owed: balance(conn, &region, Account::HospitalSettlement, h, last)?,
         closing_receivable: balance(conn, &region, Account::HospitalReceivable, h, last)?,
+    })
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StatementCounts {
+    pub month: String,
+    pub statements: i64,
+}
+
+/// Mails every hospital with journal activity its statement of the month before `as_of`'s
+/// (once per hospital and month).
+pub fn send_statements(conn: &mut DbConnection, as_of: NaiveDate, now: DateTime<Utc>) -> DomainResult<StatementCounts> {
+    let first = NaiveDate::from_ymd_opt(as_of.year(), as_of.month(), 1).expect("valid") - chrono::Months::new(1);
+    let last = first + chrono::Months::new(1) - chrono::Days::new(1);
+    let month = first.format("%Y-%m").to_string();
+    crate::db::write_tx(conn, |conn| {
+        crate::db::job_lock(conn, "monthly-statements")?;
+        let parties: Vec<(String, Option<String>)> = journal_lines::table
+            .filter(journal_lines::entry_date.le(last))
+            .filter(journal_lines::account.eq_any([
+                Account::HospitalPrepayment.as_str(),
+                Account::HospitalSettlement.as_str(),
+                Account::HospitalReceivable.as_str(),
+            ]))
+            .select((journal_lines::region_id, journal_lines::party_id))
+            .distinct()
+            .load(conn)?;
+        let mut counts = StatementCounts { month: month.clone(), statements: 0 };
+        for (region, party) in parties {
+            let Some(hospital) = party else { continue };
+            let st = statement_of(conn, &region, &hospital, &month)?;
+            let queued = crate::outbox::enqueue(
+                conn,
+                crate::outbox::Mail {
+                    dedup_key: format!("statement:{month}:{hospital}"),
+                    region_id: Some(&region),
+                    kind: "monthly_statement",
+                    to_org_id: &hospital,
+                    roles: &["hospital_buyer"],
+                    subject: format!("{month} 医保基金直接结算对账单 / Direct settlement statement {month}"),
+                    body: format!(
+                        "月初预付款余额 ¥{}；本月预付 ¥{}；代付企业货款 ¥{}，其中冲抵预付款 ¥{}、扣减医保结算款 ¥{}、形成应收（托收）¥{}；\
+                         本月医保结算款 ¥{}；月末预付款余额 ¥{}，应拨付结算款余额 ¥{}，应收余额 ¥{}。\n\n\
+                         Opening prepayment ¥{}; prepaid ¥{}; paid to suppliers on your behalf ¥{} (from prepayment ¥{}, \
+                         deducted from settlement ¥{}, receivable ¥{}); settlement recorded ¥{}; closing prepayment ¥{}, \
+                         settlement owed ¥{}, receivable ¥{}.",
+                        st.opening_prepayment, st.prepaid, st.payments_on_behalf, st.offset_from_prepayment, st.deducted_from_settlement,
+                        st.receivable, st.settlement_recorded, st.closing_prepayment, st.closing_settlement_owed, st.closing_receivable,
+                        st.opening_prepayment, st.prepaid, st.payments_on_behalf, st.offset_from_prepayment, st.deducted_from_settlement,
+                        st.receivable, st.settlement_recorded, st.closing_prepayment, st.closing_settlement_owed, st.closing_receivable,
+                    ),
+                },
+                now,
+            )?;
+            counts.statements += i64::from(queued);
+        }
+        Ok(counts)
     })
 }

@@ -25,11 +25,19 @@ pub enum Job {
     Prepayment,
     /// Sends the mail outbox.
     MailDispatch,
+    /// Mails each hospital its statement of the previous month.
+    MonthlyStatements,
 }
 
 impl Job {
-    pub const ALL: [Job; 5] =
-        [Job::SettlementSweep, Job::DeadlineWatch, Job::LateInterest, Job::Prepayment, Job::MailDispatch];
+    pub const ALL: [Job; 6] = [
+        Job::SettlementSweep,
+        Job::DeadlineWatch,
+        Job::LateInterest,
+        Job::Prepayment,
+        Job::MonthlyStatements,
+        Job::MailDispatch,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -38,6 +46,7 @@ impl Job {
             Job::LateInterest => "late-interest",
             Job::Prepayment => "prepayment",
             Job::MailDispatch => "mail-dispatch",
+            Job::MonthlyStatements => "monthly-statements",
         }
     }
 
@@ -53,6 +62,7 @@ impl Job {
             Job::DeadlineWatch => "0 0 1 * * *",
             Job::LateInterest => "0 30 1 * * *",
             Job::MailDispatch => "0 * * * * *",
+            Job::MonthlyStatements => "0 0 6 1 * *",
         }
     }
 }
@@ -101,6 +111,7 @@ fn execute(
         Job::LateInterest => settlement::accrue_interest(conn, as_of, now).map(json),
         Job::Prepayment => ledger::run_prepayments(conn, as_of, now).map(json),
         Job::MailDispatch => mail::dispatch(conn, clock, mail).map(json),
+        Job::MonthlyStatements => ledger::send_statements(conn, as_of, now).map(json),
     }
 }
 

@@ -167,6 +167,16 @@ on_both_databases! {
         for kind in ["confirmation_requested", "deemed_confirmed", "batch_awaiting_approval", "payment_made"] {
             assert!(kinds.iter().any(|k| k == kind), "no {kind} mail in {kinds:?}");
         }
+        // On 1 February each hospital is mailed its January statement, once.
+        let sent = run_job(&fund1, "monthly-statements", "2027-02-01");
+        assert_eq!(sent["month"], "2027-01");
+        assert!(sent["statements"].as_i64().unwrap() >= 1);
+        assert_eq!(run_job(&fund1, "monthly-statements", "2027-02-01")["statements"], 0);
+        let mail = env.login("bureau1").ok("/api/v1/outbox");
+        let st = mail.as_array().unwrap().iter()
+            .find(|m| m["kind"] == "monthly_statement" && m["to_org_id"] == hospital_id.as_str())
+            .expect("hospital1's statement");
+        assert!(st["body"].as_str().unwrap().contains(&format!("¥{}", statement["offset_from_prepayment"].as_str().unwrap())), "{st}");
         // Every run is recorded.
         let runs = fund1.ok("/api/v1/job-runs?job=settlement-sweep");
         assert_eq!(runs["total"], 3);

@@ -43,7 +43,8 @@ pub async fn list_runs(
 
 #[derive(Deserialize, ToSchema)]
 pub struct RunRequest {
-    /// `settlement-sweep`, `deadline-watch`, `late-interest`, `prepayment` or `mail-dispatch`.
+    /// `settlement-sweep`, `deadline-watch`, `late-interest`, `prepayment`, `monthly-statements` or
+    /// `mail-dispatch`.
     pub job: String,
     /// Default: today (Asia/Shanghai).
     #[serde(default)]
