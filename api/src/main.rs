@@ -4,6 +4,7 @@ mod auth;
 mod body;
 mod config;
 mod error;
+mod export;
 mod frontend;
 mod openapi;
 mod routes;

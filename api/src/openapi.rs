@@ -27,6 +27,8 @@ instants are RFC 3339 in UTC. Every list is paginated (`page`, `per_page` ≤ 20
         (name = "settlement", description = "Payables, invoices, confirmation, payment batches and payments"),
         (name = "ledger", description = "The fund's double-entry journal, balances and hospital statements"),
         (name = "jobs", description = "Job runs and the mail outbox"),
+        (name = "retention", description = "Surplus retention (结余留用): inputs, runs, approval, explanation, export"),
+        (name = "monitoring", description = "Agreed-volume progress against pace and early warnings"),
         (name = "audit", description = "The append-only audit log"),
         (name = "system", description = "Health")
     )

@@ -13,6 +13,30 @@ pub const PAYMENT_DEADLINE: &str = "payment_deadline";
 pub const HOSPITAL_CONFIRMATION: &str = "hospital_confirmation";
 pub const LATE_INTEREST: &str = "late_interest";
 pub const PREPAYMENT: &str = "prepayment";
+pub const RETENTION: &str = "retention";
+pub const MONITORING: &str = "monitoring";
+
+/// Early-warning thresholds [policy].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonitoringPolicy {
+    /// A hospital is behind pace when its completion trails the share of the year elapsed by
+    /// more than this many percentage points (default 15).
+    pub pace_threshold_points: rust_decimal::Decimal,
+    /// A supplier is flagged when it declines more than this share of its orders (default 0.2)…
+    pub supplier_decline_rate: rust_decimal::Decimal,
+    /// …out of at least this many orders in the last 90 days (default 5).
+    pub supplier_min_orders: i64,
+}
+
+impl Default for MonitoringPolicy {
+    fn default() -> Self {
+        MonitoringPolicy {
+            pace_threshold_points: rust_decimal::Decimal::from(15),
+            supplier_decline_rate: rust_decimal::Decimal::new(2, 1),
+            supplier_min_orders: 5,
+        }
+    }
+}
 
 /// How long a hospital has to confirm or dispute a matched payable, and what silence means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,7 +87,15 @@ pub fn initial_policies(deadline: DeadlineRule) -> Vec<(&'static str, String)> {
         (HOSPITAL_CONFIRMATION, serde_json::to_string(&ConfirmationPolicy::default()).expect("serializable")),
         (LATE_INTEREST, json(serde_json::json!({"daily_rate": InterestPolicy::default().daily_rate.to_string()}))),
         (PREPAYMENT, json(serde_json::json!({"share": PrepaymentPolicy::default().share.to_string()}))),
+        (RETENTION, serde_json::to_string(&crate::retention::RetentionPolicy::default()).expect("serializable")),
+        (MONITORING, serde_json::to_string(&MonitoringPolicy::default()).expect("serializable")),
     ]
+}
+
+/// One stored policy version, parsed.
+pub fn params_by_id<T: serde::de::DeserializeOwned>(conn: &mut DbConnection, id: &str) -> DomainResult<T> {
+    let params: String = region_policies::table.find(id).select(region_policies::params).first(conn)?;
+    serde_json::from_str(&params).map_err(|e| DomainError::Internal(format!("stored policy {id} is unreadable: {e}")))
 }
 
 /// The version of policy `kind` in force on `date`, parsed, with its id.
@@ -192,10 +224,103 @@ pub fn create_deadline_policy(
     input: NewDeadlinePolicy,
     now: chrono::DateTime<chrono::Utc>,
 ) -> DomainResult<PolicyRow> {
+    let params = serde_json::to_value(input.rule)?;
+    create_policy(
+        conn,
+        actor,
+        PAYMENT_DEADLINE,
+        NewPolicy { effective_from: input.effective_from, params, note: input.note },
+        now,
+    )
+}
+
+/// A new version of any policy kind: `{"effective_from": "2027-01-01", "params": {…}, "note": "…"}`.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewPolicy {
+    pub effective_from: NaiveDate,
+    /// The kind's parameters, as `GET /policies` shows them.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub params: serde_json::Value,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+fn bad_params(message: impl Into<String>) -> DomainError {
+    DomainError::invalid("invalid_policy", "params", message)
+}
+
+/// Checks `params` against the kind's rules and returns them as stored.
+fn validated_params(kind: &str, params: serde_json::Value) -> DomainResult<String> {
+    use rust_decimal::Decimal;
+    fn parse<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> DomainResult<T> {
+        serde_json::from_value(v).map_err(|e| bad_params(format!("the parameters do not fit this policy: {e}")))
+    }
+    let ratio_ok = |d: Decimal| d >= Decimal::ZERO && d <= Decimal::ONE;
+    let stored = match kind {
+        PAYMENT_DEADLINE => serde_json::to_string(&parse::<DeadlineRule>(params)?.validate()?)?,
+        HOSPITAL_CONFIRMATION => {
+            let p: ConfirmationPolicy = parse(params)?;
+            if !(1..=30).contains(&p.working_days) {
+                return Err(bad_params("the confirmation window is 1 to 30 working days"));
+            }
+            serde_json::to_string(&p)?
+        }
+        LATE_INTEREST => {
+            let p: InterestPolicy = parse(params)?;
+            if p.daily_rate < Decimal::ZERO || p.daily_rate > Decimal::new(1, 2) {
+                return Err(bad_params("the daily rate lies between 0 and 0.01"));
+            }
+            serde_json::to_string(&p)?
+        }
+        PREPAYMENT => {
+            let p: PrepaymentPolicy = parse(params)?;
+            if !ratio_ok(p.share) {
+                return Err(bad_params("the prepayment share lies between 0 and 1"));
+            }
+            serde_json::to_string(&p)?
+        }
+        RETENTION => {
+            let p: crate::retention::RetentionPolicy = parse(params)?;
+            if p.components.iter().map(|c| c.weight).sum::<u32>() != 100 {
+                return Err(bad_params("the component weights add up to 100"));
+            }
+            if p.grades.is_empty() || p.grades.windows(2).any(|w| w[0].min_score <= w[1].min_score) {
+                return Err(bad_params("grades are listed from the highest minimum score down"));
+            }
+            if p.grades.iter().any(|g| !ratio_ok(g.share)) || p.floor_share.is_some_and(|f| !ratio_ok(f)) {
+                return Err(bad_params("shares lie between 0 and 1"));
+            }
+            serde_json::to_string(&p)?
+        }
+        MONITORING => {
+            let p: MonitoringPolicy = parse(params)?;
+            if p.pace_threshold_points < Decimal::ZERO
+                || !ratio_ok(p.supplier_decline_rate)
+                || p.supplier_min_orders < 1
+            {
+                return Err(bad_params("thresholds are positive; the decline rate lies between 0 and 1"));
+            }
+            serde_json::to_string(&p)?
+        }
+        other => return Err(DomainError::invalid("unknown_policy_kind", "kind", format!("no policy kind {other:?}"))),
+    };
+    Ok(stored)
+}
+
+/// Adds a version of a policy kind for the bureau's region, effective today or later: figures
+/// already computed keep the version that produced them.
+pub fn create_policy(
+    conn: &mut DbConnection,
+    actor: &crate::identity::Actor,
+    kind: &str,
+    input: NewPolicy,
+    now: chrono::DateTime<chrono::Utc>,
+) -> DomainResult<PolicyRow> {
     use crate::identity::Role;
-    actor.require(&[Role::BureauOfficer], "change payment policy")?;
+    actor.require(&[Role::BureauOfficer], "change policy")?;
     let region_id = actor.region()?.to_string();
-    let rule = input.rule.validate()?;
+    let params = validated_params(kind, input.params)?;
     let today = crate::clock::shanghai_date(now);
     if input.effective_from < today {
         return Err(DomainError::invalid(
@@ -207,9 +332,9 @@ pub fn create_deadline_policy(
     let row = PolicyRow {
         id: crate::ids::new_id(),
         region_id: region_id.clone(),
-        kind: PAYMENT_DEADLINE.into(),
+        kind: kind.into(),
         effective_from: input.effective_from,
-        params: serde_json::to_string(&rule)?,
+        params,
         note: input.note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
         created_by: Some(actor.user_id.clone()),
         created_at: crate::clock::to_db(now),
@@ -219,7 +344,7 @@ pub fn create_deadline_policy(
             crate::db::unique_conflict(e, || {
                 DomainError::conflict(
                     "duplicate_policy",
-                    format!("a payment deadline version already takes effect on {}", row.effective_from),
+                    format!("a {kind} version already takes effect on {}", row.effective_from),
                 )
             })
         })?;

@@ -469,6 +469,90 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    retention_inputs (region_id, agreement_year, kind, subject) {
+        region_id -> Text,
+        agreement_year -> SmallInt,
+        kind -> Text,
+        subject -> Text,
+        value -> Text,
+        comment -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    retention_runs (id) {
+        id -> Text,
+        run_no -> Text,
+        region_id -> Text,
+        agreement_year -> SmallInt,
+        as_of -> Date,
+        policy_id -> Text,
+        status -> Text,
+        supersedes_id -> Nullable<Text>,
+        inputs -> Text,
+        total_surplus -> BigInt,
+        total_retained -> BigInt,
+        started_by -> Text,
+        trigger -> Text,
+        created_at -> Timestamp,
+        approved_by -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    retention_lines (id) {
+        id -> Text,
+        run_id -> Text,
+        hospital_id -> Text,
+        generic_name -> Text,
+        agreed_qty -> BigInt,
+        pre_vbp_price -> BigInt,
+        winning_qty -> BigInt,
+        winning_amount -> BigInt,
+        above_volume_qty -> BigInt,
+        above_volume_amount -> BigInt,
+        non_winning_qty -> BigInt,
+        non_winning_amount -> BigInt,
+        budget -> Text,
+        actual -> Text,
+        saving -> Text,
+    }
+}
+
+diesel::table! {
+    retention_results (run_id, hospital_id) {
+        run_id -> Text,
+        hospital_id -> Text,
+        fund_ratio -> Text,
+        insured_share -> Text,
+        surplus -> BigInt,
+        components -> Text,
+        score -> Nullable<Text>,
+        grade -> Text,
+        share -> Text,
+        retained -> BigInt,
+    }
+}
+
+diesel::table! {
+    monitoring_warnings (id) {
+        id -> Text,
+        region_id -> Text,
+        hospital_id -> Nullable<Text>,
+        supplier_id -> Nullable<Text>,
+        kind -> Text,
+        subject -> Text,
+        as_of -> Date,
+        message -> Text,
+        details -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(invoices -> payables (payable_id));
 diesel::joinable!(payment_batch_items -> payables (payable_id));
 diesel::joinable!(payment_batch_items -> payment_batches (batch_id));
@@ -520,4 +604,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     monthly_settlements,
     job_runs,
     outbox,
+    retention_inputs,
+    retention_runs,
+    retention_lines,
+    retention_results,
+    monitoring_warnings,
 );

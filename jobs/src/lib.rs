@@ -27,15 +27,22 @@ pub enum Job {
     MailDispatch,
     /// Mails each hospital its statement of the previous month.
     MonthlyStatements,
+    /// Early warnings: behind pace, non-winning beyond winning, unreliable suppliers.
+    Monitoring,
+    /// Surplus retention runs: scheduled for agreement years that ended the day before; by hand,
+    /// every year in progress.
+    Retention,
 }
 
 impl Job {
-    pub const ALL: [Job; 6] = [
+    pub const ALL: [Job; 8] = [
         Job::SettlementSweep,
         Job::DeadlineWatch,
         Job::LateInterest,
         Job::Prepayment,
         Job::MonthlyStatements,
+        Job::Monitoring,
+        Job::Retention,
         Job::MailDispatch,
     ];
 
@@ -47,6 +54,8 @@ impl Job {
             Job::Prepayment => "prepayment",
             Job::MailDispatch => "mail-dispatch",
             Job::MonthlyStatements => "monthly-statements",
+            Job::Monitoring => "monitoring",
+            Job::Retention => "retention",
         }
     }
 
@@ -63,6 +72,8 @@ impl Job {
             Job::LateInterest => "0 30 1 * * *",
             Job::MailDispatch => "0 * * * * *",
             Job::MonthlyStatements => "0 0 6 1 * *",
+            Job::Monitoring => "0 0 2 * * *",
+            Job::Retention => "0 30 2 * * *",
         }
     }
 }
@@ -81,7 +92,7 @@ pub fn run(
 ) -> DomainResult<(String, serde_json::Value)> {
     let mut conn = pool.get()?;
     let run_id = jobruns::start(&mut conn, job.name(), as_of, trigger, clock.now())?;
-    let outcome = execute(&mut conn, clock, mail, job, as_of);
+    let outcome = execute(&mut conn, clock, mail, job, as_of, trigger);
     let now = clock.now();
     match &outcome {
         Ok(counts) => jobruns::finish(&mut conn, &run_id, Ok(counts), now)?,
@@ -103,6 +114,7 @@ fn execute(
     mail: &MailConfig,
     job: Job,
     as_of: NaiveDate,
+    trigger: &str,
 ) -> DomainResult<serde_json::Value> {
     let now: DateTime<Utc> = clock.now();
     match job {
@@ -112,6 +124,8 @@ fn execute(
         Job::Prepayment => ledger::run_prepayments(conn, as_of, now).map(json),
         Job::MailDispatch => mail::dispatch(conn, clock, mail).map(json),
         Job::MonthlyStatements => ledger::send_statements(conn, as_of, now).map(json),
+        Job::Monitoring => jicai_domain::monitoring::run(conn, as_of, now).map(json),
+        Job::Retention => jicai_domain::retention::run_job(conn, as_of, trigger == "schedule", now),
     }
 }
 

@@ -7,6 +7,7 @@ mod idempotency;
 mod mail;
 mod operations;
 mod refusals;
+mod retention;
 mod settlement;
 mod tenancy;
 mod workers;

@@ -8,6 +8,7 @@ pub mod identity;
 pub mod jobs;
 pub mod orders;
 pub mod payables;
+pub mod retention;
 pub mod settlement;
 
 use serde::Deserialize;
@@ -42,4 +43,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     audit::configure(cfg);
     settlement::configure(cfg);
     jobs::configure(cfg);
+    retention::configure(cfg);
 }

@@ -82,25 +82,6 @@ pub struct FormatQuery {
     pub format: Option<String>,
 }
 
-fn xlsx(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, ApiError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("payables").map_err(|e| ApiError::internal(&e.to_string()))?;
-    let bold = Format::new().set_bold();
-    for (c, h) in header.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *h, &bold).map_err(|e| ApiError::internal(&e.to_string()))?;
-    }
-    // Money columns are written as text, exactly as the API states them (no float rounding).
-    for (r, row) in rows.iter().enumerate() {
-        for (c, cell) in row.iter().enumerate() {
-            sheet.write_string((r + 1) as u32, c as u16, cell).map_err(|e| ApiError::internal(&e.to_string()))?;
-        }
-    }
-    sheet.set_freeze_panes(1, 1).map_err(|e| ApiError::internal(&e.to_string()))?;
-    book.save_to_buffer().map_err(|e| ApiError::internal(&e.to_string()))
-}
-
 /// The payment-status list as a file (CSV or XLSX), with the list's filters, at most 100,000
 /// rows: every accepted delivery with its dates, status, delay attribution, interest, paid
 /// date and bank reference.
@@ -117,15 +98,7 @@ pub async fn export_payables(
     q: web::Query<PayableQuery>,
     f: web::Query<FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let format = f.into_inner().format.unwrap_or_else(|| "csv".into());
-    if format != "csv" && format != "xlsx" {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_format",
-            "format is csv or xlsx",
-        )
-        .field("format"));
-    }
+    let format = crate::export::check_format(f.into_inner().format)?;
     let filter = q.into_inner().filter();
     let (rows, today) = state
         .run(move |conn, now| {
@@ -133,25 +106,13 @@ pub async fn export_payables(
         })
         .await?;
     let (header, body) = payables::export_table(&rows);
+    let sheet = crate::export::Sheet { name: "payables", header, rows: body };
     let name = format!("payables-{today}.{format}");
     if format == "xlsx" {
-        let bytes = xlsx(&header, &body)?;
-        return Ok(HttpResponse::Ok()
-            .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-            .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}\"")))
-            .body(bytes));
+        crate::export::xlsx(&[sheet], &name)
+    } else {
+        crate::export::csv(&sheet, &name)
     }
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(&header).map_err(|e| ApiError::internal(&e.to_string()))?;
-    for row in &body {
-        w.write_record(row).map_err(|e| ApiError::internal(&e.to_string()))?;
-    }
-    let mut bytes = "\u{feff}".as_bytes().to_vec(); // BOM: spreadsheet software reads UTF-8 Chinese correctly
-    bytes.extend(w.into_inner().map_err(|e| ApiError::internal(&e.to_string()))?);
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}\"")))
-        .body(bytes))
 }
 
 /// The region's settlement figures: on-time payment rate by month, what is overdue and whose

@@ -1,0 +1,65 @@
+//! File exports: CSV (UTF-8 with a BOM, so spreadsheet software reads Chinese correctly) and XLSX
+//! (one sheet per table). Cells are written as text exactly as the API states them.
+
+use actix_web::HttpResponse;
+
+use crate::error::ApiError;
+
+pub struct Sheet<'a> {
+    pub name: &'a str,
+    pub header: Vec<&'a str>,
+    pub rows: Vec<Vec<String>>,
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(&e.to_string())
+}
+
+pub fn xlsx(sheets: &[Sheet<'_>], file_name: &str) -> Result<HttpResponse, ApiError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    for s in sheets {
+        let sheet = book.add_worksheet();
+        sheet.set_name(s.name).map_err(internal)?;
+        for (c, h) in s.header.iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16, *h, &bold).map_err(internal)?;
+        }
+        for (r, row) in s.rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                sheet.write_string((r + 1) as u32, c as u16, cell).map_err(internal)?;
+            }
+        }
+        sheet.set_freeze_panes(1, 0).map_err(internal)?;
+    }
+    let bytes = book.save_to_buffer().map_err(internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{file_name}\"")))
+        .body(bytes))
+}
+
+pub fn csv(sheet: &Sheet<'_>, file_name: &str) -> Result<HttpResponse, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&sheet.header).map_err(internal)?;
+    for row in &sheet.rows {
+        w.write_record(row).map_err(internal)?;
+    }
+    let mut bytes = "\u{feff}".as_bytes().to_vec();
+    bytes.extend(w.into_inner().map_err(internal)?);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{file_name}\"")))
+        .body(bytes))
+}
+
+/// `csv` or `xlsx`, or a 422.
+pub fn check_format(format: Option<String>) -> Result<String, ApiError> {
+    let f = format.unwrap_or_else(|| "csv".into());
+    if f == "csv" || f == "xlsx" {
+        Ok(f)
+    } else {
+        Err(ApiError::new(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid_format", "format is csv or xlsx")
+            .field("format"))
+    }
+}

@@ -1,0 +1,528 @@
+//! Monitoring and early warning (智能监控: 事前提醒、事中预警): agreed-volume completion against
+//! the share of the year elapsed, winning-product share, and suppliers that decline or
+//! short-ship. Warnings are stored, listed and mailed through the outbox.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+use crate::clock::to_db;
+use crate::db::{write_tx, DbConnection};
+use crate::error::DomainResult;
+use crate::identity::{Actor, OrgNames, Role};
+use crate::ids::new_id;
+use crate::outbox::{self, Mail};
+use crate::paging::{Page, PageRequest};
+use crate::policy::{MonitoringPolicy, MONITORING};
+use crate::schema::{
+    acceptances, agreed_volumes, deliveries, delivery_lines, monitoring_warnings, order_lines, orders, organizations,
+    products, winning_bids,
+};
+
+fn pct(part: i64, whole: i64) -> Decimal {
+    if whole <= 0 {
+        return Decimal::ZERO;
+    }
+    (Decimal::from(part) * Decimal::from(100) / Decimal::from(whole))
+        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// A percentage as shown: always two decimals.
+pub fn fmt_pct(d: Decimal) -> String {
+    format!("{d:.2}")
+}
+
+/// The share of an agreement year elapsed on `as_of` (day of the year / days in it), in percent.
+pub fn elapsed_pct(start: NaiveDate, end: NaiveDate, as_of: NaiveDate) -> Decimal {
+    let days = (end - start).num_days() + 1;
+    let gone = ((as_of.min(end) - start).num_days() + 1).clamp(0, days);
+    pct(gone, days)
+}
+
+/// Behind pace: completion trails the elapsed share by more than the threshold (points).
+pub fn behind_pace(completion: Decimal, elapsed: Decimal, threshold: Decimal) -> bool {
+    elapsed - completion > threshold
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VolumeProgress {
+    pub agreed_volume_id: String,
+    pub hospital_id: String,
+    pub hospital_name: String,
+    pub batch_id: String,
+    pub winning_bid_id: String,
+    pub generic_name: String,
+    pub specification: String,
+    pub year_start: NaiveDate,
+    pub year_end: NaiveDate,
+    pub agreed_qty: i64,
+    pub ordered_qty: i64,
+    /// Accepted (not ordered) within the agreement year so far, capped at nothing: may exceed agreed.
+    pub accepted_qty: i64,
+    /// accepted / agreed, percent.
+    pub completion_pct: String,
+    /// Share of the agreement year elapsed, percent.
+    pub pace_pct: String,
+    pub behind_pace: bool,
+}
+
+type VolumeRow = (String, String, String, String, String, String, NaiveDate, NaiveDate, i64, i64);
+
+/// Accepted winning quantities per agreed volume, inside each volume's year, up to `as_of`.
+fn accepted_per_volume(
+    conn: &mut DbConnection,
+    volume_ids: &[String],
+    as_of: NaiveDate,
+) -> DomainResult<HashMap<String, i64>> {
+    if volume_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Option<String>, Option<i64>, Option<NaiveDate>)> = delivery_lines::table
+        .inner_join(deliveries::table.inner_join(acceptances::table.on(acceptances::delivery_id.eq(deliveries::id))))
+        .inner_join(order_lines::table)
+        .filter(order_lines::agreed_volume_id.eq_any(volume_ids))
+        .filter(acceptances::status.eq("confirmed"))
+        .filter(acceptances::acceptance_date.le(as_of))
+        .select((order_lines::agreed_volume_id, delivery_lines::accepted_qty, acceptances::acceptance_date))
+        .load(conn)?;
+    let windows: HashMap<String, (NaiveDate, NaiveDate)> = agreed_volumes::table
+        .filter(agreed_volumes::id.eq_any(volume_ids))
+        .select((agreed_volumes::id, agreed_volumes::year_start, agreed_volumes::year_end))
+        .load::<(String, NaiveDate, NaiveDate)>(conn)?
+        .into_iter()
+        .map(|(id, s, e)| (id, (s, e)))
+        .collect();
+    let mut out = HashMap::new();
+    for (v, qty, date) in rows {
+        let (Some(v), Some(qty), Some(date)) = (v, qty, date) else { continue };
+        if let Some((s, e)) = windows.get(&v) {
+            if date >= *s && date <= *e {
+                *out.entry(v).or_default() += qty;
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ProgressFilter {
+    pub batch_id: Option<String>,
+    pub hospital_id: Option<String>,
+    pub behind_only: bool,
+}
+
+/// Agreed-volume progress against pace for the caller's region (bureau, fund) or own volumes
+/// (hospital), current agreement years on `as_of`.
+pub fn progress(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &ProgressFilter,
+    as_of: NaiveDate,
+    page: PageRequest,
+) -> DomainResult<Page<VolumeProgress>> {
+    actor.require(&[Role::BureauOfficer, Role::FundOfficer, Role::HospitalBuyer], "read volume progress")?;
+    let region = actor.region()?.to_string();
+    let (threshold, _) = threshold(conn, &region, as_of)?;
+    let mut q = agreed_volumes::table
+        .inner_join(winning_bids::table.inner_join(products::table))
+        .filter(agreed_volumes::region_id.eq(&region))
+        .filter(agreed_volumes::year_start.le(as_of))
+        .filter(agreed_volumes::year_end.ge(as_of))
+        .select((
+            agreed_volumes::id,
+            agreed_volumes::hospital_id,
+            winning_bids::batch_id,
+            winning_bids::id,
+            products::generic_name,
+            products::specification,
+            agreed_volumes::year_start,
+            agreed_volumes::year_end,
+            agreed_volumes::agreed_qty,
+            agreed_volumes::ordered_qty,
+        ))
+        .order((agreed_volumes::hospital_id.asc(), agreed_volumes::id.asc()))
+        .into_boxed();
+    if actor.role == Role::HospitalBuyer {
+        q = q.filter(agreed_volumes::hospital_id.eq(actor.org_id.clone()));
+    }
+    if let Some(b) = &filter.batch_id {
+        q = q.filter(winning_bids::batch_id.eq(b.clone()));
+    }
+    if let Some(h) = &filter.hospital_id {
+        q = q.filter(agreed_volumes::hospital_id.eq(h.clone()));
+    }
+    let rows: Vec<VolumeRow> = q.load(conn)?;
+    let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let accepted = accepted_per_volume(conn, &ids, as_of)?;
+    let hospital_ids: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    let names = OrgNames::load(conn, &hospital_ids)?;
+    let all: Vec<VolumeProgress> = rows
+        .iter()
+        .map(|(id, h, batch, bid, generic, spec, start, end, agreed, ordered)| {
+            let acc = accepted.get(id).copied().unwrap_or(0);
+            let completion = pct(acc, *agreed);
+            let pace = elapsed_pct(*start, *end, as_of);
+            VolumeProgress {
+                agreed_volume_id: id.clone(),
+                hospital_id: h.clone(),
+                hospital_name: names.reference(h).name,
+                batch_id: batch.clone(),
+                winning_bid_id: bid.clone(),
+                generic_name: generic.clone(),
+                specification: spec.clone(),
+                year_start: *start,
+                year_end: *end,
+                agreed_qty: *agreed,
+                ordered_qty: *ordered,
+                accepted_qty: acc,
+                completion_pct: fmt_pct(completion),
+                pace_pct: fmt_pct(pace),
+                behind_pace: *agreed > 0 && behind_pace(completion, pace, threshold.pace_threshold_points),
+            }
+        })
+        .filter(|p| !filter.behind_only || p.behind_pace)
+        .collect();
+    let total = all.len() as i64;
+    let items = all.into_iter().skip(page.offset() as usize).take(page.per_page as usize).collect();
+    Ok(Page::new(items, page, total))
+}
+
+fn threshold(conn: &mut DbConnection, region: &str, as_of: NaiveDate) -> DomainResult<(MonitoringPolicy, String)> {
+    crate::policy::params_in_force(conn, region, MONITORING, as_of)
+}
+
+#[derive(Queryable, Selectable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = monitoring_warnings)]
+pub struct WarningRow {
+    pub id: String,
+    pub region_id: String,
+    pub hospital_id: Option<String>,
+    pub supplier_id: Option<String>,
+    /// `behind_pace`, `non_winning_exceeds_winning` or `supplier_unreliable`.
+    pub kind: String,
+    pub subject: String,
+    pub as_of: NaiveDate,
+    pub message: String,
+    /// The figures behind the warning, as JSON.
+    pub details: String,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct MonitoringCounts {
+    pub behind_pace: i64,
+    pub non_winning_exceeds_winning: i64,
+    pub supplier_unreliable: i64,
+}
+
+struct NewWarning {
+    region: String,
+    hospital: Option<String>,
+    supplier: Option<String>,
+    kind: &'static str,
+    subject: String,
+    message: String,
+    details: serde_json::Value,
+    /// Whom to mail: organisation and roles.
+    notify: Option<(String, &'static [&'static str])>,
+}
+
+fn raise(conn: &mut DbConnection, w: NewWarning, as_of: NaiveDate, now: DateTime<Utc>) -> DomainResult<bool> {
+    let exists: i64 = monitoring_warnings::table
+        .filter(monitoring_warnings::kind.eq(w.kind))
+        .filter(monitoring_warnings::subject.eq(&w.subject))
+        .filter(monitoring_warnings::as_of.eq(as_of))
+        .count()
+        .get_result(conn)?;
+    if exists > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(monitoring_warnings::table)
+        .values((
+            monitoring_warnings::id.eq(new_id()),
+            monitoring_warnings::region_id.eq(&w.region),
+            monitoring_warnings::hospital_id.eq(&w.hospital),
+            monitoring_warnings::supplier_id.eq(&w.supplier),
+            monitoring_warnings::kind.eq(w.kind),
+            monitoring_warnings::subject.eq(&w.subject),
+            monitoring_warnings::as_of.eq(as_of),
+            monitoring_warnings::message.eq(&w.message),
+            monitoring_warnings::details.eq(w.details.to_string()),
+            monitoring_warnings::created_at.eq(to_db(now)),
+        ))
+        .execute(conn)?;
+    if let Some((org, roles)) = &w.notify {
+        // One mail per subject and month, however many days the warning stands.
+        outbox::enqueue(
+            conn,
+            Mail {
+                dedup_key: format!("warning:{}:{}:{}", w.kind, w.subject, as_of.format("%Y-%m")),
+                region_id: Some(&w.region),
+                kind: "monitoring_warning",
+                to_org_id: org,
+                roles,
+                subject: format!("集采监测预警 / Procurement warning: {}", w.kind),
+                body: w.message.clone(),
+            },
+            now,
+        )?;
+    }
+    Ok(true)
+}
+
+/// The monitoring job for one day, every region. Safe to repeat for a date.
+pub fn run(conn: &mut DbConnection, as_of: NaiveDate, now: DateTime<Utc>) -> DomainResult<MonitoringCounts> {
+    write_tx(conn, |conn| {
+        crate::db::job_lock(conn, "monitoring")?;
+        let mut counts = MonitoringCounts::default();
+        let volumes: Vec<(String, String, String, String, NaiveDate, NaiveDate, i64)> = agreed_volumes::table
+            .inner_join(winning_bids::table.inner_join(products::table))
+            .filter(agreed_volumes::year_start.le(as_of))
+            .filter(agreed_volumes::year_end.ge(as_of))
+            .select((
+                agreed_volumes::id,
+                agreed_volumes::region_id,
+                agreed_volumes::hospital_id,
+                products::generic_name,
+                agreed_volumes::year_start,
+                agreed_volumes::year_end,
+                agreed_volumes::agreed_qty,
+            ))
+            .load(conn)?;
+        let ids: Vec<String> = volumes.iter().map(|v| v.0.clone()).collect();
+        let accepted = accepted_per_volume(conn, &ids, as_of)?;
+        let mut policies: HashMap<String, MonitoringPolicy> = HashMap::new();
+        // Behind pace.
+        let mut winning_by: BTreeMap<(String, String, String), (i64, NaiveDate, NaiveDate)> = BTreeMap::new();
+        for (id, region, hospital, generic, start, end, agreed) in &volumes {
+            if !policies.contains_key(region) {
+                let p = threshold(conn, region, as_of)?.0;
+                policies.insert(region.clone(), p);
+            }
+            let policy = policies[region];
+            let acc = accepted.get(id).copied().unwrap_or(0);
+            let w = winning_by.entry((region.clone(), hospital.clone(), generic.clone())).or_insert((0, *start, *end));
+            w.0 += acc;
+            w.1 = w.1.min(*start);
+            w.2 = w.2.max(*end);
+            if *agreed <= 0 {
+                continue;
+            }
+            let completion = pct(acc, *agreed);
+            let pace = elapsed_pct(*start, *end, as_of);
+            if behind_pace(completion, pace, policy.pace_threshold_points) {
+                let raised = raise(
+                    conn,
+                    NewWarning {
+                        region: region.clone(),
+                        hospital: Some(hospital.clone()),
+                        supplier: None,
+                        kind: "behind_pace",
+                        subject: id.clone(),
+                        message: format!(
+                            "{generic}：约定采购量完成 {c}%，协议年已过 {p}%，落后超过 {} 个百分点。\n\n\
+                             {generic}: {c}% of the agreed volume is accepted with {p}% of the agreement year gone.",
+                            policy.pace_threshold_points,
+                            c = fmt_pct(completion),
+                            p = fmt_pct(pace),
+                        ),
+                        details: serde_json::json!({"agreed_qty": agreed, "accepted_qty": acc, "completion_pct": fmt_pct(completion),
+                            "pace_pct": fmt_pct(pace), "threshold_points": policy.pace_threshold_points.to_string(), "generic_name": generic}),
+                        notify: Some((hospital.clone(), &["hospital_buyer"])),
+                    },
+                    as_of,
+                    now,
+                )?;
+                counts.behind_pace += i64::from(raised);
+            }
+        }
+        // Non-winning purchases of a generic beyond its winning purchases (after conversion, by units).
+        // (region, hospital, generic, accepted quantity, acceptance date)
+        type Accepted = (String, String, String, Option<i64>, Option<NaiveDate>);
+        let non_winning: Vec<Accepted> = delivery_lines::table
+            .inner_join(
+                deliveries::table.inner_join(acceptances::table.on(acceptances::delivery_id.eq(deliveries::id))),
+            )
+            .inner_join(order_lines::table.inner_join(products::table))
+            .filter(order_lines::kind.eq("non_winning"))
+            .filter(acceptances::status.eq("confirmed"))
+            .filter(acceptances::acceptance_date.le(as_of))
+            .select((
+                deliveries::region_id,
+                deliveries::hospital_id,
+                products::generic_name,
+                delivery_lines::accepted_qty,
+                acceptances::acceptance_date,
+            ))
+            .load(conn)?;
+        let mut nw: BTreeMap<(String, String, String), i64> = BTreeMap::new();
+        for (region, hospital, generic, qty, date) in non_winning {
+            let key = (region, hospital, generic);
+            if let (Some(q), Some(d), Some((_, s, e))) = (qty, date, winning_by.get(&key)) {
+                if d >= *s && d <= *e {
+                    *nw.entry(key).or_default() += q;
+                }
+            }
+        }
+        for ((region, hospital, generic), nq) in nw {
+            let wq = winning_by.get(&(region.clone(), hospital.clone(), generic.clone())).map(|w| w.0).unwrap_or(0);
+            if nq > wq {
+                let raised = raise(
+                    conn,
+                    NewWarning {
+                        region: region.clone(),
+                        hospital: Some(hospital.clone()),
+                        supplier: None,
+                        kind: "non_winning_exceeds_winning",
+                        subject: format!("{hospital}:{generic}"),
+                        message: format!(
+                            "{generic}：非中选产品采购 {nq} 超过中选产品采购 {wq}（最小单位）。\n\n\
+                             {generic}: non-winning purchases ({nq} units) exceed winning purchases ({wq} units)."
+                        ),
+                        details: serde_json::json!({"generic_name": generic, "non_winning_qty": nq, "winning_qty": wq}),
+                        notify: Some((hospital.clone(), &["hospital_buyer"])),
+                    },
+                    as_of,
+                    now,
+                )?;
+                counts.non_winning_exceeds_winning += i64::from(raised);
+            }
+        }
+        // Suppliers that decline or leave confirmed orders unshipped for 30 days (last 90 days).
+        let since =
+            to_db(crate::clock::from_db(as_of.and_hms_opt(0, 0, 0).expect("midnight")) - chrono::Duration::days(90));
+        let stale =
+            to_db(crate::clock::from_db(as_of.and_hms_opt(0, 0, 0).expect("midnight")) - chrono::Duration::days(30));
+        let recent: Vec<(String, String, String, NaiveDateTime)> = orders::table
+            .filter(orders::created_at.ge(since))
+            .select((orders::region_id, orders::supplier_id, orders::status, orders::created_at))
+            .load(conn)?;
+        let mut by_supplier: BTreeMap<(String, String), (i64, i64, i64)> = BTreeMap::new();
+        for (region, supplier, status, created) in recent {
+            let e = by_supplier.entry((region, supplier)).or_default();
+            e.0 += 1;
+            if status == "declined" {
+                e.1 += 1;
+            } else if matches!(status.as_str(), "confirmed" | "partially_shipped" | "partially_accepted")
+                && created < stale
+            {
+                e.2 += 1;
+            }
+        }
+        for ((region, supplier), (total, declined, short)) in by_supplier {
+            let policy = match policies.get(&region) {
+                Some(p) => *p,
+                None => threshold(conn, &region, as_of)?.0,
+            };
+            if total < policy.supplier_min_orders {
+                continue;
+            }
+            let rate = Decimal::from(declined + short) / Decimal::from(total);
+            if rate > policy.supplier_decline_rate {
+                let bureau: Option<String> = organizations::table
+                    .filter(organizations::region_id.eq(&region))
+                    .filter(organizations::kind.eq("bureau"))
+                    .select(organizations::id)
+                    .first(conn)
+                    .optional()?;
+                let name = OrgNames::load(conn, &[supplier.as_str()])?.reference(&supplier).name;
+                let raised = raise(
+                    conn,
+                    NewWarning {
+                        region: region.clone(),
+                        hospital: None,
+                        supplier: Some(supplier.clone()),
+                        kind: "supplier_unreliable",
+                        subject: format!("{region}:{supplier}"),
+                        message: format!(
+                            "{name}：近 90 天 {total} 笔订单中拒绝 {declined} 笔、超过 30 天未足量发货 {short} 笔。\n\n\
+                             {name}: of {total} orders in 90 days, {declined} declined and {short} confirmed but not fully shipped after 30 days."
+                        ),
+                        details: serde_json::json!({"orders": total, "declined": declined, "short_shipped": short,
+                            "rate": rate.round_dp(4).to_string(), "threshold": policy.supplier_decline_rate.to_string()}),
+                        notify: bureau.map(|b| (b, &["bureau_officer"][..])),
+                    },
+                    as_of,
+                    now,
+                )?;
+                counts.supplier_unreliable += i64::from(raised);
+            }
+        }
+        Ok(counts)
+    })
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct WarningFilter {
+    pub kind: Option<String>,
+    pub hospital_id: Option<String>,
+    pub as_of: Option<NaiveDate>,
+}
+
+/// Warnings of the caller's region (bureau, fund), or its own (hospital, supplier), newest first.
+pub fn list_warnings(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &WarningFilter,
+    page: PageRequest,
+) -> DomainResult<Page<WarningRow>> {
+    let build = || {
+        let mut q = monitoring_warnings::table.into_boxed();
+        q = match actor.role {
+            Role::Admin => q,
+            Role::BureauOfficer | Role::FundOfficer => {
+                q.filter(monitoring_warnings::region_id.eq(actor.region_id.clone().unwrap_or_default()))
+            }
+            Role::HospitalBuyer => q.filter(monitoring_warnings::hospital_id.eq(actor.org_id.clone())),
+            Role::Supplier => q.filter(monitoring_warnings::supplier_id.eq(actor.org_id.clone())),
+        };
+        if let Some(k) = &filter.kind {
+            q = q.filter(monitoring_warnings::kind.eq(k.clone()));
+        }
+        if let Some(h) = &filter.hospital_id {
+            q = q.filter(monitoring_warnings::hospital_id.eq(h.clone()));
+        }
+        if let Some(d) = filter.as_of {
+            q = q.filter(monitoring_warnings::as_of.eq(d));
+        }
+        q
+    };
+    let total = build().count().get_result::<i64>(conn)?;
+    let items = build()
+        .order((monitoring_warnings::as_of.desc(), monitoring_warnings::id.desc()))
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(WarningRow::as_select())
+        .load(conn)?;
+    Ok(Page::new(items, page, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn pace_is_the_share_of_the_year_elapsed() {
+        let (s, e) = (d(2026, 1, 1), d(2026, 12, 31));
+        assert_eq!(fmt_pct(elapsed_pct(s, e, d(2026, 1, 1))), "0.27"); // 1 of 365 days
+        assert_eq!(fmt_pct(elapsed_pct(s, e, d(2026, 7, 2))), "50.14"); // 183 of 365
+        assert_eq!(fmt_pct(elapsed_pct(s, e, d(2027, 3, 1))), "100.00");
+    }
+
+    #[test]
+    fn behind_by_more_than_the_threshold() {
+        let t = Decimal::from(15);
+        assert!(!behind_pace(Decimal::from(35), Decimal::from(50), t)); // 15 points: not more
+        assert!(behind_pace("34.99".parse().unwrap(), Decimal::from(50), t));
+        assert!(!behind_pace(Decimal::from(60), Decimal::from(50), t));
+    }
+}

@@ -1,0 +1,1277 @@
+//! Surplus retention (结余留用): part of the fund's saving from VBP prices returned to a
+//! hospital, by an assessment grade. Every figure of a run is stored with its inputs and policy
+//! version, and can be explained line by line.
+//!
+//! For hospital h, generic g, agreement year y:
+//! * budget = agreed_qty × pre_vbp_avg_price × fund_pay_ratio × insured_share
+//! * actual = (winning purchases up to the agreed volume + non-winning purchases of g)
+//!   × fund_pay_ratio × insured_share (above-volume winning purchases excluded)
+//! * surplus = max(0, Σ_g (budget − actual)); retained = surplus × share(grade), to the fen.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+use crate::money::{Money, UnitPrice};
+
+/// Which purchases count, the assessment and its grades [policy].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RetentionPolicy {
+    /// Non-winning purchases of the same generic count in `actual` (default true).
+    pub count_non_winning: bool,
+    /// Above-volume winning purchases count in `actual` (default false: excluded).
+    pub count_above_volume: bool,
+    pub components: Vec<Component>,
+    /// Bands from the highest: the first whose `min_score` the score reaches.
+    pub grades: Vec<GradeBand>,
+    /// A share retained whatever the grade (e.g. "0.1"); none by default.
+    #[serde(default)]
+    pub floor_share: Option<Decimal>,
+    /// Approval by an officer other than the one who started the run (default true).
+    pub two_officers: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Component {
+    /// `completion`, `winning_share`, `on_time_confirmation` (measured) or a manual key such
+    /// as `rational_use`.
+    pub key: String,
+    /// Weight in points; the weights add up to 100.
+    pub weight: u32,
+    /// Entered by the bureau (0–100) rather than measured.
+    pub manual: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GradeBand {
+    pub grade: String,
+    pub min_score: Decimal,
+    pub share: Decimal,
+}
+
+impl Default for RetentionPolicy {
+    /// Shenzhen's 2024 draft with Guangxi's inputs: A ≥ 80 → 50%, B 70–80 → 40%, C 60–70 → 30%,
+    /// D < 60 → 0%.
+    fn default() -> Self {
+        let band = |g: &str, min: i64, share: i64| GradeBand {
+            grade: g.into(),
+            min_score: Decimal::from(min),
+            share: Decimal::new(share, 1),
+        };
+        RetentionPolicy {
+            count_non_winning: true,
+            count_above_volume: false,
+            components: vec![
+                Component { key: "completion".into(), weight: 40, manual: false },
+                Component { key: "winning_share".into(), weight: 30, manual: false },
+                Component { key: "on_time_confirmation".into(), weight: 10, manual: false },
+                Component { key: "rational_use".into(), weight: 20, manual: true },
+            ],
+            grades: vec![band("A", 80, 5), band("B", 70, 4), band("C", 60, 3), band("D", 0, 0)],
+            floor_share: None,
+            two_officers: true,
+        }
+    }
+}
+
+impl RetentionPolicy {
+    /// The grade and share of a score, the floor applied.
+    pub fn grade(&self, score: Decimal) -> (String, Decimal) {
+        let band = self.grades.iter().find(|b| score >= b.min_score).or(self.grades.last());
+        let (grade, share) = band.map(|b| (b.grade.clone(), b.share)).unwrap_or(("D".into(), Decimal::ZERO));
+        (grade, self.floor_share.map_or(share, |f| share.max(f)))
+    }
+}
+
+/// One generic of one hospital: the inputs and what the rule makes of them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GenericLine {
+    pub generic_name: String,
+    pub agreed_qty: i64,
+    pub pre_vbp_price: UnitPrice,
+    /// Accepted winning quantity within the agreed volume, and its amount at the winning price.
+    pub winning_qty: i64,
+    pub winning_amount: Money,
+    /// Accepted winning quantity beyond the agreed volume (excluded unless the policy counts it).
+    pub above_volume_qty: i64,
+    pub above_volume_amount: Money,
+    pub non_winning_qty: i64,
+    pub non_winning_amount: Money,
+    pub budget: Decimal,
+    pub actual: Decimal,
+    pub saving: Decimal,
+}
+
+/// The rule for one generic.
+pub fn generic_line(
+    policy: &RetentionPolicy,
+    generic_name: &str,
+    agreed_qty: i64,
+    pre_vbp_price: UnitPrice,
+    fund_ratio: Decimal,
+    insured_share: Decimal,
+    purchases: Purchases,
+) -> GenericLine {
+    let factor = fund_ratio * insured_share;
+    let budget = Decimal::from(agreed_qty) * pre_vbp_price.to_decimal() * factor;
+    let mut spent = purchases.winning_amount.to_decimal();
+    if policy.count_non_winning {
+        spent += purchases.non_winning_amount.to_decimal();
+    }
+    if policy.count_above_volume {
+        spent += purchases.above_volume_amount.to_decimal();
+    }
+    let actual = spent * factor;
+    GenericLine {
+        generic_name: generic_name.to_string(),
+        agreed_qty,
+        pre_vbp_price,
+        winning_qty: purchases.winning_qty,
+        winning_amount: purchases.winning_amount,
+        above_volume_qty: purchases.above_volume_qty,
+        above_volume_amount: purchases.above_volume_amount,
+        non_winning_qty: purchases.non_winning_qty,
+        non_winning_amount: purchases.non_winning_amount,
+        budget,
+        actual,
+        saving: budget - actual,
+    }
+}
+
+/// Accepted purchases of one generic by one hospital in the agreement year.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Purchases {
+    pub winning_qty: i64,
+    pub winning_amount: Money,
+    pub above_volume_qty: i64,
+    pub above_volume_amount: Money,
+    pub non_winning_qty: i64,
+    pub non_winning_amount: Money,
+}
+
+/// surplus = max(0, Σ savings), to the fen (half-up).
+pub fn surplus(lines: &[GenericLine]) -> Money {
+    let total: Decimal = lines.iter().map(|l| l.saving).sum();
+    Money::round_half_up(total.max(Decimal::ZERO))
+}
+
+/// The weighted score of the components present (0–100 each); a missing component (not measured
+/// yet, or not entered) counts as absent: the weights of the present ones are rescaled, never a
+/// made-up value.
+pub fn score(policy: &RetentionPolicy, values: &std::collections::BTreeMap<String, Decimal>) -> Option<Decimal> {
+    let present: Vec<(&Component, Decimal)> = policy
+        .components
+        .iter()
+        .filter_map(|c| values.get(&c.key).map(|v| (c, (*v).clamp(Decimal::ZERO, Decimal::from(100)))))
+        .collect();
+    let weight: u32 = present.iter().map(|(c, _)| c.weight).sum();
+    if weight == 0 {
+        return None;
+    }
+    let weighted: Decimal = present.iter().map(|(c, v)| Decimal::from(c.weight) * *v).sum();
+    Some((weighted / Decimal::from(weight)).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
+}
+
+/// retained = surplus × share, to the fen.
+pub fn retained(surplus: Money, share: Decimal) -> Money {
+    Money::round_half_up(surplus.to_decimal() * share)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn yuan(s: &str) -> Money {
+        Money::parse(s).unwrap()
+    }
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    /// domain.md's worked example: agreed 100,000 tablets; pre-VBP price ¥2.00; fund ratio 70%;
+    /// insured share 90% → budget ¥126,000. Bought 100,000 winning tablets at ¥0.30 and 10,000
+    /// non-winning at ¥2.00 → actual ¥31,500 → surplus ¥94,500. Score 75 → B → 40% = ¥37,800.
+    #[test]
+    fn the_worked_example() {
+        let policy = RetentionPolicy::default();
+        let purchases = Purchases {
+            winning_qty: 100_000,
+            winning_amount: yuan("30000.00"),
+            non_winning_qty: 10_000,
+            non_winning_amount: yuan("20000.00"),
+            ..Default::default()
+        };
+        let line =
+            generic_line(&policy, "某药片", 100_000, UnitPrice::parse("2.00").unwrap(), d("0.7"), d("0.9"), purchases);
+        assert_eq!(line.budget, d("126000"));
+        assert_eq!(line.actual, d("31500"));
+        let s = surplus(&[line]);
+        assert_eq!(s, yuan("94500.00"));
+        let (grade, share) = policy.grade(d("75"));
+        assert_eq!((grade.as_str(), share), ("B", d("0.4")));
+        assert_eq!(retained(s, share), yuan("37800.00"));
+    }
+
+    #[test]
+    fn a_negative_saving_floors_at_zero() {
+        let policy = RetentionPolicy::default();
+        let over = Purchases { winning_qty: 1000, winning_amount: yuan("2500.00"), ..Default::default() };
+        // budget 1000 × 2.00 × 1 × 1 = 2000 < actual 2500
+        let line = generic_line(&policy, "x", 1000, UnitPrice::parse("2").unwrap(), d("1"), d("1"), over);
+        assert_eq!(line.saving, d("-500"));
+        assert_eq!(surplus(std::slice::from_ref(&line)), Money::ZERO);
+        // Summed over generics before flooring: +800 and −500 leave 300.
+        let under = Purchases { winning_qty: 1000, winning_amount: yuan("1200.00"), ..Default::default() };
+        let other = generic_line(&policy, "y", 1000, UnitPrice::parse("2").unwrap(), d("1"), d("1"), under);
+        assert_eq!(surplus(&[line, other]), yuan("300.00"));
+    }
+
+    #[test]
+    fn above_volume_purchases_are_excluded_unless_counted() {
+        let mut policy = RetentionPolicy::default();
+        let p = Purchases {
+            winning_qty: 1000,
+            winning_amount: yuan("300.00"),
+            above_volume_qty: 500,
+            above_volume_amount: yuan("150.00"),
+            ..Default::default()
+        };
+        let line = generic_line(&policy, "x", 1000, UnitPrice::parse("2").unwrap(), d("1"), d("1"), p);
+        assert_eq!(line.actual, d("300"));
+        policy.count_above_volume = true;
+        let line = generic_line(&policy, "x", 1000, UnitPrice::parse("2").unwrap(), d("1"), d("1"), p);
+        assert_eq!(line.actual, d("450"));
+    }
+
+    #[test]
+    fn grade_boundaries_at_60_70_80() {
+        let policy = RetentionPolicy::default();
+        let g = |s: &str| policy.grade(d(s));
+        assert_eq!(g("80"), ("A".into(), d("0.5")));
+        assert_eq!(g("79.99"), ("B".into(), d("0.4")));
+        assert_eq!(g("70"), ("B".into(), d("0.4")));
+        assert_eq!(g("69.99"), ("C".into(), d("0.3")));
+        assert_eq!(g("60"), ("C".into(), d("0.3")));
+        assert_eq!(g("59.99"), ("D".into(), d("0")));
+        assert_eq!(g("0"), ("D".into(), d("0")));
+    }
+
+    #[test]
+    fn a_floor_share() {
+        let policy = RetentionPolicy { floor_share: Some(d("0.1")), ..Default::default() };
+        assert_eq!(policy.grade(d("50")), ("D".into(), d("0.1")));
+        assert_eq!(policy.grade(d("85")), ("A".into(), d("0.5")));
+    }
+
+    #[test]
+    fn scores_weigh_what_is_present() {
+        let policy = RetentionPolicy::default();
+        let mut v = BTreeMap::new();
+        v.insert("completion".to_string(), d("100"));
+        v.insert("winning_share".to_string(), d("50"));
+        v.insert("rational_use".to_string(), d("75"));
+        // on_time_confirmation absent: (40×100 + 30×50 + 20×75) / 90 = 7000/90 = 77.78
+        assert_eq!(score(&policy, &v), Some(d("77.78")));
+        v.insert("on_time_confirmation".to_string(), d("100"));
+        // (4000 + 1500 + 1000 + 1500) / 100 = 80
+        assert_eq!(score(&policy, &v), Some(d("80")));
+        assert_eq!(score(&policy, &BTreeMap::new()), None);
+    }
+}
+
+// ================================================================ persistence: inputs and runs
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+
+use crate::audit::{self, AuditEntry};
+use crate::clock::{shanghai_date, to_db};
+use crate::db::{write_tx, DbConnection};
+use crate::error::{DomainError, DomainResult, Problem};
+use crate::identity::{Actor, OrgNames, Role};
+use crate::ids::{document_no, new_id};
+use crate::schema::{
+    acceptances, agreed_volumes, deliveries, delivery_lines, order_lines, organizations, payables, products,
+    retention_inputs, retention_lines, retention_results, retention_runs, winning_bids,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    /// Per generic (subject = generic name): weighted average price per minimum unit before VBP.
+    PreVbpPrice,
+    /// The fund's actual payment ratio for the region and year (subject = "").
+    FundRatio,
+    /// A hospital's insured-patient share (subject = hospital id).
+    InsuredShare,
+    /// A manual assessment component, 0–100 (subject = "hospital id:component key").
+    ManualScore,
+}
+
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::PreVbpPrice => "pre_vbp_price",
+            InputKind::FundRatio => "fund_ratio",
+            InputKind::InsuredShare => "insured_share",
+            InputKind::ManualScore => "manual_score",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InputValue {
+    pub kind: InputKind,
+    #[serde(default)]
+    pub subject: String,
+    /// A decimal string: a price ("2.0000"), a ratio ("0.7") or a score ("85").
+    pub value: String,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = retention_inputs)]
+pub struct InputRow {
+    pub region_id: String,
+    pub agreement_year: i16,
+    pub kind: String,
+    pub subject: String,
+    pub value: String,
+    pub comment: Option<String>,
+    pub created_by: String,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub created_at: NaiveDateTime,
+}
+
+fn decimal(value: &str, field: &str) -> DomainResult<Decimal> {
+    value
+        .trim()
+        .parse::<Decimal>()
+        .map_err(|_| DomainError::invalid("invalid_value", field, format!("{value:?} is not a decimal number")))
+}
+
+fn check_input(conn: &mut DbConnection, region: &str, i: usize, v: &InputValue) -> DomainResult<(String, String)> {
+    let field = format!("[{i}].value");
+    let in_region_hospital = |conn: &mut DbConnection, id: &str| -> DomainResult<bool> {
+        Ok(organizations::table
+            .find(id)
+            .filter(organizations::kind.eq("hospital"))
+            .filter(organizations::region_id.eq(region))
+            .count()
+            .get_result::<i64>(conn)?
+            > 0)
+    };
+    let subject = v.subject.trim().to_string();
+    let value = match v.kind {
+        InputKind::PreVbpPrice => {
+            if subject.is_empty() {
+                return Err(DomainError::invalid("required", format!("[{i}].subject"), "name the generic"));
+            }
+            UnitPrice::parse(&v.value)
+                .map_err(|e| DomainError::invalid("invalid_value", &field, format!("a price per minimum unit: {e}")))?
+                .to_string()
+        }
+        InputKind::FundRatio | InputKind::InsuredShare => {
+            let r = decimal(&v.value, &field)?;
+            if r < Decimal::ZERO || r > Decimal::ONE {
+                return Err(DomainError::invalid("invalid_value", &field, "a ratio lies between 0 and 1"));
+            }
+            if v.kind == InputKind::InsuredShare && !in_region_hospital(conn, &subject)? {
+                return Err(DomainError::invalid(
+                    "unknown_hospital",
+                    format!("[{i}].subject"),
+                    "no such hospital in your region",
+                ));
+            }
+            if v.kind == InputKind::FundRatio && !subject.is_empty() {
+                return Err(DomainError::invalid(
+                    "invalid_subject",
+                    format!("[{i}].subject"),
+                    "the fund ratio is the region's: leave the subject empty",
+                ));
+            }
+            r.normalize().to_string()
+        }
+        InputKind::ManualScore => {
+            let (hospital, key) = subject.split_once(':').ok_or_else(|| {
+                DomainError::invalid("invalid_subject", format!("[{i}].subject"), "write \"hospital id:component key\"")
+            })?;
+            if key.is_empty() || !in_region_hospital(conn, hospital)? {
+                return Err(DomainError::invalid(
+                    "unknown_hospital",
+                    format!("[{i}].subject"),
+                    "no such hospital in your region, or no component key",
+                ));
+            }
+            let s = decimal(&v.value, &field)?;
+            if s < Decimal::ZERO || s > Decimal::from(100) {
+                return Err(DomainError::invalid("invalid_value", &field, "a score lies between 0 and 100"));
+            }
+            s.normalize().to_string()
+        }
+    };
+    Ok((subject, value))
+}
+
+/// Sets (or replaces) inputs for an agreement year (bureau officer). Runs copy the values they use.
+pub fn set_inputs(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    agreement_year: i16,
+    values: Vec<InputValue>,
+    now: DateTime<Utc>,
+) -> DomainResult<Vec<InputRow>> {
+    actor.require(&[Role::BureauOfficer], "enter retention inputs")?;
+    let region = actor.region()?.to_string();
+    if !(1..=3).contains(&agreement_year) {
+        return Err(DomainError::invalid("invalid_agreement_year", "agreement_year", "an agreement year is 1, 2 or 3"));
+    }
+    if values.is_empty() || values.len() > 5000 {
+        return Err(DomainError::invalid("invalid_body", "values", "send 1 to 5000 values"));
+    }
+    write_tx(conn, |conn| {
+        for (i, v) in values.iter().enumerate() {
+            let (subject, value) = check_input(conn, &region, i, v)?;
+            let key = (region.as_str(), agreement_year, v.kind.as_str(), subject.as_str());
+            diesel::delete(retention_inputs::table.find(key)).execute(conn)?;
+            diesel::insert_into(retention_inputs::table)
+                .values((
+                    retention_inputs::region_id.eq(&region),
+                    retention_inputs::agreement_year.eq(agreement_year),
+                    retention_inputs::kind.eq(v.kind.as_str()),
+                    retention_inputs::subject.eq(&subject),
+                    retention_inputs::value.eq(&value),
+                    retention_inputs::comment.eq(v.comment.as_deref().map(str::trim).filter(|c| !c.is_empty())),
+                    retention_inputs::created_by.eq(&actor.user_id),
+                    retention_inputs::created_at.eq(to_db(now)),
+                ))
+                .execute(conn)?;
+            let entity = format!("{region}:{agreement_year}:{}:{subject}", v.kind.as_str());
+            audit::record(
+                conn,
+                AuditEntry::created(
+                    actor,
+                    Some(&region),
+                    "retention_input",
+                    &entity,
+                    &serde_json::json!({"value": value, "comment": v.comment}),
+                ),
+                now,
+            )?;
+        }
+        list_inputs(conn, actor, agreement_year)
+    })
+}
+
+pub fn list_inputs(conn: &mut DbConnection, actor: &Actor, agreement_year: i16) -> DomainResult<Vec<InputRow>> {
+    actor.require(&[Role::BureauOfficer, Role::FundOfficer], "read retention inputs")?;
+    Ok(retention_inputs::table
+        .filter(retention_inputs::region_id.eq(actor.region()?.to_string()))
+        .filter(retention_inputs::agreement_year.eq(agreement_year))
+        .order((retention_inputs::kind.asc(), retention_inputs::subject.asc()))
+        .select(InputRow::as_select())
+        .load(conn)?)
+}
+
+// ---------------------------------------------------------------- runs
+
+#[derive(Queryable, Selectable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = retention_runs)]
+pub struct RunRow {
+    pub id: String,
+    pub run_no: String,
+    pub region_id: String,
+    pub agreement_year: i16,
+    pub as_of: NaiveDate,
+    pub policy_id: String,
+    /// `calculated`, `approved` or `superseded`.
+    pub status: String,
+    pub supersedes_id: Option<String>,
+    /// Every input the run used, as JSON.
+    pub inputs: String,
+    pub total_surplus: i64,
+    pub total_retained: i64,
+    pub started_by: String,
+    pub trigger: String,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub created_at: NaiveDateTime,
+    pub approved_by: Option<String>,
+    #[serde(serialize_with = "crate::clock::ser_utc_opt")]
+    pub approved_at: Option<NaiveDateTime>,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = retention_results)]
+pub struct ResultRow {
+    pub run_id: String,
+    pub hospital_id: String,
+    pub fund_ratio: String,
+    pub insured_share: String,
+    pub surplus: i64,
+    /// Each assessment component's value (0–100) as JSON; absent ones are missing, never faked.
+    pub components: String,
+    pub score: Option<String>,
+    pub grade: String,
+    pub share: String,
+    pub retained: i64,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = retention_lines)]
+pub struct LineRow {
+    pub id: String,
+    pub run_id: String,
+    pub hospital_id: String,
+    pub generic_name: String,
+    pub agreed_qty: i64,
+    pub pre_vbp_price: i64,
+    pub winning_qty: i64,
+    pub winning_amount: i64,
+    pub above_volume_qty: i64,
+    pub above_volume_amount: i64,
+    pub non_winning_qty: i64,
+    pub non_winning_amount: i64,
+    pub budget: String,
+    pub actual: String,
+    pub saving: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HospitalResult {
+    pub hospital_id: String,
+    pub hospital_name: String,
+    pub surplus: Money,
+    pub components: serde_json::Value,
+    pub score: Option<String>,
+    pub grade: String,
+    pub share: String,
+    pub retained: Money,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RunView {
+    #[serde(flatten)]
+    pub run: RunRow,
+    pub total_surplus_yuan: Money,
+    pub total_retained_yuan: Money,
+    /// All hospitals (bureau and fund), or only the caller's (hospital).
+    pub results: Vec<HospitalResult>,
+}
+
+/// What one hospital bought of one generic in the year: accumulated from acceptances.
+#[derive(Default)]
+struct Acc {
+    agreed: i64,
+    price: i64,
+    purchases: Purchases,
+}
+
+fn round_fen(d: Decimal) -> Money {
+    Money::round_half_up(d)
+}
+
+/// Runs the calculation for the bureau's region and agreement year as of a date: every input,
+/// the policy version, each generic's figures and each hospital's result are stored; earlier
+/// calculated runs are superseded; an approved run is final.
+pub fn start_run(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    agreement_year: i16,
+    as_of: NaiveDate,
+    trigger: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<RunView> {
+    actor.require(&[Role::BureauOfficer], "run retention calculations")?;
+    let region = actor.region()?.to_string();
+    let id = write_tx(conn, |conn| calculate(conn, actor, &region, agreement_year, as_of, trigger, now))?;
+    run_view(conn, actor, &id)
+}
+
+/// The retention job. Scheduled (`due_only`), it calculates the agreement years that ended the
+/// day before `as_of`; run by hand, every agreement year begun by `as_of` and not yet approved.
+pub fn run_job(
+    conn: &mut DbConnection,
+    as_of: NaiveDate,
+    due_only: bool,
+    now: DateTime<Utc>,
+) -> DomainResult<serde_json::Value> {
+    let rows: Vec<(String, i16, NaiveDate, NaiveDate)> = agreed_volumes::table
+        .select((
+            agreed_volumes::region_id,
+            agreed_volumes::agreement_year,
+            agreed_volumes::year_start,
+            agreed_volumes::year_end,
+        ))
+        .distinct()
+        .load(conn)?;
+    let mut years: BTreeMap<(String, i16), (NaiveDate, NaiveDate)> = BTreeMap::new();
+    for (region, year, start, end) in rows {
+        let e = years.entry((region, year)).or_insert((start, end));
+        e.0 = e.0.min(start);
+        e.1 = e.1.max(end);
+    }
+    let (mut calculated, mut skipped) = (Vec::new(), Vec::new());
+    for ((region, year), (start, end)) in years {
+        let due = if due_only { end.succ_opt() == Some(as_of) } else { start <= as_of };
+        if !due {
+            continue;
+        }
+        let starter: Option<String> = crate::schema::users::table
+            .inner_join(organizations::table)
+            .filter(organizations::region_id.eq(&region))
+            .filter(crate::schema::users::role.eq("bureau_officer"))
+            .order(crate::schema::users::created_at.asc())
+            .select(crate::schema::users::id)
+            .first(conn)
+            .optional()?;
+        let Some(starter) = starter else { continue };
+        let actor = Actor {
+            user_id: starter,
+            username: "scheduler".into(),
+            role: Role::BureauOfficer,
+            org_id: String::new(),
+            region_id: Some(region.clone()),
+        };
+        match write_tx(conn, |conn| {
+            calculate(conn, &actor, &region, year, as_of, if due_only { "schedule" } else { "job" }, now)
+        }) {
+            Ok(id) => calculated.push(id),
+            Err(DomainError::Invalid(p)) | Err(DomainError::Conflict(p)) => {
+                skipped.push(format!("{region} year {year}: {}", p.message))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(serde_json::json!({"runs": calculated.len(), "run_ids": calculated, "skipped": skipped}))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn calculate(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    region: &str,
+    year: i16,
+    as_of: NaiveDate,
+    trigger: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<String> {
+    crate::db::job_lock(conn, "retention")?;
+    let approved: i64 = retention_runs::table
+        .filter(retention_runs::region_id.eq(region))
+        .filter(retention_runs::agreement_year.eq(year))
+        .filter(retention_runs::status.eq("approved"))
+        .count()
+        .get_result(conn)?;
+    if approved > 0 {
+        return Err(DomainError::conflict(
+            "run_already_approved",
+            format!("the retention of agreement year {year} is approved and final"),
+        ));
+    }
+    let (policy, policy_id): (RetentionPolicy, String) =
+        crate::policy::params_in_force(conn, region, crate::policy::RETENTION, as_of)?;
+    // Agreed volumes of the year, with their generic and winning price.
+    let volumes: Vec<(String, String, String, i64, NaiveDate, NaiveDate, i64)> = agreed_volumes::table
+        .inner_join(winning_bids::table.inner_join(products::table))
+        .filter(agreed_volumes::region_id.eq(region))
+        .filter(agreed_volumes::agreement_year.eq(year))
+        .select((
+            agreed_volumes::id,
+            agreed_volumes::hospital_id,
+            products::generic_name,
+            agreed_volumes::agreed_qty,
+            agreed_volumes::year_start,
+            agreed_volumes::year_end,
+            winning_bids::unit_price,
+        ))
+        .load(conn)?;
+    if volumes.is_empty() {
+        return Err(DomainError::invalid(
+            "no_agreed_volumes",
+            "agreement_year",
+            format!("no agreed volumes of agreement year {year} in this region"),
+        ));
+    }
+    // The period of each (hospital, generic): from its earliest year start to its latest year end, cut at as_of.
+    let mut period: HashMap<(String, String), (NaiveDate, NaiveDate)> = HashMap::new();
+    let mut by_volume: HashMap<String, (String, String, i64, i64, NaiveDate, NaiveDate)> = HashMap::new();
+    let mut acc: BTreeMap<(String, String), Acc> = BTreeMap::new();
+    for (vid, hospital, generic, agreed, start, end, price) in volumes {
+        let end = end.min(as_of);
+        let e = period.entry((hospital.clone(), generic.clone())).or_insert((start, end));
+        e.0 = e.0.min(start);
+        e.1 = e.1.max(end);
+        let a = acc.entry((hospital.clone(), generic.clone())).or_default();
+        a.agreed += agreed;
+        a.price = price;
+        by_volume.insert(vid, (hospital, generic, agreed, price, start, end));
+    }
+    // Accepted quantities, from confirmed acceptances (not orders).
+    // (agreed volume, line kind, hospital, generic, accepted quantity, unit price, acceptance date)
+    type Accepted = (Option<String>, String, String, String, i64, i64, Option<NaiveDate>);
+    let accepted: Vec<Accepted> = delivery_lines::table
+        .inner_join(deliveries::table.inner_join(acceptances::table.on(acceptances::delivery_id.eq(deliveries::id))))
+        .inner_join(order_lines::table.inner_join(products::table))
+        .filter(deliveries::region_id.eq(region))
+        .filter(acceptances::status.eq("confirmed"))
+        .filter(acceptances::acceptance_date.le(as_of))
+        .select((
+            order_lines::agreed_volume_id,
+            order_lines::kind,
+            deliveries::hospital_id,
+            products::generic_name,
+            delivery_lines::accepted_qty.assume_not_null(),
+            order_lines::unit_price,
+            acceptances::acceptance_date,
+        ))
+        .load(conn)?;
+    let mut per_volume: HashMap<String, i64> = HashMap::new();
+    for (volume, kind, hospital, generic, qty, price, date) in accepted {
+        let Some(date) = date else { continue };
+        let key = (hospital.clone(), generic.clone());
+        let Some((from, to)) = period.get(&key).copied() else { continue };
+        match (kind.as_str(), volume) {
+            ("winning", Some(v)) if by_volume.contains_key(&v) => {
+                let (_, _, _, _, start, end) = by_volume[&v];
+                if date >= start && date <= end {
+                    *per_volume.entry(v).or_default() += qty;
+                }
+            }
+            ("winning", _) => {
+                if date >= from && date <= to {
+                    let a = acc.get_mut(&key).expect("period implies accumulator");
+                    a.purchases.above_volume_qty += qty;
+                    a.purchases.above_volume_amount = Money::from_fen(
+                        a.purchases.above_volume_amount.fen()
+                            + crate::money::amount_of([(qty, UnitPrice::from_ten_thousandths(price))]).fen(),
+                    );
+                }
+            }
+            _ => {
+                if date >= from && date <= to {
+                    let a = acc.get_mut(&key).expect("period implies accumulator");
+                    a.purchases.non_winning_qty += qty;
+                    a.purchases.non_winning_amount = Money::from_fen(
+                        a.purchases.non_winning_amount.fen()
+                            + crate::money::amount_of([(qty, UnitPrice::from_ten_thousandths(price))]).fen(),
+                    );
+                }
+            }
+        }
+    }
+    for (v, (hospital, generic, agreed, price, _, _)) in &by_volume {
+        let total = per_volume.get(v).copied().unwrap_or(0);
+        let within = total.min(*agreed);
+        let above = total - within;
+        let p = UnitPrice::from_ten_thousandths(*price);
+        let a = acc.get_mut(&(hospital.clone(), generic.clone())).expect("accumulator");
+        a.purchases.winning_qty += within;
+        a.purchases.winning_amount =
+            Money::from_fen(a.purchases.winning_amount.fen() + crate::money::amount_of([(within, p)]).fen());
+        a.purchases.above_volume_qty += above;
+        a.purchases.above_volume_amount =
+            Money::from_fen(a.purchases.above_volume_amount.fen() + crate::money::amount_of([(above, p)]).fen());
+    }
+    // Inputs.
+    let inputs: Vec<InputRow> = retention_inputs::table
+        .filter(retention_inputs::region_id.eq(region))
+        .filter(retention_inputs::agreement_year.eq(year))
+        .select(InputRow::as_select())
+        .load(conn)?;
+    let find = |kind: &str, subject: &str| {
+        inputs.iter().find(|i| i.kind == kind && i.subject == subject).map(|i| i.value.clone())
+    };
+    let fund_ratio = find("fund_ratio", "");
+    let hospitals: Vec<String> = {
+        let mut h: Vec<String> = acc.keys().map(|(h, _)| h.clone()).collect();
+        h.dedup();
+        h
+    };
+    let generics: Vec<String> = {
+        let mut g: Vec<String> = acc.keys().map(|(_, g)| g.clone()).collect();
+        g.sort();
+        g.dedup();
+        g
+    };
+    let mut missing: Vec<String> = Vec::new();
+    if fund_ratio.is_none() {
+        missing.push("fund_ratio".into());
+    }
+    for g in &generics {
+        if find("pre_vbp_price", g).is_none() {
+            missing.push(format!("pre_vbp_price:{g}"));
+        }
+    }
+    for h in &hospitals {
+        if find("insured_share", h).is_none() {
+            missing.push(format!("insured_share:{h}"));
+        }
+    }
+    if !missing.is_empty() {
+        return Err(DomainError::Invalid(
+            Problem::new(
+                "retention_inputs_missing",
+                format!("{} inputs are missing for agreement year {year}", missing.len()),
+            )
+            .details(serde_json::json!({ "missing": missing })),
+        ));
+    }
+    let fund_ratio: Decimal = fund_ratio.expect("checked").parse().expect("stored valid");
+    // Supersede earlier calculated runs.
+    let previous: Option<String> = retention_runs::table
+        .filter(retention_runs::region_id.eq(region))
+        .filter(retention_runs::agreement_year.eq(year))
+        .filter(retention_runs::status.eq("calculated"))
+        .order(retention_runs::created_at.desc())
+        .select(retention_runs::id)
+        .first(conn)
+        .optional()?;
+    diesel::update(
+        retention_runs::table
+            .filter(retention_runs::region_id.eq(region))
+            .filter(retention_runs::agreement_year.eq(year))
+            .filter(retention_runs::status.eq("calculated")),
+    )
+    .set(retention_runs::status.eq("superseded"))
+    .execute(conn)?;
+    let run_id = new_id();
+    let used: Vec<&InputRow> = inputs
+        .iter()
+        .filter(|i| match i.kind.as_str() {
+            "fund_ratio" => true,
+            "pre_vbp_price" => generics.contains(&i.subject),
+            "insured_share" => hospitals.contains(&i.subject),
+            _ => hospitals.iter().any(|h| i.subject.starts_with(&format!("{h}:"))),
+        })
+        .collect();
+    let inputs_json = serde_json::json!({
+        "fund_ratio": fund_ratio.to_string(),
+        "values": used.iter().map(|i| serde_json::json!({"kind": i.kind, "subject": i.subject, "value": i.value, "comment": i.comment})).collect::<Vec<_>>(),
+        "policy": &policy,
+    });
+    diesel::insert_into(retention_runs::table)
+        .values((
+            retention_runs::id.eq(&run_id),
+            retention_runs::run_no.eq(document_no("RR", now)),
+            retention_runs::region_id.eq(region),
+            retention_runs::agreement_year.eq(year),
+            retention_runs::as_of.eq(as_of),
+            retention_runs::policy_id.eq(&policy_id),
+            retention_runs::status.eq("calculated"),
+            retention_runs::supersedes_id.eq(&previous),
+            retention_runs::inputs.eq(inputs_json.to_string()),
+            retention_runs::total_surplus.eq(0i64),
+            retention_runs::total_retained.eq(0i64),
+            retention_runs::started_by.eq(&actor.user_id),
+            retention_runs::trigger.eq(trigger),
+            retention_runs::created_at.eq(to_db(now)),
+        ))
+        .execute(conn)?;
+    let (mut total_surplus, mut total_retained) = (0i64, 0i64);
+    for hospital in &hospitals {
+        let share_in: Decimal = find("insured_share", hospital).expect("checked").parse().expect("stored valid");
+        let mut lines = Vec::new();
+        for ((h, g), a) in acc.iter().filter(|((h, _), _)| h == hospital) {
+            let pre = UnitPrice::parse(&find("pre_vbp_price", g).expect("checked")).expect("stored valid");
+            let line = generic_line(&policy, g, a.agreed, pre, fund_ratio, share_in, a.purchases);
+            diesel::insert_into(retention_lines::table)
+                .values((
+                    retention_lines::id.eq(new_id()),
+                    retention_lines::run_id.eq(&run_id),
+                    retention_lines::hospital_id.eq(h),
+                    retention_lines::generic_name.eq(g),
+                    retention_lines::agreed_qty.eq(a.agreed),
+                    retention_lines::pre_vbp_price.eq(pre.ten_thousandths()),
+                    retention_lines::winning_qty.eq(line.winning_qty),
+                    retention_lines::winning_amount.eq(line.winning_amount.fen()),
+                    retention_lines::above_volume_qty.eq(line.above_volume_qty),
+                    retention_lines::above_volume_amount.eq(line.above_volume_amount.fen()),
+                    retention_lines::non_winning_qty.eq(line.non_winning_qty),
+                    retention_lines::non_winning_amount.eq(line.non_winning_amount.fen()),
+                    retention_lines::budget.eq(line.budget.normalize().to_string()),
+                    retention_lines::actual.eq(line.actual.normalize().to_string()),
+                    retention_lines::saving.eq(line.saving.normalize().to_string()),
+                ))
+                .execute(conn)?;
+            lines.push(line);
+        }
+        let hospital_surplus = surplus(&lines);
+        let components = measured_components(conn, &policy, hospital, &lines, &period, &find)?;
+        let score_value = score(&policy, &components);
+        let (grade, share) = match score_value {
+            Some(s) => policy.grade(s),
+            None => ("-".to_string(), policy.floor_share.unwrap_or(Decimal::ZERO)),
+        };
+        let kept = retained(hospital_surplus, share);
+        total_surplus += hospital_surplus.fen();
+        total_retained += kept.fen();
+        diesel::insert_into(retention_results::table)
+            .values((
+                retention_results::run_id.eq(&run_id),
+                retention_results::hospital_id.eq(hospital),
+                retention_results::fund_ratio.eq(fund_ratio.normalize().to_string()),
+                retention_results::insured_share.eq(share_in.normalize().to_string()),
+                retention_results::surplus.eq(hospital_surplus.fen()),
+                retention_results::components.eq(serde_json::to_string(
+                    &components.iter().map(|(k, v)| (k.clone(), v.normalize().to_string())).collect::<BTreeMap<_, _>>(),
+                )?),
+                retention_results::score.eq(score_value.map(|s| s.normalize().to_string())),
+                retention_results::grade.eq(&grade),
+                retention_results::share.eq(share.normalize().to_string()),
+                retention_results::retained.eq(kept.fen()),
+            ))
+            .execute(conn)?;
+    }
+    diesel::update(retention_runs::table.find(&run_id))
+        .set((retention_runs::total_surplus.eq(total_surplus), retention_runs::total_retained.eq(total_retained)))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        AuditEntry::created(
+            actor,
+            Some(region),
+            "retention_run",
+            &run_id,
+            &serde_json::json!({"agreement_year": year, "as_of": as_of, "policy_id": policy_id, "supersedes": previous, "total_surplus": total_surplus, "total_retained": total_retained}),
+        ),
+        now,
+    )?;
+    Ok(run_id)
+}
+
+/// The components the platform measures for a hospital, plus the manual ones entered; a
+/// component that cannot be measured yet is left out.
+fn measured_components(
+    conn: &mut DbConnection,
+    policy: &RetentionPolicy,
+    hospital: &str,
+    lines: &[GenericLine],
+    period: &HashMap<(String, String), (NaiveDate, NaiveDate)>,
+    find: &dyn Fn(&str, &str) -> Option<String>,
+) -> DomainResult<BTreeMap<String, Decimal>> {
+    let hundred = Decimal::from(100);
+    let mut out = BTreeMap::new();
+    let agreed: i64 = lines.iter().map(|l| l.agreed_qty).sum();
+    let winning: i64 = lines.iter().map(|l| l.winning_qty).sum();
+    let winning_all: i64 = lines.iter().map(|l| l.winning_qty + l.above_volume_qty).sum();
+    let non_winning: i64 = lines.iter().map(|l| l.non_winning_qty).sum();
+    for c in &policy.components {
+        let value = match (c.key.as_str(), c.manual) {
+            (_, true) => find("manual_score", &format!("{hospital}:{}", c.key)).and_then(|v| v.parse::<Decimal>().ok()),
+            ("completion", false) if agreed > 0 => {
+                Some((Decimal::from(winning) * hundred / Decimal::from(agreed)).min(hundred))
+            }
+            ("winning_share", false) if winning_all + non_winning > 0 => {
+                Some(Decimal::from(winning_all) * hundred / Decimal::from(winning_all + non_winning))
+            }
+            ("on_time_confirmation", false) => {
+                let (from, to) = period
+                    .iter()
+                    .filter(|((h, _), _)| h == hospital)
+                    .fold(None, |acc: Option<(NaiveDate, NaiveDate)>, (_, (s, e))| match acc {
+                        None => Some((*s, *e)),
+                        Some((a, b)) => Some((a.min(*s), b.max(*e))),
+                    })
+                    .unwrap_or((NaiveDate::MIN, NaiveDate::MIN));
+                let rows: Vec<(Option<NaiveDate>, Option<NaiveDate>, Option<String>)> = payables::table
+                    .filter(payables::hospital_id.eq(hospital))
+                    .filter(payables::invoiced_on.between(from, to))
+                    .select((payables::confirmed_on, payables::confirm_deadline, payables::confirmation))
+                    .load(conn)?;
+                let decided: Vec<_> = rows.iter().filter(|(c, _, _)| c.is_some()).collect();
+                if decided.is_empty() {
+                    None
+                } else {
+                    let on_time = decided
+                        .iter()
+                        .filter(|(c, d, how)| {
+                            how.as_deref() == Some("explicit") && c.zip(*d).is_some_and(|(c, d)| c <= d)
+                        })
+                        .count();
+                    Some(Decimal::from(on_time as i64) * hundred / Decimal::from(decided.len() as i64))
+                }
+            }
+            _ => None,
+        };
+        if let Some(v) = value {
+            out.insert(c.key.clone(), v.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero));
+        }
+    }
+    Ok(out)
+}
+
+fn find_run(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<RunRow> {
+    actor.require(&[Role::BureauOfficer, Role::FundOfficer, Role::HospitalBuyer], "read retention runs")?;
+    let run = retention_runs::table
+        .filter(retention_runs::id.eq(id))
+        .filter(retention_runs::region_id.eq(actor.region()?.to_string()))
+        .select(RunRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DomainError::not_found("retention run"))?;
+    if actor.role == Role::HospitalBuyer {
+        let mine: i64 = retention_results::table.find((&run.id, &actor.org_id)).count().get_result(conn)?;
+        if mine == 0 {
+            return Err(DomainError::not_found("retention run"));
+        }
+    }
+    Ok(run)
+}
+
+pub fn run_view(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<RunView> {
+    let run = find_run(conn, actor, id)?;
+    let mut q = retention_results::table
+        .filter(retention_results::run_id.eq(&run.id))
+        .select(ResultRow::as_select())
+        .into_boxed();
+    if actor.role == Role::HospitalBuyer {
+        q = q.filter(retention_results::hospital_id.eq(actor.org_id.clone()));
+    }
+    let rows: Vec<ResultRow> = q.load(conn)?;
+    let ids: Vec<&str> = rows.iter().map(|r| r.hospital_id.as_str()).collect();
+    let names = OrgNames::load(conn, &ids)?;
+    let mut results: Vec<HospitalResult> = rows
+        .iter()
+        .map(|r| HospitalResult {
+            hospital_name: names.reference(&r.hospital_id).name,
+            hospital_id: r.hospital_id.clone(),
+            surplus: Money::from_fen(r.surplus),
+            components: serde_json::from_str(&r.components).unwrap_or_default(),
+            score: r.score.clone(),
+            grade: r.grade.clone(),
+            share: r.share.clone(),
+            retained: Money::from_fen(r.retained),
+        })
+        .collect();
+    results.sort_by(|a, b| a.hospital_name.cmp(&b.hospital_name));
+    let (ts, tr) = if actor.role == Role::HospitalBuyer {
+        (results.iter().map(|r| r.surplus.fen()).sum(), results.iter().map(|r| r.retained.fen()).sum())
+    } else {
+        (run.total_surplus, run.total_retained)
+    };
+    let mut run = run;
+    if actor.role == Role::HospitalBuyer {
+        // A hospital sees its own figures only.
+        run.inputs = String::new();
+        run.total_surplus = ts;
+        run.total_retained = tr;
+    }
+    Ok(RunView { total_surplus_yuan: Money::from_fen(ts), total_retained_yuan: Money::from_fen(tr), run, results })
+}
+
+pub fn list_runs(conn: &mut DbConnection, actor: &Actor, agreement_year: Option<i16>) -> DomainResult<Vec<RunRow>> {
+    actor.require(&[Role::BureauOfficer, Role::FundOfficer, Role::HospitalBuyer], "read retention runs")?;
+    let mut q = retention_runs::table
+        .filter(retention_runs::region_id.eq(actor.region()?.to_string()))
+        .order(retention_runs::created_at.desc())
+        .limit(200)
+        .select(RunRow::as_select())
+        .into_boxed();
+    if let Some(y) = agreement_year {
+        q = q.filter(retention_runs::agreement_year.eq(y));
+    }
+    if actor.role == Role::HospitalBuyer {
+        q = q.filter(
+            retention_runs::id.eq_any(
+                retention_results::table
+                    .filter(retention_results::hospital_id.eq(actor.org_id.clone()))
+                    .select(retention_results::run_id),
+            ),
+        );
+    }
+    let mut rows = q.load(conn)?;
+    if actor.role == Role::HospitalBuyer {
+        for r in &mut rows {
+            r.inputs = String::new();
+        }
+    }
+    Ok(rows)
+}
+
+/// Approves a calculated run (bureau officer; another officer than the one who started it when
+/// the policy says so). The retained amounts are posted to the ledger as owed to the hospitals,
+/// and the hospitals are told.
+pub fn approve_run(conn: &mut DbConnection, actor: &Actor, id: &str, now: DateTime<Utc>) -> DomainResult<RunView> {
+    actor.require(&[Role::BureauOfficer], "approve retention runs")?;
+    write_tx(conn, |conn| {
+        let run = find_run(conn, actor, id)?;
+        if run.status != "calculated" {
+            return Err(DomainError::conflict(
+                "run_status",
+                format!("run {} is {}; only the latest calculated run can be approved", run.run_no, run.status),
+            ));
+        }
+        // The rules of the policy version the run used.
+        let policy: RetentionPolicy = crate::policy::params_by_id(conn, &run.policy_id)?;
+        if policy.two_officers && run.started_by == actor.user_id {
+            return Err(DomainError::Forbidden(Problem::new(
+                "maker_checker",
+                "the officer who started a run cannot approve it; another bureau officer must",
+            )));
+        }
+        let n = diesel::update(retention_runs::table.find(&run.id).filter(retention_runs::status.eq("calculated")))
+            .set((
+                retention_runs::status.eq("approved"),
+                retention_runs::approved_by.eq(Some(&actor.user_id)),
+                retention_runs::approved_at.eq(Some(to_db(now))),
+            ))
+            .execute(conn)?;
+        if n != 1 {
+            return Err(DomainError::conflict("run_status", "the run changed meanwhile"));
+        }
+        let results: Vec<ResultRow> = retention_results::table
+            .filter(retention_results::run_id.eq(&run.id))
+            .select(ResultRow::as_select())
+            .load(conn)?;
+        let today = shanghai_date(now);
+        for r in &results {
+            if r.retained <= 0 {
+                continue;
+            }
+            let amount = Money::from_fen(r.retained);
+            let source = format!("{}:{}", run.id, r.hospital_id);
+            crate::ledger::post(
+                conn,
+                Some(actor),
+                crate::ledger::Entry {
+                    region_id: &run.region_id,
+                    date: today,
+                    kind: "retention",
+                    memo: format!("surplus retention, agreement year {}, run {}", run.agreement_year, run.run_no),
+                    source_type: "retention_result",
+                    source_id: &source,
+                    postings: vec![
+                        crate::ledger::Posting::debit(crate::ledger::Account::MedicalExpense, None, amount),
+                        crate::ledger::Posting::credit(
+                            crate::ledger::Account::HospitalSettlement,
+                            Some(&r.hospital_id),
+                            amount,
+                        ),
+                    ],
+                },
+                now,
+            )?;
+            crate::outbox::enqueue(
+                conn,
+                crate::outbox::Mail {
+                    dedup_key: format!("retention_approved:{source}"),
+                    region_id: Some(&run.region_id),
+                    kind: "retention_approved",
+                    to_org_id: &r.hospital_id,
+                    roles: &["hospital_buyer"],
+                    subject: format!("结余留用结果已核定：¥{amount} / Surplus retention approved: ¥{amount}"),
+                    body: format!(
+                        "第 {y} 协议年结余留用已核定：结余 ¥{s}，考核等级 {g}，留用比例 {sh}，留用金额 ¥{amount}。明细可在平台查看逐项计算过程。\n\n\
+                         Surplus retention for agreement year {y} is approved: surplus ¥{s}, grade {g}, share {sh}, retained ¥{amount}. \
+                         The platform explains every figure.",
+                        y = run.agreement_year,
+                        s = Money::from_fen(r.surplus),
+                        g = r.grade,
+                        sh = r.share,
+                    ),
+                },
+                now,
+            )?;
+        }
+        audit::record(
+            conn,
+            AuditEntry::changed(
+                actor,
+                Some(&run.region_id),
+                "retention_run",
+                &run.id,
+                "approve",
+                &serde_json::json!({"status": run.status}),
+                &serde_json::json!({"status": "approved", "approved_by": actor.user_id}),
+            ),
+            now,
+        )?;
+        Ok(())
+    })?;
+    run_view(conn, actor, id)
+}
+
+/// The calculation for one hospital, generic by generic, written out so it can be checked by hand.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Explanation {
+    pub run_id: String,
+    pub run_no: String,
+    pub hospital_id: String,
+    pub result: HospitalResult,
+    pub lines: Vec<LineRow>,
+    /// Human-readable steps, e.g. "budget = 100000 × ¥2.0000 × 0.7 × 0.9 = ¥126000.00".
+    pub steps: Vec<String>,
+}
+
+pub fn explain(conn: &mut DbConnection, actor: &Actor, run_id: &str, hospital_id: &str) -> DomainResult<Explanation> {
+    if actor.role == Role::HospitalBuyer && actor.org_id != hospital_id {
+        return Err(DomainError::not_found("retention result"));
+    }
+    let view = run_view(conn, actor, run_id)?;
+    let result = view
+        .results
+        .iter()
+        .find(|r| r.hospital_id == hospital_id)
+        .cloned()
+        .ok_or(DomainError::not_found("retention result"))?;
+    let row: ResultRow =
+        retention_results::table.find((run_id, hospital_id)).select(ResultRow::as_select()).first(conn)?;
+    let lines: Vec<LineRow> = retention_lines::table
+        .filter(retention_lines::run_id.eq(run_id))
+        .filter(retention_lines::hospital_id.eq(hospital_id))
+        .order(retention_lines::generic_name.asc())
+        .select(LineRow::as_select())
+        .load(conn)?;
+    let money = |s: &str| round_fen(s.parse().unwrap_or_default());
+    let mut steps = Vec::new();
+    for l in &lines {
+        let pre = UnitPrice::from_ten_thousandths(l.pre_vbp_price);
+        steps.push(format!("【{}】", l.generic_name));
+        steps.push(format!(
+            "budget 预算 = {} × ¥{pre} × {} × {} = ¥{}",
+            l.agreed_qty,
+            row.fund_ratio,
+            row.insured_share,
+            money(&l.budget)
+        ));
+        steps.push(format!(
+            "actual 实际 = (¥{} winning within volume 约定量内中选 [{} units] + ¥{} non-winning 非中选 [{} units]) × {} × {} = ¥{}   (above volume 超量 {} units ¥{} excluded)",
+            Money::from_fen(l.winning_amount), l.winning_qty, Money::from_fen(l.non_winning_amount), l.non_winning_qty,
+            row.fund_ratio, row.insured_share, money(&l.actual), l.above_volume_qty, Money::from_fen(l.above_volume_amount)
+        ));
+        steps.push(format!("saving 结余 = ¥{} − ¥{} = ¥{}", money(&l.budget), money(&l.actual), money(&l.saving)));
+    }
+    steps.push(format!("surplus 结余总额 = max(0, Σ savings) = ¥{}", result.surplus));
+    steps.push(format!(
+        "score 考核得分 = {} → grade 等级 {} → share 留用比例 {}  (components 分项: {})",
+        result.score.clone().unwrap_or_else(|| "—".into()),
+        result.grade,
+        result.share,
+        row.components
+    ));
+    steps.push(format!("retained 留用金额 = ¥{} × {} = ¥{}", result.surplus, result.share, result.retained));
+    Ok(Explanation {
+        run_id: view.run.id.clone(),
+        run_no: view.run.run_no.clone(),
+        hospital_id: hospital_id.to_string(),
+        result,
+        lines,
+        steps,
+    })
+}

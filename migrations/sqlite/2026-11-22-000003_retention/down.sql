@@ -1,0 +1,10 @@
+DROP TRIGGER retention_results_no_delete;
+DROP TRIGGER retention_results_immutable;
+DROP TRIGGER retention_lines_no_delete;
+DROP TRIGGER retention_lines_immutable;
+DELETE FROM region_policies WHERE kind IN ('retention', 'monitoring');
+DROP TABLE monitoring_warnings;
+DROP TABLE retention_results;
+DROP TABLE retention_lines;
+DROP TABLE retention_runs;
+DROP TABLE retention_inputs;
