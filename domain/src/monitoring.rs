@@ -526,3 +526,121 @@ mod tests {
         assert!(!behind_pace(Decimal::from(60), Decimal::from(50), t));
     }
 }
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HospitalSummary {
+    pub hospital_id: String,
+    pub hospital_name: String,
+    pub agreed_qty: i64,
+    pub accepted_qty: i64,
+    pub completion_pct: String,
+    /// Winning purchases of the batch's generics against all purchases of them (units), percent.
+    pub winning_share_pct: Option<String>,
+    pub volumes_behind_pace: i64,
+    /// Warnings about this hospital on `as_of`.
+    pub warnings: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BatchSummary {
+    pub batch_id: String,
+    pub batch_name: String,
+    pub agreed_qty: i64,
+    pub accepted_qty: i64,
+    pub completion_pct: String,
+    pub winning_share_pct: Option<String>,
+    pub hospitals_behind: i64,
+    pub hospitals: Vec<HospitalSummary>,
+}
+
+/// Per batch and hospital: completion, pace, winning share and warnings (bureau and fund: the
+/// region; hospital: itself), for the agreement years current on `as_of`.
+pub fn summary(conn: &mut DbConnection, actor: &Actor, as_of: NaiveDate) -> DomainResult<Vec<BatchSummary>> {
+    let everything =
+        progress(conn, actor, &ProgressFilter::default(), as_of, PageRequest { page: 1, per_page: i64::MAX / 4 })?;
+    let region = actor.region()?.to_string();
+    // Non-winning accepted units per (hospital, generic) within each generic's current year.
+    let nw: Vec<(String, String, Option<i64>, Option<NaiveDate>)> = delivery_lines::table
+        .inner_join(deliveries::table.inner_join(acceptances::table.on(acceptances::delivery_id.eq(deliveries::id))))
+        .inner_join(order_lines::table.inner_join(products::table))
+        .filter(deliveries::region_id.eq(&region))
+        .filter(order_lines::kind.eq("non_winning"))
+        .filter(acceptances::status.eq("confirmed"))
+        .filter(acceptances::acceptance_date.le(as_of))
+        .select((
+            deliveries::hospital_id,
+            products::generic_name,
+            delivery_lines::accepted_qty,
+            acceptances::acceptance_date,
+        ))
+        .load(conn)?;
+    let warnings: Vec<Option<String>> = monitoring_warnings::table
+        .filter(monitoring_warnings::region_id.eq(&region))
+        .filter(monitoring_warnings::as_of.eq(as_of))
+        .select(monitoring_warnings::hospital_id)
+        .load(conn)?;
+    let mut warn_count: HashMap<String, i64> = HashMap::new();
+    for h in warnings.into_iter().flatten() {
+        *warn_count.entry(h).or_default() += 1;
+    }
+    let batch_names: HashMap<String, String> = crate::schema::batches::table
+        .filter(crate::schema::batches::region_id.eq(&region))
+        .select((crate::schema::batches::id, crate::schema::batches::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut by_batch: BTreeMap<String, Vec<&VolumeProgress>> = BTreeMap::new();
+    for p in &everything.items {
+        by_batch.entry(p.batch_id.clone()).or_default().push(p);
+    }
+    let mut out = Vec::new();
+    for (batch_id, vols) in by_batch {
+        let mut hospitals: BTreeMap<String, (String, i64, i64, i64, Vec<(String, NaiveDate, NaiveDate)>)> =
+            BTreeMap::new();
+        for v in &vols {
+            let e = hospitals.entry(v.hospital_id.clone()).or_insert((v.hospital_name.clone(), 0, 0, 0, vec![]));
+            e.1 += v.agreed_qty;
+            e.2 += v.accepted_qty;
+            e.3 += i64::from(v.behind_pace);
+            e.4.push((v.generic_name.clone(), v.year_start, v.year_end));
+        }
+        let mut rows = Vec::new();
+        let (mut ta, mut tc, mut tw, mut tn) = (0i64, 0i64, 0i64, 0i64);
+        for (hid, (name, agreed, accepted, behind, generics)) in hospitals {
+            let non_winning: i64 = nw
+                .iter()
+                .filter(|(h, g, _, d)| {
+                    h == &hid && d.is_some_and(|d| generics.iter().any(|(gg, s, e)| gg == g && d >= *s && d <= *e))
+                })
+                .map(|(_, _, q, _)| q.unwrap_or(0))
+                .sum();
+            ta += agreed;
+            tc += accepted;
+            tw += accepted;
+            tn += non_winning;
+            rows.push(HospitalSummary {
+                hospital_id: hid.clone(),
+                hospital_name: name,
+                agreed_qty: agreed,
+                accepted_qty: accepted,
+                completion_pct: fmt_pct(pct(accepted, agreed)),
+                winning_share_pct: (accepted + non_winning > 0).then(|| fmt_pct(pct(accepted, accepted + non_winning))),
+                volumes_behind_pace: behind,
+                warnings: warn_count.get(&hid).copied().unwrap_or(0),
+            });
+        }
+        out.push(BatchSummary {
+            batch_name: batch_names.get(&batch_id).cloned().unwrap_or_default(),
+            batch_id,
+            agreed_qty: ta,
+            accepted_qty: tc,
+            completion_pct: fmt_pct(pct(tc, ta)),
+            winning_share_pct: (tw + tn > 0).then(|| fmt_pct(pct(tw, tw + tn))),
+            hospitals_behind: rows.iter().filter(|r| r.volumes_behind_pace > 0).count() as i64,
+            hospitals: rows,
+        });
+    }
+    Ok(out)
+}

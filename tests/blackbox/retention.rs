@@ -258,5 +258,18 @@ on_both_databases! {
         assert!(!others["items"].as_array().unwrap().iter().any(|x| x["hospital_id"] == h1.as_str()));
         assert!(bureau.ok("/api/v1/monitoring/warnings?kind=non_winning_exceeds_winning")["total"].as_i64().unwrap() >= 1);
         assert!(bureau.ok("/api/v1/outbox").as_array().unwrap().iter().any(|m| m["kind"] == "monitoring_warning" && m["to_org_id"] == h1.as_str()));
+
+        // The bureau's summary per batch and hospital; a hospital's covers itself only.
+        let summary = bureau.ok(&format!("/api/v1/monitoring/summary?as_of={TODAY}"));
+        let batches = summary.as_array().unwrap();
+        assert_eq!(batches.len(), 2, "both batches are in a current agreement year");
+        let b7 = batches.iter().find(|b| b["batch_name"].as_str().unwrap().contains("第七批")).unwrap();
+        assert_eq!(b7["hospitals"].as_array().unwrap().len(), 20);
+        let row = b7["hospitals"].as_array().unwrap().iter().find(|h| h["hospital_id"] == h1.as_str()).unwrap();
+        let share = dec(&row["winning_share_pct"]);
+        assert!(share < 50.0, "hospital1 bought mostly non-winning ezetimibe: {row}");
+        assert!(row["warnings"].as_i64().unwrap() >= 1);
+        let own = hospital.ok("/api/v1/monitoring/summary");
+        assert!(own.as_array().unwrap().iter().all(|b| b["hospitals"].as_array().unwrap().len() == 1));
     }
 }

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use jicai_domain::money::Money;
-use jicai_domain::monitoring::{self, ProgressFilter, VolumeProgress, WarningFilter, WarningRow};
+use jicai_domain::monitoring::{self, BatchSummary, ProgressFilter, VolumeProgress, WarningFilter, WarningRow};
 use jicai_domain::paging::Page;
 use jicai_domain::policy::{self, NewPolicy, PolicyRow};
 use jicai_domain::retention::{self, Explanation, InputRow, InputValue, RunRow, RunView};
@@ -30,6 +30,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(explain)
         .service(export_run)
         .service(progress)
+        .service(monitoring_summary)
         .service(warnings);
 }
 
@@ -374,4 +375,30 @@ pub async fn warnings(
     let page = PageParams { page: q.page, per_page: q.per_page }.into();
     let filter = WarningFilter { kind: q.kind, hospital_id: q.hospital_id, as_of: q.as_of };
     Ok(web::Json(state.run(move |conn, _| monitoring::list_warnings(conn, &caller.0, &filter, page)).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryQuery {
+    /// Default: today.
+    pub as_of: Option<NaiveDate>,
+}
+
+/// Per batch and hospital: agreed and accepted quantities, completion, winning share, volumes
+/// behind pace and warnings of the day (bureau and fund: the region; hospital: itself).
+#[utoipa::path(tag = "monitoring", params(SummaryQuery), responses((status = 200, body = Vec<BatchSummary>)), security(("bearer" = [])))]
+#[get("/monitoring/summary")]
+pub async fn monitoring_summary(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<SummaryQuery>,
+) -> Result<web::Json<Vec<BatchSummary>>, ApiError> {
+    let as_of = q.into_inner().as_of;
+    Ok(web::Json(
+        state
+            .run(move |conn, now| {
+                monitoring::summary(conn, &caller.0, as_of.unwrap_or_else(|| jicai_domain::clock::shanghai_date(now)))
+            })
+            .await?,
+    ))
 }
