@@ -597,8 +597,9 @@ pub fn summary(conn: &mut DbConnection, actor: &Actor, as_of: NaiveDate) -> Doma
     }
     let mut out = Vec::new();
     for (batch_id, vols) in by_batch {
-        let mut hospitals: BTreeMap<String, (String, i64, i64, i64, Vec<(String, NaiveDate, NaiveDate)>)> =
-            BTreeMap::new();
+        // hospital → (name, agreed, accepted, volumes behind, its generics with their year)
+        type Acc = (String, i64, i64, i64, Vec<(String, NaiveDate, NaiveDate)>);
+        let mut hospitals: BTreeMap<String, Acc> = BTreeMap::new();
         for v in &vols {
             let e = hospitals.entry(v.hospital_id.clone()).or_insert((v.hospital_name.clone(), 0, 0, 0, vec![]));
             e.1 += v.agreed_qty;
@@ -606,6 +607,7 @@ pub fn summary(conn: &mut DbConnection, actor: &Actor, as_of: NaiveDate) -> Doma
             e.3 += i64::from(v.behind_pace);
             e.4.push((v.generic_name.clone(), v.year_start, v.year_end));
         }
+
         let mut rows = Vec::new();
         let (mut ta, mut tc, mut tw, mut tn) = (0i64, 0i64, 0i64, 0i64);
         for (hid, (name, agreed, accepted, behind, generics)) in hospitals {
