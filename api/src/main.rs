@@ -238,7 +238,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let as_of = as_of.unwrap_or_else(|| jicai_domain::clock::shanghai_date(clock.now()));
             for job in jobs {
                 let (id, counts) =
-                    jicai_jobs::run(&pool, &clock, &mail, job, as_of, "cli").map_err(|e| e.to_string())?;
+                    jicai_jobs::run(&pool, &clock, &mail, job, as_of, "cli", None).map_err(|e| e.to_string())?;
                 println!("{} as of {as_of}: {counts} (run {id})", job.name());
             }
             Ok(())

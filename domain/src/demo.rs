@@ -565,7 +565,7 @@ fn seed_settlement(
     use crate::settlement;
     let today = crate::clock::shanghai_date(now);
     for start in year_starts {
-        crate::ledger::run_prepayments(conn, *start, at(*start, 9))?;
+        crate::ledger::run_prepayments(conn, None, *start, at(*start, 9))?;
     }
     let month_ago = today - Duration::days(30);
     for (i, (hospital, _)) in s.hospitals.iter().enumerate() {
@@ -624,8 +624,8 @@ fn seed_settlement(
     }
     let mut day = first_day;
     while day <= today {
-        settlement::deadline_watch(conn, day, at(day, 7))?;
-        settlement::sweep(conn, day, at(day, 8))?;
+        settlement::deadline_watch(conn, None, day, at(day, 7))?;
+        settlement::sweep(conn, None, day, at(day, 8))?;
         let proposed: Vec<String> = payment_batches::table
             .filter(payment_batches::proposed_on.eq(day))
             .select(payment_batches::id)

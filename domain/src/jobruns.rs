@@ -30,6 +30,8 @@ pub struct JobRunRow {
     pub counts: Option<String>,
     pub error: Option<String>,
     pub host: String,
+    /// The region a run was limited to (an officer's run); none for the whole platform.
+    pub region_id: Option<String>,
 }
 
 pub fn start(
@@ -37,6 +39,7 @@ pub fn start(
     job: &str,
     as_of: NaiveDate,
     trigger: &str,
+    region: Option<&str>,
     now: DateTime<Utc>,
 ) -> DomainResult<String> {
     // A run still `running` an hour after it started lost its process: its transaction was
@@ -63,6 +66,7 @@ pub fn start(
             job_runs::started_at.eq(to_db(now)),
             job_runs::outcome.eq("running"),
             job_runs::host.eq(format!("{host}/{}", std::process::id())),
+            job_runs::region_id.eq(region),
         ))
         .execute(conn)?;
     Ok(id)
@@ -98,6 +102,12 @@ pub fn list(
     actor.require(&[Role::Admin, Role::BureauOfficer, Role::FundOfficer], "read job runs")?;
     let build = || {
         let mut q = job_runs::table.into_boxed();
+        if actor.role != Role::Admin {
+            // An officer sees the platform-wide runs and its own region's.
+            q = q.filter(
+                job_runs::region_id.is_null().or(job_runs::region_id.eq(actor.region_id.clone().unwrap_or_default())),
+            );
+        }
         if let Some(j) = job {
             q = q.filter(job_runs::job.eq(j.to_string()));
         }

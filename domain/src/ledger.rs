@@ -314,13 +314,14 @@ pub struct PrepaymentCounts {
 /// Safe to repeat; catches up missed days.
 pub fn run_prepayments(
     conn: &mut DbConnection,
+    region: Option<&str>,
     as_of: NaiveDate,
     now: DateTime<Utc>,
 ) -> DomainResult<PrepaymentCounts> {
     use crate::schema::{agreed_volumes, prepayments, winning_bids};
     crate::db::write_tx(conn, |conn| {
         crate::db::job_lock(conn, "prepayment")?;
-        let rows: Vec<(String, String, String, i16, i64, i64)> = agreed_volumes::table
+        let mut rows = agreed_volumes::table
             .inner_join(winning_bids::table)
             .filter(agreed_volumes::year_start.le(as_of))
             .filter(agreed_volumes::year_end.ge(as_of))
@@ -332,7 +333,11 @@ pub fn run_prepayments(
                 agreed_volumes::agreed_qty,
                 winning_bids::unit_price,
             ))
-            .load(conn)?;
+            .into_boxed();
+        if let Some(r) = region {
+            rows = rows.filter(agreed_volumes::region_id.eq(r.to_string()));
+        }
+        let rows: Vec<(String, String, String, i16, i64, i64)> = rows.load(conn)?;
         // (region, hospital, batch, agreement year) → (agreed quantity, winning price) lines
         type Group = (String, String, String, i16);
         let mut groups: BTreeMap<Group, Vec<(i64, crate::money::UnitPrice)>> = BTreeMap::new();
@@ -566,13 +571,18 @@ pub struct StatementCounts {
 
 /// Mails every hospital with journal activity its statement of the month before `as_of`'s
 /// (once per hospital and month).
-pub fn send_statements(conn: &mut DbConnection, as_of: NaiveDate, now: DateTime<Utc>) -> DomainResult<StatementCounts> {
+pub fn send_statements(
+    conn: &mut DbConnection,
+    region: Option<&str>,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+) -> DomainResult<StatementCounts> {
     let first = NaiveDate::from_ymd_opt(as_of.year(), as_of.month(), 1).expect("valid") - chrono::Months::new(1);
     let last = first + chrono::Months::new(1) - chrono::Days::new(1);
     let month = first.format("%Y-%m").to_string();
     crate::db::write_tx(conn, |conn| {
         crate::db::job_lock(conn, "monthly-statements")?;
-        let parties: Vec<(String, Option<String>)> = journal_lines::table
+        let mut parties = journal_lines::table
             .filter(journal_lines::entry_date.le(last))
             .filter(journal_lines::account.eq_any([
                 Account::HospitalPrepayment.as_str(),
@@ -581,7 +591,11 @@ pub fn send_statements(conn: &mut DbConnection, as_of: NaiveDate, now: DateTime<
             ]))
             .select((journal_lines::region_id, journal_lines::party_id))
             .distinct()
-            .load(conn)?;
+            .into_boxed();
+        if let Some(r) = region {
+            parties = parties.filter(journal_lines::region_id.eq(r.to_string()));
+        }
+        let parties: Vec<(String, Option<String>)> = parties.load(conn)?;
         let mut counts = StatementCounts { month: month.clone(), statements: 0 };
         for (region, party) in parties {
             let Some(hospital) = party else { continue };

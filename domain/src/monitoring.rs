@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use diesel::IntoSql;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -276,11 +277,16 @@ fn raise(conn: &mut DbConnection, w: NewWarning, as_of: NaiveDate, now: DateTime
 }
 
 /// The monitoring job for one day, every region. Safe to repeat for a date.
-pub fn run(conn: &mut DbConnection, as_of: NaiveDate, now: DateTime<Utc>) -> DomainResult<MonitoringCounts> {
+pub fn run(
+    conn: &mut DbConnection,
+    region: Option<&str>,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+) -> DomainResult<MonitoringCounts> {
     write_tx(conn, |conn| {
         crate::db::job_lock(conn, "monitoring")?;
         let mut counts = MonitoringCounts::default();
-        let volumes: Vec<(String, String, String, String, NaiveDate, NaiveDate, i64)> = agreed_volumes::table
+        let mut volumes = agreed_volumes::table
             .inner_join(winning_bids::table.inner_join(products::table))
             .filter(agreed_volumes::year_start.le(as_of))
             .filter(agreed_volumes::year_end.ge(as_of))
@@ -293,7 +299,11 @@ pub fn run(conn: &mut DbConnection, as_of: NaiveDate, now: DateTime<Utc>) -> Dom
                 agreed_volumes::year_end,
                 agreed_volumes::agreed_qty,
             ))
-            .load(conn)?;
+            .into_boxed();
+        if let Some(r) = region {
+            volumes = volumes.filter(agreed_volumes::region_id.eq(r.to_string()));
+        }
+        let volumes: Vec<(String, String, String, String, NaiveDate, NaiveDate, i64)> = volumes.load(conn)?;
         let ids: Vec<String> = volumes.iter().map(|v| v.0.clone()).collect();
         let accepted = accepted_per_volume(conn, &ids, as_of)?;
         let mut policies: HashMap<String, MonitoringPolicy> = HashMap::new();
@@ -352,6 +362,11 @@ pub fn run(conn: &mut DbConnection, as_of: NaiveDate, now: DateTime<Utc>) -> Dom
             .filter(order_lines::kind.eq("non_winning"))
             .filter(acceptances::status.eq("confirmed"))
             .filter(acceptances::acceptance_date.le(as_of))
+            .filter(
+                deliveries::region_id
+                    .eq(region.unwrap_or("").to_string())
+                    .or(region.is_none().into_sql::<diesel::sql_types::Bool>()),
+            )
             .select((
                 deliveries::region_id,
                 deliveries::hospital_id,
@@ -400,6 +415,11 @@ pub fn run(conn: &mut DbConnection, as_of: NaiveDate, now: DateTime<Utc>) -> Dom
             to_db(crate::clock::from_db(as_of.and_hms_opt(0, 0, 0).expect("midnight")) - chrono::Duration::days(30));
         let recent: Vec<(String, String, String, NaiveDateTime)> = orders::table
             .filter(orders::created_at.ge(since))
+            .filter(
+                orders::region_id
+                    .eq(region.unwrap_or("").to_string())
+                    .or(region.is_none().into_sql::<diesel::sql_types::Bool>()),
+            )
             .select((orders::region_id, orders::supplier_id, orders::status, orders::created_at))
             .load(conn)?;
         let mut by_supplier: BTreeMap<(String, String), (i64, i64, i64)> = BTreeMap::new();

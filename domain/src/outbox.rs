@@ -97,18 +97,27 @@ pub fn list(conn: &mut DbConnection, region_id: Option<&str>, limit: i64) -> Dom
 
 /// Claims up to `limit` messages due for sending (pending → sending). A message left `sending`
 /// by a process that died is released after ten minutes.
-pub fn claim_due(conn: &mut DbConnection, now: DateTime<Utc>, limit: i64) -> DomainResult<Vec<OutboxRow>> {
+pub fn claim_due(
+    conn: &mut DbConnection,
+    region: Option<&str>,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> DomainResult<Vec<OutboxRow>> {
     let stale = to_db(now - chrono::Duration::minutes(10));
     diesel::update(outbox::table.filter(outbox::status.eq("sending")).filter(outbox::next_attempt_at.lt(stale)))
         .set(outbox::status.eq("pending"))
         .execute(conn)?;
-    let due: Vec<OutboxRow> = outbox::table
+    let mut due = outbox::table
         .filter(outbox::status.eq("pending"))
         .filter(outbox::next_attempt_at.le(to_db(now)))
         .order(outbox::next_attempt_at.asc())
         .limit(limit)
         .select(OutboxRow::as_select())
-        .load(conn)?;
+        .into_boxed();
+    if let Some(r) = region {
+        due = due.filter(outbox::region_id.eq(r.to_string()));
+    }
+    let due: Vec<OutboxRow> = due.load(conn)?;
     let mut claimed = Vec::new();
     for m in due {
         let n = diesel::update(outbox::table.find(&m.id).filter(outbox::status.eq("pending")))

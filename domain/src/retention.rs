@@ -606,11 +606,12 @@ pub fn start_run(
 /// day before `as_of`; run by hand, every agreement year begun by `as_of` and not yet approved.
 pub fn run_job(
     conn: &mut DbConnection,
+    region_filter: Option<&str>,
     as_of: NaiveDate,
     due_only: bool,
     now: DateTime<Utc>,
 ) -> DomainResult<serde_json::Value> {
-    let rows: Vec<(String, i16, NaiveDate, NaiveDate)> = agreed_volumes::table
+    let mut rows = agreed_volumes::table
         .select((
             agreed_volumes::region_id,
             agreed_volumes::agreement_year,
@@ -618,7 +619,11 @@ pub fn run_job(
             agreed_volumes::year_end,
         ))
         .distinct()
-        .load(conn)?;
+        .into_boxed();
+    if let Some(r) = region_filter {
+        rows = rows.filter(agreed_volumes::region_id.eq(r.to_string()));
+    }
+    let rows: Vec<(String, i16, NaiveDate, NaiveDate)> = rows.load(conn)?;
     let mut years: BTreeMap<(String, i16), (NaiveDate, NaiveDate)> = BTreeMap::new();
     for (region, year, start, end) in rows {
         let e = years.entry((region, year)).or_insert((start, end));

@@ -447,6 +447,7 @@ diesel::table! {
         counts -> Nullable<Text>,
         error -> Nullable<Text>,
         host -> Text,
+        region_id -> Nullable<Text>,
     }
 }
 

@@ -426,16 +426,25 @@ pub struct SweepCounts {
 
 /// The settlement sweep for one day: confirms payables whose window lapsed in silence, and
 /// proposes the day's payment batch per region. Safe to repeat for the same date.
-pub fn sweep(conn: &mut DbConnection, as_of: NaiveDate, now: DateTime<Utc>) -> DomainResult<SweepCounts> {
+pub fn sweep(
+    conn: &mut DbConnection,
+    region: Option<&str>,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+) -> DomainResult<SweepCounts> {
     let system = Actor::system(String::new(), String::new());
     write_tx(conn, |conn| {
         crate::db::job_lock(conn, "settlement-sweep")?;
         let mut counts = SweepCounts::default();
-        let lapsed: Vec<PayableRow> = payables::table
+        let mut lapsed = payables::table
             .filter(payables::stage.eq(stage::AWAITING_CONFIRMATION))
             .filter(payables::confirm_deadline.lt(as_of))
             .select(PayableRow::as_select())
-            .load(conn)?;
+            .into_boxed();
+        if let Some(r) = region {
+            lapsed = lapsed.filter(payables::region_id.eq(r.to_string()));
+        }
+        let lapsed: Vec<PayableRow> = lapsed.load(conn)?;
         for p in lapsed {
             let (window, _): (ConfirmationPolicy, String) =
                 policy::params_in_force(conn, &p.region_id, HOSPITAL_CONFIRMATION, p.invoiced_on.unwrap_or(as_of))?;
@@ -484,12 +493,16 @@ pub fn sweep(conn: &mut DbConnection, as_of: NaiveDate, now: DateTime<Utc>) -> D
             counts.auto_confirmed += 1;
         }
         crate::failpoint::pause("settlement-sweep");
-        let regions: Vec<String> = payables::table
+        let mut regions = payables::table
             .filter(payables::stage.eq_any([stage::CONFIRMED, stage::DISPUTED]))
             .filter(payables::batch_id.is_null())
             .select(payables::region_id)
             .distinct()
-            .load(conn)?;
+            .into_boxed();
+        if let Some(r) = region {
+            regions = regions.filter(payables::region_id.eq(r.to_string()));
+        }
+        let regions: Vec<String> = regions.load(conn)?;
         for region in regions {
             let exists: i64 = payment_batches::table
                 .filter(payment_batches::region_id.eq(&region))
@@ -1234,25 +1247,45 @@ fn waiting_on(
 /// The deadline watch for one day: reminders at D-7 and D-3 to whoever the payable waits on,
 /// payables past due marked overdue with an alert to the bureau, and every overdue payable's
 /// delay attribution and interest brought up to date. Safe to repeat for the same date.
-pub fn deadline_watch(conn: &mut DbConnection, as_of: NaiveDate, now: DateTime<Utc>) -> DomainResult<WatchCounts> {
-    watch(conn, as_of, now, true)
+pub fn deadline_watch(
+    conn: &mut DbConnection,
+    region: Option<&str>,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+) -> DomainResult<WatchCounts> {
+    watch(conn, region, as_of, now, true)
 }
 
 /// Late interest alone: brings every overdue payable's delay attribution and interest up to
 /// `as_of` (the deadline watch does this too).
-pub fn accrue_interest(conn: &mut DbConnection, as_of: NaiveDate, now: DateTime<Utc>) -> DomainResult<WatchCounts> {
-    watch(conn, as_of, now, false)
+pub fn accrue_interest(
+    conn: &mut DbConnection,
+    region: Option<&str>,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+) -> DomainResult<WatchCounts> {
+    watch(conn, region, as_of, now, false)
 }
 
-fn watch(conn: &mut DbConnection, as_of: NaiveDate, now: DateTime<Utc>, notify: bool) -> DomainResult<WatchCounts> {
+fn watch(
+    conn: &mut DbConnection,
+    region: Option<&str>,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+    notify: bool,
+) -> DomainResult<WatchCounts> {
     write_tx(conn, |conn| {
         crate::db::job_lock(conn, "deadline-watch")?;
         let mut counts = WatchCounts::default();
         let unsettled = || {
-            payables::table
+            let q = payables::table
                 .filter(payables::stage.ne_all([stage::PAID, stage::NOTHING_DUE]))
                 .select(PayableRow::as_select())
-                .into_boxed()
+                .into_boxed();
+            match region {
+                Some(r) => q.filter(payables::region_id.eq(r.to_string())),
+                None => q,
+            }
         };
         let soon: Vec<PayableRow> = if notify {
             unsettled()

@@ -81,7 +81,8 @@ impl Job {
 /// What to tell the mail job about where mail goes.
 pub use mail::MailConfig;
 
-/// Runs `job` as of `as_of`, recording the run. Returns the run's id and counts.
+/// Runs `job` as of `as_of`, recording the run, for one region (an officer's run) or all
+/// (`None`: the scheduler, the command line). Returns the run's id and counts.
 pub fn run(
     pool: &Pool,
     clock: &SharedClock,
@@ -89,10 +90,11 @@ pub fn run(
     job: Job,
     as_of: NaiveDate,
     trigger: &str,
+    region: Option<&str>,
 ) -> DomainResult<(String, serde_json::Value)> {
     let mut conn = pool.get()?;
-    let run_id = jobruns::start(&mut conn, job.name(), as_of, trigger, clock.now())?;
-    let outcome = execute(&mut conn, clock, mail, job, as_of, trigger);
+    let run_id = jobruns::start(&mut conn, job.name(), as_of, trigger, region, clock.now())?;
+    let outcome = execute(&mut conn, clock, mail, job, as_of, trigger, region);
     let now = clock.now();
     match &outcome {
         Ok(counts) => jobruns::finish(&mut conn, &run_id, Ok(counts), now)?,
@@ -115,17 +117,18 @@ fn execute(
     job: Job,
     as_of: NaiveDate,
     trigger: &str,
+    region: Option<&str>,
 ) -> DomainResult<serde_json::Value> {
     let now: DateTime<Utc> = clock.now();
     match job {
-        Job::SettlementSweep => settlement::sweep(conn, as_of, now).map(json),
-        Job::DeadlineWatch => settlement::deadline_watch(conn, as_of, now).map(json),
-        Job::LateInterest => settlement::accrue_interest(conn, as_of, now).map(json),
-        Job::Prepayment => ledger::run_prepayments(conn, as_of, now).map(json),
-        Job::MailDispatch => mail::dispatch(conn, clock, mail).map(json),
-        Job::MonthlyStatements => ledger::send_statements(conn, as_of, now).map(json),
-        Job::Monitoring => jicai_domain::monitoring::run(conn, as_of, now).map(json),
-        Job::Retention => jicai_domain::retention::run_job(conn, as_of, trigger == "schedule", now),
+        Job::SettlementSweep => settlement::sweep(conn, region, as_of, now).map(json),
+        Job::DeadlineWatch => settlement::deadline_watch(conn, region, as_of, now).map(json),
+        Job::LateInterest => settlement::accrue_interest(conn, region, as_of, now).map(json),
+        Job::Prepayment => ledger::run_prepayments(conn, region, as_of, now).map(json),
+        Job::MailDispatch => mail::dispatch(conn, clock, mail, region).map(json),
+        Job::MonthlyStatements => ledger::send_statements(conn, region, as_of, now).map(json),
+        Job::Monitoring => jicai_domain::monitoring::run(conn, region, as_of, now).map(json),
+        Job::Retention => jicai_domain::retention::run_job(conn, region, as_of, trigger == "schedule", now),
     }
 }
 

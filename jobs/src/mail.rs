@@ -137,10 +137,15 @@ pub fn backoff(attempt: i32) -> Duration {
 }
 
 /// Sends what is due in the outbox.
-pub fn dispatch(conn: &mut DbConnection, clock: &SharedClock, cfg: &MailConfig) -> DomainResult<DispatchCounts> {
+pub fn dispatch(
+    conn: &mut DbConnection,
+    clock: &SharedClock,
+    cfg: &MailConfig,
+    region: Option<&str>,
+) -> DomainResult<DispatchCounts> {
     let mut counts = DispatchCounts::default();
     loop {
-        let batch = outbox::claim_due(conn, clock.now(), 50)?;
+        let batch = outbox::claim_due(conn, region, clock.now(), 50)?;
         if batch.is_empty() {
             break;
         }

@@ -50,7 +50,7 @@ pub fn run_forever(pool: Pool, clock: SharedClock, mail: MailConfig, entries: Ve
             if let Some(at) = next[i] {
                 if at <= now {
                     let as_of = shanghai_date(at);
-                    if let Err(e) = run(&pool, &clock, &mail, entry.job, as_of, "schedule") {
+                    if let Err(e) = run(&pool, &clock, &mail, entry.job, as_of, "schedule", None) {
                         tracing::error!("scheduled {} failed: {e}", entry.job.name());
                     }
                     next[i] = entry.schedule.after(&now.with_timezone(&Shanghai)).next().map(|t| t.with_timezone(&Utc));

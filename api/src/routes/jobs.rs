@@ -51,7 +51,8 @@ pub struct RunRequest {
     pub as_of: Option<NaiveDate>,
 }
 
-/// Runs a job now for an as-of date (bureau and fund officers, admins) and returns its record.
+/// Runs a job now for an as-of date and returns its record: a bureau or fund officer's run covers
+/// its own region, an admin's the whole platform.
 #[utoipa::path(tag = "jobs", request_body = RunRequest, responses((status = 201, body = JobRunRow), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 #[post("/job-runs")]
 pub async fn start_run(state: web::Data<AppState>, caller: Caller, raw: web::Bytes) -> Result<HttpResponse, ApiError> {
@@ -66,10 +67,9 @@ pub async fn start_run(state: web::Data<AppState>, caller: Caller, raw: web::Byt
     let run = state
         .run(move |conn, now| {
             let as_of = input.as_of.unwrap_or_else(|| jicai_domain::clock::shanghai_date(now));
-            let (id, _) = match jicai_jobs::run(&pool, &clock, &mail, job, as_of, &trigger) {
-                Ok(done) => done,
-                Err(e) => return Err(e),
-            };
+            // An officer's run covers its own region; an admin's, the platform.
+            let region = if actor.role == Role::Admin { None } else { actor.region_id.clone() };
+            let (id, _) = jicai_jobs::run(&pool, &clock, &mail, job, as_of, &trigger, region.as_deref())?;
             let page = jobruns::list(
                 conn,
                 &actor,
