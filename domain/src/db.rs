@@ -225,3 +225,9 @@ pub fn job_lock(conn: &mut DbConnection, job: &str) -> Result<(), diesel::result
     }
     Ok(())
 }
+
+/// Serializes changes that read then write one party's balances (PostgreSQL: a transaction-scoped
+/// advisory lock on the key; SQLite: the write transaction already holds the database).
+pub fn lock_key(conn: &mut DbConnection, key: &str) -> Result<(), diesel::result::Error> {
+    job_lock(conn, key)
+}

@@ -368,8 +368,14 @@ fn check_counts(lines: &[DeliveryLineRow], input: &AcceptanceInput) -> DomainRes
         if !seen.insert(line.id.as_str()) {
             return Err(line_error(i, "delivery_line_id", "duplicate_line", "a delivery line is counted twice".into()));
         }
-        if a.accepted_qty < 0 || a.rejected_qty < 0 {
-            return Err(line_error(i, "accepted_qty", "invalid_quantity", "quantities cannot be negative".into()));
+        if a.accepted_qty < 0 || a.rejected_qty < 0 || a.accepted_qty > 1_000_000_000 || a.rejected_qty > 1_000_000_000
+        {
+            return Err(line_error(
+                i,
+                "accepted_qty",
+                "invalid_quantity",
+                "quantities lie between 0 and 1,000,000,000".into(),
+            ));
         }
         if a.accepted_qty + a.rejected_qty != line.quantity {
             return Err(DomainError::Invalid(

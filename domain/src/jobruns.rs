@@ -114,11 +114,19 @@ pub fn list(
         q
     };
     let total = build().count().get_result::<i64>(conn)?;
-    let items = build()
+    let mut items: Vec<JobRunRow> = build()
         .order((job_runs::started_at.desc(), job_runs::id.desc()))
         .limit(page.per_page)
         .offset(page.offset())
         .select(JobRunRow::as_select())
         .load(conn)?;
+    if actor.role != Role::Admin {
+        // A platform-wide run's counts and errors speak of every region: an officer sees that it
+        // ran and how it ended, not what it found elsewhere.
+        for r in items.iter_mut().filter(|r| r.region_id.is_none()) {
+            r.counts = None;
+            r.error = r.error.as_ref().map(|_| "failed (details for administrators)".to_string());
+        }
+    }
     Ok(Page::new(items, page, total))
 }

@@ -440,6 +440,13 @@ pub fn record_monthly_settlement(
         .optional()?;
     let hospital = hospital
         .ok_or_else(|| DomainError::invalid("unknown_hospital", "hospital_id", "no such hospital in your region"))?;
+    if input.amount.fen() <= 0 {
+        return Err(DomainError::invalid(
+            "invalid_amount",
+            "amount",
+            "a monthly settlement is above zero; record nothing for a month without insured care",
+        ));
+    }
     let today = crate::clock::shanghai_date(now);
     crate::db::write_tx(conn, |conn| {
         let id = new_id();
@@ -516,6 +523,15 @@ pub fn statement(conn: &mut DbConnection, actor: &Actor, hospital_id: &str, mont
     actor.require(&[Role::FundOfficer, Role::BureauOfficer, Role::HospitalBuyer], "read hospital statements")?;
     let region = actor.region()?.to_string();
     if actor.role == Role::HospitalBuyer && actor.org_id != hospital_id {
+        return Err(DomainError::not_found("hospital"));
+    }
+    let in_region: i64 = crate::schema::organizations::table
+        .find(hospital_id)
+        .filter(crate::schema::organizations::kind.eq("hospital"))
+        .filter(crate::schema::organizations::region_id.eq(&region))
+        .count()
+        .get_result(conn)?;
+    if in_region == 0 {
         return Err(DomainError::not_found("hospital"));
     }
     statement_of(conn, &region, hospital_id, month)

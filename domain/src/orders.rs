@@ -389,23 +389,27 @@ pub fn place_order(
             };
             priced.push(PricedLine { row });
         }
-        // Volumes are consumed after every line is known good, in line order.
         for (i, p) in priced.iter_mut().enumerate() {
             p.row.line_no = (i + 1) as i32;
-            if let Some(bid_id) = p.row.bid_id.clone() {
-                match volumes::volume_for(conn, &actor.org_id, &bid_id, today)? {
-                    Some(v) => {
-                        let within = volumes::consume(conn, &v.id, p.row.quantity)?;
-                        p.row.agreed_volume_id = Some(v.id);
-                        p.row.in_volume_qty = within;
-                        p.row.above_volume_qty = p.row.quantity - within;
-                    }
-                    None => {
-                        p.row.in_volume_qty = 0;
-                        p.row.above_volume_qty = p.row.quantity;
-                    }
+        }
+        // Volumes are consumed after every line is known good, in the order of the volumes' ids,
+        // so that concurrent orders lock the rows in one order and cannot deadlock. A winning
+        // line without an agreed volume this year is all above volume (as priced).
+        let mut consumption: Vec<(String, usize)> = Vec::new();
+        for (i, p) in priced.iter().enumerate() {
+            if let Some(bid_id) = &p.row.bid_id {
+                if let Some(v) = volumes::volume_for(conn, &actor.org_id, bid_id, today)? {
+                    consumption.push((v.id, i));
                 }
             }
+        }
+        consumption.sort();
+        for (volume_id, i) in consumption {
+            let line = &mut priced[i].row;
+            let within = volumes::consume(conn, &volume_id, line.quantity)?;
+            line.agreed_volume_id = Some(volume_id);
+            line.in_volume_qty = within;
+            line.above_volume_qty = line.quantity - within;
         }
         let total =
             amount_of(priced.iter().map(|p| (p.row.quantity, UnitPrice::from_ten_thousandths(p.row.unit_price))));

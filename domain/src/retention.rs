@@ -158,6 +158,11 @@ pub fn surplus(lines: &[GenericLine]) -> Money {
     Money::round_half_up(total.max(Decimal::ZERO))
 }
 
+/// For display: two decimals, half-up.
+pub fn show(d: Decimal) -> String {
+    d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero).normalize().to_string()
+}
+
 /// The weighted score of the components present (0–100 each); a missing component (not measured
 /// yet, or not entered) counts as absent: the weights of the present ones are rescaled, never a
 /// made-up value.
@@ -172,7 +177,8 @@ pub fn score(policy: &RetentionPolicy, values: &std::collections::BTreeMap<Strin
         return None;
     }
     let weighted: Decimal = present.iter().map(|(c, v)| Decimal::from(c.weight) * *v).sum();
-    Some((weighted / Decimal::from(weight)).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
+    // Unrounded: the grade is decided on the exact score (79.996 is not 80).
+    Some(weighted / Decimal::from(weight))
 }
 
 /// retained = surplus × share, to the fen.
@@ -276,10 +282,14 @@ mod tests {
         v.insert("winning_share".to_string(), d("50"));
         v.insert("rational_use".to_string(), d("75"));
         // on_time_confirmation absent: (40×100 + 30×50 + 20×75) / 90 = 7000/90 = 77.78
-        assert_eq!(score(&policy, &v), Some(d("77.78")));
+        assert_eq!(score(&policy, &v).map(show), Some("77.78".to_string()));
         v.insert("on_time_confirmation".to_string(), d("100"));
         // (4000 + 1500 + 1000 + 1500) / 100 = 80
         assert_eq!(score(&policy, &v), Some(d("80")));
+        // 79.996 is below 80: grade B, though it shows as 80.00.
+        let near = RetentionPolicy::default();
+        assert_eq!(near.grade(d("79.996")).0, "B");
+        assert_eq!(show(d("79.996")), "80");
         assert_eq!(score(&policy, &BTreeMap::new()), None);
     }
 }
@@ -579,6 +589,10 @@ struct Acc {
     agreed: i64,
     price: i64,
     purchases: Purchases,
+    /// Exact amounts in yuan, rounded to the fen once, when the line is written.
+    winning_exact: Decimal,
+    above_exact: Decimal,
+    non_winning_exact: Decimal,
 }
 
 fn round_fen(d: Decimal) -> Money {
@@ -761,20 +775,14 @@ fn calculate(
                 if date >= from && date <= to {
                     let a = acc.get_mut(&key).expect("period implies accumulator");
                     a.purchases.above_volume_qty += qty;
-                    a.purchases.above_volume_amount = Money::from_fen(
-                        a.purchases.above_volume_amount.fen()
-                            + crate::money::amount_of([(qty, UnitPrice::from_ten_thousandths(price))]).fen(),
-                    );
+                    a.above_exact += UnitPrice::from_ten_thousandths(price).extend(qty);
                 }
             }
             _ => {
                 if date >= from && date <= to {
                     let a = acc.get_mut(&key).expect("period implies accumulator");
                     a.purchases.non_winning_qty += qty;
-                    a.purchases.non_winning_amount = Money::from_fen(
-                        a.purchases.non_winning_amount.fen()
-                            + crate::money::amount_of([(qty, UnitPrice::from_ten_thousandths(price))]).fen(),
-                    );
+                    a.non_winning_exact += UnitPrice::from_ten_thousandths(price).extend(qty);
                 }
             }
         }
@@ -786,11 +794,14 @@ fn calculate(
         let p = UnitPrice::from_ten_thousandths(*price);
         let a = acc.get_mut(&(hospital.clone(), generic.clone())).expect("accumulator");
         a.purchases.winning_qty += within;
-        a.purchases.winning_amount =
-            Money::from_fen(a.purchases.winning_amount.fen() + crate::money::amount_of([(within, p)]).fen());
+        a.winning_exact += p.extend(within);
         a.purchases.above_volume_qty += above;
-        a.purchases.above_volume_amount =
-            Money::from_fen(a.purchases.above_volume_amount.fen() + crate::money::amount_of([(above, p)]).fen());
+        a.above_exact += p.extend(above);
+    }
+    for a in acc.values_mut() {
+        a.purchases.winning_amount = round_fen(a.winning_exact);
+        a.purchases.above_volume_amount = round_fen(a.above_exact);
+        a.purchases.non_winning_amount = round_fen(a.non_winning_exact);
     }
     // Inputs.
     let inputs: Vec<InputRow> = retention_inputs::table
@@ -854,6 +865,21 @@ fn calculate(
     )
     .set(retention_runs::status.eq("superseded"))
     .execute(conn)?;
+    if let Some(prev) = &previous {
+        audit::record(
+            conn,
+            AuditEntry::changed(
+                actor,
+                Some(region),
+                "retention_run",
+                prev,
+                "superseded",
+                &serde_json::json!({"status": "calculated"}),
+                &serde_json::json!({"status": "superseded"}),
+            ),
+            now,
+        )?;
+    }
     let run_id = new_id();
     let used: Vec<&InputRow> = inputs
         .iter()
@@ -933,9 +959,9 @@ fn calculate(
                 retention_results::insured_share.eq(share_in.normalize().to_string()),
                 retention_results::surplus.eq(hospital_surplus.fen()),
                 retention_results::components.eq(serde_json::to_string(
-                    &components.iter().map(|(k, v)| (k.clone(), v.normalize().to_string())).collect::<BTreeMap<_, _>>(),
+                    &components.iter().map(|(k, v)| (k.clone(), show(*v))).collect::<BTreeMap<_, _>>(),
                 )?),
-                retention_results::score.eq(score_value.map(|s| s.normalize().to_string())),
+                retention_results::score.eq(score_value.map(show)),
                 retention_results::grade.eq(&grade),
                 retention_results::share.eq(share.normalize().to_string()),
                 retention_results::retained.eq(kept.fen()),
@@ -1014,7 +1040,7 @@ fn measured_components(
             _ => None,
         };
         if let Some(v) = value {
-            out.insert(c.key.clone(), v.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero));
+            out.insert(c.key.clone(), v);
         }
     }
     Ok(out)

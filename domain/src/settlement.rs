@@ -376,6 +376,21 @@ fn decide(
         if p.stage != stage::AWAITING_CONFIRMATION {
             return Err(wrong_stage(&p, "awaiting the hospital's confirmation"));
         }
+        // Once the window has closed in silence the payable stands confirmed, whether or not the
+        // sweep has recorded it yet.
+        if let Some(deadline) = p.confirm_deadline.filter(|d| today > *d) {
+            let (window, _): (ConfirmationPolicy, String) =
+                policy::params_in_force(conn, &p.region_id, HOSPITAL_CONFIRMATION, p.invoiced_on.unwrap_or(today))?;
+            if window.silence_confirms {
+                return Err(DomainError::conflict(
+                    "confirmation_window_closed",
+                    format!(
+                        "the confirmation window of payable {} closed on {deadline}; silence has confirmed it",
+                        p.payable_no
+                    ),
+                ));
+            }
+        }
         let (to, disputed_amount, reason) = match &disputed {
             Some((amount, reason)) => {
                 if amount.fen() > p.amount {
@@ -452,13 +467,17 @@ pub fn sweep(
                 continue;
             }
             let deadline = p.confirm_deadline.unwrap_or(as_of);
-            diesel::update(payables::table.find(&p.id).filter(payables::stage.eq(stage::AWAITING_CONFIRMATION)))
-                .set((
-                    payables::stage.eq(stage::CONFIRMED),
-                    payables::confirmed_on.eq(Some(deadline)),
-                    payables::confirmation.eq(Some("deemed")),
-                ))
-                .execute(conn)?;
+            let changed =
+                diesel::update(payables::table.find(&p.id).filter(payables::stage.eq(stage::AWAITING_CONFIRMATION)))
+                    .set((
+                        payables::stage.eq(stage::CONFIRMED),
+                        payables::confirmed_on.eq(Some(deadline)),
+                        payables::confirmation.eq(Some("deemed")),
+                    ))
+                    .execute(conn)?;
+            if changed != 1 {
+                continue; // the hospital decided meanwhile
+            }
             outbox::enqueue(
                 conn,
                 Mail {
@@ -990,6 +1009,19 @@ pub fn record_payment(
         if p.stage != stage::APPROVED {
             return Err(wrong_stage(&p, "in an approved payment batch"));
         }
+        let approved_at: Option<NaiveDateTime> = payment_batches::table
+            .find(p.batch_id.clone().unwrap_or_default())
+            .select(payment_batches::approved_at)
+            .first(conn)?;
+        if let Some(approved_on) = approved_at.map(|t| shanghai_date(crate::clock::from_db(t))) {
+            if paid_on < approved_on {
+                return Err(DomainError::invalid(
+                    "invalid_paid_on",
+                    "paid_on",
+                    format!("the batch was approved on {approved_on}; a payment cannot be dated before"),
+                ));
+            }
+        }
         if p.supplier_id != input.payee_id.trim() {
             return Err(DomainError::invalid("payee_mismatch", "payee_id", "the payee is not the payable's supplier"));
         }
@@ -1050,6 +1082,11 @@ pub fn record_payment(
             ))
             .execute(conn)?;
         post_payment(conn, actor, &p, &row, now)?;
+        // Lock the batch first: the last two payments of a batch recorded at once must not both
+        // see the other unpaid.
+        diesel::update(payment_batches::table.find(&row.batch_id))
+            .set(payment_batches::status.eq(payment_batches::status))
+            .execute(conn)?;
         let open: i64 = payables::table
             .filter(payables::batch_id.eq(&row.batch_id))
             .filter(payables::stage.ne(stage::PAID))
@@ -1059,6 +1096,19 @@ pub fn record_payment(
             diesel::update(payment_batches::table.find(&row.batch_id))
                 .set(payment_batches::status.eq("executed"))
                 .execute(conn)?;
+            audit::record(
+                conn,
+                AuditEntry::changed(
+                    actor,
+                    Some(&p.region_id),
+                    "payment_batch",
+                    &row.batch_id,
+                    "executed",
+                    &serde_json::json!({"status": "approved"}),
+                    &serde_json::json!({"status": "executed"}),
+                ),
+                now,
+            )?;
         }
         outbox::enqueue(
             conn,
@@ -1101,7 +1151,10 @@ pub fn record_payment(
         // A concurrent request with this reference committed first: replay or refuse against it.
         Err(DomainError::Database(e)) if crate::db::is_unique_violation(&e) => match find_existing(conn)? {
             Some(existing) => replay_or_conflict(existing, &input),
-            None => Err(DomainError::conflict("already_paid", "this payable was paid meanwhile")),
+            None => Err(DomainError::conflict(
+                "bank_reference_conflict",
+                "this bank reference is already recorded, or the payable was paid meanwhile",
+            )),
         },
         other => other,
     }
@@ -1116,6 +1169,8 @@ fn post_payment(
     pay: &PaymentRow,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
+    // Two payments for one hospital must not both draw the same prepayment.
+    crate::db::lock_key(conn, &format!("ledger:{}", p.hospital_id))?;
     let amount = Money::from_fen(pay.amount);
     let prepay = ledger::balance(conn, &p.region_id, Account::HospitalPrepayment, Some(&p.hospital_id), pay.paid_on)?;
     let settle = ledger::balance(conn, &p.region_id, Account::HospitalSettlement, Some(&p.hospital_id), pay.paid_on)?;
@@ -1342,20 +1397,22 @@ fn watch(
             let (rate, rate_id) = &interest_rates[&format!("{}:{}", p.region_id, p.due_date)];
             let interest = late_interest(outstanding(&p), rate.daily_rate, delay.fund);
             let first_time = p.overdue_since.is_none();
-            diesel::update(payables::table.find(&p.id))
-                .set((
-                    payables::overdue_since.eq(if notify {
-                        p.overdue_since.or(p.due_date.succ_opt())
-                    } else {
-                        p.overdue_since
-                    }),
-                    payables::supplier_delay_days.eq(delay.supplier as i32),
-                    payables::hospital_delay_days.eq(delay.hospital as i32),
-                    payables::fund_delay_days.eq(delay.fund as i32),
-                    payables::interest.eq(interest.fen()),
-                    payables::interest_policy_id.eq(Some(rate_id)),
-                ))
-                .execute(conn)?;
+            diesel::update(
+                payables::table.find(&p.id).filter(payables::stage.ne_all([stage::PAID, stage::NOTHING_DUE])),
+            )
+            .set((
+                payables::overdue_since.eq(if notify {
+                    p.overdue_since.or(p.due_date.succ_opt())
+                } else {
+                    p.overdue_since
+                }),
+                payables::supplier_delay_days.eq(delay.supplier as i32),
+                payables::hospital_delay_days.eq(delay.hospital as i32),
+                payables::fund_delay_days.eq(delay.fund as i32),
+                payables::interest.eq(interest.fen()),
+                payables::interest_policy_id.eq(Some(rate_id)),
+            ))
+            .execute(conn)?;
             counts.delays_updated += 1;
             if first_time && notify {
                 counts.newly_overdue += 1;

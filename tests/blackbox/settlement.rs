@@ -9,11 +9,13 @@ fn at(day: &str) -> String {
     format!("{day}T10:00:00+08:00")
 }
 
-fn run_job(c: &Client, job: &str, as_of: &str) -> Value {
-    let r = c.post("/api/v1/job-runs", &json!({"job": job, "as_of": as_of}));
-    assert_eq!(r.status, 201, "{job}: {}", r.body);
-    assert_eq!(r.body["outcome"], "succeeded", "{}", r.body);
-    serde_json::from_str(r.body["counts"].as_str().unwrap()).unwrap()
+/// Runs a job for a business date the way an operator replays time: `jicai jobs run` with the
+/// clock at 10:00 that day. Returns its counts.
+fn run_job(env: &Env, job: &str, as_of: &str) -> Value {
+    let out = cli(&env.server.database_url, Some(&at(as_of)), &["jobs", "run", job, "--as-of", as_of]);
+    let json =
+        out.split(": ").nth(1).and_then(|rest| rest.split(" (run").next()).unwrap_or_else(|| panic!("counts in {out}"));
+    serde_json::from_str(json).unwrap_or_else(|_| panic!("counts in {out}"))
 }
 
 fn payable(c: &Client, id: &str) -> Value {
@@ -48,7 +50,7 @@ on_both_databases! {
         let r = bureau.put("/api/v1/calendar", &json!([{"day": "2027-01-01", "is_working": false, "name": "元旦"}]));
         assert_eq!(r.status, 200, "{}", r.body);
         let fund1 = env.login("fund1");
-        run_job(&fund1, "prepayment", "2026-12-28");
+        run_job(&env, "prepayment", "2026-12-28");
         let hospital = env.login("hospital1");
         let hospital_id = org_id(&hospital);
         let prepaid_before = prepayment_balance(&fund1, &hospital_id);
@@ -83,11 +85,20 @@ on_both_databases! {
 
         // The hospital stays silent. On 7 January the window is still open…
         let fund1 = env.login("fund1");
-        run_job(&fund1, "settlement-sweep", "2027-01-07");
+        run_job(&env, "settlement-sweep", "2027-01-07");
         assert_eq!(payable(&fund1, &id)["stage"], "awaiting_hospital_confirmation");
-        // …the next day silence counts as confirmation and the day's batch is proposed.
-        cli(&env.server.database_url, Some(&at("2027-01-08")), &["jobs", "run", "settlement-sweep", "--as-of", "2027-01-08"]);
+        // …the next day silence counts as confirmation, even before the sweep records it.
         env.restart_at(&at("2027-01-08"));
+        let r = env.login("hospital1").post(&format!("/api/v1/payables/{id}/dispute"), &json!({"amount": "10.00", "reason": "迟到的异议"}));
+        assert_eq!((r.status, r.code()), (409, "confirmation_window_closed"), "{}", r.body);
+        // An officer cannot run a job for a future date through the API (an operator replays
+        // dates with `jicai jobs run`).
+        let r = env.login("fund1").post("/api/v1/job-runs", &json!({"job": "settlement-sweep", "as_of": "2027-01-09"}));
+        assert_eq!((r.status, r.code()), (422, "future_as_of"), "{}", r.body);
+        let r = env.login("fund1").post("/api/v1/job-runs", &json!({"job": "retention"}));
+        assert_eq!((r.status, r.code()), (403, "forbidden"), "retention is the bureau's");
+        let r = env.login("fund1").post("/api/v1/job-runs", &json!({"job": "settlement-sweep", "as_of": "2027-01-08"}));
+        assert_eq!(r.status, 201, "{}", r.body);
         let supplier = env.login("supplier1");
         let p = payable(&supplier, &id);
         assert_eq!(p["confirmation"], "deemed");
@@ -95,7 +106,7 @@ on_both_databases! {
         assert_eq!(p["status"], "in_batch");
         // Running the sweep again for the same day changes nothing.
         let fund1 = env.login("fund1");
-        let again = run_job(&fund1, "settlement-sweep", "2027-01-08");
+        let again = run_job(&env, "settlement-sweep", "2027-01-08");
         assert_eq!((again["auto_confirmed"].as_i64(), again["batches_proposed"].as_i64()), (Some(0), Some(0)));
         assert_eq!(payable(&fund1, &id)["batch_id"], p["batch_id"]);
 
@@ -125,6 +136,11 @@ on_both_databases! {
         let fund1 = env.login("fund1");
         let supplier_id = org_id(&env.login("supplier1"));
         let pay = json!({"payable_id": id, "amount": "388.89", "payee_id": supplier_id});
+        // A payment cannot be dated before its batch was approved (nor in the future).
+        let mut backdated = pay.clone();
+        backdated["paid_on"] = json!("2027-01-07");
+        let r = fund1.put("/api/v1/payments/ICBC20270112000123", &backdated);
+        assert_eq!((r.status, r.code()), (422, "invalid_paid_on"), "{}", r.body);
         let r = fund1.put("/api/v1/payments/ICBC20270112000123", &pay);
         assert_eq!(r.status, 201, "{}", r.body);
         assert_eq!(r.body["outcome"], "recorded");
@@ -168,19 +184,23 @@ on_both_databases! {
             assert!(kinds.iter().any(|k| k == kind), "no {kind} mail in {kinds:?}");
         }
         // On 1 February each hospital is mailed its January statement, once.
-        let sent = run_job(&fund1, "monthly-statements", "2027-02-01");
+        let sent = run_job(&env, "monthly-statements", "2027-02-01");
         assert_eq!(sent["month"], "2027-01");
         assert!(sent["statements"].as_i64().unwrap() >= 1);
-        assert_eq!(run_job(&fund1, "monthly-statements", "2027-02-01")["statements"], 0);
+        assert_eq!(run_job(&env, "monthly-statements", "2027-02-01")["statements"], 0);
         let mail = env.login("bureau1").ok("/api/v1/outbox");
         let st = mail.as_array().unwrap().iter()
             .find(|m| m["kind"] == "monthly_statement" && m["to_org_id"] == hospital_id.as_str())
             .expect("hospital1's statement");
         assert!(st["body"].as_str().unwrap().contains(&format!("¥{}", statement["offset_from_prepayment"].as_str().unwrap())), "{st}");
         // Every run is recorded.
-        let runs = fund1.ok("/api/v1/job-runs?job=settlement-sweep");
+        let runs = env.login("admin").ok("/api/v1/job-runs?job=settlement-sweep");
         assert_eq!(runs["total"], 3);
         assert!(runs["items"].as_array().unwrap().iter().any(|r| r["trigger"] == "cli"));
+        assert!(runs["items"].as_array().unwrap().iter().any(|r| r["trigger"] == "api:fund1"));
+        // A zero monthly settlement is refused (record nothing for such a month).
+        let r = fund1.post("/api/v1/monthly-settlements", &json!({"hospital_id": hospital_id, "month": "2027-01", "amount": "0.00"}));
+        assert_eq!((r.status, r.code()), (422, "invalid_amount"));
     }
 }
 
@@ -205,9 +225,8 @@ on_both_databases! {
         assert_eq!((r.status, r.body["confirmation"].as_str()), (200, Some("explicit")), "{}", r.body);
 
         // D-7 and D-3 reminders go to whoever each payable waits on.
-        let fund = env.login("fund1");
-        run_job(&fund, "deadline-watch", "2026-11-25");
-        run_job(&fund, "deadline-watch", "2026-11-29");
+        run_job(&env, "deadline-watch", "2026-11-25");
+        run_job(&env, "deadline-watch", "2026-11-29");
         let bureau = env.login("bureau1");
         let mail = bureau.ok("/api/v1/outbox");
         let ours = |m: &&Value| {
@@ -220,11 +239,11 @@ on_both_databases! {
         assert_eq!(reminders.iter().filter(|m| m["to_org_id"] == supplier_org.as_str()).count(), 2, "b waits on the supplier");
 
         // On the due date nothing is overdue; the day after, both are, and the bureau is alerted.
-        run_job(&fund, "deadline-watch", "2026-12-02");
+        run_job(&env, "deadline-watch", "2026-12-02");
         let overdue_alerts = |b: &Client| b.ok("/api/v1/outbox").as_array().unwrap().iter().filter(|m| m["kind"] == "overdue_alert").filter(ours).count();
         assert_eq!(overdue_alerts(&bureau), 0, "not overdue on the due date");
-        let first = run_job(&fund, "deadline-watch", "2026-12-03");
-        let second = run_job(&fund, "deadline-watch", "2026-12-03");
+        let first = run_job(&env, "deadline-watch", "2026-12-03");
+        let second = run_job(&env, "deadline-watch", "2026-12-03");
         assert!(first["newly_overdue"].as_i64().unwrap() >= 2);
         assert_eq!(second["newly_overdue"], 0, "a repeated run changes nothing");
         let alerts = bureau.ok("/api/v1/outbox").as_array().unwrap().iter().filter(|m| m["kind"] == "overdue_alert").filter(ours).count();
@@ -233,7 +252,7 @@ on_both_databases! {
         // Five days late, the fund pays a: every late day waited on the fund.
         env.restart_at(&at("2026-12-07"));
         let fund1 = env.login("fund1");
-        run_job(&fund1, "settlement-sweep", "2026-12-07");
+        run_job(&env, "settlement-sweep", "2026-12-07");
         let batch_id = payable(&fund1, &pa)["batch_id"].as_str().unwrap().to_string();
         fund1.post(&format!("/api/v1/payment-batches/{batch_id}/prepare"), &json!({}));
         let r = env.login("fund2").post(&format!("/api/v1/payment-batches/{batch_id}/approve"), &json!({}));
@@ -247,8 +266,7 @@ on_both_databases! {
         assert_eq!(p["interest"], "0.97"); // 388.89 × 0.05% × 5 = 0.972225
 
         // b waited on the supplier's invoice: its late days are the supplier's, without interest.
-        let fund = env.login("fund1");
-        run_job(&fund, "late-interest", "2026-12-07");
+        run_job(&env, "late-interest", "2026-12-07");
         let q = payable(&env.login("supplier1"), &pb);
         assert_eq!(q["status"], "overdue");
         assert_eq!(q["stage"], "awaiting_invoice");

@@ -111,6 +111,8 @@ on_both_databases! {
         }
         assert_eq!(bureau_gz.ok(&format!("/api/v1/audit-events?entity_id={}", id(&s.order)))["total"], 0);
         assert_eq!(bureau_gz.ok("/api/v1/orders")["total"], 0);
+        let r = bureau_gz.get(&format!("/api/v1/hospital-statements?hospital_id={}&month=2026-11", org_id(&hospital)));
+        assert_eq!((r.status, r.code()), (404, "not_found"), "another region's hospital statement");
         assert_eq!(bureau_gz.ok("/api/v1/payables")["total"], 0);
         assert_eq!(hospital_gz.ok("/api/v1/winning-bids")["total"], 0);
         assert_eq!(hospital_gz.ok("/api/v1/listed-products")["total"], 0);

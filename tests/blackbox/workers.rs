@@ -3,7 +3,7 @@
 
 use crate::fixtures::*;
 use jicai_tests::{cli_command, on_both_databases, sql, Env, SmtpSink};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
@@ -142,10 +142,14 @@ on_both_databases! {
         let ours = ids.iter().map(|id| format!("'deemed_confirmed:{id}'")).collect::<Vec<_>>().join(",");
         assert_eq!(count(&db, &format!("SELECT count(*) FROM outbox WHERE dedup_key IN ({ours})")), 3);
         assert!(count(&db, "SELECT count(*) FROM outbox WHERE kind = 'deemed_confirmed'") >= deemed_before + 3);
-        let runs = env.login("fund1").ok("/api/v1/job-runs?job=settlement-sweep");
+        let runs = env.login("admin").ok("/api/v1/job-runs?job=settlement-sweep");
         let outcomes: Vec<&str> = runs["items"].as_array().unwrap().iter().map(|r| r["outcome"].as_str().unwrap()).collect();
         assert_eq!(outcomes, ["succeeded", "failed"]);
         assert!(runs["items"][1]["error"].as_str().unwrap().starts_with("interrupted"));
+        // An officer sees that the platform-wide run failed, not its details.
+        let officer_view = env.login("fund1").ok("/api/v1/job-runs?job=settlement-sweep");
+        assert_eq!(officer_view["items"][1]["outcome"], "failed");
+        assert_eq!(officer_view["items"][0]["counts"], Value::Null);
     }
 }
 
