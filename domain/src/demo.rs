@@ -388,7 +388,8 @@ fn seed_all(conn: &mut DbConnection, now: DateTime<Utc>) -> DomainResult<()> {
     let seeded = Seeded { hospitals, suppliers, bids };
     seed_orders(conn, &seeded, now)?;
     let year_starts = [month_start(11), month_start(5)];
-    seed_settlement(conn, &seeded, &fund1, &fund2, &year_starts, now)
+    seed_settlement(conn, &seeded, &fund1, &fund2, &year_starts, now)?;
+    seed_retention(conn, &seeded, &bureau, now)
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -660,6 +661,68 @@ fn seed_settlement(
         }
         day += Duration::days(1);
     }
+    Ok(())
+}
+
+/// Retention inputs for agreement year 1 (pre-VBP prices at 2.5× the winning price, a fund
+/// ratio of 0.7, insured shares from 0.85 to 0.95, a few manual scores), a calculated run
+/// awaiting a second officer's approval, and today's monitoring warnings.
+fn seed_retention(conn: &mut DbConnection, s: &Seeded, bureau: &Actor, now: DateTime<Utc>) -> DomainResult<()> {
+    use crate::retention::{InputKind, InputValue};
+    let today = crate::clock::shanghai_date(now);
+    let mut values = vec![InputValue {
+        kind: InputKind::FundRatio,
+        subject: String::new(),
+        value: "0.7".into(),
+        comment: Some("2025 年度实际支付比例".into()),
+    }];
+    let mut seen = std::collections::HashSet::new();
+    for bid in &s.bids {
+        if seen.insert(bid.product.generic_name.clone()) {
+            let pre = rust_decimal::Decimal::new(bid.unit_price.ten_thousandths() * 25, 5);
+            values.push(InputValue {
+                kind: InputKind::PreVbpPrice,
+                subject: bid.product.generic_name.clone(),
+                value: pre.round_dp(4).to_string(),
+                comment: Some("集采前加权平均价".into()),
+            });
+        }
+    }
+    for (i, (hospital, _)) in s.hospitals.iter().enumerate() {
+        values.push(InputValue {
+            kind: InputKind::InsuredShare,
+            subject: hospital.id.clone(),
+            value: format!("0.{}", 85 + (i % 11)),
+            comment: None,
+        });
+        if i % 3 == 0 {
+            values.push(InputValue {
+                kind: InputKind::ManualScore,
+                subject: format!("{}:rational_use", hospital.id),
+                value: (70 + (i * 7) % 30).to_string(),
+                comment: Some("处方点评".into()),
+            });
+        }
+    }
+    crate::retention::set_inputs(conn, bureau, 1, values, now - Duration::hours(3))?;
+    // The demo region guarantees a 10% floor: six weeks of demo purchases grade every hospital D.
+    let floor = crate::retention::RetentionPolicy {
+        floor_share: Some(rust_decimal::Decimal::new(1, 1)),
+        ..crate::retention::RetentionPolicy::default()
+    };
+    crate::policy::create_policy(
+        conn,
+        bureau,
+        crate::policy::RETENTION,
+        crate::policy::NewPolicy {
+            effective_from: today,
+            params: serde_json::to_value(&floor)?,
+            note: Some("演示：保底留用 10% (demo: 10% floor)".into()),
+        },
+        now - Duration::hours(3),
+    )?;
+    crate::retention::start_run(conn, bureau, 1, today, "demo", now - Duration::hours(2))?;
+    crate::monitoring::run(conn, None, today, now - Duration::hours(1))?;
     Ok(())
 }
 

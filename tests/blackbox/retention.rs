@@ -62,10 +62,22 @@ on_both_databases! {
         let d = ship(&organon, &alt_order, 20, "ORG-1");
         accept(&hospital, &d, 20, 0, None);
 
-        // Without inputs the run is refused, naming what is missing.
+        // A generic loaded after the inputs were entered has no pre-VBP price: the run is
+        // refused, naming what is missing.
+        let r = bureau.post("/api/v1/products", &json!({"code": "XA10BAE021A010010299977", "generic_name": "新增测试药片", "dosage_form": "片剂", "specification": "5 mg", "pack_size": 10, "min_unit": "片"}));
+        assert_eq!(r.status, 201, "{}", r.body);
+        let r = bureau.post("/api/v1/batches", &json!({"name": "省级联盟 测试批", "level": "alliance", "category": "drug", "document_no": "TEST-RET-1", "cycle_start": "2026-01-01", "cycle_end": "2027-12-31"}));
+        assert_eq!(r.status, 201, "{}", r.body);
+        let batch = r.body["id"].clone();
+        let maker = bureau.ok("/api/v1/organizations?kind=enterprise&q=Sandoz")["items"][0]["id"].clone();
+        let r = bureau.post("/api/v1/winning-bids", &json!({"batch_id": batch, "product_code": "XA10BAE021A010010299977", "enterprise_id": maker,
+            "pack_price": "9.90", "supply_regions": [{"region_code": "440000", "role": "primary"}], "distributor_ids": [org_id(&supplier)]}));
+        assert_eq!(r.status, 201, "{}", r.body);
+        let r = bureau.post("/api/v1/agreed-volumes", &json!({"hospital_id": h1, "winning_bid_id": r.body["id"], "agreement_year": 1, "reported_demand": 1000}));
+        assert_eq!(r.status, 201, "{}", r.body);
         let r = bureau.post("/api/v1/retention-runs", &json!({"agreement_year": 1}));
         assert_eq!((r.status, r.code()), (422, "retention_inputs_missing"), "{}", r.body);
-        assert!(r.body["error"]["details"]["missing"].as_array().unwrap().iter().any(|m| m == "fund_ratio"));
+        assert_eq!(r.body["error"]["details"]["missing"], json!(["pre_vbp_price:新增测试药片"]));
 
         // The bureau's inputs: fund ratio 0.7, pre-VBP prices, insured share 0.9, a manual score.
         let hospitals = bureau.ok("/api/v1/organizations?kind=hospital&per_page=200");
@@ -137,14 +149,14 @@ on_both_databases! {
         let mut params: Value = serde_json::from_str(current["params"].as_str().unwrap()).unwrap();
         params["grades"][1]["share"] = json!("0.45");
         params["floor_share"] = json!("0.1");
-        let r = bureau.post("/api/v1/policies/retention", &json!({"effective_from": TODAY, "params": params, "note": "B 档 45%，保底 10%"}));
+        let r = bureau.post("/api/v1/policies/retention", &json!({"effective_from": "2026-11-23", "params": params, "note": "B 档 45%，保底 10%"}));
         assert_eq!(r.status, 201, "{}", r.body);
         let new_policy = r.body["id"].clone();
         let mut bad = params.clone();
         bad["components"][0]["weight"] = json!(10);
-        let r = bureau.post("/api/v1/policies/retention", &json!({"effective_from": "2026-12-01", "params": bad}));
+        let r = bureau.post("/api/v1/policies/retention", &json!({"effective_from": "2026-12-02", "params": bad}));
         assert_eq!((r.status, r.code()), (422, "invalid_policy"));
-        let r = bureau.post("/api/v1/retention-runs", &json!({"agreement_year": 1, "as_of": "2026-11-22"}));
+        let r = bureau.post("/api/v1/retention-runs", &json!({"agreement_year": 1, "as_of": "2026-11-23"}));
         assert_eq!(r.status, 201, "{}", r.body);
         let run2 = r.body.clone();
         let run2_id = run2["id"].as_str().unwrap().to_string();
@@ -156,7 +168,7 @@ on_both_databases! {
         assert_eq!(old["results"], run1["results"], "a superseded run keeps its figures");
         for (a, b) in run1["results"].as_array().unwrap().iter().zip(run2["results"].as_array().unwrap()) {
             assert_eq!(a["hospital_id"], b["hospital_id"]);
-            let expected = match a["grade"].as_str().unwrap() {
+            let expected = match b["grade"].as_str().unwrap() {
                 "A" => "0.5",
                 "B" => "0.45",
                 "C" => "0.3",
@@ -187,7 +199,7 @@ on_both_databases! {
         assert_eq!(told.len(), owed.len());
         assert!(owed.iter().all(|h| told.contains(h)));
         // Approved is final: no newer run.
-        let r = bureau.post("/api/v1/retention-runs", &json!({"agreement_year": 1, "as_of": "2026-11-22"}));
+        let r = bureau.post("/api/v1/retention-runs", &json!({"agreement_year": 1, "as_of": "2026-11-23"}));
         assert_eq!((r.status, r.code()), (409, "run_already_approved"));
 
         // Exports: summary and detail, CSV and XLSX.

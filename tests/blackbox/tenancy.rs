@@ -123,12 +123,12 @@ on_both_databases! {
         // Jobs an officer runs cover its own region, and each region sees only its own runs
         // (and the platform's).
         let bureau1 = env.login("bureau1");
-        let warnings_today = |c: &Client| c.ok(&format!("/api/v1/monitoring/warnings?as_of={TODAY}&per_page=1"))["total"].as_i64().unwrap();
-        let r = bureau_gz.post("/api/v1/job-runs", &json!({"job": "monitoring"}));
+        let warnings_today = |c: &Client| c.ok("/api/v1/monitoring/warnings?as_of=2026-11-21&per_page=1")["total"].as_i64().unwrap();
+        let r = bureau_gz.post("/api/v1/job-runs", &json!({"job": "monitoring", "as_of": "2026-11-21"}));
         assert_eq!(r.status, 201, "{}", r.body);
         let gz_run = r.body["id"].as_str().unwrap().to_string();
         assert_eq!(warnings_today(&bureau1), 0, "广州's run raised nothing in 深圳");
-        let r = bureau1.post("/api/v1/job-runs", &json!({"job": "monitoring"}));
+        let r = bureau1.post("/api/v1/job-runs", &json!({"job": "monitoring", "as_of": "2026-11-21"}));
         assert_eq!(r.status, 201, "{}", r.body);
         let sz_run = r.body["id"].as_str().unwrap().to_string();
         assert!(warnings_today(&bureau1) > 0, "深圳's own run did");
