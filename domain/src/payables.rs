@@ -55,6 +55,11 @@ pub struct PayableRow {
     pub interest: i64,
     pub interest_policy_id: Option<String>,
     pub confirmation_policy_id: Option<String>,
+    /// The part of a dispute the supplier accepted (credited): no longer owed.
+    pub credited_amount: i64,
+    pub dispute_resolved_on: Option<NaiveDate>,
+    /// `withdrawn` (by the hospital: paid later) or `credited` (by the supplier).
+    pub dispute_resolution: Option<String>,
 }
 
 /// Creates the payable of a confirmed acceptance: day 0 is the acceptance date; the due date
@@ -102,6 +107,9 @@ pub(crate) fn create_for_acceptance(
         interest: 0,
         interest_policy_id: None,
         confirmation_policy_id: None,
+        credited_amount: 0,
+        dispute_resolved_on: None,
+        dispute_resolution: None,
     };
     diesel::insert_into(payables::table).values(&row).execute(conn).map_err(|e| {
         unique_conflict(e, || DomainError::conflict("payable_exists", "this acceptance already has its payable"))
@@ -138,6 +146,11 @@ pub struct PayableView {
     pub amount: Money,
     pub disputed_amount: Money,
     pub dispute_reason: Option<String>,
+    /// Disputed amount the supplier credited (no longer owed).
+    pub credited_amount: Money,
+    /// `withdrawn` or `credited`, once a dispute is resolved.
+    pub dispute_resolution: Option<String>,
+    pub dispute_resolved_on: Option<NaiveDate>,
     /// Still to pay: amount less disputed less paid.
     pub outstanding: Money,
     pub acceptance_date: NaiveDate,
@@ -250,6 +263,9 @@ fn views(conn: &mut DbConnection, rows: Vec<PayableRow>, today: NaiveDate) -> Do
             outstanding: settlement::outstanding(&p),
             amount: Money::from_fen(p.amount),
             disputed_amount: Money::from_fen(p.disputed_amount),
+            credited_amount: Money::from_fen(p.credited_amount),
+            dispute_resolution: p.dispute_resolution.clone(),
+            dispute_resolved_on: p.dispute_resolved_on,
             paid_amount: Money::from_fen(p.paid_amount),
             interest: Money::from_fen(p.interest),
             id: p.id,

@@ -154,7 +154,7 @@ fn bureau_of(conn: &mut DbConnection, region_id: &str) -> DomainResult<Option<St
 
 /// The amount still to pay: the payable less what is disputed and what is paid.
 pub fn outstanding(p: &PayableRow) -> Money {
-    Money::from_fen(p.amount - p.disputed_amount - p.paid_amount)
+    Money::from_fen(p.amount - p.disputed_amount - p.credited_amount - p.paid_amount)
 }
 
 // ---------------------------------------------------------------- invoices
@@ -423,6 +423,82 @@ fn decide(
                 if disputed.is_some() { "dispute" } else { "confirm" },
                 &serde_json::json!({"stage": p.stage}),
                 &serde_json::json!({"stage": to, "disputed_amount": disputed_amount, "dispute_reason": reason}),
+            ),
+            now,
+        )?;
+        Ok(payables::table.find(&p.id).select(PayableRow::as_select()).first(conn)?)
+    })
+}
+
+// ---------------------------------------------------------------- resolving a dispute
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DisputeOutcome {
+    /// The hospital withdraws its dispute: the disputed part becomes payable again (paid in a
+    /// later batch, as a second payment when the rest is already paid).
+    Withdrawn,
+    /// The supplier accepts the dispute and credits the disputed part: it is no longer owed.
+    Credited,
+}
+
+/// Resolves a payable's dispute: withdrawn by its hospital, or credited by its supplier. Not
+/// while the payable is in a batch being paid: resolve it before or after.
+pub fn resolve_dispute(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    payable_id: &str,
+    outcome: DisputeOutcome,
+    now: DateTime<Utc>,
+) -> DomainResult<PayableRow> {
+    match outcome {
+        DisputeOutcome::Withdrawn => actor.require(&[Role::HospitalBuyer], "withdraw a dispute")?,
+        DisputeOutcome::Credited => actor.require(&[Role::Supplier], "credit a disputed amount")?,
+    }
+    let today = shanghai_date(now);
+    write_tx(conn, |conn| {
+        let p = visible_payable(conn, actor, payable_id)?;
+        let p = lock_payable(conn, &p.id)?;
+        if p.disputed_amount == 0 {
+            return Err(DomainError::conflict("no_dispute", format!("payable {} has no open dispute", p.payable_no)));
+        }
+        if matches!(p.stage.as_str(), stage::IN_BATCH | stage::APPROVED) {
+            return Err(wrong_stage(&p, "out of a batch being paid (resolve the dispute once it is paid)"));
+        }
+        let (credited, name) = match outcome {
+            DisputeOutcome::Withdrawn => (p.credited_amount, "withdrawn"),
+            DisputeOutcome::Credited => (p.credited_amount + p.disputed_amount, "credited"),
+        };
+        let left = p.amount - credited - p.paid_amount;
+        let to = if left > 0 {
+            stage::CONFIRMED
+        } else if p.paid_amount > 0 {
+            stage::PAID
+        } else {
+            stage::NOTHING_DUE
+        };
+        diesel::update(payables::table.find(&p.id))
+            .set((
+                payables::disputed_amount.eq(0i64),
+                payables::credited_amount.eq(credited),
+                payables::dispute_resolved_on.eq(Some(today)),
+                payables::dispute_resolution.eq(Some(name)),
+                payables::stage.eq(to),
+                // A released part joins a new batch.
+                payables::batch_id.eq(if to == stage::CONFIRMED { None } else { p.batch_id.clone() }),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            AuditEntry::changed(
+                actor,
+                Some(&p.region_id),
+                "payable",
+                &p.id,
+                "resolve_dispute",
+                &serde_json::json!({"stage": p.stage, "disputed_amount": p.disputed_amount, "credited_amount": p.credited_amount}),
+                &serde_json::json!({"stage": to, "disputed_amount": 0, "credited_amount": credited, "resolution": name}),
             ),
             now,
         )?;
@@ -1065,8 +1141,17 @@ pub fn record_payment(
         // The delay and interest are final once paid.
         let (interest_policy, interest_policy_id): (InterestPolicy, String) =
             policy::params_in_force(conn, &p.region_id, LATE_INTEREST, p.due_date)?;
-        let delay = attribute_delay(p.due_date, p.invoiced_on, p.confirmed_on, paid_on);
-        let interest = late_interest(due_now, interest_policy.daily_rate, delay.fund);
+        // A part released by a withdrawn dispute waited on the dispute until its resolution,
+        // then on the fund; interest adds to what an earlier payment already bore.
+        let waited_until = match (p.confirmed_on, p.dispute_resolved_on) {
+            (Some(c), Some(r)) if p.dispute_resolution.as_deref() == Some("withdrawn") => Some(c.max(r)),
+            (c, _) => c,
+        };
+        let delay = attribute_delay(p.due_date, p.invoiced_on, waited_until, paid_on);
+        let interest = Money::from_fen(
+            (if p.paid_amount > 0 { p.interest } else { 0 })
+                + late_interest(due_now, interest_policy.daily_rate, delay.fund).fen(),
+        );
         diesel::update(payables::table.find(&p.id))
             .set((
                 payables::stage.eq(stage::PAID),

@@ -363,3 +363,89 @@ on_both_databases! {
         assert_eq!(r.status, 403);
     }
 }
+
+/// Batches and pays one payable's outstanding amount with a bank reference.
+fn batch_and_pay(env: &Env, id: &str, amount: &str, reference: &str) -> Value {
+    let fund1 = env.login("fund1");
+    let r = fund1.post("/api/v1/payment-batches", &json!({"payable_ids": [id]}));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let batch = r.body["id"].as_str().unwrap().to_string();
+    assert_eq!(r.body["total"], amount, "the batch pays only what is outstanding");
+    assert_eq!(env.login("fund2").post(&format!("/api/v1/payment-batches/{batch}/approve"), &json!({})).status, 200);
+    let payee = org_id(&env.login("supplier1"));
+    let r = fund1
+        .put(&format!("/api/v1/payments/{reference}"), &json!({"payable_id": id, "amount": amount, "payee_id": payee}));
+    assert_eq!(r.status, 201, "{}", r.body);
+    env.login("supplier1").ok(&format!("/api/v1/payables/{id}"))
+}
+
+fn invoiced(env: &Env, packs: i64, invoice_no: &str) -> (String, String) {
+    let hospital = env.login("hospital1");
+    let supplier = env.login("supplier1");
+    let s = shipped_order(&hospital, &supplier, packs);
+    let qty = packs * 30;
+    let id = accept(&hospital, &s.delivery, qty, 0, None)["acceptance"]["payable_id"].as_str().unwrap().to_string();
+    let amount = supplier.ok(&format!("/api/v1/payables/{id}"))["amount"].as_str().unwrap().to_string();
+    let r = supplier.post(&format!("/api/v1/payables/{id}/invoices"),
+        &json!({"invoices": [{"invoice_no": invoice_no, "invoice_date": TODAY, "amount": amount, "tax_amount": "1.00"}]}));
+    assert_eq!(r.status, 201, "{}", r.body);
+    (id, amount)
+}
+
+on_both_databases! {
+    fn a_dispute_holds_back_its_part_until_resolved(backend: Backend) {
+        let Some(env) = Env::demo(backend, Some(NOW)) else { return };
+        let hospital = env.login("hospital1");
+        let supplier = env.login("supplier1");
+
+        // a: ¥88.89 of ¥388.89 disputed; the undisputed ¥300.00 is paid on time.
+        let (a, amount) = invoiced(&env, 10, "D-1");
+        assert_eq!(amount, "388.89");
+        let r = hospital.post(&format!("/api/v1/payables/{a}/dispute"), &json!({"amount": "88.89", "reason": "单价与合同不符 price differs"}));
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!((r.body["status"].as_str(), r.body["outstanding"].as_str()), (Some("disputed"), Some("300.00")));
+        let p = batch_and_pay(&env, &a, "300.00", "DSP-0001");
+        assert_eq!((p["stage"].as_str(), p["paid_amount"].as_str(), p["disputed_amount"].as_str()), (Some("paid"), Some("300.00"), Some("88.89")));
+        // Only the parties resolve, each their own way; a resolved dispute is gone.
+        let r = supplier.post(&format!("/api/v1/payables/{a}/resolve-dispute"), &json!({"outcome": "withdrawn"}));
+        assert_eq!((r.status, r.code()), (403, "forbidden"));
+        let r = env.login("hospital2").post(&format!("/api/v1/payables/{a}/resolve-dispute"), &json!({"outcome": "withdrawn"}));
+        assert_eq!((r.status, r.code()), (404, "not_found"));
+        // The hospital withdraws: the ¥88.89 is owed again and paid by a second payment.
+        let r = hospital.post(&format!("/api/v1/payables/{a}/resolve-dispute"), &json!({"outcome": "withdrawn"}));
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!((r.body["stage"].as_str(), r.body["outstanding"].as_str()), (Some("confirmed"), Some("88.89")));
+        assert_eq!(r.body["dispute_resolution"], "withdrawn");
+        let r = supplier.post(&format!("/api/v1/payables/{a}/resolve-dispute"), &json!({"outcome": "credited"}));
+        assert_eq!((r.status, r.code()), (409, "no_dispute"));
+        let p = batch_and_pay(&env, &a, "88.89", "DSP-0002");
+        assert_eq!((p["stage"].as_str(), p["paid_amount"].as_str(), p["outstanding"].as_str()), (Some("paid"), Some("388.89"), Some("0.00")));
+        // Paid in full now: no third payment.
+        let r = env.login("fund1").put("/api/v1/payments/DSP-0003", &json!({"payable_id": a, "amount": "0.01", "payee_id": org_id(&supplier)}));
+        assert_eq!(r.status, 409, "{}", r.body);
+
+        // b: the supplier credits the disputed ¥50.00; only ¥27.78 is paid.
+        let (b, _) = invoiced(&env, 2, "D-2");
+        hospital.post(&format!("/api/v1/payables/{b}/dispute"), &json!({"amount": "50.00", "reason": "近效期 short expiry"}));
+        let r = hospital.post(&format!("/api/v1/payables/{b}/resolve-dispute"), &json!({"outcome": "credited"}));
+        assert_eq!((r.status, r.code()), (403, "forbidden"), "crediting is the supplier's");
+        let r = supplier.post(&format!("/api/v1/payables/{b}/resolve-dispute"), &json!({"outcome": "credited"}));
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!((r.body["credited_amount"].as_str(), r.body["outstanding"].as_str()), (Some("50.00"), Some("27.78")));
+        let p = batch_and_pay(&env, &b, "27.78", "DSP-0004");
+        assert_eq!(p["stage"], "paid");
+
+        // c: all of it disputed, then credited: nothing is due.
+        let (c, amount) = invoiced(&env, 1, "D-3");
+        hospital.post(&format!("/api/v1/payables/{c}/dispute"), &json!({"amount": amount, "reason": "全部退货 returned"}));
+        let r = supplier.post(&format!("/api/v1/payables/{c}/resolve-dispute"), &json!({"outcome": "credited"}));
+        assert_eq!((r.status, r.body["stage"].as_str()), (200, Some("nothing_due")), "{}", r.body);
+
+        // The journal still balances and paid the supplier exactly what was paid.
+        let balances = env.login("fund1").ok("/api/v1/ledger/balances");
+        assert_eq!(balances["total_debit"], balances["total_credit"]);
+        let db = &env.server.database_url;
+        let (_, n) = jicai_tests::sql(db, &format!("SELECT count(*) FROM payments WHERE payable_id = '{a}'"));
+        assert_eq!(n.trim(), "2");
+    }
+}

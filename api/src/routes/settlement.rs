@@ -9,7 +9,7 @@ use jicai_domain::ledger::{self, Balances, NewMonthlySettlement, Statement};
 use jicai_domain::money::Money;
 use jicai_domain::payables::{self, PayableView};
 use jicai_domain::settlement::{
-    self, BatchRow, BatchView, InvoiceRow, NewInvoice, PaymentInput, PaymentOutcome, PaymentRow,
+    self, BatchRow, BatchView, DisputeOutcome, InvoiceRow, NewInvoice, PaymentInput, PaymentOutcome, PaymentRow,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(attach_invoices)
         .service(confirm_payable)
         .service(dispute_payable)
+        .service(resolve_dispute)
         .service(list_batches)
         .service(get_batch)
         .service(create_batch)
@@ -134,6 +135,38 @@ pub async fn dispute_payable(
     let input: DisputeRequest = body::parse(&raw)?;
     body::write(&state, caller, &req, raw, StatusCode::OK, move |conn, actor, now| {
         settlement::dispute(conn, actor, &id, input.amount, &input.reason, now)?;
+        view_after(conn, actor, &id, now)
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ResolveRequest {
+    /// `withdrawn` (the hospital withdraws: the part is paid later) or `credited` (the supplier
+    /// accepts: the part is no longer owed).
+    pub outcome: DisputeOutcome,
+}
+
+/// Resolves a payable's dispute: the hospital withdraws it, or the supplier credits it. Not while
+/// the payable is in a batch being paid.
+#[utoipa::path(
+    tag = "settlement",
+    request_body = ResolveRequest,
+    responses((status = 200, body = PayableView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/payables/{id}/resolve-dispute")]
+pub async fn resolve_dispute(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    raw: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let input: ResolveRequest = body::parse(&raw)?;
+    body::write(&state, caller, &req, raw, StatusCode::OK, move |conn, actor, now| {
+        settlement::resolve_dispute(conn, actor, &id, input.outcome, now)?;
         view_after(conn, actor, &id, now)
     })
     .await
