@@ -1,0 +1,351 @@
+// End-to-end: real server, real browser, users clicking and typing across roles.
+//   node --test e2e/   (after `npm run build`; the jicai binary from ../target/debug or $JICAI_BIN)
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { launchBrowser, loginAs, screenshot, startServer } from './harness.mjs';
+
+const T = { timeout: 90_000 };
+let server;
+let browser;
+const ctx = {}; // one browser context (own storage) per user
+const pages = {};
+const flow = {}; // what one step leaves for the next: order number and id
+
+async function as(user) {
+  if (!pages[user]) {
+    ctx[user] = await browser.newContext();
+    pages[user] = await loginAs(ctx[user], server.url, user);
+  }
+  return pages[user];
+}
+
+/** The <input> of a form control tagged with data-testid (on the input itself or around it). */
+function field(page, id) {
+  return page.locator(`input[data-testid="${id}"], textarea[data-testid="${id}"], [data-testid="${id}"] input`).first();
+}
+
+/** Opens an antd Select and picks the option whose text contains `text`. */
+async function pick(page, select, text) {
+  await select.click();
+  // Long lists are virtual (only the visible options exist): type to narrow them where searchable.
+  if (await select.evaluate((e) => !!e.closest('.ant-select-show-search'))) await page.keyboard.type(text);
+  const option = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: text }).first();
+  await option.waitFor();
+  await option.click();
+}
+
+/** Types a date into an antd DatePicker and confirms it. */
+async function typeDate(page, picker, date) {
+  const input = picker.locator('input').first().or(picker).first();
+  await input.click();
+  await input.fill(date);
+  await input.press('Enter');
+  await page.locator('.jc-page-title h2').click(); // closes the calendar
+  await page.waitForFunction(() => !document.querySelector('.ant-picker-dropdown:not(.ant-picker-dropdown-hidden)'));
+}
+
+/** The menu entry with this text, clicked. */
+async function menu(page, text) {
+  await page.getByTestId('menu').getByText(text, { exact: true }).click();
+}
+
+/** Requests to the API made while `f` runs (to prove that a refused form sent nothing). */
+async function apiWritesDuring(page, f) {
+  const seen = [];
+  const on = (r) => { if (r.url().includes('/api/v1/') && r.method() !== 'GET') seen.push(`${r.method()} ${r.url()}`); };
+  page.on('request', on);
+  try {
+    await f();
+    await page.waitForTimeout(300);
+  } finally {
+    page.off('request', on);
+  }
+  return seen;
+}
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('procurement flow across roles', () => {
+  test('1. hospital1 orders a winning product from the catalogue', T, async () => {
+    const page = await as('hospital1');
+    await page.getByTestId('bids-table').locator('tbody tr.ant-table-row').first().waitFor();
+    assert.equal(await page.getByTestId('role').innerText(), '医疗机构采购员');
+    assert.equal(await page.getByTestId('org-name').innerText(), '深圳市人民医院');
+    await screenshot(page, 'hospital1-catalogue');
+
+    await field(page, 'catalogue-search').fill('依折麦布');
+    await field(page, 'catalogue-search').press('Enter');
+    const row = page.getByTestId('bids-table').locator('tbody tr.ant-table-row', { hasText: '依折麦布片' }).first();
+    await row.waitFor();
+    await assert.doesNotReject(row.getByTestId('remaining').waitFor());
+    await row.getByRole('button', { name: /下单/ }).click();
+
+    await page.waitForURL(/\/hospital\/orders\/new\?bid=/);
+    await page.getByTestId('line-packs-0').waitFor();
+    // The supplier must be one of the bid's distributors: pick 国药控股深圳 (supplier1).
+    await pick(page, page.getByTestId('order-supplier'), '国药控股深圳有限公司');
+    await field(page, 'line-packs-0').fill('10');
+    await page.getByTestId('line-units').filter({ hasText: '300 片' }).waitFor();
+    assert.equal(await page.getByTestId('order-total').innerText(), '¥388.89');
+    await screenshot(page, 'hospital1-new-order');
+    await page.getByTestId('order-submit').click();
+
+    await page.getByTestId('order-detail').waitFor();
+    await screenshot(page, 'hospital1-order-detail');
+    flow.orderId = page.url().split('/').pop();
+    flow.orderNo = (await page.getByTestId('order-no').innerText()).trim();
+    assert.match(flow.orderNo, /^PO-/);
+    assert.equal(await page.getByTestId('order-status').innerText(), '待确认');
+  });
+
+  test('2. supplier1 confirms the order and ships it with a delivery note', T, async () => {
+    assert.ok(flow.orderId, 'step 1 placed an order');
+    const page = await as('supplier1');
+    await page.getByTestId('orders-table').locator('tbody tr.ant-table-row').first().waitFor();
+    await screenshot(page, 'supplier1-orders');
+
+    await page.getByTestId('orders-table').getByText(flow.orderNo).click();
+    const detail = page.getByTestId('order-detail');
+    await detail.waitFor();
+    await detail.getByTestId('order-confirm').click();
+    await page.locator('.ant-popconfirm').getByRole('button', { name: /确\s*定|OK/ }).click();
+    await detail.getByTestId('order-status').filter({ hasText: '已确认' }).waitFor();
+
+    await detail.getByTestId('order-ship').click();
+    await page.waitForURL(`**/orders/${flow.orderId}/ship`);
+    const packs = field(page, 'ship-packs-0');
+    assert.equal(await packs.inputValue(), '10');
+    // More than is open is refused before sending.
+    await packs.fill('11');
+    const sent = await apiWritesDuring(page, () => page.getByTestId('delivery-submit').click());
+    assert.deepEqual(sent, []);
+    await page.getByTestId('delivery-invalid').waitFor();
+    await packs.fill('10');
+    await page.getByTestId('ship-lot-0').fill('E2611A');
+    await typeDate(page, page.getByTestId('ship-production-0'), '2026-06-01');
+    await typeDate(page, page.getByTestId('ship-expiry-0'), '2028-05-31');
+    await screenshot(page, 'supplier1-delivery-note');
+    await page.getByTestId('delivery-submit').click();
+
+    await page.getByTestId('order-detail').getByTestId('order-status').filter({ hasText: '已发货' }).waitFor();
+    await page.getByTestId('order-deliveries').getByText('E2611A').waitFor();
+  });
+
+  test('3. hospital1 accepts the delivery with part of the line rejected', T, async () => {
+    assert.ok(flow.orderId, 'step 2 shipped');
+    const page = await as('hospital1');
+    await menu(page, '到货验收');
+    const row = page.getByTestId('deliveries-table').locator('tbody tr.ant-table-row', { hasText: flow.orderNo });
+    await row.getByTestId('delivery-accept').click();
+    await page.getByTestId('acceptance-lines').waitFor();
+    assert.match(await page.getByTestId('shipped-qty').first().innerText(), /10 盒（300 片）/);
+    await page.getByTestId('acceptance-lines').getByText('E2611A').waitFor();
+
+    await field(page, 'accepted-0').fill('270');
+    await field(page, 'rejected-0').fill('30');
+    await pick(page, page.getByTestId('reason-0'), '外包装破损');
+    await page.getByTestId('check-0').filter({ hasText: '数量相符' }).waitFor();
+    await page.getByTestId('received-by').fill('药库 张伟');
+    await page.getByTestId('delivered-by').fill('配送员 刘洋');
+
+    await page.getByTestId('save-draft').click();
+    await page.getByTestId('delivery-status').filter({ hasText: '验收草稿' }).waitFor();
+    assert.equal(await field(page, 'accepted-0').inputValue(), '270');
+
+    await page.getByTestId('confirm-acceptance').click();
+    await page.getByTestId('confirm-ok').click();
+    await page.getByTestId('acceptance-final').waitFor();
+    await page.getByTestId('delivery-status').filter({ hasText: '已验收' }).waitFor();
+    assert.equal(await page.getByTestId('accepted-amount').innerText(), '¥350.00');
+    await screenshot(page, 'hospital1-acceptance');
+  });
+
+  test('4. supplier1 sees the payable with its due date on the payment-status page', T, async () => {
+    assert.ok(flow.orderId, 'step 3 accepted');
+    const page = await as('supplier1');
+    await menu(page, '回款状态');
+    await pick(page, page.getByTestId('sort'), '验收日期 ↓');
+    const row = page.getByTestId('payables-table').locator('tbody tr.ant-table-row', { hasText: flow.orderNo });
+    await row.waitFor();
+    assert.equal(await row.getByTestId('due-date').innerText(), '2026-12-22');
+    assert.equal(await row.getByTestId('amount').innerText(), '¥350.00');
+    assert.equal(await row.getByTestId('countdown').innerText(), '30 天后到期');
+    assert.match(await row.innerText(), /2026-11-22/);
+    assert.equal(await row.getByTestId('payable-status').innerText(), '待企业开票');
+    await screenshot(page, 'supplier1-payment-status');
+
+    // Filtered by hospital (server-side), the export carries the current filter's rows only.
+    await pick(page, page.getByTestId('filter-hospital'), '深圳市人民医院');
+    await page.waitForURL(/hospital_id=/);
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid="payables-table"] tbody tr.ant-table-row')];
+      return rows.length > 0 && rows.every((r) => r.textContent.includes('深圳市人民医院'));
+    });
+    const rows = page.getByTestId('payables-table').locator('tbody tr.ant-table-row');
+    await rows.filter({ hasText: flow.orderNo }).waitFor();
+    for (const text of await rows.allInnerTexts()) assert.match(text, /深圳市人民医院/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+    const path = await download.path();
+    const { readFileSync } = await import('node:fs');
+    const csv = readFileSync(path, 'utf8');
+    assert.match(csv, /^\ufeffpayable_no,status,amount,acceptance_date,due_date/);
+    assert.match(csv, new RegExp(`350\\.00,2026-11-22,2026-12-22,30,深圳市人民医院,国药控股深圳有限公司,${flow.orderNo}`));
+    const dataLines = csv.trim().split(/\r\n/).slice(1);
+    assert.ok(dataLines.length >= 1);
+    for (const line of dataLines) assert.match(line, /,深圳市人民医院,/);
+  });
+});
+
+describe('guards and checks', () => {
+  test('a wrong password is refused with the translated API error', T, async () => {
+    const c = await browser.newContext();
+    const page = await c.newPage();
+    await page.goto(`${server.url}/hospital/orders`); // not signed in: sent to the login page
+    await page.waitForURL('**/login');
+    await page.locator('#username').fill('hospital1');
+    await page.locator('#password').fill('wrong-password');
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('error-alert').filter({ hasText: '用户名或密码错误' }).waitFor();
+    await screenshot(page, 'login');
+    await c.close();
+  });
+
+  test('a hospital cannot open another hospital’s order by URL', T, async () => {
+    assert.ok(flow.orderId, 'hospital1 placed an order');
+    const page = await as('hospital2');
+    await page.goto(`${server.url}/orders/${flow.orderId}`);
+    await page.getByTestId('not-found').waitFor();
+    assert.equal(await page.getByTestId('order-detail').count(), 0);
+    // And hospital1 still can.
+    const own = await as('hospital1');
+    await own.goto(`${server.url}/orders/${flow.orderId}`);
+    await own.getByTestId('order-detail').waitFor();
+  });
+
+  test('the acceptance form refuses bad arithmetic before sending', T, async () => {
+    const page = await as('hospital1');
+    await page.goto(`${server.url}/hospital/deliveries?status=shipped`);
+    await page.getByTestId('deliveries-table').getByTestId('delivery-accept').first().click();
+    await page.getByTestId('acceptance-lines').waitFor();
+    const shipped = Number((await page.getByTestId('shipped-qty').first().innerText()).match(/（([\d,]+)/)[1].replace(/,/g, ''));
+    await field(page, 'accepted-0').fill(String(shipped - 10));
+    await field(page, 'rejected-0').fill('5');
+    await page.getByTestId('received-by').fill('药库 张伟');
+    await page.getByTestId('delivered-by').fill('配送员 刘洋');
+    await page.getByTestId('check-0').filter({ hasText: `≠ 发货 ${shipped}` }).waitFor();
+
+    const sent = await apiWritesDuring(page, async () => {
+      await page.getByTestId('confirm-acceptance').click();
+      await page.getByTestId('save-draft').click();
+    });
+    assert.deepEqual(sent, [], 'nothing is sent while accepted + rejected ≠ shipped');
+    await page.getByTestId('acceptance-invalid').waitFor();
+    assert.match(await page.getByTestId('acceptance-invalid').innerText(), new RegExp(`验收 ${shipped - 10} \\+ 拒收 5 ≠ 发货 ${shipped}`));
+    assert.equal(await page.locator('.ant-modal:visible').count(), 0, 'no confirmation dialog');
+    await screenshot(page, 'hospital1-acceptance-refused');
+
+    // A rejection without a reason is refused too.
+    await field(page, 'accepted-0').fill(String(shipped - 5));
+    await page.getByTestId('check-0').filter({ hasText: '拒收时必须选择原因' }).waitFor();
+    const sent2 = await apiWritesDuring(page, () => page.getByTestId('save-draft').click());
+    assert.deepEqual(sent2, []);
+  });
+
+  test('the language switch turns the interface to English and back', T, async () => {
+    const page = await as('hospital1');
+    await page.goto(`${server.url}/hospital/catalogue`);
+    await page.getByTestId('menu').getByText('可采购目录').waitFor();
+    await page.getByTestId('lang-switch').click();
+    await page.getByTestId('menu').getByText('Catalogue', { exact: true }).waitFor();
+    assert.equal(await page.getByTestId('role').innerText(), 'Hospital buyer');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    await page.reload();
+    await page.getByTestId('menu').getByText('Payables', { exact: true }).waitFor();
+    await screenshot(page, 'hospital1-catalogue-en');
+    await page.getByTestId('lang-switch').click();
+    await page.getByTestId('menu').getByText('结算应付', { exact: true }).waitFor();
+    assert.equal(await page.getByTestId('role').innerText(), '医疗机构采购员');
+  });
+
+  test('each role sees only its own menu', T, async () => {
+    const expected = {
+      hospital1: ['可采购目录', '新建订单', '我的订单', '到货验收', '结算应付', '约定量进度'],
+      supplier1: ['订单处理', '送货单', '回款状态'],
+      bureau1: ['监测看板', '集采批次', '产品目录', '中选结果', '约定采购量', '挂网非中选', '订单', '结算应付', '审计日志'],
+      fund1: ['辖区应付'],
+    };
+    for (const [user, items] of Object.entries(expected)) {
+      const page = await as(user);
+      const texts = (await page.getByTestId('menu').locator('.ant-menu-item').allInnerTexts()).map((s) => s.trim());
+      assert.deepEqual(texts, items, user);
+    }
+    // A supplier opening a bureau screen by URL gets "not found", not the screen.
+    const s = await as('supplier1');
+    await s.goto(`${server.url}/bureau/audit`);
+    await s.getByTestId('not-found').waitFor();
+  });
+
+  test('bureau and fund main pages render; the bureau loads products by form and by JSON', T, async () => {
+    const b = await as('bureau1');
+    await b.goto(`${server.url}/bureau/dashboard`);
+    await b.getByTestId('chart-orders').locator('canvas').waitFor();
+    await b.getByTestId('chart-due').locator('canvas').waitFor();
+    await screenshot(b, 'bureau1-dashboard');
+
+    await menu(b, '产品目录');
+    await b.getByTestId('create-open').click();
+    const form = b.getByTestId('create-form');
+    await form.locator('#code').fill('XA10BAE021A010010201650');
+    await form.locator('#generic_name').fill('盐酸二甲双胍片');
+    await form.locator('#dosage_form').fill('片剂');
+    await form.locator('#specification').fill('0.5 g');
+    await form.locator('#pack_size').fill('20');
+    await form.locator('#min_unit').fill('片');
+    await b.getByTestId('create-submit').click();
+    await b.getByTestId('products-table').getByText('XA10BAE021A010010201650').waitFor();
+
+    await b.getByTestId('create-open').click();
+    await b.getByRole('tab', { name: '粘贴 JSON 数组批量新建' }).click();
+    await b.getByTestId('bulk-json').fill(JSON.stringify([
+      { code: 'XA10BAE021A010010201651', generic_name: '盐酸二甲双胍缓释片', dosage_form: '片剂', specification: '0.5 g', pack_size: 30, min_unit: '片' },
+      { code: 'C0101010010100103941', generic_name: '冠脉支架', dosage_form: '支架', specification: '3.0×18 mm', pack_size: 1, min_unit: '个' },
+    ]));
+    await b.getByTestId('create-submit').click();
+    await b.getByTestId('products-table').getByText('C0101010010100103941').waitFor();
+    // A malformed code is refused by the API and its message is shown.
+    await b.getByTestId('create-open').click();
+    await b.getByRole('tab', { name: '粘贴 JSON 数组批量新建' }).click();
+    await b.getByTestId('bulk-json').fill('[{"code":"BAD","generic_name":"x","dosage_form":"x","specification":"x","pack_size":1,"min_unit":"x"}]');
+    await b.getByTestId('create-submit').click();
+    await b.locator('.ant-modal').getByTestId('error-alert').filter({ hasText: '医保编码格式不正确' }).waitFor();
+    await b.keyboard.press('Escape');
+
+    await menu(b, '审计日志');
+    await b.getByTestId('audit-table').locator('tbody tr.ant-table-row').first().waitFor();
+    await screenshot(b, 'bureau1-audit');
+
+    const f = await as('fund1');
+    await f.getByTestId('payables-table').locator('tbody tr.ant-table-row').first().waitFor();
+    assert.equal(await f.getByTestId('payables-table').locator('.ant-btn').count(), 0, 'read-only');
+    await screenshot(f, 'fund1-payables');
+  });
+
+  test('the interactive API docs render offline from the server’s OpenAPI document', T, async () => {
+    const page = await as('supplier1');
+    await page.goto(`${server.url}/api/docs`);
+    await page.locator('.swagger-ui').getByText('/api/v1/payables', { exact: true }).first().waitFor();
+    await page.locator('.swagger-ui .title').getByText(/Jicai/).waitFor();
+  });
+
+  test('no page threw a JavaScript error', () => {
+    for (const [user, page] of Object.entries(pages)) assert.deepEqual(page.jsErrors.map(String), [], user);
+  });
+});

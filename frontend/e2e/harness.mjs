@@ -1,0 +1,111 @@
+// The end-to-end harness: the real `jicai` server on port 0 with a fresh SQLite database seeded by
+// `jicai demo`, serving the built web app (frontend/dist), and Debian's Chromium driven by
+// playwright-core. Nothing is downloaded: the browser is /usr/bin/chromium (or $CHROMIUM).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const frontendDir = resolve(here, '..');
+export const repoDir = resolve(frontendDir, '..');
+export const artifactsDir = process.env.JICAI_TEST_ARTIFACTS ?? join(repoDir, 'test-artifacts');
+export const FAKE_NOW = '2026-11-22T10:00:00+08:00';
+export const PASSWORD = 'jicai-demo';
+
+function jicaiBin() {
+  const bin = process.env.JICAI_BIN ? resolve(process.env.JICAI_BIN) : join(repoDir, 'target/debug/jicai');
+  if (!existsSync(bin)) throw new Error(`no jicai binary at ${bin}: run \`cargo build -p jicai-api\` or set JICAI_BIN`);
+  return bin;
+}
+
+/** Starts a fresh server (own temp database, demo data) and returns its base URL and a stop(). */
+export async function startServer() {
+  const dist = join(frontendDir, 'dist');
+  if (!existsSync(join(dist, 'index.html'))) throw new Error('frontend/dist is missing: run `npm run build` first');
+  const dir = mkdtempSync(join(tmpdir(), 'jicai-e2e-'));
+  const env = {
+    ...process.env,
+    DATABASE_URL: `sqlite://${join(dir, 'e2e.db')}`,
+    JICAI_FAKE_NOW: FAKE_NOW,
+    JICAI_BIND: '127.0.0.1:0',
+    JICAI_FRONTEND_DIR: dist,
+    JICAI_WORKERS: '2',
+    RUST_LOG: process.env.RUST_LOG ?? 'warn',
+  };
+  const bin = jicaiBin();
+  const seeded = spawnSync(bin, ['demo'], { env, encoding: 'utf8' });
+  if (seeded.status !== 0) throw new Error(`jicai demo failed: ${seeded.stderr || seeded.stdout}`);
+  const child = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const url = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error('server did not start in 30 s:\n' + log)), 30_000);
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); fail(new Error(`server exited (${code}):\n${log}`)); });
+  });
+  return {
+    url,
+    async stop() {
+      child.removeAllListeners('exit');
+      if (child.exitCode === null) {
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Debian's Chromium, headless, with no background traffic. Playwright gives the browser a fresh
+ * temporary profile (--user-data-dir); each role gets its own context (own storage).
+ */
+export async function launchBrowser() {
+  const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) throw new Error(`${executablePath} is missing: apt-get install -y chromium`);
+  const browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run',
+    ],
+  });
+  return {
+    browser,
+    newContext: () => browser.newContext({
+      viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true,
+    }),
+    close: () => browser.close(),
+  };
+}
+
+/** A new tab signed in as `username` through the login form. */
+export async function loginAs(context, baseUrl, username) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  page.jsErrors = errors;
+  await page.goto(baseUrl + '/login');
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('org-name').waitFor();
+  return page;
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(artifactsDir, { recursive: true });
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
+}

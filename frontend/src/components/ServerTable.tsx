@@ -1,0 +1,55 @@
+import { Table, type TableProps } from 'antd';
+import { useState, type DependencyList } from 'react';
+import type { Page } from '../api/client';
+import { useI18n } from '../i18n';
+import { ErrorAlert } from './errors';
+import { useAsync } from './hooks';
+
+export interface ServerTableProps<T> extends Omit<TableProps<T>, 'dataSource' | 'pagination' | 'loading'> {
+  /** Loads one page; called again whenever `deps` change (back to page 1) or the page changes. */
+  fetchPage: (page: number, perPage: number) => Promise<Page<T>>;
+  deps: DependencyList;
+  defaultPerPage?: number;
+  testId?: string;
+}
+
+/** A table paged by the server (`page`, `per_page`, `total`), with loading, empty and error states. */
+export function ServerTable<T extends object>({ fetchPage, deps, defaultPerPage = 20, testId, ...rest }: ServerTableProps<T>) {
+  const { t } = useI18n();
+  const [perPage, setPerPage] = useState(defaultPerPage);
+  const depsKey = JSON.stringify(deps);
+  // The page belongs to one set of filters: new filters start again at page 1.
+  const [paged, setPaged] = useState({ key: depsKey, page: 1 });
+  const page = paged.key === depsKey ? paged.page : 1;
+  const setPage = (p: number) => setPaged({ key: depsKey, page: p });
+  const res = useAsync(() => fetchPage(page, perPage), [page, perPage, depsKey]);
+  return (
+    <div data-testid={testId}>
+      {res.error ? <ErrorAlert error={res.error} onRetry={res.reload} /> : null}
+      <Table<T>
+        size="small"
+        bordered
+        rowKey={'id' as never}
+        scroll={{ x: 'max-content' }}
+        {...rest}
+        loading={res.loading}
+        dataSource={res.data?.items ?? []}
+        pagination={{
+          current: page,
+          pageSize: perPage,
+          total: res.data?.total ?? 0,
+          showSizeChanger: true,
+          pageSizeOptions: [10, 20, 50, 100, 200],
+          showTotal: (n) => t('common.total', { n }),
+          onChange: (p, s) => {
+            if (s !== perPage) {
+              setPerPage(s);
+              setPage(1);
+            } else setPage(p);
+          },
+          size: 'small',
+        }}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,47 @@
+import { Alert, Button } from 'antd';
+import { ApiError } from '../api/client';
+import { useI18n, type T } from '../i18n';
+
+type TF = (key: string, fallback: string, vars?: Record<string, string | number>) => string;
+
+/** The text to show for a failure: the translation of its code where there is one, else the API's message. */
+export function errorTitle(t: T, tf: TF, e: unknown): string {
+  if (e instanceof ApiError) {
+    if (e.code === 'network') return t('error.network');
+    return tf('error.' + e.code, e.message || t('error.unknown', { status: e.status }));
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The API's own message (with the offending field), shown under a translated title. */
+export function errorDetail(e: unknown): string | undefined {
+  if (!(e instanceof ApiError) || e.code === 'network') return undefined;
+  const extra = e.details ? ' ' + JSON.stringify(e.details) : '';
+  return (e.field ? `${e.field}: ` : '') + e.message + extra;
+}
+
+export function useErrorText() {
+  const { t, tf } = useI18n();
+  return (e: unknown) => {
+    const title = errorTitle(t, tf, e);
+    const detail = errorDetail(e);
+    return detail && detail !== title ? `${title}（${detail}）` : title;
+  };
+}
+
+export function ErrorAlert({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const { t, tf } = useI18n();
+  const title = errorTitle(t, tf, error);
+  const detail = errorDetail(error);
+  return (
+    <div data-testid="error-alert"><Alert
+      type="error"
+      showIcon
+      role="alert"
+      title={title}
+      description={detail && detail !== title ? detail : undefined}
+      action={onRetry ? <Button size="small" onClick={onRetry}>{t('common.retry')}</Button> : undefined}
+      style={{ marginBottom: 12 }}
+    /></div>
+  );
+}

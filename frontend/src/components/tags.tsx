@@ -1,0 +1,55 @@
+import { Tag } from 'antd';
+import { useI18n } from '../i18n';
+
+export const ORDER_STATUSES = [
+  'submitted', 'confirmed', 'partially_shipped', 'shipped', 'partially_accepted', 'completed', 'declined', 'cancelled',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+const orderColor: Record<string, string> = {
+  submitted: 'gold', confirmed: 'blue', partially_shipped: 'cyan', shipped: 'geekblue',
+  partially_accepted: 'purple', completed: 'green', declined: 'red', cancelled: 'default',
+};
+
+export function OrderStatusTag({ status }: { status: string }) {
+  const { tf } = useI18n();
+  return <Tag color={orderColor[status] ?? 'default'} data-status={status}>{tf('orderStatus.' + status, status)}</Tag>;
+}
+
+export function DeliveryStatusTag({ status, acceptance }: { status: string; acceptance?: string | null }) {
+  const { tf } = useI18n();
+  if (status === 'shipped' && acceptance === 'draft') return <Tag color="orange">{tf('acceptanceStatus.draft', 'draft')}</Tag>;
+  return <Tag color={status === 'accepted' ? 'green' : 'gold'}>{tf('deliveryStatus.' + status, status)}</Tag>;
+}
+
+export function KindTag({ kind }: { kind: string }) {
+  const { tf } = useI18n();
+  return <Tag color={kind === 'winning' ? 'green' : 'orange'}>{tf('kind.' + kind, kind)}</Tag>;
+}
+
+export const PAYABLE_STATUSES = [
+  'awaiting_invoice', 'awaiting_hospital_confirmation', 'confirmed', 'disputed', 'in_batch', 'approved', 'paid', 'nothing_due', 'overdue',
+] as const;
+const SETTLED = ['paid', 'nothing_due'];
+export const isSettled = (stage: string) => SETTLED.includes(stage);
+
+const payableColor: Record<string, string> = {
+  awaiting_invoice: 'gold', awaiting_hospital_confirmation: 'orange', confirmed: 'blue', disputed: 'magenta',
+  in_batch: 'geekblue', approved: 'cyan', paid: 'green', nothing_due: 'default', overdue: 'red', awaiting_payment: 'blue',
+};
+
+/** The status the API shows (a stage, or `overdue` once unsettled past the due date). */
+export function PayableStatusTag({ status }: { status: string }) {
+  const { tf } = useI18n();
+  return <Tag color={payableColor[status] ?? 'default'} data-status={status}>{tf('payableStatus.' + status, status)}</Tag>;
+}
+
+/** Days to the due date while the payable is unsettled; the payment date once paid. */
+export function Countdown({ days, stage, paidOn }: { days: number; stage: string; paidOn?: string | null }) {
+  const { t } = useI18n();
+  if (stage === 'paid') return <Tag color="green">{t('payable.paidOn', { date: paidOn ?? '—' })}</Tag>;
+  if (isSettled(stage)) return <span style={{ color: '#999' }}>—</span>;
+  if (days < 0) return <Tag color="red">{t('payable.overdueBy', { n: -days })}</Tag>;
+  if (days === 0) return <Tag color="volcano">{t('payable.dueToday')}</Tag>;
+  return <Tag color={days <= 7 ? 'orange' : 'default'}>{t('payable.dueIn', { n: days })}</Tag>;
+}

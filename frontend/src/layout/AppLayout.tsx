@@ -1,0 +1,104 @@
+import {
+  AuditOutlined, BarChartOutlined, DashboardOutlined, DollarOutlined, InboxOutlined,
+  LogoutOutlined, MedicineBoxOutlined, PlusOutlined, ProfileOutlined, ShopOutlined, TagsOutlined, TeamOutlined, TranslationOutlined,
+  TrophyOutlined, UnorderedListOutlined, ApiOutlined, CarOutlined,
+} from '@ant-design/icons';
+import { Button, Layout, Menu, Space, Tag, Tooltip } from 'antd';
+import type { ReactNode } from 'react';
+import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { useAuth, useMe, type Role } from '../auth';
+import { useI18n, type MsgKey } from '../i18n';
+
+interface Item { path: string; label: MsgKey; icon: ReactNode }
+
+/** Each role sees only its own menu. */
+export const MENUS: Record<Role, Item[]> = {
+  hospital_buyer: [
+    { path: '/hospital/catalogue', label: 'menu.catalogue', icon: <MedicineBoxOutlined /> },
+    { path: '/hospital/orders/new', label: 'menu.newOrder', icon: <PlusOutlined /> },
+    { path: '/hospital/orders', label: 'menu.orders', icon: <ProfileOutlined /> },
+    { path: '/hospital/deliveries', label: 'menu.deliveries', icon: <InboxOutlined /> },
+    { path: '/hospital/payables', label: 'menu.payables', icon: <DollarOutlined /> },
+    { path: '/hospital/volumes', label: 'menu.volumes', icon: <BarChartOutlined /> },
+  ],
+  supplier: [
+    { path: '/supplier/orders', label: 'menu.incomingOrders', icon: <ProfileOutlined /> },
+    { path: '/supplier/deliveries', label: 'menu.shipments', icon: <CarOutlined /> },
+    { path: '/supplier/payments', label: 'menu.paymentStatus', icon: <DollarOutlined /> },
+  ],
+  bureau_officer: [
+    { path: '/bureau/dashboard', label: 'menu.dashboard', icon: <DashboardOutlined /> },
+    { path: '/bureau/batches', label: 'menu.batches', icon: <UnorderedListOutlined /> },
+    { path: '/bureau/products', label: 'menu.products', icon: <MedicineBoxOutlined /> },
+    { path: '/bureau/bids', label: 'menu.bids', icon: <TrophyOutlined /> },
+    { path: '/bureau/agreed-volumes', label: 'menu.agreedVolumes', icon: <TeamOutlined /> },
+    { path: '/bureau/listed', label: 'menu.listed', icon: <TagsOutlined /> },
+    { path: '/bureau/orders', label: 'menu.allOrders', icon: <ProfileOutlined /> },
+    { path: '/bureau/payables', label: 'menu.payables', icon: <DollarOutlined /> },
+    { path: '/bureau/audit', label: 'menu.audit', icon: <AuditOutlined /> },
+  ],
+  fund_officer: [{ path: '/fund/payables', label: 'menu.regionPayables', icon: <DollarOutlined /> }],
+  admin: [],
+};
+MENUS.admin = MENUS.bureau_officer;
+
+export function AppLayout() {
+  const me = useMe();
+  const { logout } = useAuth();
+  const { t, tf, lang, setLang } = useI18n();
+  const loc = useLocation();
+  const navigate = useNavigate();
+  const items = MENUS[me.role] ?? [];
+  // The longest menu path that prefixes the location is the selected one.
+  const selected = items.map((i) => i.path).filter((p) => loc.pathname === p || loc.pathname.startsWith(p + '/'))
+    .sort((a, b) => b.length - a.length)[0];
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Header className="jc-header">
+        <span className="jc-brand">{t('app.name')}<small>{t('app.subtitle')}</small></span>
+        <span className="jc-spacer" />
+        <Space size={8} data-testid="whoami">
+          <ShopOutlined />
+          <span data-testid="org-name">{me.organization.name}</span>
+          {me.region ? <Tag>{me.region.name}</Tag> : null}
+          <Tag color="blue" data-testid="role">{tf('role.' + me.role, me.role)}</Tag>
+          <span className="jc-muted">{me.display_name || me.username}</span>
+        </Space>
+        <Tooltip title="API">
+          <Link to="/api/docs" target="_blank"><ApiOutlined /> {t('common.apiDocs')}</Link>
+        </Tooltip>
+        <Button size="small" icon={<TranslationOutlined />} onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')} data-testid="lang-switch">
+          {t('lang.switch')}
+        </Button>
+        <Button size="small" icon={<LogoutOutlined />} onClick={() => { logout(); navigate('/login'); }} data-testid="logout">
+          {t('common.logout')}
+        </Button>
+      </Layout.Header>
+      <Layout style={{ flex: 1 }}>
+        <Layout.Sider width={184} theme="light" breakpoint="lg" collapsedWidth={48} style={{ borderRight: '1px solid #eee' }}>
+          <Menu
+            mode="inline"
+            selectedKeys={selected ? [selected] : []}
+            items={items.map((i) => ({ key: i.path, icon: i.icon, label: <Link to={i.path}>{t(i.label)}</Link> }))}
+            style={{ borderRight: 0 }}
+            data-testid="menu"
+          />
+        </Layout.Sider>
+        <Layout.Content className="jc-content">
+          <Outlet />
+        </Layout.Content>
+      </Layout>
+    </Layout>
+  );
+}
+
+export function PageTitle({ title, extra, icon }: { title: ReactNode; extra?: ReactNode; icon?: ReactNode }) {
+  return (
+    <div className="jc-page-title">
+      {icon}
+      <h2>{title}</h2>
+      <span style={{ flex: 1 }} />
+      {extra}
+    </div>
+  );
+}

@@ -1,0 +1,165 @@
+import { DownloadOutlined } from '@ant-design/icons';
+import { Alert, App, Button, DatePicker, Form, Select, type TableColumnsType } from 'antd';
+import type { SortOrder } from 'antd/es/table/interface';
+import dayjs from 'dayjs';
+import { useState } from 'react';
+import { Link, useSearchParams } from 'react-router-dom';
+import { api, unwrap, type PayableView } from '../../api/client';
+import { fetchAll } from '../../api/lists';
+import { useMe } from '../../auth';
+import { useErrorText } from '../../components/errors';
+import { fmtMoney } from '../../components/format';
+import { useAsync } from '../../components/hooks';
+import { ServerTable } from '../../components/ServerTable';
+import { Countdown, PAYABLE_STATUSES, PayableStatusTag } from '../../components/tags';
+import { useI18n } from '../../i18n';
+import { PageTitle } from '../../layout/AppLayout';
+
+const SORTS = ['due_date', 'due_date_desc', 'acceptance_date', 'acceptance_date_desc', 'amount', 'amount_desc'] as const;
+type Sort = (typeof SORTS)[number];
+
+/** Sort column ↔ the API's `sort` values. */
+const SORT_FIELDS: Record<string, [Sort, Sort]> = {
+  due_date: ['due_date', 'due_date_desc'],
+  acceptance_date: ['acceptance_date', 'acceptance_date_desc'],
+  amount: ['amount', 'amount_desc'],
+};
+
+function csvCell(v: unknown): string {
+  const s = v == null ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * Payables, each with its countdown to the due date. For a supplier this is the payment-status
+ * page; a hospital sees what is paid on its behalf; the fund and the bureau their region's.
+ */
+export default function Payables() {
+  const { t, tf } = useI18n();
+  const me = useMe();
+  const { message } = App.useApp();
+  const errorText = useErrorText();
+  const [params, setParams] = useSearchParams();
+  const [exporting, setExporting] = useState(false);
+  const isSupplier = me.role === 'supplier';
+  const isHospital = me.role === 'hospital_buyer';
+  const f = {
+    status: params.get('status') ?? undefined,
+    hospital_id: params.get('hospital_id') ?? undefined,
+    supplier_id: params.get('supplier_id') ?? undefined,
+    due_from: params.get('due_from') ?? undefined,
+    due_to: params.get('due_to') ?? undefined,
+    sort: (params.get('sort') ?? 'due_date') as Sort,
+  };
+  const set = (patch: Record<string, string | undefined | null>) => {
+    const p = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(patch)) { if (v) p.set(k, v); else p.delete(k); }
+    setParams(p, { replace: true });
+  };
+  const loadOrgs = (kind: 'hospital' | 'enterprise') =>
+    fetchAll((page, per_page) => unwrap(api.GET('/api/v1/organizations', { params: { query: { page, per_page, kind } } })));
+  // Counterparty filters: a hospital filters by supplier, a supplier by hospital, the fund and the bureau by both.
+  const hospitals = useAsync(async () => {
+    if (isHospital) return [];
+    if (!isSupplier) return loadOrgs('hospital');
+    // A supplier may not list organisations (the API answers none): its hospitals are those
+    // that ordered from it.
+    const orders = await fetchAll((page, per_page) => unwrap(api.GET('/api/v1/orders', { params: { query: { page, per_page } } })));
+    const m = new Map(orders.map((o) => [o.hospital.id, o.hospital]));
+    return [...m.values()].sort((a, b) => a.name.localeCompare(b.name, 'zh'));
+  }, [isHospital, isSupplier]);
+  const suppliers = useAsync(async () => (isSupplier ? [] : loadOrgs('enterprise')), [isSupplier]);
+  const sorted = (field: string): SortOrder => {
+    const [asc, desc] = SORT_FIELDS[field];
+    return f.sort === asc ? 'ascend' : f.sort === desc ? 'descend' : null;
+  };
+  const query = (page: number, per_page: number) => ({ page, per_page, ...f });
+
+  const columns: TableColumnsType<PayableView> = [
+    { title: t('field.payableNo'), dataIndex: 'payable_no' },
+    { title: t('field.status'), dataIndex: 'status', render: (s) => <span data-testid="payable-status"><PayableStatusTag status={s} /></span> },
+    { title: t('payable.countdown'), dataIndex: 'days_remaining', render: (d, p) => <span data-testid="countdown"><Countdown days={d} stage={p.stage} paidOn={p.paid_on} /></span> },
+    { title: t('field.dueDate'), dataIndex: 'due_date', key: 'due_date', sorter: true, sortOrder: sorted('due_date'), render: (v) => <b data-testid="due-date">{v}</b> },
+    { title: t('field.acceptanceDate'), dataIndex: 'acceptance_date', key: 'acceptance_date', sorter: true, sortOrder: sorted('acceptance_date') },
+    { title: t('field.amount'), dataIndex: 'amount', key: 'amount', className: 'jc-num', sorter: true, sortOrder: sorted('amount'), render: (v) => <span data-testid="amount">{fmtMoney(v)}</span> },
+    { title: t('field.outstanding'), dataIndex: 'outstanding', className: 'jc-num', render: (v) => fmtMoney(v) },
+    ...(isHospital ? [] : [{ title: t('field.hospital'), key: 'h', render: (_: unknown, p: PayableView) => p.hospital.name }]),
+    ...(isSupplier ? [] : [{ title: t('field.supplier'), key: 's', render: (_: unknown, p: PayableView) => p.supplier.name }]),
+    { title: t('field.orderNo'), dataIndex: 'order_no', render: (v, p) => <Link to={`/orders/${p.order_id}`} data-testid="payable-order">{v}</Link> },
+    { title: t('field.deliveryNo'), dataIndex: 'delivery_no', render: (v, p) => <Link to={`/deliveries/${p.delivery_id}`}>{v}</Link> },
+  ];
+
+  const exportCsv = async () => {
+    setExporting(true);
+    try {
+      const rows = await fetchAll((page, per_page) => unwrap(api.GET('/api/v1/payables', { params: { query: query(page, per_page) } })));
+      const head = ['payable_no', 'status', 'amount', 'acceptance_date', 'due_date', 'days_remaining', 'hospital', 'supplier', 'order_no', 'delivery_no', 'outstanding', 'paid_on'];
+      const lines = rows.map((p) => [p.payable_no, p.status, p.amount, p.acceptance_date, p.due_date, p.days_remaining, p.hospital.name, p.supplier.name, p.order_no, p.delivery_no, p.outstanding, p.paid_on].map(csvCell).join(','));
+      // A byte-order mark lets spreadsheet programs read the Chinese names as UTF-8.
+      const blob = new Blob(['\ufeff' + [head.join(','), ...lines].join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' });
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = `payables-${new Date().toISOString().slice(0, 10)}.csv`;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      message.success(t('payable.exported', { n: rows.length }));
+    } catch (e) {
+      message.error(errorText(e));
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  const title = isSupplier ? t('payable.paymentStatus') : me.role === 'fund_officer' ? t('menu.regionPayables') : t('payable.title');
+  return (
+    <div>
+      <PageTitle title={title} extra={<Button icon={<DownloadOutlined />} loading={exporting} onClick={exportCsv} data-testid="export-csv">{t('common.downloadCsv')}</Button>} />
+      <Alert type="info" showIcon title={t('payable.paymentHelp')} style={{ marginBottom: 12 }} />
+      <Form layout="inline" className="jc-filters">
+        <Form.Item label={t('field.status')}>
+          <Select allowClear style={{ width: 170 }} value={f.status} placeholder={t('common.all')} onChange={(v) => set({ status: v })} data-testid="filter-status"
+            options={PAYABLE_STATUSES.map((s) => ({ value: s, label: tf('payableStatus.' + s, s) }))} />
+        </Form.Item>
+        {!isHospital ? (
+          <Form.Item label={t('field.hospital')}>
+            <Select allowClear showSearch optionFilterProp="label" style={{ width: 220 }} value={f.hospital_id} placeholder={t('common.all')} loading={hospitals.loading}
+              onChange={(v) => set({ hospital_id: v })} options={(hospitals.data ?? []).map((o) => ({ value: o.id, label: o.name }))} data-testid="filter-hospital" />
+          </Form.Item>
+        ) : null}
+        {!isSupplier ? (
+          <Form.Item label={t('field.supplier')}>
+            <Select allowClear showSearch optionFilterProp="label" style={{ width: 220 }} value={f.supplier_id} placeholder={t('common.all')} loading={suppliers.loading}
+              onChange={(v) => set({ supplier_id: v })} options={(suppliers.data ?? []).map((o) => ({ value: o.id, label: o.name }))} data-testid="filter-supplier" />
+          </Form.Item>
+        ) : null}
+        <Form.Item label={t('field.dueRange')}>
+          <DatePicker.RangePicker allowEmpty={[true, true]}
+            value={[f.due_from ? dayjs(f.due_from) : null, f.due_to ? dayjs(f.due_to) : null]}
+            onChange={(_, s) => set({ due_from: s?.[0], due_to: s?.[1] })} />
+        </Form.Item>
+        <Form.Item label={t('field.sort')}>
+          <Select style={{ width: 150 }} value={f.sort} onChange={(v) => set({ sort: v })} data-testid="sort"
+            options={SORTS.map((s) => ({ value: s, label: t(`payable.sort.${s}`) }))} />
+        </Form.Item>
+        <Form.Item>
+          <Button onClick={() => setParams(new URLSearchParams(), { replace: true })}>{t('common.reset')}</Button>
+        </Form.Item>
+      </Form>
+      <ServerTable<PayableView>
+        testId="payables-table"
+        columns={columns}
+        deps={[f.status, f.hospital_id, f.supplier_id, f.due_from, f.due_to, f.sort]}
+        fetchPage={(page, per_page) => unwrap(api.GET('/api/v1/payables', { params: { query: query(page, per_page) } }))}
+        onChange={(_, __, sorter) => {
+          const s = Array.isArray(sorter) ? sorter[0] : sorter;
+          const field = String(s?.columnKey ?? '');
+          if (!SORT_FIELDS[field]) return;
+          if (!s.order) set({ sort: undefined });
+          else set({ sort: SORT_FIELDS[field][s.order === 'ascend' ? 0 : 1] });
+        }}
+      />
+    </div>
+  );
+}
