@@ -15,7 +15,14 @@ instants are RFC 3339 in UTC. Every list is paginated (`page`, `per_page` ≤ 20
         version = env!("CARGO_PKG_VERSION"),
         license(name = "MIT OR Apache-2.0")
     ),
-    modifiers(&BearerAuth),
+        modifiers(&BearerAuth),
+    // Enums used only in query parameters, which the handlers do not register themselves.
+    components(schemas(
+        jicai_domain::orders::OrderStatus,
+        jicai_domain::payables::PayableSort,
+        jicai_domain::identity::OrgKind,
+        jicai_domain::catalog::Category
+    )),
     tags(
         (name = "auth", description = "Sign-in and the current user"),
         (name = "organizations", description = "Regions, organisations and users"),

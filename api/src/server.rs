@@ -82,6 +82,7 @@ pub async fn run(state: AppState, bind: &str, workers: usize, frontend_dir: Stri
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .wrap(ErrorHandlers::new().default_handler(jsonify_errors))
+            .wrap(actix_web::middleware::Compress::default())
             .wrap(Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
             .service(routes::health::healthz)
             .service(

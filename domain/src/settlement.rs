@@ -638,7 +638,7 @@ fn eligible_payables(conn: &mut DbConnection, region: &str, only: Option<&[Strin
 #[derive(Queryable, Selectable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[diesel(table_name = payment_batches)]
-pub struct BatchRow {
+pub struct PaymentBatchRow {
     pub id: String,
     pub batch_no: String,
     pub region_id: String,
@@ -658,7 +658,7 @@ pub struct BatchRow {
 
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct BatchItem {
+pub struct PaymentBatchItem {
     pub payable_id: String,
     pub payable_no: String,
     pub supplier_id: String,
@@ -671,11 +671,11 @@ pub struct BatchItem {
 
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct BatchView {
+pub struct PaymentBatchView {
     #[serde(flatten)]
-    pub batch: BatchRow,
+    pub batch: PaymentBatchRow,
     pub total: Money,
-    pub items: Vec<BatchItem>,
+    pub items: Vec<PaymentBatchItem>,
 }
 
 fn create_batch(
@@ -755,7 +755,7 @@ fn create_batch(
     Ok(id)
 }
 
-fn find_batch(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<BatchRow> {
+fn find_batch(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<PaymentBatchRow> {
     actor.require(&[Role::FundOfficer, Role::BureauOfficer, Role::Admin], "see payment batches")?;
     let q = payment_batches::table.filter(payment_batches::id.eq(id.to_string())).into_boxed();
     let q = if actor.role == Role::Admin {
@@ -763,10 +763,10 @@ fn find_batch(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<
     } else {
         q.filter(payment_batches::region_id.eq(actor.region_id.clone().unwrap_or_default()))
     };
-    q.select(BatchRow::as_select()).first(conn).optional()?.ok_or(DomainError::not_found("payment batch"))
+    q.select(PaymentBatchRow::as_select()).first(conn).optional()?.ok_or(DomainError::not_found("payment batch"))
 }
 
-pub fn batch_view(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<BatchView> {
+pub fn batch_view(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<PaymentBatchView> {
     let batch = find_batch(conn, actor, id)?;
     let rows: Vec<(i64, PayableRow)> = payment_batch_items::table
         .inner_join(payables::table)
@@ -776,7 +776,7 @@ pub fn batch_view(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainRes
         .load(conn)?;
     let items = rows
         .into_iter()
-        .map(|(amount, p)| BatchItem {
+        .map(|(amount, p)| PaymentBatchItem {
             payable_id: p.id,
             payable_no: p.payable_no,
             supplier_id: p.supplier_id,
@@ -787,16 +787,20 @@ pub fn batch_view(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainRes
             bank_reference: p.bank_reference,
         })
         .collect();
-    Ok(BatchView { total: Money::from_fen(batch.total_amount), batch, items })
+    Ok(PaymentBatchView { total: Money::from_fen(batch.total_amount), batch, items })
 }
 
-pub fn list_batches(conn: &mut DbConnection, actor: &Actor, status: Option<&str>) -> DomainResult<Vec<BatchRow>> {
+pub fn list_batches(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    status: Option<&str>,
+) -> DomainResult<Vec<PaymentBatchRow>> {
     actor.require(&[Role::FundOfficer, Role::BureauOfficer], "see payment batches")?;
     let mut q = payment_batches::table
         .filter(payment_batches::region_id.eq(actor.region()?.to_string()))
         .order(payment_batches::created_at.desc())
         .limit(200)
-        .select(BatchRow::as_select())
+        .select(PaymentBatchRow::as_select())
         .into_boxed();
     if let Some(s) = status {
         q = q.filter(payment_batches::status.eq(s.to_string()));
@@ -810,7 +814,7 @@ pub fn prepare_new_batch(
     actor: &Actor,
     payable_ids: Vec<String>,
     now: DateTime<Utc>,
-) -> DomainResult<BatchView> {
+) -> DomainResult<PaymentBatchView> {
     actor.require(&[Role::FundOfficer], "prepare payment batches")?;
     let region = actor.region()?.to_string();
     if payable_ids.is_empty() || payable_ids.len() > 5000 {
@@ -834,7 +838,12 @@ pub fn prepare_new_batch(
 }
 
 /// A fund officer takes a proposed batch as its maker.
-pub fn prepare_batch(conn: &mut DbConnection, actor: &Actor, id: &str, now: DateTime<Utc>) -> DomainResult<BatchView> {
+pub fn prepare_batch(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<PaymentBatchView> {
     actor.require(&[Role::FundOfficer], "prepare payment batches")?;
     write_tx(conn, |conn| {
         let b = find_batch(conn, actor, id)?;
@@ -870,7 +879,12 @@ pub fn prepare_batch(conn: &mut DbConnection, actor: &Actor, id: &str, now: Date
 }
 
 /// A second fund officer approves a prepared batch (the checker): the maker cannot.
-pub fn approve_batch(conn: &mut DbConnection, actor: &Actor, id: &str, now: DateTime<Utc>) -> DomainResult<BatchView> {
+pub fn approve_batch(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<PaymentBatchView> {
     actor.require(&[Role::FundOfficer], "approve payment batches")?;
     write_tx(conn, |conn| {
         let b = find_batch(conn, actor, id)?;

@@ -46,6 +46,10 @@ pub struct Me {
     pub role: String,
     pub organization: OrgRow,
     pub region: Option<RegionRow>,
+    /// The server's "now" (it follows JICAI_FAKE_NOW in demos and tests) and its date in
+    /// Asia/Shanghai, for date checks in clients.
+    pub now: DateTime<Utc>,
+    pub today: chrono::NaiveDate,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -56,7 +60,11 @@ pub struct LoginResponse {
     pub user: Me,
 }
 
-fn load_me(conn: &mut jicai_domain::db::DbConnection, actor: &identity::Actor) -> jicai_domain::DomainResult<Me> {
+fn load_me(
+    conn: &mut jicai_domain::db::DbConnection,
+    actor: &identity::Actor,
+    now: DateTime<Utc>,
+) -> jicai_domain::DomainResult<Me> {
     let (display_name, org, region) = identity::profile(conn, &actor.user_id)?;
     Ok(Me {
         user_id: actor.user_id.clone(),
@@ -65,6 +73,8 @@ fn load_me(conn: &mut jicai_domain::db::DbConnection, actor: &identity::Actor) -
         role: actor.role.as_str().into(),
         organization: org,
         region,
+        now,
+        today: jicai_domain::clock::shanghai_date(now),
     })
 }
 
@@ -81,7 +91,7 @@ pub async fn login(state: web::Data<AppState>, raw: web::Bytes) -> Result<HttpRe
     let (actor, profile, now) = state
         .run(move |conn, now| {
             let actor = identity::authenticate(conn, &input.username, &input.password)?;
-            let profile = load_me(conn, &actor)?;
+            let profile = load_me(conn, &actor, now)?;
             Ok((actor, profile, now))
         })
         .await?;
@@ -94,7 +104,7 @@ pub async fn login(state: web::Data<AppState>, raw: web::Bytes) -> Result<HttpRe
 #[get("/me")]
 pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<Me>, ApiError> {
     let actor = caller.0;
-    Ok(web::Json(state.run(move |conn, _| load_me(conn, &actor)).await?))
+    Ok(web::Json(state.run(move |conn, now| load_me(conn, &actor, now)).await?))
 }
 
 /// Pooling regions (reference data, readable by every signed-in user).

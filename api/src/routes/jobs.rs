@@ -17,7 +17,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_runs).service(start_run).service(list_outbox);
+    cfg.service(list_job_runs).service(start_job_run).service(list_outbox);
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -31,7 +31,7 @@ pub struct RunQuery {
 
 #[utoipa::path(tag = "jobs", params(RunQuery), responses((status = 200, body = Page<JobRunRow>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/job-runs")]
-pub async fn list_runs(
+pub async fn list_job_runs(
     state: web::Data<AppState>,
     caller: Caller,
     q: web::Query<RunQuery>,
@@ -55,7 +55,11 @@ pub struct RunRequest {
 /// its own region, an admin's the whole platform.
 #[utoipa::path(tag = "jobs", request_body = RunRequest, responses((status = 201, body = JobRunRow), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 #[post("/job-runs")]
-pub async fn start_run(state: web::Data<AppState>, caller: Caller, raw: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn start_job_run(
+    state: web::Data<AppState>,
+    caller: Caller,
+    raw: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let input: RunRequest = body::parse(&raw)?;
     let actor = caller.0;
     actor.require(&[Role::Admin, Role::BureauOfficer, Role::FundOfficer], "run jobs").map_err(ApiError::from)?;

@@ -23,10 +23,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_policy_version)
         .service(get_inputs)
         .service(put_inputs)
-        .service(list_runs)
-        .service(start_run)
-        .service(get_run)
-        .service(approve_run)
+        .service(list_retention_runs)
+        .service(start_retention_run)
+        .service(get_retention_run)
+        .service(approve_retention_run)
         .service(explain)
         .service(export_run)
         .service(progress)
@@ -112,7 +112,7 @@ pub struct RunsQuery {
 /// Retention runs of the region, newest first (a hospital sees the runs that include it).
 #[utoipa::path(tag = "retention", params(RunsQuery), responses((status = 200, body = Vec<RunRow>)), security(("bearer" = [])))]
 #[get("/retention-runs")]
-pub async fn list_runs(
+pub async fn list_retention_runs(
     state: web::Data<AppState>,
     caller: Caller,
     q: web::Query<RunsQuery>,
@@ -122,7 +122,7 @@ pub async fn list_runs(
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct RunRequest {
+pub struct RetentionRunRequest {
     pub agreement_year: i16,
     /// Purchases accepted up to this date count (default: today).
     #[serde(default)]
@@ -131,15 +131,15 @@ pub struct RunRequest {
 
 /// Calculates retention for the region and agreement year as of a date (bureau officer). Every
 /// input, the policy version and every figure are stored; an earlier calculated run is superseded.
-#[utoipa::path(tag = "retention", request_body = RunRequest, responses((status = 201, body = RunView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(tag = "retention", request_body = RetentionRunRequest, responses((status = 201, body = RunView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 #[post("/retention-runs")]
-pub async fn start_run(
+pub async fn start_retention_run(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
     raw: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let input: RunRequest = body::parse(&raw)?;
+    let input: RetentionRunRequest = body::parse(&raw)?;
     let trigger = format!("api:{}", caller.0.username);
     body::write(&state, caller, &req, raw, StatusCode::CREATED, move |conn, actor, now| {
         let as_of = input.as_of.unwrap_or_else(|| jicai_domain::clock::shanghai_date(now));
@@ -150,7 +150,7 @@ pub async fn start_run(
 
 #[utoipa::path(tag = "retention", responses((status = 200, body = RunView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/retention-runs/{id}")]
-pub async fn get_run(
+pub async fn get_retention_run(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
@@ -163,7 +163,7 @@ pub async fn get_run(
 /// policy says so); the retained amounts are posted to the fund ledger and the hospitals told.
 #[utoipa::path(tag = "retention", responses((status = 200, body = RunView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
 #[post("/retention-runs/{id}/approve")]
-pub async fn approve_run(
+pub async fn approve_retention_run(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,

@@ -9,7 +9,8 @@ use jicai_domain::ledger::{self, Balances, NewMonthlySettlement, Statement};
 use jicai_domain::money::Money;
 use jicai_domain::payables::{self, PayableView};
 use jicai_domain::settlement::{
-    self, BatchRow, BatchView, DisputeOutcome, InvoiceRow, NewInvoice, PaymentInput, PaymentOutcome, PaymentRow,
+    self, DisputeOutcome, InvoiceRow, NewInvoice, PaymentBatchRow, PaymentBatchView, PaymentInput, PaymentOutcome,
+    PaymentRow,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -26,11 +27,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(confirm_payable)
         .service(dispute_payable)
         .service(resolve_dispute)
-        .service(list_batches)
-        .service(get_batch)
-        .service(create_batch)
-        .service(prepare_batch)
-        .service(approve_batch)
+        .service(list_payment_batches)
+        .service(get_payment_batch)
+        .service(create_payment_batch)
+        .service(prepare_payment_batch)
+        .service(approve_payment_batch)
         .service(bank_file)
         .service(record_payment)
         .service(balances)
@@ -180,24 +181,24 @@ pub struct BatchQuery {
 }
 
 /// Payment batches of the region, newest first (at most 200).
-#[utoipa::path(tag = "settlement", params(BatchQuery), responses((status = 200, body = Vec<BatchRow>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(tag = "settlement", params(BatchQuery), responses((status = 200, body = Vec<PaymentBatchRow>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/payment-batches")]
-pub async fn list_batches(
+pub async fn list_payment_batches(
     state: web::Data<AppState>,
     caller: Caller,
     q: web::Query<BatchQuery>,
-) -> Result<web::Json<Vec<BatchRow>>, ApiError> {
+) -> Result<web::Json<Vec<PaymentBatchRow>>, ApiError> {
     let status = q.into_inner().status;
     Ok(web::Json(state.run(move |conn, _| settlement::list_batches(conn, &caller.0, status.as_deref())).await?))
 }
 
-#[utoipa::path(tag = "settlement", responses((status = 200, body = BatchView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(tag = "settlement", responses((status = 200, body = PaymentBatchView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/payment-batches/{id}")]
-pub async fn get_batch(
+pub async fn get_payment_batch(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-) -> Result<web::Json<BatchView>, ApiError> {
+) -> Result<web::Json<PaymentBatchView>, ApiError> {
     let id = id.into_inner();
     Ok(web::Json(state.run(move |conn, _| settlement::batch_view(conn, &caller.0, &id)).await?))
 }
@@ -212,11 +213,11 @@ pub struct NewBatchRequest {
     tag = "settlement",
     request_body = NewBatchRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses((status = 201, body = BatchView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 201, body = PaymentBatchView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
 )]
 #[post("/payment-batches")]
-pub async fn create_batch(
+pub async fn create_payment_batch(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
@@ -230,9 +231,9 @@ pub async fn create_batch(
 }
 
 /// A fund officer takes a batch the scheduler proposed, as its maker.
-#[utoipa::path(tag = "settlement", responses((status = 200, body = BatchView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(tag = "settlement", responses((status = 200, body = PaymentBatchView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
 #[post("/payment-batches/{id}/prepare")]
-pub async fn prepare_batch(
+pub async fn prepare_payment_batch(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
@@ -247,9 +248,9 @@ pub async fn prepare_batch(
 
 /// Another fund officer approves a prepared batch (the checker; the maker is refused with
 /// `maker_checker`). Approval makes the bank file available.
-#[utoipa::path(tag = "settlement", responses((status = 200, body = BatchView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(tag = "settlement", responses((status = 200, body = PaymentBatchView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
 #[post("/payment-batches/{id}/approve")]
-pub async fn approve_batch(
+pub async fn approve_payment_batch(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
