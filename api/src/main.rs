@@ -133,6 +133,9 @@ fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), String> {
         keys: Arc::new(auth::TokenKeys::new(&secret, Duration::minutes(args.token_ttl_minutes.max(1)))),
         backend: url.backend_name(),
         mail,
+        logins: Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+        )),
     };
     let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
     let result = actix_web::rt::System::new()

@@ -303,9 +303,7 @@ pub fn list_payables(
         match filter.status.as_deref() {
             None => {}
             Some(settlement::stage::OVERDUE) => {
-                q = q
-                    .filter(payables::stage.ne_all([settlement::stage::PAID, settlement::stage::NOTHING_DUE]))
-                    .filter(payables::due_date.lt(today));
+                q = q.filter(payables::stage.eq_any(settlement::stage::UNSETTLED)).filter(payables::due_date.lt(today));
             }
             Some(v) => {
                 q = q.filter(payables::stage.eq(v.to_string()));

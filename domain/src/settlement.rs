@@ -40,6 +40,9 @@ pub mod stage {
     pub fn is_settled(stage: &str) -> bool {
         stage == PAID || stage == NOTHING_DUE
     }
+
+    /// Every stage still owing money (written out, so that `stage IN (…)` can use an index).
+    pub const UNSETTLED: [&str; 6] = [AWAITING_INVOICE, AWAITING_CONFIRMATION, CONFIRMED, DISPUTED, IN_BATCH, APPROVED];
 }
 
 /// The status a user sees: the stage, or `overdue` once an unsettled payable is past due.

@@ -88,6 +88,7 @@ fn load_me(
 pub async fn login(state: web::Data<AppState>, raw: web::Bytes) -> Result<HttpResponse, ApiError> {
     let input: LoginRequest = body::parse(&raw)?;
     let keys = state.keys.clone();
+    let _permit = state.logins.acquire().await.map_err(|_| ApiError::internal("login limiter closed"))?;
     let (actor, profile, now) = state
         .run(move |conn, now| {
             let actor = identity::authenticate(conn, &input.username, &input.password)?;

@@ -1,0 +1,2 @@
+DROP INDEX payables_hospital_stage_due;
+DROP INDEX payables_supplier_stage_due;
