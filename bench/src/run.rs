@@ -1,0 +1,731 @@
+//! The harness: fresh database per backend, generated data, the real `jicai serve` on port 0,
+//! write and read paths over HTTP, the baselines (pgbench, a SQLite insert loop), the jobs,
+//! and the server's peak memory. Prints Markdown tables.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use jicai_domain::db::{DbConnection, DbUrl};
+use jicai_domain::schema::*;
+
+use crate::gen::{self, Scale, PASSWORD};
+use crate::http::Client;
+
+const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+
+pub struct Opts {
+    pub scale: Scale,
+    pub seed: u64,
+    pub backends: Vec<String>,
+    pub seconds: u64,
+    pub clients: Vec<usize>,
+    pub read_clients: usize,
+    pub max_requests: u64,
+    pub jobs: bool,
+}
+
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| s.lines().next().map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<u64>().unwrap_or(0)))
+        .unwrap_or(0);
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_default();
+    format!(
+        "{cores} cores ({cpu}), {:.1} GiB memory, shared with other work (figures are noisy)",
+        mem as f64 / 1048576.0
+    )
+}
+
+fn pct(v: &mut [u64], p: f64) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_unstable();
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i] as f64 / 1000.0
+}
+
+// ---------------------------------------------------------------- PostgreSQL cluster
+
+struct PgCluster {
+    dir: PathBuf,
+    port: u16,
+}
+
+fn pg(cmd: &str) -> Command {
+    let path = format!("{PG_BIN}/{cmd}");
+    if unsafe_is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--", &path]);
+        c
+    } else {
+        Command::new(path)
+    }
+}
+
+fn unsafe_is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .map(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")))
+        .unwrap_or(false)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(55432)
+}
+
+impl PgCluster {
+    /// A throwaway cluster with durable commits (fsync and synchronous_commit at their defaults).
+    fn start() -> Result<PgCluster, String> {
+        let dir = std::env::temp_dir().join(format!("jicai-bench-pg-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        if unsafe_is_root() {
+            Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).status().map_err(|e| e.to_string())?;
+        }
+        let data = dir.join("data");
+        let out = pg("initdb")
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"])
+            .output()
+            .map_err(|e| format!("initdb: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        let port = free_port();
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=1GB -c max_wal_size=4GB",
+            dir.display()
+        );
+        let out = pg("pg_ctl")
+            .arg("-D")
+            .arg(&data)
+            .args(["-o", &opts, "-l"])
+            .arg(dir.join("log"))
+            .args(["-w", "start"])
+            .output()
+            .map_err(|e| format!("pg_ctl: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("pg_ctl start failed: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        Ok(PgCluster { dir, port })
+    }
+
+    fn url(&self, db: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+    }
+
+    fn createdb(&self, name: &str) -> Result<(), String> {
+        let st = pg("createdb")
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", name])
+            .status()
+            .map_err(|e| e.to_string())?;
+        st.success().then_some(()).ok_or_else(|| format!("createdb {name} failed"))
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        let _ = pg("pg_ctl").arg("-D").arg(self.dir.join("data")).args(["-m", "fast", "-w", "stop"]).output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+// ---------------------------------------------------------------- the server
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+fn jicai_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("JICAI_BIN") {
+        return PathBuf::from(p);
+    }
+    let here = std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_path_buf));
+    match here {
+        Some(dir) if dir.join("jicai").is_file() => dir.join("jicai"),
+        _ => PathBuf::from("target/release/jicai"),
+    }
+}
+
+impl Server {
+    fn start(url: &str) -> Result<Server, String> {
+        let mut child = Command::new(jicai_bin())
+            .arg("serve")
+            .env("DATABASE_URL", url)
+            .env("JICAI_BIND", "127.0.0.1:0")
+            .env("JICAI_SCHEDULER", "off")
+            .env("JICAI_FAKE_NOW", gen::as_of().to_string())
+            .env("JICAI_JWT_SECRET", "jicai-bench-secret-jicai-bench-secret")
+            .env("JICAI_FRONTEND_DIR", "/nonexistent")
+            .env("RUST_LOG", "warn,jicai=info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", jicai_bin().display()))?;
+        let (tx, rx) = mpsc::channel();
+        for stream in [
+            child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let Some(i) = line.find("listening on http://") {
+                        let rest = &line[i + "listening on http://".len()..];
+                        let addr: String = rest.chars().take_while(|c| !c.is_whitespace() && *c != '/').collect();
+                        let _ = tx.send(addr);
+                    }
+                }
+            });
+        }
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(addr) => Ok(Server { child, addr }),
+            Err(_) => {
+                let _ = child.kill();
+                Err("the server did not report its address within 60 s".into())
+            }
+        }
+    }
+
+    fn peak_memory_kib(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            })
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ---------------------------------------------------------------- load
+
+struct Load {
+    cycles: u64,
+    lines: u64,
+    errors: u64,
+    first_error: Option<String>,
+    seconds: f64,
+    latencies_us: Vec<u64>,
+    cycle_us: Vec<u64>,
+}
+
+struct Plan {
+    hospital_user: String,
+    supplier_user: String,
+    supplier_id: String,
+    /// (bid id, unit price string, pack size)
+    bids: Vec<(String, String, i64)>,
+}
+
+fn plans(conn: &mut DbConnection, n: usize) -> Result<Vec<Plan>, String> {
+    let mut out = Vec::new();
+    let hospitals: Vec<(String, String)> = users::table
+        .filter(users::role.eq("hospital_buyer"))
+        .filter(users::username.like("bench-h%"))
+        .order(users::username)
+        .select((users::username, users::org_id))
+        .load(conn)
+        .map_err(|e| e.to_string())?;
+    for (username, hid) in hospitals.into_iter().take(n) {
+        let rows: Vec<(String, i64, i64, String)> = agreed_volumes::table
+            .inner_join(winning_bids::table.inner_join(products::table))
+            .inner_join(bid_distributors::table.on(bid_distributors::bid_id.eq(winning_bids::id)))
+            .filter(agreed_volumes::hospital_id.eq(&hid))
+            .select((winning_bids::id, winning_bids::unit_price, products::pack_size, bid_distributors::enterprise_id))
+            .order(winning_bids::id)
+            .load(conn)
+            .map_err(|e| e.to_string())?;
+        let Some(first) = rows.first() else { continue };
+        let sup = first.3.clone();
+        let bids: Vec<(String, String, i64)> = rows
+            .iter()
+            .filter(|r| r.3 == sup)
+            .take(3)
+            .map(|r| (r.0.clone(), jicai_domain::money::UnitPrice::from_ten_thousandths(r.1).to_string(), r.2))
+            .collect();
+        let supplier_user: String = users::table
+            .filter(users::org_id.eq(&sup))
+            .select(users::username)
+            .first(conn)
+            .map_err(|e| e.to_string())?;
+        out.push(Plan { hospital_user: username, supplier_user, supplier_id: sup, bids });
+    }
+    if out.is_empty() {
+        return Err("no bench hospitals: run `jicai-bench data` first".into());
+    }
+    Ok(out)
+}
+
+fn cycle(h: &mut Client, s: &mut Client, p: &Plan, key: &str, lat: &mut Vec<u64>) -> Result<u64, String> {
+    let mut timed = |c: &mut Client,
+                     m: &str,
+                     path: &str,
+                     body: Option<String>,
+                     idem: Option<&str>|
+     -> Result<serde_json::Value, String> {
+        let t = Instant::now();
+        let (st, b) = c.send(m, path, body.as_deref(), idem)?;
+        lat.push(t.elapsed().as_micros() as u64);
+        if !(200..300).contains(&st) {
+            return Err(format!("{m} {path}: {st} {}", b.chars().take(300).collect::<String>()));
+        }
+        serde_json::from_str(&b).map_err(|e| format!("{m} {path}: {e}"))
+    };
+    let lines: Vec<serde_json::Value> = p
+        .bids
+        .iter()
+        .map(|(id, price, pack)| serde_json::json!({"winning_bid_id": id, "quantity": pack * 2, "unit_price": price}))
+        .collect();
+    let order = timed(
+        h,
+        "POST",
+        "/api/v1/orders",
+        Some(serde_json::json!({"supplier_id": p.supplier_id, "lines": lines}).to_string()),
+        Some(key),
+    )?;
+    let oid = order["id"].as_str().ok_or("order id")?.to_string();
+    timed(s, "POST", &format!("/api/v1/orders/{oid}/confirm"), None, None)?;
+    let ship: Vec<serde_json::Value> = order["lines"]
+        .as_array()
+        .ok_or("order lines")?
+        .iter()
+        .map(|l| serde_json::json!({"order_line_id": l["id"], "quantity": l["quantity"], "lot_no": "BENCH01", "production_date": "2026-10-01", "expiry_date": "2028-09-30"}))
+        .collect();
+    let del = timed(
+        s,
+        "POST",
+        "/api/v1/deliveries",
+        Some(serde_json::json!({"order_id": oid, "lines": ship}).to_string()),
+        None,
+    )?;
+    let did = del["id"].as_str().ok_or("delivery id")?.to_string();
+    let acc: Vec<serde_json::Value> = del["lines"]
+        .as_array()
+        .ok_or("delivery lines")?
+        .iter()
+        .map(|l| serde_json::json!({"delivery_line_id": l["id"], "accepted_qty": l["quantity"], "rejected_qty": 0}))
+        .collect();
+    timed(
+        h,
+        "POST",
+        &format!("/api/v1/deliveries/{did}/acceptance"),
+        Some(serde_json::json!({"received_by": "药库 基准", "delivered_by": "配送员 基准", "lines": acc}).to_string()),
+        None,
+    )?;
+    Ok(p.bids.len() as u64)
+}
+
+fn write_path(addr: &str, plans: &[Plan], clients: usize, secs: u64, max: u64, tag: &str) -> Load {
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let handles: Vec<_> = (0..clients)
+        .map(|k| {
+            let p = &plans[k % plans.len()];
+            let (hu, su, sid, bids) =
+                (p.hospital_user.clone(), p.supplier_user.clone(), p.supplier_id.clone(), p.bids.clone());
+            let addr = addr.to_string();
+            let stop = stop.clone();
+            let tag = tag.to_string();
+            std::thread::spawn(move || {
+                let plan = Plan { hospital_user: hu, supplier_user: su, supplier_id: sid, bids };
+                let mut h = Client::new(&addr);
+                let mut s = Client::new(&addr);
+                let mut r = Load {
+                    cycles: 0,
+                    lines: 0,
+                    errors: 0,
+                    first_error: None,
+                    seconds: 0.0,
+                    latencies_us: vec![],
+                    cycle_us: vec![],
+                };
+                if let Err(e) =
+                    h.login(&plan.hospital_user, PASSWORD).and_then(|_| s.login(&plan.supplier_user, PASSWORD))
+                {
+                    r.errors += 1;
+                    r.first_error = Some(e);
+                    return r;
+                }
+                let deadline = Instant::now() + Duration::from_secs(secs);
+                let mut i = 0u64;
+                while Instant::now() < deadline && !stop.load(Ordering::Relaxed) && i < max {
+                    i += 1;
+                    let t = Instant::now();
+                    match cycle(&mut h, &mut s, &plan, &format!("bench-{tag}-{k}-{i}"), &mut r.latencies_us) {
+                        Ok(n) => {
+                            r.cycles += 1;
+                            r.lines += n;
+                            r.cycle_us.push(t.elapsed().as_micros() as u64);
+                        }
+                        Err(e) => {
+                            r.errors += 1;
+                            if r.first_error.is_none() {
+                                r.first_error = Some(e);
+                            }
+                            if r.errors > 20 {
+                                break;
+                            }
+                        }
+                    }
+                }
+                r
+            })
+        })
+        .collect();
+    let mut total = Load {
+        cycles: 0,
+        lines: 0,
+        errors: 0,
+        first_error: None,
+        seconds: 0.0,
+        latencies_us: vec![],
+        cycle_us: vec![],
+    };
+    for h in handles {
+        if let Ok(r) = h.join() {
+            total.cycles += r.cycles;
+            total.lines += r.lines;
+            total.errors += r.errors;
+            total.first_error = total.first_error.or(r.first_error);
+            total.latencies_us.extend(r.latencies_us);
+            total.cycle_us.extend(r.cycle_us);
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    total.seconds = started.elapsed().as_secs_f64();
+    total
+}
+
+fn read_path(addr: &str, suppliers: &[String], clients: usize, secs: u64, max: u64) -> Load {
+    const STATUSES: [&str; 6] =
+        ["awaiting_invoice", "awaiting_hospital_confirmation", "confirmed", "approved", "paid", "overdue"];
+    let started = Instant::now();
+    let handles: Vec<_> = (0..clients)
+        .map(|k| {
+            let user = suppliers[k % suppliers.len()].clone();
+            let addr = addr.to_string();
+            std::thread::spawn(move || {
+                let mut c = Client::new(&addr);
+                let mut r = Load {
+                    cycles: 0,
+                    lines: 0,
+                    errors: 0,
+                    first_error: None,
+                    seconds: 0.0,
+                    latencies_us: vec![],
+                    cycle_us: vec![],
+                };
+                if let Err(e) = c.login(&user, PASSWORD) {
+                    r.errors += 1;
+                    r.first_error = Some(e);
+                    return r;
+                }
+                let deadline = Instant::now() + Duration::from_secs(secs);
+                let mut i = 0u64;
+                while Instant::now() < deadline && i < max {
+                    let st = STATUSES[(i as usize + k) % STATUSES.len()];
+                    i += 1;
+                    let t = Instant::now();
+                    match c.send("GET", &format!("/api/v1/payables?per_page=50&sort=due_date&status={st}"), None, None)
+                    {
+                        Ok((200, b)) => {
+                            r.latencies_us.push(t.elapsed().as_micros() as u64);
+                            r.cycles += 1;
+                            if b.contains("\"items\":[{") {
+                                r.lines += 1;
+                            }
+                        }
+                        Ok((code, b)) => {
+                            r.errors += 1;
+                            r.first_error.get_or_insert(format!("{code} {}", b.chars().take(200).collect::<String>()));
+                        }
+                        Err(e) => {
+                            r.errors += 1;
+                            r.first_error.get_or_insert(e);
+                        }
+                    }
+                }
+                r
+            })
+        })
+        .collect();
+    let mut total = Load {
+        cycles: 0,
+        lines: 0,
+        errors: 0,
+        first_error: None,
+        seconds: 0.0,
+        latencies_us: vec![],
+        cycle_us: vec![],
+    };
+    for h in handles {
+        if let Ok(r) = h.join() {
+            total.cycles += r.cycles;
+            total.lines += r.lines;
+            total.errors += r.errors;
+            total.first_error = total.first_error.or(r.first_error);
+            total.latencies_us.extend(r.latencies_us);
+        }
+    }
+    total.seconds = started.elapsed().as_secs_f64();
+    total
+}
+
+// ---------------------------------------------------------------- baselines
+
+fn pgbench(pgc: &PgCluster, args: &[&str], clients: usize, secs: u64) -> Result<f64, String> {
+    let out = pg("pgbench")
+        .args(["-h", "127.0.0.1", "-p", &pgc.port.to_string(), "-U", "postgres", "-n", "-j", "2"])
+        .args(["-c", &clients.to_string(), "-T", &secs.to_string()])
+        .args(args)
+        .arg("pgbench")
+        .output()
+        .map_err(|e| format!("pgbench: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l.split_whitespace().nth(2)?.parse().ok())
+        .ok_or_else(|| format!("pgbench printed no tps: {} {}", text, String::from_utf8_lossy(&out.stderr)))
+}
+
+/// Transactions of 4 single-row inserts (one per write request of a cycle), one writer, the
+/// server's pragmas (WAL, synchronous=NORMAL): what SQLite commits per second here.
+fn sqlite_baseline(dir: &Path, secs: u64) -> Result<f64, String> {
+    use diesel::connection::SimpleConnection;
+    let path = dir.join("baseline.db");
+    let _ = std::fs::remove_file(&path);
+    let mut c = diesel::SqliteConnection::establish(&path.to_string_lossy()).map_err(|e| e.to_string())?;
+    c.batch_execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE t (id TEXT PRIMARY KEY, a BIGINT NOT NULL, b TEXT NOT NULL);")
+        .map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < Duration::from_secs(secs) && n < 5_000_000 {
+        c.batch_execute("BEGIN IMMEDIATE").map_err(|e| e.to_string())?;
+        for j in 0..4 {
+            diesel::sql_query("INSERT INTO t (id, a, b) VALUES (?, ?, ?)")
+                .bind::<diesel::sql_types::Text, _>(format!("{n}-{j}"))
+                .bind::<diesel::sql_types::BigInt, _>(n as i64)
+                .bind::<diesel::sql_types::Text, _>("payload payload payload payload")
+                .execute(&mut c)
+                .map_err(|e| e.to_string())?;
+        }
+        c.batch_execute("COMMIT").map_err(|e| e.to_string())?;
+        n += 1;
+    }
+    Ok(n as f64 / started.elapsed().as_secs_f64())
+}
+
+fn time_job(url: &str, jobs: &[&str], as_of: &str) -> Result<f64, String> {
+    let t = Instant::now();
+    let out = Command::new(jicai_bin())
+        .args(["jobs", "run"])
+        .args(jobs)
+        .args(["--as-of", as_of])
+        .env("DATABASE_URL", url)
+        .env("JICAI_FAKE_NOW", gen::as_of().to_string())
+        .env("JICAI_MAIL_DIR", std::env::temp_dir().join("jicai-bench-mail"))
+        .env("RUST_LOG", "warn")
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!(
+            "jobs {jobs:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr).chars().take(400).collect::<String>()
+        ));
+    }
+    Ok(t.elapsed().as_secs_f64())
+}
+
+// ---------------------------------------------------------------- the run
+
+pub fn run(o: &Opts) -> Result<String, String> {
+    let mut md = String::new();
+    md.push_str(&format!(
+        "## `jicai-bench run --scale {} --seed {}` ({} s per load step)\n\nMachine: {}.\n\n",
+        o.scale.name,
+        o.seed,
+        o.seconds,
+        machine()
+    ));
+    let tmp = std::env::temp_dir().join(format!("jicai-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+    for backend in &o.backends {
+        let (pg_cluster, url) = match backend.as_str() {
+            "sqlite" => (None, format!("sqlite://{}", tmp.join("bench.db").display())),
+            "postgres" => {
+                let c = PgCluster::start()?;
+                c.createdb("jicai")?;
+                let url = c.url("jicai");
+                (Some(c), url)
+            }
+            other => return Err(format!("unknown backend {other}")),
+        };
+        eprintln!("[{backend}] generating {} data", o.scale.name);
+        let db = DbUrl::parse(&url).map_err(|e| e.to_string())?;
+        let mut conn = db.establish().map_err(|e| e.to_string())?;
+        jicai_domain::db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
+        let summary = gen::generate(&mut conn, o.scale, o.seed, |m| eprintln!("[{backend}] {m}"))?;
+        let t = Instant::now();
+        let report = crate::check::check(&mut conn)?;
+        let check_s = t.elapsed().as_secs_f64();
+        if !report.ok() {
+            return Err(format!("check failed: {:?}", report.lines.iter().filter(|l| l.1 != 0).collect::<Vec<_>>()));
+        }
+        let payables_n: i64 = payables::table.count().get_result(&mut conn).map_err(|e| e.to_string())?;
+        let plans = plans(&mut conn, o.clients.iter().copied().max().unwrap_or(16))?;
+        let suppliers: Vec<String> = users::table
+            .inner_join(organizations::table)
+            .filter(organizations::is_distributor.eq(true))
+            .select(users::username)
+            .load(&mut conn)
+            .map_err(|e| e.to_string())?;
+        drop(conn);
+        md.push_str(&format!(
+            "### {backend}, scale `{}`\n\nData: {} rows ({} payables) generated in {:.1} s ({:.0} rows/s); `check`: {} rules, all hold ({:.1} s).\n\n",
+            o.scale.name,
+            summary.rows,
+            payables_n,
+            summary.seconds,
+            summary.rows as f64 / summary.seconds,
+            report.lines.len(),
+            check_s
+        ));
+
+        // Baselines first, on an idle server.
+        if let Some(pgc) = &pg_cluster {
+            pgc.createdb("pgbench")?;
+            let init = pg("pgbench")
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &pgc.port.to_string(),
+                    "-U",
+                    "postgres",
+                    "-i",
+                    "-q",
+                    "-s",
+                    "10",
+                    "pgbench",
+                ])
+                .output()
+                .map_err(|e| e.to_string())?;
+            if !init.status.success() {
+                return Err(format!("pgbench -i: {}", String::from_utf8_lossy(&init.stderr)));
+            }
+        }
+
+        let server = Server::start(&url)?;
+        let mut rows_w = Vec::new();
+        for &c in &o.clients {
+            let base = match &pg_cluster {
+                Some(pgc) => pgbench(pgc, &[], c, o.seconds).map(|tps| ("pgbench TPC-B tps", tps)),
+                None => sqlite_baseline(&tmp, o.seconds).map(|tps| ("SQLite insert-loop tx/s (1 writer)", tps)),
+            }?;
+            eprintln!("[{backend}] write path, {c} clients");
+            let mut l = write_path(&server.addr, &plans, c, o.seconds, o.max_requests, &format!("{c}"));
+            let acc = l.cycles as f64 / l.seconds;
+            rows_w.push(format!(
+                "| {c} | {:.1} | {:.1} | {:.1} / {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {} | {} = {:.1} | {:.0}% |",
+                l.lines as f64 / l.seconds,
+                acc,
+                pct(&mut l.latencies_us, 0.5),
+                pct(&mut l.latencies_us, 0.95),
+                pct(&mut l.latencies_us, 0.99),
+                pct(&mut l.cycle_us, 0.5),
+                pct(&mut l.cycle_us, 0.95),
+                pct(&mut l.cycle_us, 0.99),
+                l.errors,
+                base.0,
+                base.1,
+                100.0 * acc / base.1
+            ));
+            if let Some(e) = &l.first_error {
+                eprintln!("[{backend}] first write error: {e}");
+            }
+        }
+        md.push_str("**Write path** (one cycle = login once, then order of 3 lines → supplier confirm → ship → hospital accept; 4 requests):\n\n| clients | order lines/s | acceptances/s | request ms p50 / p95 / p99 | cycle ms p50 / p95 / p99 | errors | baseline | acceptances/s ÷ baseline |\n|---|---|---|---|---|---|---|---|\n");
+        md.push_str(&rows_w.join("\n"));
+        md.push_str("\n\n");
+
+        eprintln!("[{backend}] read path, {} clients", o.read_clients);
+        let base_r = match &pg_cluster {
+            Some(pgc) => Some(pgbench(pgc, &["-S"], o.read_clients, o.seconds)?),
+            None => None,
+        };
+        let mut r = read_path(&server.addr, &suppliers, o.read_clients, o.seconds, o.max_requests);
+        let rps = r.cycles as f64 / r.seconds;
+        md.push_str(&format!(
+            "**Read path** (`GET /api/v1/payables?per_page=50&sort=due_date&status=…` as the distributors, statuses rotated, over {payables_n} payables):\n\n| clients | req/s | p50 ms | p99 ms | errors | baseline | ratio |\n|---|---|---|---|---|---|---|\n| {} | {:.1} | {:.1} | {:.1} | {} | {} | {} |\n\n",
+            o.read_clients,
+            rps,
+            pct(&mut r.latencies_us, 0.5),
+            pct(&mut r.latencies_us, 0.99),
+            r.errors,
+            base_r.map(|b| format!("pgbench -S = {b:.0} tps")).unwrap_or_else(|| "—".into()),
+            base_r.map(|b| format!("{:.1}%", 100.0 * rps / b)).unwrap_or_else(|| "—".into()),
+        ));
+        if let Some(e) = &r.first_error {
+            eprintln!("[{backend}] first read error: {e}");
+        }
+        let mem = server.peak_memory_kib();
+        drop(server);
+        md.push_str(&format!(
+            "**Server peak memory** (VmHWM after the write and read paths): {:.1} MiB\n\n",
+            mem as f64 / 1024.0
+        ));
+
+        if o.jobs {
+            let as_of = gen::as_of().to_string();
+            let mut jrows = Vec::new();
+            for (label, jobs, date) in [
+                (
+                    "one day: settlement-sweep + deadline-watch",
+                    vec!["settlement-sweep", "deadline-watch"],
+                    as_of.as_str(),
+                ),
+                ("full-year overdue sweep: late-interest", vec!["late-interest"], as_of.as_str()),
+                ("retention, whole region", vec!["retention"], as_of.as_str()),
+                ("monthly statements, every hospital", vec!["monthly-statements"], "2027-01-01"),
+            ] {
+                eprintln!("[{backend}] job {label}");
+                let cell = match time_job(&url, &jobs, date) {
+                    Ok(s) => format!("{s:.2}"),
+                    Err(e) => format!("failed: {}", e.replace('|', "/").replace('\n', " ")),
+                };
+                jrows.push(format!("| {label} | `jicai jobs run {} --as-of {date}` | {cell} |", jobs.join(" ")));
+            }
+            md.push_str("**Jobs** (wall time of the `jicai` process, including start-up and migration check):\n\n| job | command | seconds |\n|---|---|---|\n");
+            md.push_str(&jrows.join("\n"));
+            md.push_str("\n\n");
+        }
+        drop(pg_cluster);
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(md)
+}

@@ -1,0 +1,51 @@
+//! The harness cannot rot: tiny data into SQLite, the rule check, and a seconds-long run of
+//! every step against the real `jicai` binary (built by the test command beforehand).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn bench() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_jicai-bench"))
+}
+
+fn jicai_bin() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("JICAI_BIN") {
+        return Some(PathBuf::from(p));
+    }
+    let dir = PathBuf::from(env!("CARGO_BIN_EXE_jicai-bench")).parent()?.to_path_buf();
+    Some(dir.join("jicai")).filter(|p| p.is_file())
+}
+
+#[test]
+fn tiny_data_checks_and_a_short_run_completes() {
+    let dir = std::env::temp_dir().join(format!("jicai-bench-smoke-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("tiny.db").display());
+
+    let out = bench().args(["data", "--scale", "tiny", "--seed", "7"]).env("DATABASE_URL", &url).output().unwrap();
+    assert!(out.status.success(), "data: {}", String::from_utf8_lossy(&out.stderr));
+
+    let out = bench().arg("check").env("DATABASE_URL", &url).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "check: {text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("rules hold"), "{text}");
+
+    let Some(jicai) = jicai_bin() else {
+        eprintln!("smoke run skipped: no jicai binary beside jicai-bench (build -p jicai-api first)");
+        return;
+    };
+    let out = bench()
+        .args(["run", "--scale", "tiny", "--backends", "sqlite", "--seconds", "2", "--clients", "2"])
+        .args(["--read-clients", "2", "--max-requests", "50"])
+        .env("JICAI_BIN", jicai)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "run: {md}{}", String::from_utf8_lossy(&out.stderr));
+    for table in ["**Write path**", "**Read path**", "**Jobs**", "all hold"] {
+        assert!(md.contains(table), "missing {table} in:\n{md}");
+    }
+    assert!(!md.contains("failed:"), "a job failed:\n{md}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
