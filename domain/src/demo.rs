@@ -595,36 +595,39 @@ fn seed_settlement(
         .select(PayableRow::as_select())
         .load(conn)?;
     let first_day = open.first().map(|p| p.acceptance_date).unwrap_or(today);
-    for (i, p) in open.iter().enumerate() {
-        let invoiced = p.acceptance_date + Duration::days(2);
-        if i % 7 == 6 || invoiced > today {
-            continue;
-        }
-        let supplier = actor_of(&p.supplier_id, &s.suppliers).expect("seeded supplier");
-        let tax = Money::round_half_up(
-            Money::from_fen(p.amount).to_decimal() * rust_decimal::Decimal::new(13, 0)
-                / rust_decimal::Decimal::new(113, 0),
-        );
-        settlement::attach_invoices(
-            conn,
-            &supplier,
-            &p.id,
-            vec![settlement::NewInvoice {
-                invoice_no: format!("{:08}", 44_030_000 + i),
-                invoice_date: invoiced,
-                amount: Money::from_fen(p.amount),
-                tax_amount: tax,
-            }],
-            at(invoiced, 15),
-        )?;
-        let confirm_day = invoiced + Duration::days(1);
-        if i % 2 == 0 && confirm_day <= today {
-            let hospital = actor_of(&p.hospital_id, &s.hospitals).expect("seeded hospital");
-            settlement::confirm(conn, &hospital, &p.id, at(confirm_day, 11))?;
-        }
-    }
+    // The platform's days, in order: each day's invoices and confirmations, then the deadline
+    // watch, the sweep, the fund's batches and the bank's payments.
     let mut day = first_day;
     while day <= today {
+        for (i, p) in open.iter().enumerate() {
+            let invoiced = p.acceptance_date + Duration::days(2);
+            if i % 7 == 6 {
+                continue; // this supplier never invoices
+            }
+            if invoiced == day {
+                let supplier = actor_of(&p.supplier_id, &s.suppliers).expect("seeded supplier");
+                let tax = Money::round_half_up(
+                    Money::from_fen(p.amount).to_decimal() * rust_decimal::Decimal::new(13, 0)
+                        / rust_decimal::Decimal::new(113, 0),
+                );
+                settlement::attach_invoices(
+                    conn,
+                    &supplier,
+                    &p.id,
+                    vec![settlement::NewInvoice {
+                        invoice_no: format!("{:08}", 44_030_000 + i),
+                        invoice_date: invoiced,
+                        amount: Money::from_fen(p.amount),
+                        tax_amount: tax,
+                    }],
+                    at(invoiced, 15),
+                )?;
+            }
+            if i % 2 == 0 && invoiced + Duration::days(1) == day {
+                let hospital = actor_of(&p.hospital_id, &s.hospitals).expect("seeded hospital");
+                settlement::confirm(conn, &hospital, &p.id, at(day, 11))?;
+            }
+        }
         settlement::deadline_watch(conn, None, day, at(day, 7))?;
         settlement::sweep(conn, None, day, at(day, 8))?;
         let proposed: Vec<String> = payment_batches::table

@@ -610,7 +610,7 @@ pub fn sweep(
             if exists > 0 {
                 continue;
             }
-            let eligible = eligible_payables(conn, &region, None)?;
+            let eligible = eligible_payables(conn, &region, None, as_of)?;
             if eligible.is_empty() {
                 continue;
             }
@@ -622,11 +622,19 @@ pub fn sweep(
     })
 }
 
-fn eligible_payables(conn: &mut DbConnection, region: &str, only: Option<&[String]>) -> DomainResult<Vec<PayableRow>> {
+/// Payables that may join a batch on `as_of`: confirmed (or disputed, for the undisputed part)
+/// by that date, in no batch, with something outstanding.
+fn eligible_payables(
+    conn: &mut DbConnection,
+    region: &str,
+    only: Option<&[String]>,
+    as_of: NaiveDate,
+) -> DomainResult<Vec<PayableRow>> {
     let mut q = payables::table
         .filter(payables::region_id.eq(region))
         .filter(payables::stage.eq_any([stage::CONFIRMED, stage::DISPUTED]))
         .filter(payables::batch_id.is_null())
+        .filter(payables::confirmed_on.le(as_of))
         .order((payables::due_date.asc(), payables::id.asc()))
         .select(PayableRow::as_select())
         .into_boxed();
@@ -824,7 +832,7 @@ pub fn prepare_new_batch(
         return Err(DomainError::invalid("invalid_body", "payable_ids", "choose 1 to 5000 payables"));
     }
     let id = write_tx(conn, |conn| {
-        let eligible = eligible_payables(conn, &region, Some(&payable_ids))?;
+        let eligible = eligible_payables(conn, &region, Some(&payable_ids), shanghai_date(now))?;
         if eligible.len() != payable_ids.len() {
             let ok: std::collections::HashSet<&str> = eligible.iter().map(|p| p.id.as_str()).collect();
             let bad: Vec<&String> = payable_ids.iter().filter(|id| !ok.contains(id.as_str())).collect();

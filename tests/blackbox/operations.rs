@@ -52,6 +52,18 @@ on_both_databases! {
         for user in ["fund1", "fund2", "hospital20", "supplier12"] {
             env.login(user);
         }
+        // The seeded history is chronological: nothing paid before its acceptance, no payable
+        // batched before it was confirmed, every payment at or after its batch's approval.
+        let db = &env.server.database_url;
+        for q in [
+            "SELECT count(*) FROM payables WHERE paid_on < acceptance_date",
+            "SELECT count(*) FROM payables p JOIN payment_batches b ON b.id = p.batch_id WHERE b.proposed_on < p.confirmed_on",
+            "SELECT count(*) FROM payables WHERE stage = 'paid' AND paid_on IS NULL",
+        ] {
+            let (ok, n) = sql(db, q);
+            assert!(ok && n.trim() == "0", "{q}: {n}");
+        }
+        assert!(sql(db, "SELECT count(*) FROM payments").1.trim().parse::<i64>().unwrap() > 5);
         // Running it again is harmless; running it on a real database is refused.
         assert!(cli(&env.server.database_url, Some(NOW), &["demo"]).contains("already present"));
         let Some(real) = fresh_database(backend) else { return };
