@@ -142,3 +142,36 @@ pub fn parse_job(name: &str) -> DomainResult<Job> {
         )
     })
 }
+
+/// Runs a job on a user's behalf (the API): bureau and fund officers run jobs for their own
+/// region, as of today or an earlier date (replaying the past is safe, every job being
+/// idempotent; a future date would confirm silent payables early, raise false overdue alerts and
+/// prepay next year ahead); retention is the bureau's calculation; admins run for the platform,
+/// any date. Returns the job and the run's id.
+pub fn run_for(
+    pool: &Pool,
+    clock: &SharedClock,
+    mail: &MailConfig,
+    actor: &jicai_domain::identity::Actor,
+    job_name: &str,
+    as_of: Option<NaiveDate>,
+) -> DomainResult<(Job, String)> {
+    use jicai_domain::identity::Role;
+    actor.require(&[Role::Admin, Role::BureauOfficer, Role::FundOfficer], "run jobs")?;
+    let job = parse_job(job_name)?;
+    if job == Job::Retention {
+        actor.require(&[Role::Admin, Role::BureauOfficer], "run retention")?;
+    }
+    let today = jicai_domain::clock::shanghai_date(clock.now());
+    let as_of = as_of.unwrap_or(today);
+    let admin = actor.role == Role::Admin;
+    if as_of > today && !admin {
+        return Err(DomainError::invalid(
+            "future_as_of",
+            "as_of",
+            format!("a job runs as of today ({today}) or an earlier date"),
+        ));
+    }
+    let region = if admin { None } else { actor.region_id.clone() };
+    run(pool, clock, mail, job, as_of, &format!("api:{}", actor.username), region.as_deref()).map(|(id, _)| (job, id))
+}

@@ -62,32 +62,10 @@ pub async fn start_job_run(
 ) -> Result<HttpResponse, ApiError> {
     let input: RunRequest = body::parse(&raw)?;
     let actor = caller.0;
-    actor.require(&[Role::Admin, Role::BureauOfficer, Role::FundOfficer], "run jobs").map_err(ApiError::from)?;
-    let job = jicai_jobs::parse_job(&input.job)?;
-    // Retention is the bureau's calculation; the fund runs settlement jobs.
-    if job == jicai_jobs::Job::Retention {
-        actor.require(&[Role::Admin, Role::BureauOfficer], "run retention").map_err(ApiError::from)?;
-    }
-    let pool = state.pool.clone();
-    let clock = state.clock.clone();
-    let mail = state.mail.clone();
-    let trigger = format!("api:{}", actor.username);
+    let (pool, clock, mail) = (state.pool.clone(), state.clock.clone(), state.mail.clone());
     let run = state
-        .run(move |conn, now| {
-            let today = jicai_domain::clock::shanghai_date(now);
-            let as_of = input.as_of.unwrap_or(today);
-            // Replaying a past date is safe (every job is idempotent); a future one would confirm
-            // silent payables early, raise false overdue alerts and prepay next year ahead.
-            if as_of > today && actor.role != Role::Admin {
-                return Err(jicai_domain::DomainError::invalid(
-                    "future_as_of",
-                    "as_of",
-                    format!("a job runs as of today ({today}) or an earlier date"),
-                ));
-            }
-            // An officer's run covers its own region; an admin's, the platform.
-            let region = if actor.role == Role::Admin { None } else { actor.region_id.clone() };
-            let (id, _) = jicai_jobs::run(&pool, &clock, &mail, job, as_of, &trigger, region.as_deref())?;
+        .run(move |conn, _| {
+            let (job, id) = jicai_jobs::run_for(&pool, &clock, &mail, &actor, &input.job, input.as_of)?;
             let page = jobruns::list(
                 conn,
                 &actor,
