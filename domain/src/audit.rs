@@ -151,12 +151,22 @@ pub struct AuditFilter {
 }
 
 /// The audit log, newest first: bureau and fund officers see their region's events, admins all.
+/// An audit event as listed, with the name of the user who acted.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEventView {
+    #[serde(flatten)]
+    pub event: AuditEventRow,
+    /// "显示名 (username)" of `actor_user_id`; absent for the system.
+    pub actor_name: Option<String>,
+}
+
 pub fn list_events(
     conn: &mut DbConnection,
     actor: &Actor,
     filter: &AuditFilter,
     page: PageRequest,
-) -> DomainResult<Page<AuditEventRow>> {
+) -> DomainResult<Page<AuditEventView>> {
     actor.require(&[Role::Admin, Role::BureauOfficer, Role::FundOfficer], "read the audit log")?;
     let build = || {
         let mut q = audit_events::table.into_boxed();
@@ -190,6 +200,14 @@ pub fn list_events(
         .offset(page.offset())
         .select(AuditEventRow::as_select())
         .load(conn)?;
+    let names = crate::identity::user_names(conn, items.iter().filter_map(|e| e.actor_user_id.as_deref()))?;
+    let items = items
+        .into_iter()
+        .map(|event| AuditEventView {
+            actor_name: event.actor_user_id.as_ref().and_then(|u| names.get(u).cloned()),
+            event,
+        })
+        .collect();
     Ok(Page::new(items, page, total))
 }
 

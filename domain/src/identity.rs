@@ -174,6 +174,25 @@ pub struct UserView {
     pub active: bool,
 }
 
+/// The names of users by id ("显示名 (username)"), for showing who did what; unknown ids are absent.
+pub fn user_names<'a>(
+    conn: &mut DbConnection,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> DomainResult<std::collections::HashMap<String, String>> {
+    let mut ids: Vec<String> = ids.into_iter().map(str::to_string).collect();
+    ids.sort();
+    ids.dedup();
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(String, String, String)> = users::table
+            .filter(users::id.eq_any(chunk))
+            .select((users::id, users::display_name, users::username))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|(id, name, username)| (id, format!("{name} ({username})"))));
+    }
+    Ok(out)
+}
+
 impl From<UserRow> for UserView {
     fn from(u: UserRow) -> Self {
         UserView {

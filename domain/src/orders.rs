@@ -255,6 +255,8 @@ pub struct StatusChange {
     pub from_status: Option<String>,
     pub to_status: String,
     pub actor_user_id: String,
+    /// "显示名 (username)" of the user who made the change.
+    pub actor_name: Option<String>,
     #[serde(serialize_with = "crate::clock::ser_utc")]
     pub at: NaiveDateTime,
     pub note: Option<String>,
@@ -880,15 +882,18 @@ pub(crate) fn load_view(conn: &mut DbConnection, order_id: &str) -> DomainResult
         .order(order_lines::line_no.asc())
         .select((OrderLineRow::as_select(), ProductRow::as_select()))
         .load(conn)?;
-    let history = order_status_history::table
+    let history: Vec<StatusChangeRow> = order_status_history::table
         .filter(order_status_history::order_id.eq(order_id))
         .order((order_status_history::at.asc(), order_status_history::id.asc()))
         .select(StatusChangeRow::as_select())
-        .load(conn)?
+        .load(conn)?;
+    let names = crate::identity::user_names(conn, history.iter().map(|h| h.actor_user_id.as_str()))?;
+    let history = history
         .into_iter()
         .map(|h| StatusChange {
             from_status: h.from_status,
             to_status: h.to_status,
+            actor_name: names.get(&h.actor_user_id).cloned(),
             actor_user_id: h.actor_user_id,
             at: h.at,
             note: h.note,

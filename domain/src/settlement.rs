@@ -18,6 +18,7 @@ use crate::ids::{document_no, new_id};
 use crate::ledger::{self, Account, Entry, Posting};
 use crate::money::Money;
 use crate::outbox::{self, Mail};
+use crate::paging::{Page, PageRequest};
 use crate::payables::PayableRow;
 use crate::policy::{self, ConfirmationPolicy, InterestPolicy, HOSPITAL_CONFIRMATION, LATE_INTEREST};
 use crate::schema::{invoices, organizations, payables, payment_batch_items, payment_batches, payments};
@@ -673,7 +674,9 @@ pub struct PaymentBatchItem {
     pub payable_id: String,
     pub payable_no: String,
     pub supplier_id: String,
+    pub supplier_name: String,
     pub hospital_id: String,
+    pub hospital_name: String,
     pub amount: Money,
     pub due_date: NaiveDate,
     pub stage: String,
@@ -685,6 +688,10 @@ pub struct PaymentBatchItem {
 pub struct PaymentBatchView {
     #[serde(flatten)]
     pub batch: PaymentBatchRow,
+    /// "显示名 (username)" of the maker (`prepared_by`).
+    pub prepared_by_name: Option<String>,
+    /// "显示名 (username)" of the checker (`approved_by`).
+    pub approved_by_name: Option<String>,
     pub total: Money,
     pub items: Vec<PaymentBatchItem>,
 }
@@ -785,12 +792,20 @@ pub fn batch_view(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainRes
         .order(payables::due_date.asc())
         .select((payment_batch_items::amount, PayableRow::as_select()))
         .load(conn)?;
+    let org_ids: Vec<&str> = rows.iter().flat_map(|(_, p)| [p.supplier_id.as_str(), p.hospital_id.as_str()]).collect();
+    let orgs = crate::identity::OrgNames::load(conn, &org_ids)?;
+    let users = crate::identity::user_names(
+        conn,
+        [&batch.prepared_by, &batch.approved_by].into_iter().flatten().map(|s| s.as_str()),
+    )?;
     let items = rows
         .into_iter()
         .map(|(amount, p)| PaymentBatchItem {
             payable_id: p.id,
             payable_no: p.payable_no,
+            supplier_name: orgs.reference(&p.supplier_id).name,
             supplier_id: p.supplier_id,
+            hospital_name: orgs.reference(&p.hospital_id).name,
             hospital_id: p.hospital_id,
             amount: Money::from_fen(amount),
             due_date: p.due_date,
@@ -798,25 +813,39 @@ pub fn batch_view(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainRes
             bank_reference: p.bank_reference,
         })
         .collect();
-    Ok(PaymentBatchView { total: Money::from_fen(batch.total_amount), batch, items })
+    let name = |id: &Option<String>| id.as_ref().and_then(|u| users.get(u).cloned());
+    Ok(PaymentBatchView {
+        total: Money::from_fen(batch.total_amount),
+        prepared_by_name: name(&batch.prepared_by),
+        approved_by_name: name(&batch.approved_by),
+        batch,
+        items,
+    })
 }
 
 pub fn list_batches(
     conn: &mut DbConnection,
     actor: &Actor,
     status: Option<&str>,
-) -> DomainResult<Vec<PaymentBatchRow>> {
+    page: PageRequest,
+) -> DomainResult<Page<PaymentBatchRow>> {
     actor.require(&[Role::FundOfficer, Role::BureauOfficer], "see payment batches")?;
-    let mut q = payment_batches::table
-        .filter(payment_batches::region_id.eq(actor.region()?.to_string()))
-        .order(payment_batches::created_at.desc())
-        .limit(200)
+    let region = actor.region()?.to_string();
+    let filtered = || {
+        let mut q = payment_batches::table.filter(payment_batches::region_id.eq(region.clone())).into_boxed();
+        if let Some(s) = status {
+            q = q.filter(payment_batches::status.eq(s.to_string()));
+        }
+        q
+    };
+    let total = filtered().count().get_result::<i64>(conn)?;
+    let items = filtered()
+        .order((payment_batches::created_at.desc(), payment_batches::id.desc()))
+        .limit(page.per_page)
+        .offset(page.offset())
         .select(PaymentBatchRow::as_select())
-        .into_boxed();
-    if let Some(s) = status {
-        q = q.filter(payment_batches::status.eq(s.to_string()));
-    }
-    Ok(q.load(conn)?)
+        .load(conn)?;
+    Ok(Page::new(items, page, total))
 }
 
 /// A fund officer prepares a batch of chosen confirmed payables (the maker).

@@ -63,7 +63,10 @@ on_both_databases! {
         // Filters work, and only the bureau, fund and admin read the log.
         let by_actor = bureau.ok(&format!("/api/v1/audit-events?actor_user_id={}&action=confirm", supplier_user.as_str().unwrap()));
         assert!(by_actor["total"].as_i64().unwrap() >= 1);
-        assert!(by_actor["items"].as_array().unwrap().iter().all(|e| e["action"] == "confirm" && e["actor_user_id"] == supplier_user));
+                assert!(by_actor["items"].as_array().unwrap().iter().all(|e| e["action"] == "confirm" && e["actor_user_id"] == supplier_user));
+        // Each event names who acted, as officers read it.
+        let name = by_actor["items"][0]["actor_name"].as_str().unwrap_or_default();
+        assert!(name.ends_with("(supplier1)"), "actor named: {name:?}");
         env.login("fund1").ok("/api/v1/audit-events?per_page=1");
         let r = hospital.get("/api/v1/audit-events");
         assert_eq!((r.status, r.code()), (403, "forbidden"));

@@ -122,9 +122,19 @@ on_both_databases! {
         let r = fund1.get(&format!("/api/v1/payment-batches/{batch_id}/bank-file"));
         assert_eq!((r.status, r.code()), (409, "batch_status"), "no bank file before approval");
         let fund2 = env.login("fund2");
-        let r = fund2.post(&format!("/api/v1/payment-batches/{batch_id}/approve"), &json!({}));
+                let r = fund2.post(&format!("/api/v1/payment-batches/{batch_id}/approve"), &json!({}));
         assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(r.body["status"], "approved");
+        // The batch names its maker and checker, and each item its supplier and hospital.
+        assert!(r.body["prepared_by_name"].as_str().unwrap().ends_with("(fund1)"), "{}", r.body);
+        assert!(r.body["approved_by_name"].as_str().unwrap().ends_with("(fund2)"), "{}", r.body);
+        let item = r.body["items"].as_array().unwrap().iter().find(|i| i["payable_id"] == id.as_str()).unwrap();
+        assert_eq!(item["supplier_name"], "国药控股深圳有限公司");
+        // The region's batches are listed a page at a time, newest first.
+        let listed = fund2.ok("/api/v1/payment-batches?status=approved&per_page=1");
+        assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+        assert!(listed["total"].as_i64().unwrap() >= 1);
+        assert!(listed["items"][0]["status"] == "approved");
         let file = fund2.request("GET", &format!("/api/v1/payment-batches/{batch_id}/bank-file")).call().unwrap().into_string().unwrap();
         assert!(file.starts_with("batch_no,payable_no,payable_id,payee,bank_name,bank_account,amount_cny,due_date"), "{file}");
         let row = file.lines().find(|l| l.contains(&id)).expect("the payable is in the bank file");

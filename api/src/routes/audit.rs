@@ -2,7 +2,7 @@
 
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
-use jicai_domain::audit::{self, AuditEventRow, AuditFilter};
+use jicai_domain::audit::{self, AuditEventView, AuditFilter};
 use jicai_domain::paging::Page;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -39,7 +39,7 @@ pub struct AuditQuery {
 #[utoipa::path(
     tag = "audit",
     params(AuditQuery),
-    responses((status = 200, body = Page<AuditEventRow>), (status = 403, body = ErrorBody)),
+    responses((status = 200, body = Page<AuditEventView>), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]
 #[get("/audit-events")]
@@ -47,7 +47,7 @@ pub async fn list_events(
     state: web::Data<AppState>,
     caller: Caller,
     q: web::Query<AuditQuery>,
-) -> Result<web::Json<Page<AuditEventRow>>, ApiError> {
+) -> Result<web::Json<Page<AuditEventView>>, ApiError> {
     let q = q.into_inner();
     let page = PageParams { page: q.page, per_page: q.per_page }.into();
     let filter = AuditFilter {

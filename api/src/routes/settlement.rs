@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use jicai_domain::calendar::{self, CalendarDay};
 use jicai_domain::ledger::{self, Balances, NewMonthlySettlement, Statement};
 use jicai_domain::money::Money;
+use jicai_domain::paging::Page;
 use jicai_domain::payables::{self, PayableView};
 use jicai_domain::settlement::{
     self, DisputeOutcome, InvoiceRow, NewInvoice, PaymentBatchRow, PaymentBatchView, PaymentInput, PaymentOutcome,
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::PageParams;
 use crate::auth::Caller;
 use crate::body;
 use crate::error::{ApiError, ErrorBody};
@@ -176,20 +178,23 @@ pub async fn resolve_dispute(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BatchQuery {
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
     /// `proposed`, `prepared`, `approved` or `executed`.
     pub status: Option<String>,
 }
 
-/// Payment batches of the region, newest first (at most 200).
-#[utoipa::path(tag = "settlement", params(BatchQuery), responses((status = 200, body = Vec<PaymentBatchRow>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+/// Payment batches of the region, newest first, paged.
+#[utoipa::path(tag = "settlement", params(BatchQuery), responses((status = 200, body = Page<PaymentBatchRow>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/payment-batches")]
 pub async fn list_payment_batches(
     state: web::Data<AppState>,
     caller: Caller,
     q: web::Query<BatchQuery>,
-) -> Result<web::Json<Vec<PaymentBatchRow>>, ApiError> {
-    let status = q.into_inner().status;
-    Ok(web::Json(state.run(move |conn, _| settlement::list_batches(conn, &caller.0, status.as_deref())).await?))
+) -> Result<web::Json<Page<PaymentBatchRow>>, ApiError> {
+    let q = q.into_inner();
+    let page = PageParams { page: q.page, per_page: q.per_page }.into();
+    Ok(web::Json(state.run(move |conn, _| settlement::list_batches(conn, &caller.0, q.status.as_deref(), page)).await?))
 }
 
 #[utoipa::path(tag = "settlement", responses((status = 200, body = PaymentBatchView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
