@@ -27,11 +27,23 @@ const Bids = lazy(() => import('./pages/bureau/Bids'));
 const AgreedVolumes = lazy(() => import('./pages/bureau/AgreedVolumes'));
 const Listed = lazy(() => import('./pages/bureau/Listed'));
 const Audit = lazy(() => import('./pages/bureau/Audit'));
+const Monitoring = lazy(() => import('./pages/bureau/Monitoring'));
+const JobRuns = lazy(() => import('./pages/bureau/JobRuns'));
+const RetentionRuns = lazy(() => import('./pages/shared/RetentionRuns'));
+const RetentionRun = lazy(() => import('./pages/shared/RetentionRun'));
+const PayableDetail = lazy(() => import('./pages/shared/PayableDetail'));
+const Statements = lazy(() => import('./pages/shared/Statements'));
+const PaymentBatches = lazy(() => import('./pages/fund/PaymentBatches'));
+const PaymentBatch = lazy(() => import('./pages/fund/PaymentBatch'));
+const NewPaymentBatch = lazy(() => import('./pages/fund/NewPaymentBatch'));
+const Ledger = lazy(() => import('./pages/fund/Ledger'));
 const ApiDocs = lazy(() => import('./pages/ApiDocs'));
 
 const BUREAU: Role[] = ['bureau_officer', 'admin'];
 const HOSPITAL: Role[] = ['hospital_buyer'];
 const SUPPLIER: Role[] = ['supplier'];
+const FUND: Role[] = ['fund_officer'];
+const OFFICERS: Role[] = ['bureau_officer', 'admin', 'fund_officer'];
 
 function Loading() {
   const { t } = useI18n();
@@ -98,7 +110,22 @@ export function App() {
                   <Route path="bureau/orders" element={<Guard roles={BUREAU}><Orders /></Guard>} />
                   <Route path="bureau/payables" element={<Guard roles={BUREAU}><Payables /></Guard>} />
                   <Route path="bureau/audit" element={<Guard roles={BUREAU}><Audit /></Guard>} />
-                  <Route path="fund/payables" element={<Guard roles={['fund_officer']}><Payables /></Guard>} />
+                  <Route path="fund/payables" element={<Guard roles={FUND}><Payables /></Guard>} />
+                  <Route path="payables/:id" element={<Guard><PayableDetail /></Guard>} />
+                  <Route path="hospital/statements" element={<Guard roles={HOSPITAL}><Statements /></Guard>} />
+                  <Route path="hospital/retention" element={<Guard roles={HOSPITAL}><RetentionRuns /></Guard>} />
+                  <Route path="bureau/monitoring" element={<Guard roles={BUREAU}><Monitoring /></Guard>} />
+                  <Route path="bureau/retention" element={<Guard roles={BUREAU}><RetentionRuns /></Guard>} />
+                  <Route path="bureau/jobs" element={<Guard roles={BUREAU}><JobRuns /></Guard>} />
+                  <Route path="bureau/payment-batches" element={<Guard roles={BUREAU}><PaymentBatches /></Guard>} />
+                  <Route path="fund/batches" element={<Guard roles={FUND}><PaymentBatches /></Guard>} />
+                  <Route path="fund/batches/new" element={<Guard roles={FUND}><NewPaymentBatch /></Guard>} />
+                  <Route path="fund/ledger" element={<Guard roles={FUND}><Ledger /></Guard>} />
+                  <Route path="fund/statements" element={<Guard roles={FUND}><Statements /></Guard>} />
+                  <Route path="fund/retention" element={<Guard roles={FUND}><RetentionRuns /></Guard>} />
+                  <Route path="fund/jobs" element={<Guard roles={FUND}><JobRuns /></Guard>} />
+                  <Route path="payment-batches/:id" element={<Guard roles={OFFICERS}><PaymentBatch /></Guard>} />
+                  <Route path="retention/:id" element={<Guard roles={[...OFFICERS, 'hospital_buyer']}><RetentionRun /></Guard>} />
                   <Route path="*" element={<NotFound />} />
                 </Route>
               </Routes>

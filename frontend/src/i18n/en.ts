@@ -1,3 +1,5 @@
+import { bureauEn } from './bureau.en';
+import { settlementEn } from './settlement.en';
 import type { zh } from './zh';
 
 export const en: Record<keyof typeof zh, string> = {
@@ -366,4 +368,6 @@ export const en: Record<keyof typeof zh, string> = {
   'error.internal': 'Internal server error',
   'error.timeout': 'The request timed out',
   'error.payload_too_large': 'The request is too large',
+  ...bureauEn,
+  ...settlementEn,
 };

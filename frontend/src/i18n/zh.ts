@@ -1,3 +1,6 @@
+import { bureauZh } from './bureau.zh';
+import { settlementZh } from './settlement.zh';
+
 // Chinese (default). Every key here must exist in en.ts too: the type checker enforces it.
 export const zh = {
   'app.name': '集采直结',
@@ -365,4 +368,6 @@ export const zh = {
   'error.internal': '服务器内部错误',
   'error.timeout': '请求超时',
   'error.payload_too_large': '提交内容过大',
+  ...bureauZh,
+  ...settlementZh,
 } as const;

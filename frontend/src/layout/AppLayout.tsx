@@ -1,7 +1,8 @@
 import {
   AuditOutlined, BarChartOutlined, DashboardOutlined, DollarOutlined, InboxOutlined,
   LogoutOutlined, MedicineBoxOutlined, PlusOutlined, ProfileOutlined, ShopOutlined, TagsOutlined, TeamOutlined, TranslationOutlined,
-  TrophyOutlined, UnorderedListOutlined, ApiOutlined, CarOutlined,
+  TrophyOutlined, UnorderedListOutlined, ApiOutlined, CarOutlined, AccountBookOutlined, GiftOutlined, LineChartOutlined,
+  BankOutlined, ScheduleOutlined, FileTextOutlined,
 } from '@ant-design/icons';
 import { Button, Layout, Menu, Space, Tag, Tooltip } from 'antd';
 import type { ReactNode } from 'react';
@@ -20,6 +21,8 @@ export const MENUS: Record<Role, Item[]> = {
     { path: '/hospital/deliveries', label: 'menu.deliveries', icon: <InboxOutlined /> },
     { path: '/hospital/payables', label: 'menu.payables', icon: <DollarOutlined /> },
     { path: '/hospital/volumes', label: 'menu.volumes', icon: <BarChartOutlined /> },
+    { path: '/hospital/statements', label: 'menu.prepayment', icon: <AccountBookOutlined /> },
+    { path: '/hospital/retention', label: 'menu.retention', icon: <GiftOutlined /> },
   ],
   supplier: [
     { path: '/supplier/orders', label: 'menu.incomingOrders', icon: <ProfileOutlined /> },
@@ -28,6 +31,7 @@ export const MENUS: Record<Role, Item[]> = {
   ],
   bureau_officer: [
     { path: '/bureau/dashboard', label: 'menu.dashboard', icon: <DashboardOutlined /> },
+    { path: '/bureau/monitoring', label: 'menu.monitoring', icon: <LineChartOutlined /> },
     { path: '/bureau/batches', label: 'menu.batches', icon: <UnorderedListOutlined /> },
     { path: '/bureau/products', label: 'menu.products', icon: <MedicineBoxOutlined /> },
     { path: '/bureau/bids', label: 'menu.bids', icon: <TrophyOutlined /> },
@@ -35,9 +39,19 @@ export const MENUS: Record<Role, Item[]> = {
     { path: '/bureau/listed', label: 'menu.listed', icon: <TagsOutlined /> },
     { path: '/bureau/orders', label: 'menu.allOrders', icon: <ProfileOutlined /> },
     { path: '/bureau/payables', label: 'menu.payables', icon: <DollarOutlined /> },
+    { path: '/bureau/payment-batches', label: 'menu.paymentBatches', icon: <BankOutlined /> },
+    { path: '/bureau/retention', label: 'menu.retention', icon: <GiftOutlined /> },
+    { path: '/bureau/jobs', label: 'menu.jobs', icon: <ScheduleOutlined /> },
     { path: '/bureau/audit', label: 'menu.audit', icon: <AuditOutlined /> },
   ],
-  fund_officer: [{ path: '/fund/payables', label: 'menu.regionPayables', icon: <DollarOutlined /> }],
+  fund_officer: [
+    { path: '/fund/payables', label: 'menu.regionPayables', icon: <DollarOutlined /> },
+    { path: '/fund/batches', label: 'menu.paymentBatches', icon: <BankOutlined /> },
+    { path: '/fund/ledger', label: 'menu.ledger', icon: <AccountBookOutlined /> },
+    { path: '/fund/statements', label: 'menu.statements', icon: <FileTextOutlined /> },
+    { path: '/fund/retention', label: 'menu.retention', icon: <GiftOutlined /> },
+    { path: '/fund/jobs', label: 'menu.jobs', icon: <ScheduleOutlined /> },
+  ],
   admin: [],
 };
 MENUS.admin = MENUS.bureau_officer;

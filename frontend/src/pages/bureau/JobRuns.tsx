@@ -1,0 +1,4 @@
+// Placeholder: being built.
+export default function JobRuns() {
+  return <div data-testid="todo">JobRuns</div>;
+}
