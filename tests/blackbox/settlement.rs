@@ -75,8 +75,12 @@ on_both_databases! {
         let r = supplier.post(&path, &json!({"invoices": [
             {"invoice_no": "44031234", "invoice_date": "2026-12-30", "amount": "300.00", "tax_amount": "34.51"},
             {"invoice_no": "44031235", "invoice_date": "2026-12-30", "amount": "88.89", "tax_amount": "10.23"}]}));
-        assert_eq!(r.status, 201, "{}", r.body);
+                assert_eq!(r.status, 201, "{}", r.body);
         assert_eq!(r.body["status"], "awaiting_hospital_confirmation");
+        let invoices = env.login("hospital1").ok(&path);
+        let shown: Vec<(&str, &str)> = invoices.as_array().unwrap().iter()
+            .map(|i| (i["invoice_no"].as_str().unwrap(), i["amount"].as_str().unwrap())).collect();
+        assert_eq!(shown, [("44031234", "300.00"), ("44031235", "88.89")]);
         // Five working days: Thu 31, (Fri 1 January is a holiday), Mon 4, Tue 5, Wed 6, Thu 7.
         assert_eq!(r.body["confirm_deadline"], "2027-01-07");
         assert_eq!(supplier.ok(&path).as_array().unwrap().len(), 2);
