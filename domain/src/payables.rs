@@ -215,6 +215,8 @@ pub enum PayableSort {
 pub struct PayableFilter {
     /// A display status: a stage, or `overdue`.
     pub status: Option<String>,
+    /// A stage, whatever the due date.
+    pub stage: Option<String>,
     pub hospital_id: Option<String>,
     pub supplier_id: Option<String>,
     pub order_id: Option<String>,
@@ -311,6 +313,9 @@ pub fn list_payables(
                     q = q.filter(payables::due_date.ge(today));
                 }
             }
+        }
+        if let Some(v) = &filter.stage {
+            q = q.filter(payables::stage.eq(v.clone()));
         }
         if let Some(v) = &filter.hospital_id {
             q = q.filter(payables::hospital_id.eq(v.clone()));

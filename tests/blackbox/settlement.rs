@@ -265,7 +265,11 @@ on_both_databases! {
 
         // Five days late, the fund pays a: every late day waited on the fund.
         env.restart_at(&at("2026-12-07"));
-        let fund1 = env.login("fund1");
+                let fund1 = env.login("fund1");
+        // The fund finds it among the confirmed payables to batch: by stage, overdue or not.
+        let confirmed = fund1.ok("/api/v1/payables?stage=confirmed&per_page=200");
+        assert!(ids(&confirmed).contains(&pa), "stage=confirmed includes the overdue a");
+        assert!(!ids(&fund1.ok("/api/v1/payables?status=confirmed&per_page=200")).contains(&pa), "status=confirmed is only what is not yet due");
         run_job(&env, "settlement-sweep", "2026-12-07");
         let batch_id = payable(&fund1, &pa)["batch_id"].as_str().unwrap().to_string();
         fund1.post(&format!("/api/v1/payment-batches/{batch_id}/prepare"), &json!({}));

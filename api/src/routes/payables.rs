@@ -22,8 +22,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub struct PayableQuery {
     pub page: Option<i64>,
     pub per_page: Option<i64>,
-    /// e.g. `awaiting_payment`.
+    /// A display status: a stage not yet past due (e.g. `confirmed`), a settled stage (`paid`), or `overdue`.
     pub status: Option<String>,
+    /// A stage whatever the due date: `stage=confirmed` includes the confirmed payables that are overdue.
+    pub stage: Option<String>,
     pub hospital_id: Option<String>,
     pub supplier_id: Option<String>,
     pub order_id: Option<String>,
@@ -39,6 +41,7 @@ impl PayableQuery {
     fn filter(&self) -> PayableFilter {
         PayableFilter {
             status: self.status.clone(),
+            stage: self.stage.clone(),
             hospital_id: self.hospital_id.clone(),
             supplier_id: self.supplier_id.clone(),
             order_id: self.order_id.clone(),
