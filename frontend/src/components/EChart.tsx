@@ -9,6 +9,9 @@ echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, Titl
 
 export type EChartOption = echarts.EChartsCoreOption;
 
+/** Under automation (e2e screenshots) charts draw at once: no animation to catch half-way. */
+const NO_ANIMATION = typeof navigator !== 'undefined' && navigator.webdriver === true;
+
 export function EChart({ option, height = 300, testId }: { option: EChartOption; height?: number; testId?: string }) {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
@@ -16,6 +19,9 @@ export function EChart({ option, height = 300, testId }: { option: EChartOption;
     if (!el.current) return;
     const c = echarts.init(el.current);
     chart.current = c;
+    // `data-rendered` tells tests (and screenshots) that the chart has finished drawing.
+    const node = el.current;
+    c.on('finished', () => node.setAttribute('data-rendered', 'true'));
     const ro = new ResizeObserver(() => c.resize());
     ro.observe(el.current);
     return () => {
@@ -25,7 +31,7 @@ export function EChart({ option, height = 300, testId }: { option: EChartOption;
     };
   }, []);
   useEffect(() => {
-    chart.current?.setOption(option, true);
+    chart.current?.setOption(NO_ANIMATION ? { ...option, animation: false } : option, true);
   }, [option]);
   return <div ref={el} style={{ width: '100%', height }} data-testid={testId} />;
 }

@@ -1,0 +1,317 @@
+// End-to-end: the bureau's dashboard, monitoring, job runs and surplus retention, clicked through
+// by real users in a real browser against a real server with the demo data.
+//   node --test --test-concurrency=1 e2e/bureau.test.mjs   (after `npm run build`)
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { artifactsDir, launchBrowser, loginAs, PASSWORD, screenshot, startServer } from './harness.mjs';
+
+const T = { timeout: 120_000 };
+let server;
+let browser;
+const ctx = {};
+const pages = {};
+const state = {}; // what one test leaves for the next: the retention run
+
+async function as(user) {
+  if (!pages[user]) {
+    ctx[user] = await browser.newContext();
+    pages[user] = await loginAs(ctx[user], server.url, user);
+  }
+  return pages[user];
+}
+
+/** The <input> of a form control tagged with data-testid (on the input itself or around it). */
+function field(page, id) {
+  return page.locator(`input[data-testid="${id}"], textarea[data-testid="${id}"], [data-testid="${id}"] input`).first();
+}
+
+/** Opens an antd Select and picks the option whose text contains `text`. */
+async function pick(page, select, text) {
+  await select.click();
+  if (await select.evaluate((e) => !!e.closest('.ant-select-show-search'))) await page.keyboard.type(text);
+  const option = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: text }).first();
+  await option.waitFor();
+  await option.click();
+}
+
+async function menu(page, text) {
+  await page.getByTestId('menu').getByText(text, { exact: true }).click();
+}
+
+/** Waits until every row of a table satisfies `check` (after a server-side filter). */
+async function allRows(page, testId, check) {
+  await page.waitForFunction(([id, src]) => {
+    const rows = [...document.querySelectorAll(`[data-testid="${id}"] tbody tr.ant-table-row`)];
+    // eslint-disable-next-line no-new-func
+    const f = new Function('r', `return (${src})(r)`);
+    return rows.length > 0 && rows.every((r) => f(r)) && !document.querySelector(`[data-testid="${id}"] .ant-spin-spinning`);
+  }, [testId, check.toString()]);
+}
+
+/** Waits for the layout to settle (the side menu's width transition) before a screenshot. */
+async function settled(page) {
+  await page.waitForFunction(() => {
+    const sider = document.querySelector('.ant-layout-sider');
+    const moving = document.getAnimations().some((a) => a.playState === 'running' && a.effect?.target?.closest?.('.ant-layout-sider, .ant-modal, .ant-drawer, .ant-table'));
+    return (!sider || sider.getBoundingClientRect().width >= 180) && !moving;
+  });
+}
+
+/** The API as a user, from the test itself (setting up what the UI does not offer). */
+async function apiAs(username) {
+  const r = await fetch(`${server.url}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }),
+  });
+  const { token } = await r.json();
+  return async (method, path, body) => {
+    const res = await fetch(server.url + path, {
+      method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+}
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('bureau screens', () => {
+  test('the dashboard draws its charts (no animation) and lists the overdue payables', T, async () => {
+    const page = await as('bureau1');
+    await page.goto(`${server.url}/bureau/dashboard`);
+    assert.equal(await page.evaluate(() => navigator.webdriver), true);
+    for (const id of ['chart-completion', 'chart-ontime', 'chart-due', 'chart-orders']) {
+      await page.locator(`[data-testid="${id}"][data-rendered="true"] canvas`).waitFor();
+    }
+    const overdue = page.getByTestId('overdue-list');
+    const row = overdue.locator('tbody tr.ant-table-row').first();
+    await row.waitFor();
+    assert.match(await row.innerText(), /香港大学深圳医院/);
+    assert.match(await row.innerText(), /2 天/);
+    assert.match(await overdue.getByTestId('overdue-days').innerText(), /企业 2 天/);
+    assert.equal(await overdue.getByTestId('overdue-all').getAttribute('href'), '/bureau/payables?status=overdue');
+    assert.match(await page.getByTestId('stat-on-time').innerText(), /100\.00%/);
+    await settled(page);
+    await screenshot(page, 'bureau1-dashboard');
+
+    // The overdue payable opens its detail.
+    await row.getByTestId('overdue-payable').click();
+    await page.waitForURL(/\/payables\/[0-9a-f-]+$/);
+    // "View all" opens the payables filtered to overdue.
+    await page.goBack();
+    await page.getByTestId('overdue-all').click();
+    await page.waitForURL(/\/bureau\/payables\?status=overdue/);
+  });
+
+  test('monitoring lists the volumes behind pace, filtered by batch and hospital, and the warnings', T, async () => {
+    const page = await as('bureau1');
+    await menu(page, '执行监测');
+    const summary = page.getByTestId('monitoring-summary');
+    const batch = summary.locator('tbody tr.ant-table-row', { hasText: '第七批' }).first();
+    await batch.waitFor();
+    assert.match(await batch.getByTestId('hospitals-behind').innerText(), /\d+ 家/);
+    // Each batch expands to its hospitals.
+    await batch.locator('.ant-table-row-expand-icon').click();
+    await page.getByTestId('monitoring-hospitals').getByText('深圳市人民医院').first().waitFor();
+
+    const table = page.getByTestId('progress-table');
+    await table.locator('tbody tr.ant-table-row').first().waitFor();
+    await page.getByTestId('filter-behind').click();
+    await page.waitForURL(/behind_only=true/);
+    await allRows(page, 'progress-table', (r) => !!r.querySelector('[data-testid="behind-tag"]'));
+    await pick(page, page.getByTestId('filter-batch'), '第七批');
+    await page.waitForURL(/batch_id=/);
+    await pick(page, page.getByTestId('filter-hospital'), '深圳市人民医院');
+    await page.waitForURL(/hospital_id=/);
+    await allRows(page, 'progress-table', (r) => r.textContent.includes('深圳市人民医院') && r.textContent.includes('落后于时间进度'));
+    const n = await table.locator('tbody tr.ant-table-row').count();
+    assert.ok(n >= 1);
+    assert.match(await table.locator('tbody tr.ant-table-row').first().getByTestId('volume-progress').innerText(), /%/);
+    await screenshot(page, 'bureau1-monitoring');
+
+    await page.getByRole('tab', { name: '监测预警' }).click();
+    await page.getByTestId('warnings-table').locator('tbody tr.ant-table-row').first().waitFor();
+    await pick(page, page.getByTestId('filter-kind'), '进度落后');
+    await page.waitForURL(/kind=behind_pace/);
+    await allRows(page, 'warnings-table', (r) => r.querySelector('[data-testid="warning-kind"]')?.textContent === '进度落后');
+    // The warning is shown in the user's language (the API writes both).
+    assert.doesNotMatch(await page.getByTestId('warnings-table').locator('tbody tr.ant-table-row').first().innerText(), /of the agreed volume/);
+    await screenshot(page, 'bureau1-monitoring-warnings');
+  });
+
+  test('bureau1 runs deadline-watch for today from the job runs page and sees the new run succeed', T, async () => {
+    const page = await as('bureau1');
+    await menu(page, '定时任务');
+    await page.getByTestId('job-runs-table').waitFor();
+    await page.getByTestId('job-run-open').click();
+    await pick(page, page.getByTestId('job-select'), 'deadline-watch');
+    assert.equal(await field(page, 'job-as-of').inputValue(), '2026-11-22');
+    const [res] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/job-runs') && r.request().method() === 'POST'),
+      page.getByTestId('job-run-submit').click(),
+    ]);
+    assert.equal(res.status(), 201);
+    const run = await res.json();
+    const result = page.getByTestId('job-result');
+    await result.waitFor();
+    assert.equal(await result.getByTestId('job-outcome').getAttribute('data-outcome'), 'succeeded');
+    assert.match(await result.innerText(), /delays_updated|newly_overdue|reminders/);
+    await screenshot(page, 'bureau1-job-result');
+    await page.getByTestId('job-close').click();
+    await page.getByTestId('job-modal').waitFor({ state: 'detached' });
+
+    const row = page.locator(`[data-testid="job-runs-table"] tr[data-run-id="${run.id}"]`);
+    await row.waitFor();
+    assert.equal(await row.getByTestId('job-outcome').innerText(), '成功');
+    assert.match(await row.innerText(), /deadline-watch/);
+    assert.match(await row.innerText(), /手动：bureau1/);
+    assert.match(await row.innerText(), /2026-11-22/);
+    await screenshot(page, 'bureau1-jobs');
+
+    // The fund runs jobs too, but not the retention calculation.
+    const f = await as('fund1');
+    await menu(f, '定时任务');
+    await f.getByTestId('job-run-open').click();
+    await f.getByTestId('job-select').click();
+    const options = f.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option');
+    await options.first().waitFor();
+    const texts = await options.allInnerTexts();
+    assert.ok(texts.some((s) => s.includes('deadline-watch')));
+    assert.ok(!texts.some((s) => s.includes('(retention)') || s.includes('（retention）')), texts.join(' | '));
+    await f.keyboard.press('Escape');
+    await f.keyboard.press('Escape');
+  });
+
+  test('bureau1 enters a retention input with a comment', T, async () => {
+    const page = await as('bureau1');
+    await menu(page, '结余留用');
+    await page.getByRole('tab', { name: '测算参数' }).click();
+    await page.getByTestId('inputs-table').locator('tbody tr.ant-table-row').first().waitFor();
+    await page.getByTestId('input-add').click();
+    await pick(page, page.getByTestId('input-kind'), '人工考核得分');
+    await pick(page, page.getByTestId('input-hospital'), '深圳市第二人民医院');
+    await field(page, 'input-value-field').fill('101');
+    await page.getByTestId('input-comment').fill('2026 年处方点评');
+    await page.getByTestId('input-save').click();
+    await page.locator('.ant-modal').getByText('得分须在 0 到 100 之间').waitFor();
+    await field(page, 'input-value-field').fill('88');
+    await page.getByTestId('input-save').click();
+    await page.locator('.ant-modal:visible').waitFor({ state: 'detached' }).catch(() => {});
+    await pick(page, page.getByTestId('filter-input-kind'), '人工考核得分');
+    const row = page.getByTestId('inputs-table').locator('tbody tr.ant-table-row', { hasText: '深圳市第二人民医院' });
+    await row.waitFor();
+    assert.match(await row.innerText(), /88/);
+    assert.match(await row.innerText(), /2026 年处方点评/);
+    await screenshot(page, 'bureau1-retention-inputs');
+  });
+
+  test('bureau1 starts a retention run and may not approve it; another bureau officer approves it', T, async () => {
+    const page = await as('bureau1');
+    await menu(page, '结余留用');
+    await page.getByRole('tab', { name: '测算记录' }).click();
+    await page.getByTestId('runs-table').locator('tbody tr.ant-table-row').first().waitFor();
+    await page.getByTestId('run-start-open').click();
+    await page.getByTestId('run-start-submit').click();
+    await page.waitForURL(/\/retention\/[0-9a-f-]+$/);
+    state.runId = page.url().split('/').pop();
+    await page.getByTestId('run-header').waitFor();
+    assert.equal(await page.getByTestId('run-status').getAttribute('data-status'), 'calculated');
+    await page.getByTestId('results-table').locator('tbody tr.ant-table-row').first().waitFor();
+    assert.equal(await page.getByTestId('results-table').locator('tbody tr.ant-table-row').count(), 20);
+    // Its own run: the approve button is disabled, with the reason on hover.
+    const approve = page.getByTestId('run-approve');
+    assert.equal(await approve.isDisabled(), true);
+    await approve.hover({ force: true });
+    await page.locator('.ant-tooltip').getByText('须由另一名招采处工作人员审核').waitFor();
+
+    // The explanation of one hospital, step by step.
+    await page.getByTestId('results-table').locator('tbody tr.ant-table-row', { hasText: '深圳市人民医院' }).getByTestId('explain-open').click();
+    const drawer = page.locator('.ant-drawer');
+    await drawer.getByTestId('explain-steps').locator('li').first().waitFor();
+    assert.ok(await drawer.getByTestId('explain-steps').locator('li').count() > 5);
+    assert.match(await drawer.getByTestId('explain-steps').innerText(), /retained 留用金额/);
+    assert.ok(await drawer.getByTestId('explain-lines').locator('tbody tr.ant-table-row').count() >= 1);
+    // The drawer is fixed to the viewport: a viewport screenshot once it has slid in.
+    await page.waitForFunction(() => {
+      const el = document.querySelector('.ant-drawer-content-wrapper');
+      return !!el && Math.abs(el.getBoundingClientRect().right - window.innerWidth) < 1;
+    });
+    await page.waitForLoadState('networkidle');
+    mkdirSync(artifactsDir, { recursive: true });
+    await page.screenshot({ path: join(artifactsDir, 'bureau1-retention-explain.png') });
+    await page.keyboard.press('Escape');
+    await drawer.getByTestId('explanation').waitFor({ state: 'detached' });
+
+    await screenshot(page, 'bureau1-retention-run');
+
+    // Its CSV export downloads with the session's token.
+    await page.getByTestId('run-export').hover();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByText('CSV：按医疗机构汇总').click()]);
+    assert.match(download.suggestedFilename(), /\.csv$/);
+    const { readFileSync } = await import('node:fs');
+    assert.match(readFileSync(await download.path(), 'utf8'), /深圳市人民医院/);
+
+    // A second bureau officer (created by the admin through the API) approves it.
+    const admin = await apiAs('admin');
+    const orgs = await admin('GET', '/api/v1/organizations?kind=bureau');
+    const bureauOrg = orgs.items.find((o) => o.name === '深圳市医疗保障局');
+    await admin('POST', '/api/v1/users', { username: 'bureau2', password: PASSWORD, role: 'bureau_officer', org_id: bureauOrg.id, display_name: '招采处 赵敏' });
+    const b2 = await as('bureau2');
+    await b2.goto(`${server.url}/retention/${state.runId}`);
+    await b2.getByTestId('run-header').waitFor();
+    assert.equal(await b2.getByTestId('run-approve').isDisabled(), false);
+    await b2.getByTestId('run-approve').click();
+    await b2.getByTestId('approve-ok').click();
+    await b2.locator('[data-testid="run-status"][data-status="approved"]').waitFor();
+    await b2.getByTestId('approved-by').waitFor();
+    assert.equal(await b2.getByTestId('run-approve').count(), 0);
+    await screenshot(b2, 'bureau2-retention-approved');
+  });
+
+  test('a hospital sees only its own retention result, with the explanation', T, async () => {
+    assert.ok(state.runId, 'a run was approved');
+    const page = await as('hospital1');
+    await menu(page, '结余留用');
+    const link = page.getByTestId('runs-table').locator('tbody tr.ant-table-row', { hasText: '已审核' }).getByTestId('run-link');
+    await link.click();
+    await page.waitForURL(`**/retention/${state.runId}`);
+    const rows = page.getByTestId('results-table').locator('tbody tr.ant-table-row');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 1);
+    assert.match(await rows.first().innerText(), /深圳市人民医院/);
+    await page.getByTestId('explain-steps').locator('li').first().waitFor();
+    assert.equal(await page.getByTestId('explain-retained').innerText(), await rows.first().getByTestId('retained').innerText());
+    assert.equal(await page.getByTestId('run-approve').count(), 0);
+    await screenshot(page, 'hospital1-retention');
+  });
+
+  test('the language switch shows the job runs page in English', T, async () => {
+    const page = await as('bureau1');
+    await page.goto(`${server.url}/bureau/jobs`);
+    await page.locator('.jc-page-title h2').getByText('定时任务运行记录').waitFor();
+    await page.getByTestId('lang-switch').click();
+    await page.locator('.jc-page-title h2').getByText('Job runs').waitFor();
+    await page.getByTestId('job-run-open').getByText('Run job').waitFor();
+    await page.getByTestId('job-runs-table').locator('tbody tr.ant-table-row').first().getByText('Succeeded').waitFor();
+    await page.goto(`${server.url}/bureau/monitoring`);
+    await page.locator('.jc-page-title h2').getByText('Procurement monitoring').waitFor();
+    await page.getByTestId('progress-table').locator('tbody tr.ant-table-row').first().waitFor();
+    await screenshot(page, 'bureau1-monitoring-en');
+    await page.getByTestId('lang-switch').click();
+    await page.locator('.jc-page-title h2').getByText('执行监测').waitFor();
+  });
+
+  test('no page threw a JavaScript error', () => {
+    for (const [user, page] of Object.entries(pages)) assert.deepEqual(page.jsErrors.map(String), [], user);
+  });
+});
