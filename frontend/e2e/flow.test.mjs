@@ -196,11 +196,116 @@ describe('procurement flow across roles', () => {
     const path = await download.path();
     const { readFileSync } = await import('node:fs');
     const csv = readFileSync(path, 'utf8');
-    assert.match(csv, /^\ufeffpayable_no,status,amount,acceptance_date,due_date/);
-    assert.match(csv, new RegExp(`350\\.00,2026-11-22,2026-12-22,30,深圳市人民医院,国药控股深圳有限公司,${flow.orderNo}`));
-    const dataLines = csv.trim().split(/\r\n/).slice(1);
+    assert.match(csv, /^\ufeff应付编号 payable_no,状态 status,阶段 stage,医疗机构 hospital,企业 supplier,订单 order_no/);
+    assert.match(csv, new RegExp(`,awaiting_invoice,awaiting_invoice,深圳市人民医院,国药控股深圳有限公司,${flow.orderNo},[^,]+,350\\.00,0\\.00,350\\.00,2026-11-22,2026-12-22,30,0,`));
+    const dataLines = csv.trim().split(/\r?\n/).slice(1);
     assert.ok(dataLines.length >= 1);
     for (const line of dataLines) assert.match(line, /,深圳市人民医院,/);
+    // The same rows as a spreadsheet.
+    const [xlsx] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-xlsx').click()]);
+    assert.match(xlsx.suggestedFilename(), /^payables-2026-11-22\.xlsx$/);
+    assert.equal(readFileSync(await xlsx.path()).subarray(0, 2).toString(), 'PK', 'an XLSX (zip) file');
+  });
+});
+
+describe('settlement across roles: invoice, confirm, batch by two officers, pay', () => {
+  test('5. supplier1 invoices the payable; a total that differs is refused before sending', T, async () => {
+    assert.ok(flow.orderId, 'step 4 found the payable');
+    const page = await as('supplier1');
+    await page.goto(`${server.url}/supplier/payments?sort=acceptance_date_desc`);
+    const row = page.getByTestId('payables-table').locator('tbody tr.ant-table-row', { hasText: flow.orderNo });
+    await row.getByTestId('payable-next').click();
+    await page.getByTestId('invoice-form').waitFor();
+    flow.payableUrl = page.url();
+    assert.equal(await page.getByTestId('payable-amount').innerText(), '¥350.00');
+
+    await field(page, 'invoice-no-0').fill('44031001');
+    await field(page, 'invoice-amount-0').fill('349.99');
+    await field(page, 'invoice-tax-0').fill('40.26');
+    await page.getByTestId('invoice-check').filter({ hasText: '差额 -¥0.01' }).waitFor();
+    const sent = await apiWritesDuring(page, () => page.getByTestId('invoice-submit').click());
+    assert.deepEqual(sent, [], 'nothing is sent while the invoices differ from the accepted amount');
+
+    // Two invoices that add up to the fen.
+    await field(page, 'invoice-amount-0').fill('300.00');
+    await field(page, 'invoice-tax-0').fill('34.51');
+    await page.getByText('再加一张发票').click();
+    await field(page, 'invoice-no-1').fill('44031002');
+    await field(page, 'invoice-amount-1').fill('50.00');
+    await field(page, 'invoice-tax-1').fill('5.75');
+    await page.getByTestId('invoice-check').filter({ hasText: '金额一致' }).waitFor();
+    await page.getByTestId('invoice-submit').click();
+    await page.getByTestId('payable-status').filter({ hasText: '待医院确认' }).waitFor();
+    await page.getByTestId('invoices').getByText('44031002').waitFor();
+    await screenshot(page, 'supplier1-invoiced');
+  });
+
+  test('6. hospital1 checks the invoices and confirms', T, async () => {
+    assert.ok(flow.payableUrl, 'step 5 invoiced');
+    const page = await as('hospital1');
+    await menu(page, '结算应付');
+    const row = page.getByTestId('payables-table').locator('tbody tr.ant-table-row', { hasText: flow.orderNo });
+    await row.getByTestId('payable-next').click();
+    await page.getByTestId('hospital-decision').waitFor();
+    await page.getByTestId('invoices').getByText('44031001').waitFor();
+    await screenshot(page, 'hospital1-payable-confirm');
+    await page.getByTestId('confirm-payable').click();
+    await page.getByTestId('confirm-payable-ok').click();
+    await page.getByTestId('payable-status').filter({ hasText: '已确认待付' }).waitFor();
+    assert.equal(await page.getByTestId('hospital-decision').count(), 0, 'decided once');
+  });
+
+  test('7. fund1 prepares a batch with the payable and cannot approve it', T, async () => {
+    const page = await as('fund1');
+    await menu(page, '支付批次');
+    await page.getByTestId('batch-new').click();
+    const row = page.getByTestId('eligible-table').locator('tbody tr.ant-table-row', { hasText: flow.orderNo });
+    await row.locator('input[type=checkbox]').check();
+    await page.getByText('¥350.00').first().waitFor();
+    await page.getByTestId('batch-prepare').click();
+    await page.getByTestId('batch-detail').waitFor();
+    flow.batchUrl = page.url();
+    await page.getByTestId('batch-status').filter({ hasText: '已制单待审批' }).waitFor();
+    assert.equal(await page.getByTestId('batch-total').innerText(), '¥350.00');
+    assert.match(await page.getByTestId('batch-maker').innerText(), /fund1/);
+    assert.ok(await page.getByTestId('batch-approve').isDisabled(), 'the maker cannot approve');
+    await page.getByTestId('maker-note').waitFor();
+    await screenshot(page, 'fund1-batch-prepared');
+  });
+
+  test('8. fund2 approves the batch, downloads the bank file and records the payment', T, async () => {
+    assert.ok(flow.batchUrl, 'step 7 prepared the batch');
+    const page = await as('fund2');
+    await page.goto(flow.batchUrl);
+    await page.getByTestId('batch-approve').click();
+    await page.getByTestId('batch-approve-ok').click();
+    await page.getByTestId('batch-status').filter({ hasText: '已审批待执行' }).waitFor();
+    assert.match(await page.getByTestId('batch-checker').innerText(), /fund2/);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('bank-file').click()]);
+    const { readFileSync } = await import('node:fs');
+    const file = readFileSync(await download.path(), 'utf8');
+    assert.match(file, /^\ufeff?batch_no,payable_no,payable_id,payee,bank_name,bank_account,amount_cny,due_date/);
+    assert.match(file, /国药控股深圳有限公司.*,350\.00,2026-12-22/);
+
+    await page.getByTestId('record-payment').click();
+    await field(page, 'bank-reference-input').fill('BOC-E2E-0001');
+    assert.equal(await field(page, 'payment-amount').inputValue(), '350.00');
+    await page.getByTestId('payment-ok').click();
+    await page.getByTestId('item-stage').filter({ hasText: '已支付' }).waitFor();
+    await screenshot(page, 'fund2-batch-paid');
+  });
+
+  test('9. supplier1 sees the payable paid, with the date and bank reference', T, async () => {
+    assert.ok(flow.batchUrl, 'step 8 paid');
+    const page = await as('supplier1');
+    await page.goto(`${server.url}/supplier/payments?sort=acceptance_date_desc`);
+    const row = page.getByTestId('payables-table').locator('tbody tr.ant-table-row', { hasText: flow.orderNo });
+    await row.getByTestId('payable-status').filter({ hasText: '已支付' }).waitFor();
+    assert.equal(await row.getByTestId('countdown').innerText(), '已于 2026-11-22 支付');
+    await row.getByTestId('payable-link').click();
+    assert.equal(await page.getByTestId('bank-reference').innerText(), 'BOC-E2E-0001');
+    await screenshot(page, 'supplier1-paid');
   });
 });
 
@@ -277,10 +382,10 @@ describe('guards and checks', () => {
 
   test('each role sees only its own menu', T, async () => {
     const expected = {
-      hospital1: ['可采购目录', '新建订单', '我的订单', '到货验收', '结算应付', '约定量进度'],
+      hospital1: ['可采购目录', '新建订单', '我的订单', '到货验收', '结算应付', '约定量进度', '预付与对账', '结余留用'],
       supplier1: ['订单处理', '送货单', '回款状态'],
-      bureau1: ['监测看板', '集采批次', '产品目录', '中选结果', '约定采购量', '挂网非中选', '订单', '结算应付', '审计日志'],
-      fund1: ['辖区应付'],
+      bureau1: ['监测看板', '执行监测', '集采批次', '产品目录', '中选结果', '约定采购量', '挂网非中选', '订单', '结算应付', '支付批次', '结余留用', '定时任务', '审计日志'],
+      fund1: ['辖区应付', '支付批次', '基金账务', '医院对账单', '结余留用', '定时任务'],
     };
     for (const [user, items] of Object.entries(expected)) {
       const page = await as(user);
@@ -333,6 +438,7 @@ describe('guards and checks', () => {
     await screenshot(b, 'bureau1-audit');
 
     const f = await as('fund1');
+    await f.goto(`${server.url}/`); // the fund's landing page
     await f.getByTestId('payables-table').locator('tbody tr.ant-table-row').first().waitFor();
     assert.equal(await f.getByTestId('payables-table').locator('.ant-btn').count(), 0, 'read-only');
     await screenshot(f, 'fund1-payables');

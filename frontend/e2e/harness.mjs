@@ -32,6 +32,7 @@ export async function startServer() {
     JICAI_FAKE_NOW: FAKE_NOW,
     JICAI_BIND: '127.0.0.1:0',
     JICAI_FRONTEND_DIR: dist,
+    JICAI_MAIL_DIR: join(dir, 'mail'), // mail the jobs send, as .eml files, kept with the database
     JICAI_WORKERS: '2',
     RUST_LOG: process.env.RUST_LOG ?? 'warn',
   };

@@ -53,3 +53,11 @@ export function Countdown({ days, stage, paidOn }: { days: number; stage: string
   if (days === 0) return <Tag color="volcano">{t('payable.dueToday')}</Tag>;
   return <Tag color={days <= 7 ? 'orange' : 'default'}>{t('payable.dueIn', { n: days })}</Tag>;
 }
+
+export const PAYMENT_BATCH_STATUSES = ['proposed', 'prepared', 'approved', 'executed'] as const;
+const batchColor: Record<string, string> = { proposed: 'gold', prepared: 'blue', approved: 'cyan', executed: 'green' };
+
+export function PaymentBatchStatusTag({ status }: { status: string }) {
+  const { tf } = useI18n();
+  return <Tag color={batchColor[status] ?? 'default'} data-status={status}>{tf('batchStatus.' + status, status)}</Tag>;
+}

@@ -288,7 +288,6 @@ export const en: Record<keyof typeof zh, string> = {
   'payable.paymentStatus': 'Payment status',
   'payable.paymentHelp': 'The acceptance date is day 0 of the payment clock; by default the fund pays within 30 calendar days.',
   'payable.exporting': 'Exporting…',
-  'payable.exported': '{n} rows exported',
 
   'volume.title': 'Agreed-volume progress',
   'volume.paceHelp': 'Time elapsed = share of the agreement year gone by; completion = ordered / agreed. Completion behind time elapsed shows in orange.',

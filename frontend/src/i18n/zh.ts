@@ -288,7 +288,6 @@ export const zh = {
   'payable.paymentStatus': '回款状态',
   'payable.paymentHelp': '验收确认日为付款时钟第 0 天，默认 30 个自然日内由医保基金直接支付。',
   'payable.exporting': '正在导出…',
-  'payable.exported': '已导出 {n} 条',
 
   'volume.title': '约定采购量进度',
   'volume.paceHelp': '时间进度 = 协议年度已过天数 / 协议年度总天数；完成率 = 已采购 / 约定量。完成率低于时间进度时以橙色提示。',

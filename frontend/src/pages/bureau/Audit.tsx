@@ -44,7 +44,10 @@ export default function Audit() {
       },
     },
     { title: t('field.action'), dataIndex: 'action', render: (v) => <Tag color={v === 'create' ? 'blue' : v === 'decline' || v === 'cancel' ? 'red' : 'green'}>{v}</Tag> },
-    { title: t('field.actor'), dataIndex: 'actor_user_id', render: (v) => (v ? <Typography.Text copyable style={{ fontFamily: 'monospace', fontSize: 12 }}>{v}</Typography.Text> : '—') },
+    {
+      title: t('field.actor'), dataIndex: 'actor_user_id',
+      render: (v, e) => (v ? <span data-testid="audit-actor">{e.actor_name ?? ''} <Typography.Text copyable={{ text: v }} className="jc-muted" style={{ fontFamily: 'monospace', fontSize: 11 }}>{v.slice(0, 8)}…</Typography.Text></span> : '—'),
+    },
     { title: 'hash', dataIndex: 'hash', render: (v: string) => <Typography.Text type="secondary" style={{ fontFamily: 'monospace', fontSize: 11 }} title={v}>{v.slice(0, 12)}…</Typography.Text> },
   ];
   const apply = (v: { entity_type?: string; entity_id?: string; actor_user_id?: string; action?: string; range?: [Dayjs | null, Dayjs | null] }) => {

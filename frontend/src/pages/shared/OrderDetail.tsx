@@ -97,7 +97,7 @@ export default function OrderDetail() {
               content: (
                 <div>
                   <div>{h.from_status ? `${tf('orderStatus.' + h.from_status, h.from_status)} → ` : ''}<b>{tf('orderStatus.' + h.to_status, h.to_status)}</b></div>
-                  <div className="jc-muted">{fmtDateTime(h.at)}{h.note ? ` · ${h.note}` : ''}</div>
+                  <div className="jc-muted">{fmtDateTime(h.at)}{h.actor_name ? ` · ${h.actor_name}` : ''}{h.note ? ` · ${h.note}` : ''}</div>
                 </div>
               ),
             }))}

@@ -1,10 +1,11 @@
 import { DownloadOutlined } from '@ant-design/icons';
-import { Alert, App, Button, DatePicker, Form, Select, type TableColumnsType } from 'antd';
+import { Alert, App, Button, DatePicker, Form, Select, Space, type TableColumnsType } from 'antd';
 import type { SortOrder } from 'antd/es/table/interface';
 import dayjs from 'dayjs';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, unwrap, type PayableView } from '../../api/client';
+import { downloadFile } from '../../api/download';
 import { fetchAll } from '../../api/lists';
 import { useMe } from '../../auth';
 import { useErrorText } from '../../components/errors';
@@ -24,11 +25,6 @@ const SORT_FIELDS: Record<string, [Sort, Sort]> = {
   acceptance_date: ['acceptance_date', 'acceptance_date_desc'],
   amount: ['amount', 'amount_desc'],
 };
-
-function csvCell(v: unknown): string {
-  const s = v == null ? '' : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /**
  * Payables, each with its countdown to the due date. For a supplier this is the payment-status
@@ -76,7 +72,7 @@ export default function Payables() {
   const query = (page: number, per_page: number) => ({ page, per_page, ...f });
 
   const columns: TableColumnsType<PayableView> = [
-    { title: t('field.payableNo'), dataIndex: 'payable_no' },
+    { title: t('field.payableNo'), dataIndex: 'payable_no', render: (v, p) => <Link to={`/payables/${p.id}`} data-testid="payable-link">{v}</Link> },
     { title: t('field.status'), dataIndex: 'status', render: (s) => <span data-testid="payable-status"><PayableStatusTag status={s} /></span> },
     { title: t('payable.countdown'), dataIndex: 'days_remaining', render: (d, p) => <span data-testid="countdown"><Countdown days={d} stage={p.stage} paidOn={p.paid_on} /></span> },
     { title: t('field.dueDate'), dataIndex: 'due_date', key: 'due_date', sorter: true, sortOrder: sorted('due_date'), render: (v) => <b data-testid="due-date">{v}</b> },
@@ -87,24 +83,26 @@ export default function Payables() {
     ...(isSupplier ? [] : [{ title: t('field.supplier'), key: 's', render: (_: unknown, p: PayableView) => p.supplier.name }]),
     { title: t('field.orderNo'), dataIndex: 'order_no', render: (v, p) => <Link to={`/orders/${p.order_id}`} data-testid="payable-order">{v}</Link> },
     { title: t('field.deliveryNo'), dataIndex: 'delivery_no', render: (v, p) => <Link to={`/deliveries/${p.delivery_id}`}>{v}</Link> },
+    {
+      title: t('common.actions'), key: 'act', fixed: 'right',
+      render: (_, p) => {
+        // What the caller can do next on this payable opens its page.
+        const next = isSupplier && p.stage === 'awaiting_invoice' ? 'payable.invoiceAction'
+          : isHospital && p.stage === 'awaiting_hospital_confirmation' ? 'payable.reviewAction' : null;
+        return next
+          ? <Link to={`/payables/${p.id}`}><Button size="small" type="primary" data-testid="payable-next">{t(next)}</Button></Link>
+          : <Link to={`/payables/${p.id}`}>{t('common.detail')}</Link>;
+      },
+    },
   ];
 
-  const exportCsv = async () => {
+  // The server writes the export (every matching row, with the overdue attribution and the
+  // bank reference), as CSV or XLSX.
+  const exportAs = async (format: 'csv' | 'xlsx') => {
     setExporting(true);
     try {
-      const rows = await fetchAll((page, per_page) => unwrap(api.GET('/api/v1/payables', { params: { query: query(page, per_page) } })));
-      const head = ['payable_no', 'status', 'amount', 'acceptance_date', 'due_date', 'days_remaining', 'hospital', 'supplier', 'order_no', 'delivery_no', 'outstanding', 'paid_on'];
-      const lines = rows.map((p) => [p.payable_no, p.status, p.amount, p.acceptance_date, p.due_date, p.days_remaining, p.hospital.name, p.supplier.name, p.order_no, p.delivery_no, p.outstanding, p.paid_on].map(csvCell).join(','));
-      // A byte-order mark lets spreadsheet programs read the Chinese names as UTF-8.
-      const blob = new Blob(['\ufeff' + [head.join(','), ...lines].join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' });
-      const a = document.createElement('a');
-      a.href = URL.createObjectURL(blob);
-      a.download = `payables-${new Date().toISOString().slice(0, 10)}.csv`;
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-      message.success(t('payable.exported', { n: rows.length }));
+      await downloadFile('/api/v1/payables/export', { ...f, format }, `payables.${format}`);
+      message.success(t('payable.exportedFile'));
     } catch (e) {
       message.error(errorText(e));
     } finally {
@@ -115,7 +113,10 @@ export default function Payables() {
   const title = isSupplier ? t('payable.paymentStatus') : me.role === 'fund_officer' ? t('menu.regionPayables') : t('payable.title');
   return (
     <div>
-      <PageTitle title={title} extra={<Button icon={<DownloadOutlined />} loading={exporting} onClick={exportCsv} data-testid="export-csv">{t('common.downloadCsv')}</Button>} />
+      <PageTitle title={title} extra={<Space>
+        <Button icon={<DownloadOutlined />} loading={exporting} onClick={() => exportAs('csv')} data-testid="export-csv">{t('common.downloadCsv')}</Button>
+        <Button icon={<DownloadOutlined />} loading={exporting} onClick={() => exportAs('xlsx')} data-testid="export-xlsx">{t('common.downloadXlsx')}</Button>
+      </Space>} />
       <Alert type="info" showIcon title={t('payable.paymentHelp')} style={{ marginBottom: 12 }} />
       <Form layout="inline" className="jc-filters">
         <Form.Item label={t('field.status')}>
