@@ -81,7 +81,6 @@ export const settlementEn: Record<keyof typeof settlementZh, string> = {
   'batch.prepare': 'Prepare batch',
   'batch.clear': 'Clear',
   'batch.dueBy': 'Due by',
-  'batch.prepared': 'Batch {no} prepared',
   'batch.preparedMsg': 'Prepared: another officer approves',
   'batch.approvedMsg': 'Approved: the bank file is ready',
   'batch.takeAsMaker': 'Prepare (as maker)',

@@ -80,7 +80,6 @@ export const settlementZh = {
   'batch.prepare': '生成批次（制单）',
   'batch.clear': '清空选择',
   'batch.dueBy': '到期日不晚于',
-  'batch.prepared': '已生成支付批次 {no}',
   'batch.preparedMsg': '已制单，等待另一位经办人员审批',
   'batch.approvedMsg': '已审批，可下载银行文件',
   'batch.takeAsMaker': '制单（认领建议批次）',

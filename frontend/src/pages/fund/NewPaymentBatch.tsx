@@ -1,10 +1,11 @@
-import { Alert, App, Button, Card, DatePicker, Form, Select, Space, Statistic, type TableColumnsType } from 'antd';
+import { Alert, Button, Card, DatePicker, Form, Select, Space, Statistic, type TableColumnsType } from 'antd';
 import dayjs from 'dayjs';
 import { useRef, useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { api, newIdempotencyKey, unwrap, type PayableView } from '../../api/client';
 import { fetchAll } from '../../api/lists';
-import { ErrorAlert, useErrorText } from '../../components/errors';
+import { ErrorAlert } from '../../components/errors';
+import { useAction } from '../../components/useAction';
 import { fmtMoney, sumMoney } from '../../components/format';
 import { useAsync } from '../../components/hooks';
 import { ServerTable } from '../../components/ServerTable';
@@ -18,15 +19,12 @@ import { PageTitle } from '../../layout/AppLayout';
  */
 export default function NewPaymentBatch() {
   const { t } = useI18n();
-  const { message } = App.useApp();
-  const errorText = useErrorText();
   const navigate = useNavigate();
   const [supplier, setSupplier] = useState<string>();
   const [dueTo, setDueTo] = useState<string>();
   // Chosen payables across pages and filters, with their amounts for the running total.
   const [chosen, setChosen] = useState<Map<string, PayableView>>(new Map());
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
   const idem = useRef(newIdempotencyKey());
   const suppliers = useAsync(() => fetchAll((page, per_page) => unwrap(api.GET('/api/v1/organizations', { params: { query: { page, per_page, kind: 'enterprise' } } }))), []);
 
@@ -43,22 +41,12 @@ export default function NewPaymentBatch() {
   const total = sumMoney([...chosen.values()].map((p) => p.outstanding));
 
   const prepare = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const batch = await unwrap(api.POST('/api/v1/payment-batches', {
-        params: { header: { 'Idempotency-Key': idem.current } },
-        body: { payable_ids: [...chosen.keys()] },
-      }));
-      message.success(t('batch.prepared', { no: batch.batch_no }));
-      navigate(`/payment-batches/${batch.id}`);
-    } catch (e) {
-      idem.current = newIdempotencyKey();
-      setError(e);
-      message.error(errorText(e));
-    } finally {
-      setBusy(false);
-    }
+    const batch = await run(() => unwrap(api.POST('/api/v1/payment-batches', {
+      params: { header: { 'Idempotency-Key': idem.current } },
+      body: { payable_ids: [...chosen.keys()] },
+    })));
+    if (batch) navigate(`/payment-batches/${batch.id}`);
+    else idem.current = newIdempotencyKey();
   };
 
   return (

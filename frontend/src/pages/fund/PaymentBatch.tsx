@@ -7,7 +7,8 @@ import { api, ApiError, unwrap, type Ok } from '../../api/client';
 import { downloadFile } from '../../api/download';
 import { serverToday } from '../../api/session';
 import { useMe } from '../../auth';
-import { ErrorAlert, useErrorText } from '../../components/errors';
+import { ErrorAlert } from '../../components/errors';
+import { useAction } from '../../components/useAction';
 import { fmtDateTime, fmtInt, fmtMoney, toTenThousandths } from '../../components/format';
 import { useAsync } from '../../components/hooks';
 import { PaymentBatchStatusTag, PayableStatusTag } from '../../components/tags';
@@ -29,11 +30,9 @@ export default function PaymentBatch() {
   const { t } = useI18n();
   const me = useMe();
   const navigate = useNavigate();
-  const { message } = App.useApp();
-  const errorText = useErrorText();
   const batch = useAsync(() => unwrap(api.GET('/api/v1/payment-batches/{id}', { params: { path: { id } } })), [id]);
   const [busy, setBusy] = useState<string>();
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const [paying, setPaying] = useState<BatchItem>();
 
   if (batch.error instanceof ApiError && batch.error.status === 404) return <NotFound />;
@@ -45,28 +44,15 @@ export default function PaymentBatch() {
 
   const act = async (what: 'prepare' | 'approve') => {
     setBusy(what);
-    setError(undefined);
-    try {
-      const path = what === 'prepare' ? '/api/v1/payment-batches/{id}/prepare' : '/api/v1/payment-batches/{id}/approve';
-      await unwrap(api.POST(path, { params: { path: { id } } }));
-      message.success(t(what === 'prepare' ? 'batch.preparedMsg' : 'batch.approvedMsg'));
-      batch.reload();
-    } catch (e) {
-      setError(e);
-      message.error(errorText(e));
-    } finally {
-      setBusy(undefined);
-    }
+    const path = what === 'prepare' ? '/api/v1/payment-batches/{id}/prepare' : '/api/v1/payment-batches/{id}/approve';
+    const ok = await run(() => unwrap(api.POST(path, { params: { path: { id } } })), t(what === 'prepare' ? 'batch.preparedMsg' : 'batch.approvedMsg'));
+    setBusy(undefined);
+    if (ok) batch.reload();
   };
   const bankFile = async () => {
     setBusy('file');
-    try {
-      await downloadFile(`/api/v1/payment-batches/${id}/bank-file`, {}, `payment-batch-${b.batch_no}.csv`);
-    } catch (e) {
-      message.error(errorText(e));
-    } finally {
-      setBusy(undefined);
-    }
+    await run(() => downloadFile(`/api/v1/payment-batches/${id}/bank-file`, {}, `payment-batch-${b.batch_no}.csv`));
+    setBusy(undefined);
   };
 
   const actions = isFund ? (
@@ -143,10 +129,8 @@ interface PaymentForm { bank_reference: string; paid_on: Dayjs; amount: string }
 function PaymentModal({ item, approvedAt, onClose, onDone }: { item: BatchItem; approvedAt?: string | null; onClose: () => void; onDone: () => void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
-  const errorText = useErrorText();
+  const { busy, error, run } = useAction();
   const [form] = Form.useForm<PaymentForm>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
   const today = serverToday();
   const approvedOn = approvedAt ? dayjs(approvedAt).format('YYYY-MM-DD') : undefined;
 
@@ -157,20 +141,13 @@ function PaymentModal({ item, approvedAt, onClose, onDone }: { item: BatchItem; 
     } catch {
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
-      const r = await unwrap(api.PUT('/api/v1/payments/{bank_reference}', {
-        params: { path: { bank_reference: v.bank_reference.trim() } },
-        body: { payable_id: item.payable_id, payee_id: item.supplier_id, amount: v.amount, paid_on: v.paid_on.format('YYYY-MM-DD') },
-      }));
+    const r = await run(() => unwrap(api.PUT('/api/v1/payments/{bank_reference}', {
+      params: { path: { bank_reference: v.bank_reference.trim() } },
+      body: { payable_id: item.payable_id, payee_id: item.supplier_id, amount: v.amount, paid_on: v.paid_on.format('YYYY-MM-DD') },
+    })));
+    if (r) {
       message.success(t(r.outcome === 'recorded' ? 'payment.recorded' : 'payment.alreadyRecorded'));
       onDone();
-    } catch (e) {
-      setError(e);
-      message.error(errorText(e));
-    } finally {
-      setBusy(false);
     }
   };
   return (

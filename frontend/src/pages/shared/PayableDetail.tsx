@@ -8,7 +8,8 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, newIdempotencyKey, unwrap, type Ok, type PayableView } from '../../api/client';
 import { serverToday } from '../../api/session';
 import { useMe } from '../../auth';
-import { ErrorAlert, useErrorText } from '../../components/errors';
+import { ErrorAlert } from '../../components/errors';
+import { useAction } from '../../components/useAction';
 import { fmtDateTime, fmtMoney, sumMoney, toTenThousandths } from '../../components/format';
 import { useAsync } from '../../components/hooks';
 import { Countdown, PayableStatusTag } from '../../components/tags';
@@ -153,27 +154,14 @@ function StageSteps({ p }: { p: PayableView }) {
 function HospitalDecision({ p, onDone }: { p: PayableView; onDone: () => void }) {
   const { t } = useI18n();
   const me = useMe();
-  const { message } = App.useApp();
-  const errorText = useErrorText();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [disputing, setDisputing] = useState(false);
-  const [error, setError] = useState<unknown>();
   const [form] = Form.useForm<{ amount: string; reason: string }>();
   if (me.role !== 'hospital_buyer' || p.stage !== 'awaiting_hospital_confirmation') return null;
 
   const confirm = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await unwrap(api.POST('/api/v1/payables/{id}/confirm', { params: { path: { id: p.id } } }));
-      message.success(t('payable.confirmedMsg'));
-      onDone();
-    } catch (e) {
-      setError(e);
-      message.error(errorText(e));
-    } finally {
-      setBusy(false);
-    }
+    const ok = await run(() => unwrap(api.POST('/api/v1/payables/{id}/confirm', { params: { path: { id: p.id } } })), t('payable.confirmedMsg'));
+    if (ok) onDone();
   };
   const dispute = async () => {
     let v: { amount: string; reason: string };
@@ -182,18 +170,13 @@ function HospitalDecision({ p, onDone }: { p: PayableView; onDone: () => void })
     } catch {
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
-      await unwrap(api.POST('/api/v1/payables/{id}/dispute', { params: { path: { id: p.id } }, body: { amount: v.amount, reason: v.reason.trim() } }));
-      message.success(t('payable.disputedMsg'));
+    const ok = await run(
+      () => unwrap(api.POST('/api/v1/payables/{id}/dispute', { params: { path: { id: p.id } }, body: { amount: v.amount, reason: v.reason.trim() } })),
+      t('payable.disputedMsg'),
+    );
+    if (ok) {
       setDisputing(false);
       onDone();
-    } catch (e) {
-      setError(e);
-      message.error(errorText(e));
-    } finally {
-      setBusy(false);
     }
   };
   return (
@@ -233,21 +216,12 @@ function HospitalDecision({ p, onDone }: { p: PayableView; onDone: () => void })
 function DisputeResolution({ p, onDone }: { p: PayableView; onDone: () => void }) {
   const { t } = useI18n();
   const me = useMe();
-  const { message } = App.useApp();
-  const errorText = useErrorText();
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const outcome = me.role === 'hospital_buyer' ? 'withdrawn' : me.role === 'supplier' ? 'credited' : null;
   if (p.stage !== 'disputed' || p.dispute_resolution || !outcome) return null;
   const resolve = async () => {
-    setError(undefined);
-    try {
-      await unwrap(api.POST('/api/v1/payables/{id}/resolve-dispute', { params: { path: { id: p.id } }, body: { outcome } }));
-      message.success(t('payable.resolvedMsg'));
-      onDone();
-    } catch (e) {
-      setError(e);
-      message.error(errorText(e));
-    }
+    const ok = await run(() => unwrap(api.POST('/api/v1/payables/{id}/resolve-dispute', { params: { path: { id: p.id } }, body: { outcome } })), t('payable.resolvedMsg'));
+    if (ok) onDone();
   };
   return (
     <Card size="small" title={t('payable.dispute')} style={{ marginBottom: 12 }}>
@@ -268,10 +242,8 @@ interface InvoiceLine { invoice_no: string; invoice_date: Dayjs; amount: string;
 function InvoiceForm({ p, onDone }: { p: PayableView; onDone: () => void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
-  const errorText = useErrorText();
+  const { busy, error, run } = useAction();
   const [form] = Form.useForm<{ invoices: InvoiceLine[] }>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
   const [idem, setIdem] = useState(newIdempotencyKey);
   const lines = Form.useWatch('invoices', form) ?? [];
   const amounts = lines.map((l) => l?.amount ?? '').filter((a) => MONEY_RE.test(a));
@@ -287,26 +259,15 @@ function InvoiceForm({ p, onDone }: { p: PayableView; onDone: () => void }) {
       return;
     }
     if (diff !== 0n) {
-      setError(undefined);
       message.error(t('invoice.mismatch', { total: fmtMoney(total), amount: fmtMoney(p.amount) }));
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
-      await unwrap(api.POST('/api/v1/payables/{id}/invoices', {
-        params: { path: { id: p.id }, header: { 'Idempotency-Key': idem } },
-        body: { invoices: v.invoices.map((l) => ({ invoice_no: l.invoice_no.trim(), invoice_date: l.invoice_date.format('YYYY-MM-DD'), amount: l.amount, tax_amount: l.tax_amount })) },
-      }));
-      message.success(t('invoice.attached'));
-      onDone();
-    } catch (e) {
-      setIdem(newIdempotencyKey());
-      setError(e);
-      message.error(errorText(e));
-    } finally {
-      setBusy(false);
-    }
+    const ok = await run(() => unwrap(api.POST('/api/v1/payables/{id}/invoices', {
+      params: { path: { id: p.id }, header: { 'Idempotency-Key': idem } },
+      body: { invoices: v.invoices.map((l) => ({ invoice_no: l.invoice_no.trim(), invoice_date: l.invoice_date.format('YYYY-MM-DD'), amount: l.amount, tax_amount: l.tax_amount })) },
+    })), t('invoice.attached'));
+    if (ok) onDone();
+    else setIdem(newIdempotencyKey());
   };
 
   return (

@@ -1,12 +1,13 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Col, DatePicker, Descriptions, Form, Input, Modal, Row, Select, Statistic } from 'antd';
+import { Alert, Button, Card, Col, DatePicker, Descriptions, Form, Input, Modal, Row, Select, Statistic } from 'antd';
 import dayjs from 'dayjs';
 import { useRef, useState } from 'react';
 import { api, newIdempotencyKey, unwrap } from '../../api/client';
 import { fetchAll } from '../../api/lists';
 import { serverToday } from '../../api/session';
 import { useMe } from '../../auth';
-import { ErrorAlert, useErrorText } from '../../components/errors';
+import { ErrorAlert } from '../../components/errors';
+import { useAction } from '../../components/useAction';
 import { fmtMoney } from '../../components/format';
 import { useAsync } from '../../components/hooks';
 import { useI18n } from '../../i18n';
@@ -90,11 +91,8 @@ function SettlementModal({ hospitals, hospital, month, onClose, onDone }: {
   hospitals: { id: string; name: string }[]; hospital?: string; month: string; onClose: () => void; onDone: () => void;
 }) {
   const { t } = useI18n();
-  const { message } = App.useApp();
-  const errorText = useErrorText();
+  const { busy, error, run } = useAction();
   const [form] = Form.useForm<{ hospital_id: string; month: dayjs.Dayjs; amount: string }>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
   const idem = useRef(newIdempotencyKey());
   const submit = async () => {
     let v: { hospital_id: string; month: dayjs.Dayjs; amount: string };
@@ -103,22 +101,12 @@ function SettlementModal({ hospitals, hospital, month, onClose, onDone }: {
     } catch {
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
-      await unwrap(api.POST('/api/v1/monthly-settlements', {
-        params: { header: { 'Idempotency-Key': idem.current } },
-        body: { hospital_id: v.hospital_id, month: v.month.format('YYYY-MM'), amount: v.amount },
-      }));
-      message.success(t('common.saved'));
-      onDone();
-    } catch (e) {
-      idem.current = newIdempotencyKey();
-      setError(e);
-      message.error(errorText(e));
-    } finally {
-      setBusy(false);
-    }
+    const ok = await run(() => unwrap(api.POST('/api/v1/monthly-settlements', {
+      params: { header: { 'Idempotency-Key': idem.current } },
+      body: { hospital_id: v.hospital_id, month: v.month.format('YYYY-MM'), amount: v.amount },
+    })), t('common.saved'));
+    if (ok) onDone();
+    else idem.current = newIdempotencyKey();
   };
   return (
     <Modal open title={t('statement.recordSettlement')} onCancel={onClose} onOk={submit} confirmLoading={busy} okText={t('common.submit')} cancelText={t('common.cancel')}>
