@@ -187,7 +187,11 @@ on_both_databases! {
         let other_payments: i64 = batch["items"].as_array().unwrap().iter()
             .filter(|i| i["hospital_id"] == hospital_id.as_str() && i["payable_id"] != id.as_str() && i["stage"] == "paid")
             .map(|i| fen(&i["amount"])).sum();
-        assert_eq!(prepayment_balance(&fund1, &hospital_id), prepaid_before - 38_889 - other_payments);
+                assert_eq!(prepayment_balance(&fund1, &hospital_id), prepaid_before - 38_889 - other_payments);
+        // The hospital reads the same balance, and only its own accounts.
+        let own = env.login("hospital1").ok("/api/v1/ledger/balances");
+        assert!(own["accounts"].as_array().unwrap().iter().all(|a| a["party_id"] == hospital_id.as_str()), "{own}");
+        assert_eq!(prepayment_balance(&env.login("hospital1"), &hospital_id), prepaid_before - 38_889 - other_payments);
         let statement = fund1.ok(&format!("/api/v1/hospital-statements?hospital_id={hospital_id}&month=2027-01"));
         assert_eq!(fen(&statement["offset_from_prepayment"]), 38_889 + other_payments);
         assert_eq!(statement["receivable"], "0.00");
