@@ -189,7 +189,8 @@ describe('bureau screens', () => {
     assert.ok(texts.some((s) => s.includes('deadline-watch')));
     assert.ok(!texts.some((s) => s.includes('(retention)') || s.includes('（retention）')), texts.join(' | '));
     await f.keyboard.press('Escape');
-    await f.keyboard.press('Escape');
+    await f.getByTestId('job-cancel').click();
+    await f.getByTestId('job-modal').waitFor({ state: 'detached' });
   });
 
   test('bureau1 enters a retention input with a comment', T, async () => {
@@ -293,6 +294,18 @@ describe('bureau screens', () => {
     assert.equal(await page.getByTestId('explain-retained').innerText(), await rows.first().getByTestId('retained').innerText());
     assert.equal(await page.getByTestId('run-approve').count(), 0);
     await screenshot(page, 'hospital1-retention');
+  });
+
+  test('the fund sees the retention runs and inputs read-only', T, async () => {
+    const page = await as('fund1');
+    await menu(page, '结余留用');
+    await page.getByTestId('runs-table').locator('tbody tr.ant-table-row', { hasText: '已审核' }).waitFor();
+    assert.equal(await page.getByTestId('run-start-open').count(), 0);
+    await page.getByRole('tab', { name: '测算参数' }).click();
+    await page.getByTestId('inputs-table').locator('tbody tr.ant-table-row').first().waitFor();
+    assert.equal(await page.getByTestId('input-add').count(), 0);
+    assert.equal(await page.getByTestId('input-edit').count(), 0);
+    await screenshot(page, 'fund1-retention-inputs');
   });
 
   test('the language switch shows the job runs page in English', T, async () => {

@@ -148,7 +148,7 @@ export default function JobRuns() {
       <Button key="again" onClick={() => setPhase({ kind: 'form' })}>{t('job.runAnother')}</Button>,
       <Button key="close" type="primary" onClick={close} data-testid="job-close">{t('job.close')}</Button>,
     ] : [
-      <Button key="cancel" onClick={close}>{t('common.cancel')}</Button>,
+      <Button key="cancel" onClick={close} data-testid="job-cancel">{t('common.cancel')}</Button>,
       <Button key="run" type="primary" icon={<PlayCircleOutlined />} onClick={run} data-testid="job-run-submit">{t('job.run')}</Button>,
     ];
 
