@@ -433,6 +433,18 @@ describe('guards and checks', () => {
     await b.locator('.ant-modal').getByTestId('error-alert').filter({ hasText: '医保编码格式不正确' }).waitFor();
     await b.keyboard.press('Escape');
 
+    // Import from a CSV file (as saved by a spreadsheet: BOM, header of the API's field names).
+    await b.getByTestId('create-open').click();
+    await b.getByRole('tab', { name: '导入 CSV 文件' }).click();
+    const file = (text) => ({ name: 'products.csv', mimeType: 'text/csv', buffer: Buffer.from('\ufeff' + text) });
+    const upload = b.getByTestId('csv-import').locator('input[type=file]');
+    await upload.setInputFiles(file('code,generic_name,dosage_form,specification,pack_size,min_unit\nXA10BAE021A010010201652,盐酸二甲双胍肠溶片,片剂,0.25 g,four,片\n'));
+    await b.getByTestId('csv-error').filter({ hasText: '"four" is not a whole number' }).waitFor();
+    await upload.setInputFiles(file('code,generic_name,dosage_form,specification,pack_size,min_unit\nXA10BAE021A010010201652,盐酸二甲双胍肠溶片,片剂,0.25 g,48,片\n'));
+    await b.getByTestId('csv-count').filter({ hasText: '已读取 1 条' }).waitFor();
+    await b.getByTestId('create-submit').click();
+    await b.getByTestId('products-table').getByText('XA10BAE021A010010201652').waitFor();
+
     await menu(b, '审计日志');
     await b.getByTestId('audit-table').locator('tbody tr.ant-table-row').first().waitFor();
     await screenshot(b, 'bureau1-audit');
