@@ -5,7 +5,7 @@ import {
   BankOutlined, ScheduleOutlined, FileTextOutlined,
 } from '@ant-design/icons';
 import { Button, Layout, Menu, Space, Tag, Tooltip } from 'antd';
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth, useMe, type Role } from '../auth';
 import { useI18n, type MsgKey } from '../i18n';
@@ -63,6 +63,8 @@ export function AppLayout() {
   const loc = useLocation();
   const navigate = useNavigate();
   const items = MENUS[me.role] ?? [];
+  // Narrow windows get the icons only (labels as tooltips).
+  const [collapsed, setCollapsed] = useState(false);
   // The longest menu path that prefixes the location is the selected one.
   const selected = items.map((i) => i.path).filter((p) => loc.pathname === p || loc.pathname.startsWith(p + '/'))
     .sort((a, b) => b.length - a.length)[0];
@@ -89,9 +91,11 @@ export function AppLayout() {
         </Button>
       </Layout.Header>
       <Layout style={{ flex: 1 }}>
-        <Layout.Sider width={184} theme="light" breakpoint="lg" collapsedWidth={48} style={{ borderRight: '1px solid #eee' }}>
+        <Layout.Sider width={184} theme="light" breakpoint="lg" collapsedWidth={48} collapsed={collapsed} onCollapse={setCollapsed} trigger={null}
+          style={{ borderRight: '1px solid #eee' }}>
           <Menu
             mode="inline"
+            inlineCollapsed={collapsed}
             selectedKeys={selected ? [selected] : []}
             items={items.map((i) => ({ key: i.path, icon: i.icon, label: <Link to={i.path}>{t(i.label)}</Link> }))}
             style={{ borderRight: 0 }}
