@@ -36,6 +36,20 @@ async function pick(page, select, text) {
   await option.click();
 }
 
+/** `pick`, until the filter it drives shows in the URL (a click during the dropdown's animation can miss). */
+async function pickFilter(page, select, text, urlRe) {
+  for (let i = 0; ; i++) {
+    await pick(page, select, text);
+    try {
+      await page.waitForURL(urlRe, { timeout: 5000 });
+      return;
+    } catch (e) {
+      if (i >= 2) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
 async function menu(page, text) {
   await page.getByTestId('menu').getByText(text, { exact: true }).click();
 }
@@ -129,10 +143,8 @@ describe('bureau screens', () => {
     await page.getByTestId('filter-behind').click();
     await page.waitForURL(/behind_only=true/);
     await allRows(page, 'progress-table', (r) => !!r.querySelector('[data-testid="behind-tag"]'));
-    await pick(page, page.getByTestId('filter-batch'), '第七批');
-    await page.waitForURL(/batch_id=/);
-    await pick(page, page.getByTestId('filter-hospital'), '深圳市人民医院');
-    await page.waitForURL(/hospital_id=/);
+    await pickFilter(page, page.getByTestId('filter-batch'), '第七批', /batch_id=/);
+    await pickFilter(page, page.getByTestId('filter-hospital'), '深圳市人民医院', /hospital_id=/);
     await allRows(page, 'progress-table', (r) => r.textContent.includes('深圳市人民医院') && r.textContent.includes('落后于时间进度'));
     const n = await table.locator('tbody tr.ant-table-row').count();
     assert.ok(n >= 1);
@@ -141,17 +153,35 @@ describe('bureau screens', () => {
 
     await page.getByRole('tab', { name: '监测预警' }).click();
     await page.getByTestId('warnings-table').locator('tbody tr.ant-table-row').first().waitFor();
-    await pick(page, page.getByTestId('filter-kind'), '进度落后');
-    await page.waitForURL(/kind=behind_pace/);
+    await pickFilter(page, page.getByTestId('filter-kind'), '进度落后', /kind=behind_pace/);
     await allRows(page, 'warnings-table', (r) => r.querySelector('[data-testid="warning-kind"]')?.textContent === '进度落后');
     // The warning is shown in the user's language (the API writes both).
     assert.doesNotMatch(await page.getByTestId('warnings-table').locator('tbody tr.ant-table-row').first().innerText(), /of the agreed volume/);
     await screenshot(page, 'bureau1-monitoring-warnings');
+
+    // An earlier as-of date: no warnings were raised that day, and the page says how to raise them.
+    const asOf = field(page, 'as-of');
+    await asOf.click();
+    await asOf.fill('2026-06-01');
+    await asOf.press('Enter');
+    await page.waitForURL(/as_of=2026-06-01/);
+    await page.keyboard.press('Escape');
+    const empty = page.getByTestId('warnings-table').getByText('2026-06-01 没有预警');
+    await empty.waitFor();
+    await page.getByTestId('warnings-table').getByRole('link', { name: /按该日期运行/ }).click();
+    await page.waitForURL(/\/bureau\/jobs\?job=monitoring&as_of=2026-06-01/);
+    await page.getByTestId('job-run-open').click();
+    assert.equal(await field(page, 'job-as-of').inputValue(), '2026-06-01');
+    await page.getByTestId('job-cancel').click();
+    await page.getByTestId('job-modal').waitFor({ state: 'detached' });
+    await menu(page, '执行监测'); // leave the suggested date behind
+    await page.getByTestId('monitoring-summary').waitFor();
   });
 
   test('bureau1 runs deadline-watch for today from the job runs page and sees the new run succeed', T, async () => {
     const page = await as('bureau1');
     await menu(page, '定时任务');
+    await page.waitForURL(/\/bureau\/jobs$/);
     await page.getByTestId('job-runs-table').waitFor();
     await page.getByTestId('job-run-open').click();
     await pick(page, page.getByTestId('job-select'), 'deadline-watch');
@@ -214,6 +244,11 @@ describe('bureau screens', () => {
     assert.match(await row.innerText(), /88/);
     assert.match(await row.innerText(), /2026 年处方点评/);
     await screenshot(page, 'bureau1-retention-inputs');
+    // Editing another row shows that row's values.
+    await page.getByTestId('inputs-table').locator('tbody tr.ant-table-row', { hasText: '香港大学深圳医院' }).getByTestId('input-edit').click();
+    await page.waitForFunction(() => document.querySelector('input[data-testid="input-value-field"]')?.value === '91');
+    await page.locator('.ant-modal').getByRole('button', { name: /取\s*消/ }).click();
+    await page.getByTestId('input-form').waitFor({ state: 'detached' });
   });
 
   test('bureau1 starts a retention run and may not approve it; another bureau officer approves it', T, async () => {

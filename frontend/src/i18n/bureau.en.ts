@@ -44,6 +44,8 @@ export const bureauEn: Record<keyof typeof bureauZh, string> = {
   'mon.onPace': 'On pace',
   'mon.message': 'Warning',
   'mon.details': 'Figures',
+  'mon.noWarnings': 'No warnings on {date}. Warnings are raised daily by the monitoring job.',
+  'mon.runMonitoring': 'Run it for that date →',
   'mon.kind.behind_pace': 'Behind pace',
   'mon.kind.non_winning_exceeds_winning': 'Non-winning above winning',
   'mon.kind.supplier_unreliable': 'Unreliable supplier',

@@ -45,6 +45,8 @@ export const bureauZh = {
   'mon.onPace': '进度正常',
   'mon.message': '预警内容',
   'mon.details': '依据数据',
+  'mon.noWarnings': '{date} 没有预警。预警由“执行监测预警”任务每天生成。',
+  'mon.runMonitoring': '按该日期运行 →',
   'mon.kind.behind_pace': '进度落后',
   'mon.kind.non_winning_exceeds_winning': '非中选超中选',
   'mon.kind.supplier_unreliable': '企业供货不稳定',

@@ -117,7 +117,13 @@ export default function JobRuns() {
   const [initial, setInitial] = useState<{ job: string; as_of: Dayjs }>({ job: 'deadline-watch', as_of: dayjs(today) });
   const openModal = () => {
     setPhase({ kind: 'form' });
-    setInitial({ job: job && jobs.includes(job as (typeof JOBS)[number]) ? job : 'deadline-watch', as_of: dayjs(today) });
+    // A link may suggest the as-of date (e.g. from the monitoring page): today or earlier.
+    const asOf = params.get('as_of');
+    const suggested = asOf && /^\d{4}-\d{2}-\d{2}$/.test(asOf) && asOf <= today ? asOf : today;
+    const init = { job: job && jobs.includes(job as (typeof JOBS)[number]) ? job : 'deadline-watch', as_of: dayjs(suggested) };
+    // The form's store outlives the dialog: set its values, not only its initial values.
+    setInitial(init);
+    form.setFieldsValue(init);
     setOpen(true);
   };
   const run = async () => {
@@ -145,7 +151,7 @@ export default function JobRuns() {
 
   const footer = phase.kind === 'running' ? null
     : phase.kind === 'done' ? [
-      <Button key="again" onClick={() => setPhase({ kind: 'form' })}>{t('job.runAnother')}</Button>,
+      <Button key="again" onClick={() => { form.setFieldsValue(initial); setPhase({ kind: 'form' }); }}>{t('job.runAnother')}</Button>,
       <Button key="close" type="primary" onClick={close} data-testid="job-close">{t('job.close')}</Button>,
     ] : [
       <Button key="cancel" onClick={close} data-testid="job-cancel">{t('common.cancel')}</Button>,
@@ -208,7 +214,7 @@ export default function JobRuns() {
           ) : (
             <>
               {phase.kind === 'failed' ? <ErrorAlert error={phase.error} /> : null}
-              <Form form={form} layout="vertical" data-testid="job-form" initialValues={initial}>
+              <Form form={form} preserve={false} layout="vertical" data-testid="job-form" initialValues={initial}>
                 <Form.Item name="job" label={t('job.job')} rules={[{ required: true, message: t('common.required') }]}>
                   <Select options={jobs.map((j) => ({ value: j, label: jobLabel(j) }))} data-testid="job-select" />
                 </Form.Item>

@@ -1,4 +1,4 @@
-import { Button, Card, DatePicker, Form, Progress, Select, Switch, Table, Tabs, Tag, Tooltip, Typography, type TableColumnsType } from 'antd';
+import { Button, Card, DatePicker, Empty, Form, Progress, Select, Switch, Table, Tabs, Tag, Tooltip, Typography, type TableColumnsType } from 'antd';
 import dayjs from 'dayjs';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, unwrap, type Ok } from '../../api/client';
@@ -233,6 +233,13 @@ export default function Monitoring() {
                 <ServerTable<WarningRow>
                   testId="warnings-table"
                   columns={warningColumns}
+                  locale={{
+                    emptyText: (
+                      <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={(
+                        <span>{t('mon.noWarnings', { date: f.as_of })} <Link to={`/bureau/jobs?job=monitoring&as_of=${f.as_of}`}>{t('mon.runMonitoring')}</Link></span>
+                      )} />
+                    ),
+                  }}
                   deps={[f.as_of, f.kind, f.w_hospital_id]}
                   fetchPage={(page, per_page) => unwrap(api.GET('/api/v1/monitoring/warnings', {
                     params: { query: { page, per_page, as_of: f.as_of, kind: f.kind, hospital_id: f.w_hospital_id } },

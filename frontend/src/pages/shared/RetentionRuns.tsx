@@ -131,16 +131,18 @@ function InputsTab({ year }: { year: number }) {
   };
   const edit = (r?: InputRow) => {
     setSaveError(null);
-    if (!r) { setEditing({ kind: 'pre_vbp_price', component: 'rational_use' }); return; }
-    const [h, key] = r.subject.split(':');
-    setEditing({
+    const [h, key] = r ? r.subject.split(':') : [];
+    // Every field, so that nothing of the previous edit is left in the form's store.
+    const values: InputForm = r ? {
       kind: r.kind as InputKind,
       generic: r.kind === 'pre_vbp_price' ? r.subject : undefined,
       hospital_id: r.kind === 'insured_share' || r.kind === 'manual_score' ? h : undefined,
       component: r.kind === 'manual_score' ? key : 'rational_use',
       value: r.value,
       comment: r.comment ?? '',
-    });
+    } : { kind: 'pre_vbp_price', generic: undefined, hospital_id: undefined, component: 'rational_use', value: '', comment: '' };
+    form.setFieldsValue(values);
+    setEditing(values);
   };
   const save = async () => {
     const v = await form.validateFields().catch(() => null);
@@ -210,7 +212,7 @@ function InputsTab({ year }: { year: number }) {
         destroyOnHidden
       >
         {saveError ? <ErrorAlert error={saveError} /> : null}
-        <Form form={form} layout="vertical" initialValues={editing ?? undefined} data-testid="input-form">
+        <Form form={form} preserve={false} layout="vertical" initialValues={editing ?? undefined} data-testid="input-form">
           <Form.Item name="kind" label={t('field.kind')} rules={[{ required: true, message: t('common.required') }]}>
             <Select options={INPUT_KINDS.map((k) => ({ value: k, label: tf('ret.kind.' + k, k) }))} data-testid="input-kind" />
           </Form.Item>
@@ -249,9 +251,11 @@ function StartRunButton({ onStarted }: { onStarted: (id: string) => void }) {
   const [open, setOpen] = useState(false);
   const [phase, setPhase] = useState<StartPhase>({ kind: 'form' });
   const [form] = Form.useForm<{ agreement_year: number; as_of: Dayjs }>();
+  const [last, setLast] = useState<{ agreement_year: number; as_of: Dayjs }>(() => ({ agreement_year: 1, as_of: dayjs(today) }));
   const start = async () => {
     const v = await form.validateFields().catch(() => null);
     if (!v) return; // the form shows what is wrong
+    setLast(v); // shown again if the API refuses
     setPhase({ kind: 'running', since: Date.now() });
     try {
       const run = await unwrap(api.POST('/api/v1/retention-runs', { body: { agreement_year: v.agreement_year, as_of: v.as_of.format('YYYY-MM-DD') } }));
@@ -265,7 +269,7 @@ function StartRunButton({ onStarted }: { onStarted: (id: string) => void }) {
   const running = phase.kind === 'running';
   return (
     <>
-      <Button type="primary" icon={<PlayCircleOutlined />} onClick={() => { setPhase({ kind: 'form' }); setOpen(true); }} data-testid="run-start-open">{t('ret.startRun')}</Button>
+      <Button type="primary" icon={<PlayCircleOutlined />} onClick={() => { setPhase({ kind: 'form' }); form.setFieldsValue(last); setOpen(true); }} data-testid="run-start-open">{t('ret.startRun')}</Button>
       <Modal
         open={open}
         title={t('ret.startRun')}
@@ -288,7 +292,7 @@ function StartRunButton({ onStarted }: { onStarted: (id: string) => void }) {
         ) : (
           <>
             {phase.kind === 'form' && phase.error ? <ErrorAlert error={phase.error} /> : null}
-            <Form form={form} layout="vertical" initialValues={{ agreement_year: 1, as_of: dayjs(today) }}>
+            <Form form={form} preserve={false} layout="vertical" initialValues={last}>
               <Form.Item name="agreement_year" label={t('field.agreementYear')} rules={[{ required: true }]}>
                 <Select options={YEARS.map((y) => ({ value: y, label: t('ret.yearN', { n: y }) }))} data-testid="run-year" style={{ width: 160 }} />
               </Form.Item>
