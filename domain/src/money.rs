@@ -139,6 +139,16 @@ macro_rules! serde_as_decimal_string {
     };
 }
 serde_as_decimal_string!(Money, Money::parse, "an amount");
+
+/// For a stored amount in fen (`#[serde(serialize_with = …)]`): the API's decimal string.
+pub fn ser_fen<S: Serializer>(fen: &i64, s: S) -> Result<S::Ok, S::Error> {
+    Money::from_fen(*fen).serialize(s)
+}
+
+/// For a stored unit price in 1/10,000 yuan: the API's decimal string with 4 decimals.
+pub fn ser_ten_thousandths<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
+    UnitPrice::from_ten_thousandths(*v).serialize(s)
+}
 serde_as_decimal_string!(UnitPrice, UnitPrice::parse, "a unit price");
 
 #[cfg(feature = "openapi")]

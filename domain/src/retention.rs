@@ -510,7 +510,11 @@ pub struct RunRow {
     pub supersedes_id: Option<String>,
     /// Every input the run used, as JSON.
     pub inputs: String,
+    #[serde(serialize_with = "crate::money::ser_fen")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::money::Money))]
     pub total_surplus: i64,
+    #[serde(serialize_with = "crate::money::ser_fen")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::money::Money))]
     pub total_retained: i64,
     pub started_by: String,
     pub trigger: String,
@@ -547,12 +551,20 @@ pub struct LineRow {
     pub hospital_id: String,
     pub generic_name: String,
     pub agreed_qty: i64,
+    #[serde(serialize_with = "crate::money::ser_ten_thousandths")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::money::UnitPrice))]
     pub pre_vbp_price: i64,
     pub winning_qty: i64,
+    #[serde(serialize_with = "crate::money::ser_fen")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::money::Money))]
     pub winning_amount: i64,
     pub above_volume_qty: i64,
+    #[serde(serialize_with = "crate::money::ser_fen")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::money::Money))]
     pub above_volume_amount: i64,
     pub non_winning_qty: i64,
+    #[serde(serialize_with = "crate::money::ser_fen")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::money::Money))]
     pub non_winning_amount: i64,
     pub budget: String,
     pub actual: String,
@@ -577,8 +589,10 @@ pub struct HospitalResult {
 pub struct RunView {
     #[serde(flatten)]
     pub run: RunRow,
-    pub total_surplus_yuan: Money,
-    pub total_retained_yuan: Money,
+    /// "显示名 (username)" of the officer who started the run.
+    pub started_by_name: Option<String>,
+    /// "显示名 (username)" of the officer who approved it.
+    pub approved_by_name: Option<String>,
     /// All hospitals (bureau and fund), or only the caller's (hospital).
     pub results: Vec<HospitalResult>,
 }
@@ -1102,7 +1116,16 @@ pub fn run_view(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResul
         run.total_surplus = ts;
         run.total_retained = tr;
     }
-    Ok(RunView { total_surplus_yuan: Money::from_fen(ts), total_retained_yuan: Money::from_fen(tr), run, results })
+    let names = crate::identity::user_names(
+        conn,
+        [Some(&run.started_by), run.approved_by.as_ref()].into_iter().flatten().map(|s| s.as_str()),
+    )?;
+    Ok(RunView {
+        started_by_name: names.get(&run.started_by).cloned(),
+        approved_by_name: run.approved_by.as_ref().and_then(|u| names.get(u).cloned()),
+        run,
+        results,
+    })
 }
 
 pub fn list_runs(conn: &mut DbConnection, actor: &Actor, agreement_year: Option<i16>) -> DomainResult<Vec<RunRow>> {

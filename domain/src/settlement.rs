@@ -683,6 +683,8 @@ pub struct PaymentBatchRow {
     pub region_id: String,
     pub status: String,
     pub proposed_on: Option<NaiveDate>,
+    #[serde(serialize_with = "crate::money::ser_fen")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::money::Money))]
     pub total_amount: i64,
     pub item_count: i32,
     pub prepared_by: Option<String>,
@@ -1070,6 +1072,8 @@ pub struct PaymentRow {
     pub batch_id: String,
     pub region_id: String,
     pub payee_id: String,
+    #[serde(serialize_with = "crate::money::ser_fen")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::money::Money))]
     pub amount: i64,
     pub paid_on: NaiveDate,
     pub recorded_by: String,

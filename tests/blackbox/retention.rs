@@ -112,12 +112,12 @@ on_both_databases! {
         assert!(accepted >= 300);
         assert_eq!(line["winning_qty"].as_i64().unwrap(), accepted.min(volume["agreed_qty"].as_i64().unwrap()));
         assert_eq!(line["non_winning_qty"], 20);
-        assert_eq!(line["non_winning_amount"], 13_000); // 20 × ¥6.5000 in fen
-        let pre = line["pre_vbp_price"].as_i64().unwrap() as f64 / 10_000.0;
+                assert_eq!(line["non_winning_amount"], "130.00"); // 20 × ¥6.5000
+        let pre = dec(&line["pre_vbp_price"]);
         let agreed = line["agreed_qty"].as_i64().unwrap() as f64;
         let budget = agreed * pre * 0.7 * 0.9;
         assert!((dec(&line["budget"]) - budget).abs() < 1e-6, "budget {} vs {budget}", line["budget"]);
-        let actual = (line["winning_amount"].as_i64().unwrap() + 13_000) as f64 / 100.0 * 0.63;
+                let actual = (dec(&line["winning_amount"]) + 130.0) * 0.63;
         assert!((dec(&line["actual"]) - actual).abs() < 1e-6, "actual {} vs {actual}", line["actual"]);
         assert!((dec(&line["saving"]) - (budget - actual)).abs() < 1e-6);
         let result = &e["result"];
@@ -187,7 +187,8 @@ on_both_databases! {
         assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(r.body["status"], "approved");
         let retained: i64 = r.body["results"].as_array().unwrap().iter().map(|x| fen(&x["retained"])).sum();
-        assert_eq!(retained, fen(&r.body["total_retained_yuan"]));
+                assert_eq!(retained, fen(&r.body["total_retained"]));
+        assert!(r.body["started_by_name"].as_str().unwrap().ends_with("(bureau1)"), "{}", r.body);
         let db = &env.server.database_url;
         let (ok, posted) = sql(db, "SELECT coalesce(sum(credit), 0) FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id WHERE e.kind = 'retention'");
         assert!(ok);
