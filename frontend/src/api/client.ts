@@ -46,7 +46,9 @@ export interface Page<T> {
   items: T[];
   page: number;
   per_page: number;
+  /** Rows matching the filter; a lower bound when `total_is_exact` is false (long lists stop counting). */
   total: number;
+  total_is_exact?: boolean;
 }
 
 /** A refusal from the API (`{"error": {code, message, field, details}}`) or a network failure. */

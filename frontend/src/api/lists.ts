@@ -6,6 +6,7 @@ export async function fetchAll<T>(load: (page: number, perPage: number) => Promi
   for (let page = 1; ; page++) {
     const p = await load(page, 200);
     out.push(...p.items);
-    if (p.items.length === 0 || out.length >= p.total || out.length >= max) return out;
+    const exhausted = p.items.length < 200 || (p.total_is_exact !== false && out.length >= p.total);
+    if (exhausted || out.length >= max) return out;
   }
 }

@@ -40,7 +40,7 @@ export function ServerTable<T extends object>({ fetchPage, deps, defaultPerPage 
           total: res.data?.total ?? 0,
           showSizeChanger: true,
           pageSizeOptions: [10, 20, 50, 100, 200],
-          showTotal: (n) => t('common.total', { n }),
+          showTotal: (n) => (res.data?.total_is_exact === false ? t('common.totalAtLeast', { n }) : t('common.total', { n })),
           onChange: (p, s) => {
             if (s !== perPage) {
               setPerPage(s);

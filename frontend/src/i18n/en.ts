@@ -20,6 +20,7 @@ export const en: Record<keyof typeof zh, string> = {
   'common.actions': 'Actions',
   'common.all': 'All',
   'common.total': '{n} in total',
+  'common.totalAtLeast': 'at least {n}',
   'common.loading': 'Loading…',
   'common.empty': 'No data',
   'common.loadFailed': 'Could not load',

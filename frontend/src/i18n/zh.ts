@@ -20,6 +20,7 @@ export const zh = {
   'common.actions': '操作',
   'common.all': '全部',
   'common.total': '共 {n} 条',
+  'common.totalAtLeast': '至少 {n} 条',
   'common.loading': '加载中…',
   'common.empty': '暂无数据',
   'common.loadFailed': '加载失败',

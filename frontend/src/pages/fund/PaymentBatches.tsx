@@ -11,13 +11,6 @@ import { PageTitle } from '../../layout/AppLayout';
 
 export type PaymentBatchRow = Ok<'/api/v1/payment-batches', 'get'>['items'][number];
 
-/** Fen (an integer from a stored total) as a yuan string: 38889 → "388.89". */
-export function fenToYuan(fen: number): string {
-  const neg = fen < 0;
-  const a = Math.abs(fen);
-  return `${neg ? '-' : ''}${Math.floor(a / 100)}.${String(a % 100).padStart(2, '0')}`;
-}
-
 /**
  * The region's payment batches, newest first: proposed daily by the settlement sweep or
  * prepared by a fund officer (the maker), approved by another (the checker), then executed.
@@ -33,7 +26,7 @@ export default function PaymentBatches() {
     { title: t('batch.no'), dataIndex: 'batch_no', render: (v, b) => <Link to={`/payment-batches/${b.id}`} data-testid="batch-link">{v}</Link> },
     { title: t('field.status'), dataIndex: 'status', render: (s) => <span data-testid="batch-status"><PaymentBatchStatusTag status={s} /></span> },
     { title: t('batch.items'), dataIndex: 'item_count', className: 'jc-num', render: fmtInt },
-    { title: t('batch.total'), dataIndex: 'total_amount', className: 'jc-num', render: (v: number) => fmtMoney(fenToYuan(v)) },
+    { title: t('batch.total'), dataIndex: 'total_amount', className: 'jc-num', render: (v: string) => fmtMoney(v) },
     { title: t('batch.proposedOn'), dataIndex: 'proposed_on', render: (v) => v ?? '—' },
     { title: t('batch.preparedAt'), dataIndex: 'prepared_at', render: fmtDateTime },
     { title: t('batch.approvedAt'), dataIndex: 'approved_at', render: fmtDateTime },

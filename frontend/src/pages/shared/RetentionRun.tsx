@@ -19,14 +19,6 @@ type LineRow = Explanation['lines'][number];
 const GRADE_COLOR: Record<string, string> = { A: 'green', B: 'blue', C: 'gold', D: 'red' };
 const RUN_STATUS_COLOR: Record<string, string> = { calculated: 'blue', approved: 'green', superseded: 'default' };
 
-/** An integer in 1/`10^dp` units as a decimal string: (12345, 2) → "123.45". */
-function scaled(n: number, dp: number): string {
-  const neg = n < 0;
-  const a = BigInt(Math.abs(n));
-  const base = 10n ** BigInt(dp);
-  return `${neg ? '-' : ''}${a / base}.${(a % base).toString().padStart(dp, '0')}`;
-}
-
 /** A decimal string rounded half-up to `dp` decimals, exactly ("3636.2521384" → "3636.25"). */
 function roundDec(s: string, dp = 2): string {
   const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(s.trim());
@@ -87,13 +79,13 @@ function ExplanationView({ runId, hospitalId }: { runId: string; hospitalId: str
   const columns: TableColumnsType<LineRow> = [
     { title: t('field.genericName'), dataIndex: 'generic_name', fixed: 'left', render: (v) => <b>{v}</b> },
     { title: t('field.agreed'), dataIndex: 'agreed_qty', className: 'jc-num', render: fmtInt },
-    { title: t('ret.preVbpPrice'), dataIndex: 'pre_vbp_price', className: 'jc-num', render: (v: number) => fmtMoney(scaled(v, 4), 4) },
+    { title: t('ret.preVbpPrice'), dataIndex: 'pre_vbp_price', className: 'jc-num', render: (v: string) => fmtMoney(v, 4) },
     { title: t('ret.winningQty'), dataIndex: 'winning_qty', className: 'jc-num', render: fmtInt },
-    { title: t('ret.winningAmount'), dataIndex: 'winning_amount', className: 'jc-num', render: (v: number) => fmtMoney(scaled(v, 2)) },
+    { title: t('ret.winningAmount'), dataIndex: 'winning_amount', className: 'jc-num', render: (v: string) => fmtMoney(v) },
     { title: t('ret.aboveQty'), dataIndex: 'above_volume_qty', className: 'jc-num', render: (v: number) => (v ? <Tag color="orange">{fmtInt(v)}</Tag> : 0) },
-    { title: t('ret.aboveAmount'), dataIndex: 'above_volume_amount', className: 'jc-num', render: (v: number) => fmtMoney(scaled(v, 2)) },
+    { title: t('ret.aboveAmount'), dataIndex: 'above_volume_amount', className: 'jc-num', render: (v: string) => fmtMoney(v) },
     { title: t('ret.nonWinningQty'), dataIndex: 'non_winning_qty', className: 'jc-num', render: fmtInt },
-    { title: t('ret.nonWinningAmount'), dataIndex: 'non_winning_amount', className: 'jc-num', render: (v: number) => fmtMoney(scaled(v, 2)) },
+    { title: t('ret.nonWinningAmount'), dataIndex: 'non_winning_amount', className: 'jc-num', render: (v: string) => fmtMoney(v) },
     { title: t('ret.budget'), dataIndex: 'budget', className: 'jc-num', render: money4 },
     { title: t('ret.actual'), dataIndex: 'actual', className: 'jc-num', render: money4 },
     { title: t('ret.saving'), dataIndex: 'saving', className: 'jc-num', render: (v: string) => <b>{money4(v)}</b> },
@@ -234,16 +226,16 @@ export default function RetentionRun() {
               </span>
             </Tooltip>
           </Descriptions.Item>
-          <Descriptions.Item label={isHospital ? t('ret.surplus') : t('ret.totalSurplus')}>{fmtMoney(r.total_surplus_yuan)}</Descriptions.Item>
-          <Descriptions.Item label={isHospital ? t('ret.retained') : t('ret.totalRetained')}><b data-testid="total-retained">{fmtMoney(r.total_retained_yuan)}</b></Descriptions.Item>
+          <Descriptions.Item label={isHospital ? t('ret.surplus') : t('ret.totalSurplus')}>{fmtMoney(r.total_surplus)}</Descriptions.Item>
+          <Descriptions.Item label={isHospital ? t('ret.retained') : t('ret.totalRetained')}><b data-testid="total-retained">{fmtMoney(r.total_retained)}</b></Descriptions.Item>
           <Descriptions.Item label={t('ret.startedBy')}>
-            {ownRun ? <Tag color="blue">{t('ret.me')}</Tag> : <Typography.Text style={{ fontSize: 12 }} copyable={{ text: r.started_by }}>{r.started_by.slice(0, 8)}…</Typography.Text>}
+            <span data-testid="started-by">{r.started_by_name ?? r.started_by}</span>{ownRun ? <Tag color="blue" style={{ marginLeft: 4 }}>{t('ret.me')}</Tag> : null}
             <span className="jc-muted"> {r.trigger} · {fmtDateTime(r.created_at)}</span>
           </Descriptions.Item>
           <Descriptions.Item label={t('ret.approvedBy')}>
             {r.approved_by ? (
               <span data-testid="approved-by">
-                {r.approved_by === me.user_id ? <Tag color="blue">{t('ret.me')}</Tag> : <Typography.Text style={{ fontSize: 12 }} copyable={{ text: r.approved_by }}>{r.approved_by.slice(0, 8)}…</Typography.Text>}
+                {r.approved_by_name ?? r.approved_by}{r.approved_by === me.user_id ? <Tag color="blue" style={{ marginLeft: 4 }}>{t('ret.me')}</Tag> : null}
                 <span className="jc-muted"> {fmtDateTime(r.approved_at)}</span>
               </span>
             ) : '—'}

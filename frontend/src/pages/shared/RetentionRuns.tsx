@@ -21,12 +21,6 @@ const INPUT_KINDS: InputKind[] = ['pre_vbp_price', 'fund_ratio', 'insured_share'
 const YEARS = [1, 2, 3];
 const RUN_STATUS_COLOR: Record<string, string> = { calculated: 'blue', approved: 'green', superseded: 'default' };
 
-/** An amount in fen (integer) as a yuan decimal string: 12345 → "123.45" (no float arithmetic). */
-function fenToYuan(fen: number): string {
-  const neg = fen < 0;
-  const a = Math.abs(fen);
-  return `${neg ? '-' : ''}${Math.floor(a / 100)}.${String(a % 100).padStart(2, '0')}`;
-}
 
 function RunStatusTag({ status }: { status: string }) {
   const { tf } = useI18n();
@@ -54,8 +48,8 @@ function RunsTab({ year }: { year?: number }) {
     { title: t('field.agreementYear'), dataIndex: 'agreement_year', className: 'jc-num' },
     { title: t('ret.asOf'), dataIndex: 'as_of' },
     { title: t('field.status'), dataIndex: 'status', render: (s: string) => <RunStatusTag status={s} /> },
-    { title: isHospital ? t('ret.surplus') : t('ret.totalSurplus'), dataIndex: 'total_surplus', className: 'jc-num', render: (v: number) => fmtMoney(fenToYuan(v)) },
-    { title: isHospital ? t('ret.retained') : t('ret.totalRetained'), dataIndex: 'total_retained', className: 'jc-num', render: (v: number) => <b>{fmtMoney(fenToYuan(v))}</b> },
+    { title: isHospital ? t('ret.surplus') : t('ret.totalSurplus'), dataIndex: 'total_surplus', className: 'jc-num', render: (v: string) => fmtMoney(v) },
+    { title: isHospital ? t('ret.retained') : t('ret.totalRetained'), dataIndex: 'total_retained', className: 'jc-num', render: (v: string) => <b>{fmtMoney(v)}</b> },
     ...(isHospital ? [] : [{
       title: t('ret.startedBy'), dataIndex: 'started_by',
       render: (v: string, r: RunRow) => <span>{v === me.user_id ? <Tag color="blue">{t('ret.me')}</Tag> : <Typography.Text style={{ fontSize: 12 }} copyable={{ text: v }}>{v.slice(0, 8)}…</Typography.Text>} <span className="jc-muted">{r.trigger}</span></span>,
