@@ -485,12 +485,22 @@ pub struct WarningFilter {
 }
 
 /// Warnings of the caller's region (bureau, fund), or its own (hospital, supplier), newest first.
+/// A warning as listed, with the names of the hospital and supplier it concerns.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WarningView {
+    #[serde(flatten)]
+    pub warning: WarningRow,
+    pub hospital_name: Option<String>,
+    pub supplier_name: Option<String>,
+}
+
 pub fn list_warnings(
     conn: &mut DbConnection,
     actor: &Actor,
     filter: &WarningFilter,
     page: PageRequest,
-) -> DomainResult<Page<WarningRow>> {
+) -> DomainResult<Page<WarningView>> {
     let build = || {
         let mut q = monitoring_warnings::table.into_boxed();
         q = match actor.role {
@@ -519,6 +529,14 @@ pub fn list_warnings(
         .offset(page.offset())
         .select(WarningRow::as_select())
         .load(conn)?;
+    let ids: Vec<&str> =
+        items.iter().flat_map(|w| [w.hospital_id.as_deref(), w.supplier_id.as_deref()]).flatten().collect();
+    let names = crate::identity::OrgNames::load(conn, &ids)?;
+    let name = |id: &Option<String>| id.as_deref().map(|i| names.reference(i).name);
+    let items = items
+        .into_iter()
+        .map(|w| WarningView { hospital_name: name(&w.hospital_id), supplier_name: name(&w.supplier_id), warning: w })
+        .collect();
     Ok(Page::new(items, page, total))
 }
 
@@ -570,6 +588,9 @@ pub struct BatchSummary {
     pub agreed_qty: i64,
     pub accepted_qty: i64,
     pub completion_pct: String,
+    /// Share of the batch's current agreement year elapsed on `as_of`, percent: the pace to compare
+    /// completion with.
+    pub pace_pct: String,
     pub winning_share_pct: Option<String>,
     pub hospitals_behind: i64,
     pub hospitals: Vec<HospitalSummary>,
@@ -659,6 +680,8 @@ pub fn summary(conn: &mut DbConnection, actor: &Actor, as_of: NaiveDate) -> Doma
             agreed_qty: ta,
             accepted_qty: tc,
             completion_pct: fmt_pct(pct(tc, ta)),
+            // Every volume of a batch runs in the batch's agreement year: they share one pace.
+            pace_pct: vols.first().map(|v| v.pace_pct.clone()).unwrap_or_default(),
             winning_share_pct: (tw + tn > 0).then(|| fmt_pct(pct(tw, tw + tn))),
             hospitals_behind: rows.iter().filter(|r| r.volumes_behind_pace > 0).count() as i64,
             hospitals: rows,

@@ -263,7 +263,8 @@ on_both_databases! {
         accept(&hospital, &d, 50_000, 0, None);
         run(TODAY);
         let mine = hospital.ok("/api/v1/monitoring/warnings?kind=non_winning_exceeds_winning");
-        let w = mine["items"].as_array().unwrap().iter().find(|x| x["subject"] == format!("{h1}:依折麦布片").as_str()).expect("the warning").clone();
+                let w = mine["items"].as_array().unwrap().iter().find(|x| x["subject"] == format!("{h1}:依折麦布片").as_str()).expect("the warning").clone();
+        assert_eq!(w["hospital_name"], "深圳市人民医院", "warnings name the hospital");
         let details: Value = serde_json::from_str(w["details"].as_str().unwrap()).unwrap();
         assert!(details["non_winning_qty"].as_i64().unwrap() > details["winning_qty"].as_i64().unwrap());
         // Another hospital does not see it; the bureau does.
@@ -278,7 +279,10 @@ on_both_databases! {
         assert_eq!(batches.len(), 2, "both batches are in a current agreement year");
         let b7 = batches.iter().find(|b| b["batch_name"].as_str().unwrap().contains("第七批")).unwrap();
         assert_eq!(b7["hospitals"].as_array().unwrap().len(), 20);
-        let row = b7["hospitals"].as_array().unwrap().iter().find(|h| h["hospital_id"] == h1.as_str()).unwrap();
+                let row = b7["hospitals"].as_array().unwrap().iter().find(|h| h["hospital_id"] == h1.as_str()).unwrap();
+        // The batch's pace is its volumes' pace (one agreement year).
+        let vols = bureau.ok(&format!("/api/v1/monitoring/progress?as_of={TODAY}&batch_id={}&per_page=1", b7["batch_id"].as_str().unwrap()));
+        assert_eq!(b7["pace_pct"], vols["items"][0]["pace_pct"]);
         let share = dec(&row["winning_share_pct"]);
         assert!(share < 50.0, "hospital1 bought mostly non-winning ezetimibe: {row}");
         assert!(row["warnings"].as_i64().unwrap() >= 1);

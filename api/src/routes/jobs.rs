@@ -43,8 +43,8 @@ pub async fn list_job_runs(
 
 #[derive(Deserialize, ToSchema)]
 pub struct RunRequest {
-    /// `settlement-sweep`, `deadline-watch`, `late-interest`, `prepayment`, `monthly-statements` or
-    /// `mail-dispatch`.
+    /// `settlement-sweep`, `deadline-watch`, `late-interest`, `prepayment`, `monthly-statements`,
+    /// `monitoring`, `retention` (the bureau's only) or `mail-dispatch`.
     pub job: String,
     /// Default: today (Asia/Shanghai).
     #[serde(default)]

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use jicai_domain::money::Money;
-use jicai_domain::monitoring::{self, BatchSummary, ProgressFilter, VolumeProgress, WarningFilter, WarningRow};
+use jicai_domain::monitoring::{self, BatchSummary, ProgressFilter, VolumeProgress, WarningFilter, WarningView};
 use jicai_domain::paging::Page;
 use jicai_domain::policy::{self, NewPolicy, PolicyRow};
 use jicai_domain::retention::{self, Explanation, InputRow, InputValue, RunRow, RunView};
@@ -364,13 +364,13 @@ pub struct WarningQuery {
 }
 
 /// Early warnings: the region's (bureau, fund), or the caller's own (hospital, supplier).
-#[utoipa::path(tag = "monitoring", params(WarningQuery), responses((status = 200, body = Page<WarningRow>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "monitoring", params(WarningQuery), responses((status = 200, body = Page<WarningView>)), security(("bearer" = [])))]
 #[get("/monitoring/warnings")]
 pub async fn warnings(
     state: web::Data<AppState>,
     caller: Caller,
     q: web::Query<WarningQuery>,
-) -> Result<web::Json<Page<WarningRow>>, ApiError> {
+) -> Result<web::Json<Page<WarningView>>, ApiError> {
     let q = q.into_inner();
     let page = PageParams { page: q.page, per_page: q.per_page }.into();
     let filter = WarningFilter { kind: q.kind, hospital_id: q.hospital_id, as_of: q.as_of };
