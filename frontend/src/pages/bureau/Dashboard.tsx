@@ -51,15 +51,8 @@ export default function Dashboard() {
     return { status, total: p.total };
   })), []);
   const settlement = useAsync(() => unwrap(api.GET('/api/v1/settlement/summary')), []);
-  // Per batch: completion and winning share from the summary; the pace (share of the agreement
-  // year gone) from one of the batch's volumes (the summary does not carry it).
-  const batches = useAsync(async () => {
-    const rows = await unwrap(api.GET('/api/v1/monitoring/summary', { params: { query: { as_of: today } } }));
-    return Promise.all(rows.map(async (b) => {
-      const p = await unwrap(api.GET('/api/v1/monitoring/progress', { params: { query: { batch_id: b.batch_id, per_page: 1, as_of: today } } }));
-      return { ...b, pace_pct: p.items[0]?.pace_pct ?? null };
-    }));
-  }, [today]);
+  // Per batch: completion, pace (share of the agreement year gone) and winning share.
+  const batches = useAsync(() => unwrap(api.GET('/api/v1/monitoring/summary', { params: { query: { as_of: today } } })), [today]);
   const overdue = useAsync(() => unwrap(api.GET('/api/v1/payables', { params: { query: { status: 'overdue', per_page: 10, sort: 'due_date' } } })), []);
 
   const statusOption = useMemo<EChartOption>(() => ({
@@ -106,7 +99,7 @@ export default function Dashboard() {
   }), [months, t]);
 
   const batchOption = useMemo<EChartOption>(() => {
-    const rows: (BatchSummary & { pace_pct: string | null })[] = batches.data ?? [];
+    const rows: BatchSummary[] = batches.data ?? [];
     const pct = (s: string | null | undefined) => (s == null ? '-' : Number(s));
     return {
       tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => (typeof v === 'number' ? `${v}%` : '—') },

@@ -70,7 +70,6 @@ export default function Monitoring() {
   };
   const summary = useAsync(() => unwrap(api.GET('/api/v1/monitoring/summary', { params: { query: { as_of: f.as_of } } })), [f.as_of]);
   const hospitals = useOrgs('hospital');
-  const hospitalName = new Map((hospitals.data ?? []).map((h) => [h.id, h.name]));
   const hospitalOptions = (hospitals.data ?? []).map((o) => ({ value: o.id, label: o.name }));
   const batchOptions = (summary.data ?? []).map((b) => ({ value: b.batch_id, label: b.batch_name }));
 
@@ -131,7 +130,8 @@ export default function Monitoring() {
   const warningColumns: TableColumnsType<WarningRow> = [
     { title: t('mon.asOf'), dataIndex: 'as_of', width: 100 },
     { title: t('field.kind'), dataIndex: 'kind', render: (k: string) => <Tag color={KIND_COLOR[k] ?? 'default'} data-testid="warning-kind">{tf('mon.kind.' + k, k)}</Tag> },
-    { title: t('field.hospital'), dataIndex: 'hospital_id', render: (id: string | null) => (id ? hospitalName.get(id) ?? id : '—') },
+    { title: t('field.hospital'), dataIndex: 'hospital_name', render: (n: string | null) => n ?? '—' },
+    { title: t('field.supplier'), dataIndex: 'supplier_name', render: (n: string | null) => n ?? '—' },
     { title: t('mon.message'), dataIndex: 'message', render: (m: string) => <div style={{ maxWidth: 560, whiteSpace: 'pre-wrap' }}>{warningText(m, lang)}</div> },
     { title: t('mon.details'), dataIndex: 'details', render: (d: string) => <Details json={d} /> },
   ];
