@@ -306,6 +306,7 @@ use crate::db::{write_tx, DbConnection};
 use crate::error::{DomainError, DomainResult, Problem};
 use crate::identity::{Actor, OrgNames, Role};
 use crate::ids::{document_no, new_id};
+use crate::paging::{Page, PageRequest};
 use crate::schema::{
     acceptances, agreed_volumes, deliveries, delivery_lines, order_lines, organizations, payables, products,
     retention_inputs, retention_lines, retention_results, retention_runs, winning_bids,
@@ -348,7 +349,7 @@ pub struct InputValue {
     pub comment: Option<String>,
 }
 
-#[derive(Queryable, Selectable, Clone, Debug, Serialize)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[diesel(table_name = retention_inputs)]
 pub struct InputRow {
@@ -450,22 +451,23 @@ pub fn set_inputs(
         return Err(DomainError::invalid("invalid_body", "values", "send 1 to 5000 values"));
     }
     write_tx(conn, |conn| {
+        let mut written = Vec::with_capacity(values.len());
         for (i, v) in values.iter().enumerate() {
             let (subject, value) = check_input(conn, &region, i, v)?;
             let key = (region.as_str(), agreement_year, v.kind.as_str(), subject.as_str());
             diesel::delete(retention_inputs::table.find(key)).execute(conn)?;
-            diesel::insert_into(retention_inputs::table)
-                .values((
-                    retention_inputs::region_id.eq(&region),
-                    retention_inputs::agreement_year.eq(agreement_year),
-                    retention_inputs::kind.eq(v.kind.as_str()),
-                    retention_inputs::subject.eq(&subject),
-                    retention_inputs::value.eq(&value),
-                    retention_inputs::comment.eq(v.comment.as_deref().map(str::trim).filter(|c| !c.is_empty())),
-                    retention_inputs::created_by.eq(&actor.user_id),
-                    retention_inputs::created_at.eq(to_db(now)),
-                ))
-                .execute(conn)?;
+            let row = InputRow {
+                region_id: region.clone(),
+                agreement_year,
+                kind: v.kind.as_str().to_string(),
+                subject: subject.clone(),
+                value: value.clone(),
+                comment: v.comment.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string),
+                created_by: actor.user_id.clone(),
+                created_at: to_db(now),
+            };
+            diesel::insert_into(retention_inputs::table).values(&row).execute(conn)?;
+            written.push(row);
             let entity = format!("{region}:{agreement_year}:{}:{subject}", v.kind.as_str());
             audit::record(
                 conn,
@@ -479,18 +481,47 @@ pub fn set_inputs(
                 now,
             )?;
         }
-        list_inputs(conn, actor, agreement_year)
+        Ok(written)
     })
 }
 
-pub fn list_inputs(conn: &mut DbConnection, actor: &Actor, agreement_year: i16) -> DomainResult<Vec<InputRow>> {
+#[derive(Clone, Debug, Default)]
+pub struct InputFilter {
+    pub agreement_year: i16,
+    pub kind: Option<String>,
+    /// Subjects starting with this (a generic name, or a hospital id for its scores and share).
+    pub subject: Option<String>,
+}
+
+pub fn list_inputs(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &InputFilter,
+    page: PageRequest,
+) -> DomainResult<Page<InputRow>> {
     actor.require(&[Role::BureauOfficer, Role::FundOfficer], "read retention inputs")?;
-    Ok(retention_inputs::table
-        .filter(retention_inputs::region_id.eq(actor.region()?.to_string()))
-        .filter(retention_inputs::agreement_year.eq(agreement_year))
+    let region = actor.region()?.to_string();
+    let build = || {
+        let mut q = retention_inputs::table
+            .filter(retention_inputs::region_id.eq(region.clone()))
+            .filter(retention_inputs::agreement_year.eq(filter.agreement_year))
+            .into_boxed();
+        if let Some(k) = &filter.kind {
+            q = q.filter(retention_inputs::kind.eq(k.clone()));
+        }
+        if let Some(s) = filter.subject.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            q = q.filter(retention_inputs::subject.like(format!("{}%", crate::identity::escape_like(s))).escape('\\'));
+        }
+        q
+    };
+    let total = build().count().get_result::<i64>(conn)?;
+    let items = build()
         .order((retention_inputs::kind.asc(), retention_inputs::subject.asc()))
+        .limit(page.per_page)
+        .offset(page.offset())
         .select(InputRow::as_select())
-        .load(conn)?)
+        .load(conn)?;
+    Ok(Page::new(items, page, total))
 }
 
 // ---------------------------------------------------------------- runs

@@ -89,8 +89,15 @@ on_both_databases! {
             values.push(json!({"kind": "insured_share", "subject": h["id"], "value": "0.9"}));
         }
         values.push(json!({"kind": "manual_score", "subject": format!("{h1}:rational_use"), "value": "85", "comment": "处方点评合格"}));
-        let r = bureau.put("/api/v1/retention/inputs", &json!({"agreement_year": 1, "values": values}));
+                let r = bureau.put("/api/v1/retention/inputs", &json!({"agreement_year": 1, "values": values}));
         assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body.as_array().unwrap().len(), values.len(), "answers what it wrote");
+        // Read back a page at a time, by kind and subject.
+        let scores = env.login("fund1").ok(&format!("/api/v1/retention/inputs?agreement_year=1&kind=manual_score&subject={h1}&per_page=1"));
+        assert_eq!((scores["total"].as_i64(), scores["items"][0]["value"].as_str()), (Some(1), Some("85")));
+        let shares = bureau.ok("/api/v1/retention/inputs?agreement_year=1&kind=insured_share&per_page=5");
+        assert_eq!(shares["items"].as_array().unwrap().len(), 5);
+        assert_eq!(shares["total"].as_i64(), Some(hospitals["items"].as_array().unwrap().len() as i64));
         let r = bureau.put("/api/v1/retention/inputs", &json!({"agreement_year": 1, "values": [{"kind": "fund_ratio", "value": "1.7"}]}));
         assert_eq!((r.status, r.code()), (422, "invalid_value"));
 

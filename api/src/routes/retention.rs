@@ -61,21 +61,29 @@ pub async fn create_policy_version(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct YearQuery {
+pub struct InputQuery {
     /// 1, 2 or 3.
     pub agreement_year: i16,
+    /// `pre_vbp_price`, `fund_ratio`, `insured_share` or `manual_score`.
+    pub kind: Option<String>,
+    /// Subjects starting with this: a generic name, or a hospital id (its share and scores).
+    pub subject: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
 }
 
-/// Retention inputs of an agreement year (bureau and fund officers).
-#[utoipa::path(tag = "retention", params(YearQuery), responses((status = 200, body = Vec<InputRow>)), security(("bearer" = [])))]
+/// Retention inputs of an agreement year (bureau and fund officers), by kind and subject, paged.
+#[utoipa::path(tag = "retention", params(InputQuery), responses((status = 200, body = Page<InputRow>)), security(("bearer" = [])))]
 #[get("/retention/inputs")]
 pub async fn get_inputs(
     state: web::Data<AppState>,
     caller: Caller,
-    q: web::Query<YearQuery>,
-) -> Result<web::Json<Vec<InputRow>>, ApiError> {
-    let year = q.into_inner().agreement_year;
-    Ok(web::Json(state.run(move |conn, _| retention::list_inputs(conn, &caller.0, year)).await?))
+    q: web::Query<InputQuery>,
+) -> Result<web::Json<Page<InputRow>>, ApiError> {
+    let q = q.into_inner();
+    let page = PageParams { page: q.page, per_page: q.per_page }.into();
+    let filter = retention::InputFilter { agreement_year: q.agreement_year, kind: q.kind, subject: q.subject };
+    Ok(web::Json(state.run(move |conn, _| retention::list_inputs(conn, &caller.0, &filter, page)).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -87,7 +95,7 @@ pub struct InputsRequest {
     pub values: Vec<InputValue>,
 }
 
-/// Sets (or replaces) retention inputs (bureau officer).
+/// Sets (or replaces) retention inputs (bureau officer); answers the values it wrote.
 #[utoipa::path(tag = "retention", request_body = InputsRequest, responses((status = 200, body = Vec<InputRow>), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 #[put("/retention/inputs")]
 pub async fn put_inputs(
