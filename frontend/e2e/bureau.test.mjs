@@ -239,6 +239,11 @@ describe('bureau screens', () => {
     await page.getByTestId('input-save').click();
     await page.locator('.ant-modal:visible').waitFor({ state: 'detached' }).catch(() => {});
     await pick(page, page.getByTestId('filter-input-kind'), '人工考核得分');
+    // The server filters: wait for its page (every row a score) before reading it.
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid="inputs-table"] tbody tr.ant-table-row')];
+      return rows.length > 0 && rows.every((r) => r.textContent.includes('人工考核得分'));
+    });
     const row = page.getByTestId('inputs-table').locator('tbody tr.ant-table-row', { hasText: '深圳市第二人民医院' });
     await row.waitFor();
     assert.match(await row.innerText(), /88/);

@@ -4,17 +4,19 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, unwrap, type Ok, type Schemas } from '../../api/client';
+import { fetchAll } from '../../api/lists';
 import { serverToday } from '../../api/session';
 import { useMe } from '../../auth';
 import { ErrorAlert } from '../../components/errors';
 import { fmtDateTime, fmtMoney } from '../../components/format';
 import { useAsync } from '../../components/hooks';
 import { useOrgs } from '../../components/refs';
+import { ServerTable } from '../../components/ServerTable';
 import { useI18n } from '../../i18n';
 import { PageTitle } from '../../layout/AppLayout';
 
 type RunRow = Ok<'/api/v1/retention-runs', 'get'>[number];
-type InputRow = Ok<'/api/v1/retention/inputs', 'get'>[number];
+type InputRow = Ok<'/api/v1/retention/inputs', 'get'>['items'][number];
 type InputKind = Schemas['InputKind'];
 
 const INPUT_KINDS: InputKind[] = ['pre_vbp_price', 'fund_ratio', 'insured_share', 'manual_score'];
@@ -103,16 +105,21 @@ function InputsTab({ year }: { year: number }) {
   const me = useMe();
   const { message } = App.useApp();
   const canEdit = me.role === 'bureau_officer';
-  const inputs = useAsync(() => unwrap(api.GET('/api/v1/retention/inputs', { params: { query: { agreement_year: year } } })), [year]);
+  const [reload, setReload] = useState(0);
+  // The generics that have a pre-VBP price, for the edit form (one per generic: a short list).
+  const priced = useAsync(() => fetchAll((page, per_page) => unwrap(api.GET('/api/v1/retention/inputs', {
+    params: { query: { agreement_year: year, kind: 'pre_vbp_price', page, per_page } },
+  }))), [year, reload]);
   const hospitals = useOrgs('hospital');
   const hospitalName = new Map((hospitals.data ?? []).map((h) => [h.id, h.name]));
   const [editing, setEditing] = useState<Partial<InputForm> | null>(null);
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<unknown>(null);
   const [kindFilter, setKindFilter] = useState<string | undefined>();
+  const [hospitalFilter, setHospitalFilter] = useState<string | undefined>();
   const [form] = Form.useForm<InputForm>();
   const kind = Form.useWatch('kind', form);
-  const generics = [...new Set((inputs.data ?? []).filter((r) => r.kind === 'pre_vbp_price').map((r) => r.subject))].sort((a, b) => a.localeCompare(b, 'zh'));
+  const generics = [...new Set((priced.data ?? []).map((r) => r.subject))].sort((a, b) => a.localeCompare(b, 'zh'));
 
   const subjectText = (r: Pick<InputRow, 'kind' | 'subject'>) => {
     if (r.kind === 'insured_share') return hospitalName.get(r.subject) ?? r.subject;
@@ -152,7 +159,7 @@ function InputsTab({ year }: { year: number }) {
       }));
       message.success(t('common.saved'));
       setEditing(null);
-      inputs.reload();
+      setReload((n) => n + 1);
     } catch (e) {
       setSaveError(e);
     } finally {
@@ -172,7 +179,6 @@ function InputsTab({ year }: { year: number }) {
     { title: t('ret.enteredBy'), dataIndex: 'created_by', render: (v: string) => (v === me.user_id ? <Tag color="blue">{t('ret.me')}</Tag> : <span className="jc-muted">{v.slice(0, 8)}…</span>) },
     ...(canEdit ? [{ title: t('common.actions'), key: 'a', render: (_: unknown, r: InputRow) => <Button size="small" icon={<EditOutlined />} onClick={() => edit(r)} data-testid="input-edit">{t('ret.edit')}</Button> }] : []),
   ];
-  const rows = (inputs.data ?? []).filter((r) => !kindFilter || r.kind === kindFilter);
   return (
     <div>
       <Form layout="inline" className="jc-filters">
@@ -180,19 +186,21 @@ function InputsTab({ year }: { year: number }) {
           <Select allowClear style={{ width: 200 }} value={kindFilter} placeholder={t('common.all')} onChange={setKindFilter}
             options={INPUT_KINDS.map((k) => ({ value: k, label: tf('ret.kind.' + k, k) }))} data-testid="filter-input-kind" />
         </Form.Item>
+        <Form.Item label={t('field.hospital')}>
+          <Select allowClear showSearch optionFilterProp="label" style={{ width: 220 }} value={hospitalFilter} placeholder={t('common.all')} loading={hospitals.loading}
+            onChange={setHospitalFilter} options={(hospitals.data ?? []).map((h) => ({ value: h.id, label: h.name }))} />
+        </Form.Item>
         {canEdit ? <Form.Item><Button type="primary" icon={<PlusOutlined />} onClick={() => edit()} data-testid="input-add">{t('ret.addInput')}</Button></Form.Item> : null}
       </Form>
-      {inputs.error ? <ErrorAlert error={inputs.error} onRetry={inputs.reload} /> : null}
-      <Table<InputRow>
-        data-testid="inputs-table"
-        size="small"
-        bordered
+      <ServerTable<InputRow>
+        testId="inputs-table"
         rowKey={(r) => `${r.kind}|${r.subject}`}
-        loading={inputs.loading}
         columns={columns}
-        dataSource={rows}
-        scroll={{ x: 'max-content' }}
-        pagination={{ pageSize: 50, size: 'small', hideOnSinglePage: true, showTotal: (n) => t('common.total', { n }) }}
+        defaultPerPage={50}
+        deps={[year, kindFilter, hospitalFilter, reload]}
+        fetchPage={(page, per_page) => unwrap(api.GET('/api/v1/retention/inputs', {
+          params: { query: { agreement_year: year, kind: kindFilter, subject: hospitalFilter, page, per_page } },
+        }))}
       />
       <Modal
         open={!!editing}
