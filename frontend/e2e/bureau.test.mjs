@@ -5,36 +5,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { artifactsDir, launchBrowser, loginAs, PASSWORD, screenshot, startServer } from './harness.mjs';
+import { artifactsDir, launchBrowser, PASSWORD, screenshot, startServer, field, menu, pick, users } from './harness.mjs';
 
 const T = { timeout: 120_000 };
 let server;
 let browser;
-const ctx = {};
-const pages = {};
+const as = users(() => browser, () => server.url); // a signed-in tab per user
 const state = {}; // what one test leaves for the next: the retention run
-
-async function as(user) {
-  if (!pages[user]) {
-    ctx[user] = await browser.newContext();
-    pages[user] = await loginAs(ctx[user], server.url, user);
-  }
-  return pages[user];
-}
-
-/** The <input> of a form control tagged with data-testid (on the input itself or around it). */
-function field(page, id) {
-  return page.locator(`input[data-testid="${id}"], textarea[data-testid="${id}"], [data-testid="${id}"] input`).first();
-}
-
-/** Opens an antd Select and picks the option whose text contains `text`. */
-async function pick(page, select, text) {
-  await select.click();
-  if (await select.evaluate((e) => !!e.closest('.ant-select-show-search'))) await page.keyboard.type(text);
-  const option = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: text }).first();
-  await option.waitFor();
-  await option.click();
-}
 
 /** `pick`, until the filter it drives shows in the URL (a click during the dropdown's animation can miss). */
 async function pickFilter(page, select, text, urlRe) {
@@ -48,10 +25,6 @@ async function pickFilter(page, select, text, urlRe) {
       await page.keyboard.press('Escape');
     }
   }
-}
-
-async function menu(page, text) {
-  await page.getByTestId('menu').getByText(text, { exact: true }).click();
 }
 
 /** Waits until every row of a table satisfies `check` (after a server-side filter). */
@@ -365,6 +338,6 @@ describe('bureau screens', () => {
   });
 
   test('no page threw a JavaScript error', () => {
-    for (const [user, page] of Object.entries(pages)) assert.deepEqual(page.jsErrors.map(String), [], user);
+    for (const [user, page] of Object.entries(as.pages)) assert.deepEqual(page.jsErrors.map(String), [], user);
   });
 });

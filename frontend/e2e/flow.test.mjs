@@ -2,37 +2,13 @@
 //   node --test e2e/   (after `npm run build`; the jicai binary from ../target/debug or $JICAI_BIN)
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, loginAs, screenshot, startServer } from './harness.mjs';
+import { launchBrowser, screenshot, startServer, field, menu, pick, users } from './harness.mjs';
 
 const T = { timeout: 90_000 };
 let server;
 let browser;
-const ctx = {}; // one browser context (own storage) per user
-const pages = {};
+const as = users(() => browser, () => server.url); // a signed-in tab per user
 const flow = {}; // what one step leaves for the next: order number and id
-
-async function as(user) {
-  if (!pages[user]) {
-    ctx[user] = await browser.newContext();
-    pages[user] = await loginAs(ctx[user], server.url, user);
-  }
-  return pages[user];
-}
-
-/** The <input> of a form control tagged with data-testid (on the input itself or around it). */
-function field(page, id) {
-  return page.locator(`input[data-testid="${id}"], textarea[data-testid="${id}"], [data-testid="${id}"] input`).first();
-}
-
-/** Opens an antd Select and picks the option whose text contains `text`. */
-async function pick(page, select, text) {
-  await select.click();
-  // Long lists are virtual (only the visible options exist): type to narrow them where searchable.
-  if (await select.evaluate((e) => !!e.closest('.ant-select-show-search'))) await page.keyboard.type(text);
-  const option = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: text }).first();
-  await option.waitFor();
-  await option.click();
-}
 
 /** Types a date into an antd DatePicker and confirms it. */
 async function typeDate(page, picker, date) {
@@ -42,11 +18,6 @@ async function typeDate(page, picker, date) {
   await input.press('Enter');
   await page.locator('.jc-page-title h2').click(); // closes the calendar
   await page.waitForFunction(() => !document.querySelector('.ant-picker-dropdown:not(.ant-picker-dropdown-hidden)'));
-}
-
-/** The menu entry with this text, clicked. */
-async function menu(page, text) {
-  await page.getByTestId('menu').getByText(text, { exact: true }).click();
 }
 
 /** Requests to the API made while `f` runs (to prove that a refused form sent nothing). */
@@ -463,6 +434,6 @@ describe('guards and checks', () => {
   });
 
   test('no page threw a JavaScript error', () => {
-    for (const [user, page] of Object.entries(pages)) assert.deepEqual(page.jsErrors.map(String), [], user);
+    for (const [user, page] of Object.entries(as.pages)) assert.deepEqual(page.jsErrors.map(String), [], user);
   });
 });

@@ -110,3 +110,41 @@ export async function screenshot(page, name) {
   await page.waitForLoadState('networkidle');
   await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
 }
+
+/**
+ * Signed-in tabs per user, one browser context (own storage) each, opened on first use:
+ * `const as = users(() => browser, () => server.url); const page = await as('hospital1');`.
+ * `as.pages` holds every tab opened (to check them for JavaScript errors at the end).
+ */
+export function users(getBrowser, getUrl) {
+  const pages = {};
+  const as = async (user) => {
+    if (!pages[user]) {
+      const context = await getBrowser().newContext();
+      pages[user] = await loginAs(context, getUrl(), user);
+    }
+    return pages[user];
+  };
+  as.pages = pages;
+  return as;
+}
+
+/** The <input> of a form control tagged with data-testid (on the input itself or around it). */
+export function field(page, id) {
+  return page.locator(`input[data-testid="${id}"], textarea[data-testid="${id}"], [data-testid="${id}"] input`).first();
+}
+
+/** Opens an antd Select and picks the option whose text contains `text`. */
+export async function pick(page, select, text) {
+  await select.click();
+  // Long lists are virtual (only the visible options exist): type to narrow them where searchable.
+  if (await select.evaluate((e) => !!e.closest('.ant-select-show-search'))) await page.keyboard.type(text);
+  const option = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: text }).first();
+  await option.waitFor();
+  await option.click();
+}
+
+/** The menu entry with this text, clicked. */
+export async function menu(page, text) {
+  await page.getByTestId('menu').getByText(text, { exact: true }).click();
+}
