@@ -304,6 +304,14 @@ describe('guards and checks', () => {
     const own = await as('hospital1');
     await own.goto(`${server.url}/orders/${flow.orderId}`);
     await own.getByTestId('order-detail').waitFor();
+    // Nor its payable, nor can another supplier.
+    assert.ok(flow.payableUrl, 'step 5 opened the payable');
+    for (const user of ['hospital2', 'supplier2']) {
+      const other = await as(user);
+      await other.goto(flow.payableUrl);
+      await other.getByTestId('not-found').waitFor();
+      assert.equal(await other.getByTestId('payable-detail').count(), 0, user);
+    }
   });
 
   test('the acceptance form refuses bad arithmetic before sending', T, async () => {
