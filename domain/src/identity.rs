@@ -498,7 +498,13 @@ pub fn list_orgs(
                     organizations::id.eq(actor.org_id.clone()).or(organizations::kind.eq(OrgKind::Enterprise.as_str())),
                 )
             }
-            Role::Supplier => q = q.filter(organizations::id.eq(actor.org_id.clone())),
+            // A supplier sees itself and its customers: the hospitals that ordered from it.
+            Role::Supplier => {
+                let customers = crate::schema::orders::table
+                    .filter(crate::schema::orders::supplier_id.eq(actor.org_id.clone()))
+                    .select(crate::schema::orders::hospital_id);
+                q = q.filter(organizations::id.eq(actor.org_id.clone()).or(organizations::id.eq_any(customers)))
+            }
         }
         if let Some(kind) = filter.kind {
             q = q.filter(organizations::kind.eq(kind.as_str()));
@@ -761,7 +767,15 @@ pub fn get_visible_org(conn: &mut DbConnection, actor: &Actor, id: &str) -> Doma
             org.kind == OrgKind::Enterprise.as_str() || (org.region_id.is_some() && org.region_id == actor.region_id)
         }
         Role::HospitalBuyer => org.id == actor.org_id || org.kind == OrgKind::Enterprise.as_str(),
-        Role::Supplier => org.id == actor.org_id,
+        Role::Supplier => {
+            org.id == actor.org_id
+                || diesel::select(diesel::dsl::exists(
+                    crate::schema::orders::table
+                        .filter(crate::schema::orders::supplier_id.eq(&actor.org_id))
+                        .filter(crate::schema::orders::hospital_id.eq(&org.id)),
+                ))
+                .get_result::<bool>(conn)?
+        }
     };
     if visible {
         Ok(org)

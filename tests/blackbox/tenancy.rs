@@ -85,11 +85,17 @@ on_both_databases! {
         absent(&other_hospital, "/api/v1/deliveries?per_page=200", id(&s.delivery));
         absent(&other_hospital, "/api/v1/agreed-volumes?per_page=200", &volume_id);
 
-        // Another supplier.
-        for path in [&order_path, &delivery_path, &payable_path, &hospital_org] {
+                // Another supplier (hospital1's organisation is visible to it only as one of its customers: below).
+        for path in [&order_path, &delivery_path, &payable_path] {
             not_found(&other_supplier, path);
         }
-        not_found_post(&other_supplier, &format!("{order_path}/confirm"), &json!({}));
+                not_found_post(&other_supplier, &format!("{order_path}/confirm"), &json!({}));
+        // A supplier sees its customers (the hospitals that ordered from it), and no others.
+        let customers = supplier.ok("/api/v1/organizations?kind=hospital&per_page=200");
+        assert!(ids(&customers).contains(&org_id(&hospital)));
+        supplier.ok(&hospital_org);
+        assert_eq!(supplier_new.ok("/api/v1/organizations?kind=hospital")["total"], 0);
+        not_found(&supplier_new, &hospital_org);
         not_found_post(&other_supplier, &format!("{order_path}/decline"), &json!({"reason": "no"}));
         not_found_post(&other_supplier, "/api/v1/deliveries", &ship_body(&s.order, 30, "X1"));
         absent(&other_supplier, "/api/v1/orders?per_page=200", id(&s.order));
