@@ -3,11 +3,10 @@ import dayjs from 'dayjs';
 import { useRef, useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { api, newIdempotencyKey, unwrap, type PayableView } from '../../api/client';
-import { fetchAll } from '../../api/lists';
 import { ErrorAlert } from '../../components/errors';
 import { useAction } from '../../components/useAction';
 import { fmtMoney, sumMoney } from '../../components/format';
-import { useAsync } from '../../components/hooks';
+import { useOrgs } from '../../components/refs';
 import { ServerTable } from '../../components/ServerTable';
 import { Countdown, PayableStatusTag } from '../../components/tags';
 import { useI18n } from '../../i18n';
@@ -26,7 +25,7 @@ export default function NewPaymentBatch() {
   const [chosen, setChosen] = useState<Map<string, PayableView>>(new Map());
   const { busy, error, run } = useAction();
   const idem = useRef(newIdempotencyKey());
-  const suppliers = useAsync(() => fetchAll((page, per_page) => unwrap(api.GET('/api/v1/organizations', { params: { query: { page, per_page, kind: 'enterprise' } } }))), []);
+  const suppliers = useOrgs('enterprise');
 
   const columns: TableColumnsType<PayableView> = [
     { title: t('field.payableNo'), dataIndex: 'payable_no' },

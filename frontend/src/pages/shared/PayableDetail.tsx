@@ -12,6 +12,7 @@ import { ErrorAlert } from '../../components/errors';
 import { useAction } from '../../components/useAction';
 import { fmtDateTime, fmtMoney, sumMoney, toTenThousandths } from '../../components/format';
 import { useAsync } from '../../components/hooks';
+import { moneyPattern } from '../../components/refs';
 import { Countdown, PayableStatusTag } from '../../components/tags';
 import { useI18n } from '../../i18n';
 import { PageTitle } from '../../layout/AppLayout';
@@ -20,7 +21,7 @@ import { NotFound } from '../NotFound';
 type InvoiceView = Ok<'/api/v1/payables/{id}/invoices', 'get'>[number];
 
 /** A money amount typed by a user: digits with at most two decimals ("388.89"). */
-export const MONEY_RE = /^\d{1,12}(\.\d{1,2})?$/;
+export const MONEY_RE = moneyPattern(2);
 
 /**
  * One payable: where it stands on the way to payment (stage dates, overdue days and whom they

@@ -6,11 +6,10 @@ import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, unwrap, type PayableView } from '../../api/client';
 import { downloadFile } from '../../api/download';
-import { fetchAll } from '../../api/lists';
 import { useMe } from '../../auth';
 import { useErrorText } from '../../components/errors';
 import { fmtMoney } from '../../components/format';
-import { useAsync } from '../../components/hooks';
+import { useOrgs } from '../../components/refs';
 import { ServerTable } from '../../components/ServerTable';
 import { Countdown, PAYABLE_STATUSES, PayableStatusTag } from '../../components/tags';
 import { useI18n } from '../../i18n';
@@ -52,19 +51,10 @@ export default function Payables() {
     for (const [k, v] of Object.entries(patch)) { if (v) p.set(k, v); else p.delete(k); }
     setParams(p, { replace: true });
   };
-  const loadOrgs = (kind: 'hospital' | 'enterprise') =>
-    fetchAll((page, per_page) => unwrap(api.GET('/api/v1/organizations', { params: { query: { page, per_page, kind } } })));
-  // Counterparty filters: a hospital filters by supplier, a supplier by hospital, the fund and the bureau by both.
-  const hospitals = useAsync(async () => {
-    if (isHospital) return [];
-    if (!isSupplier) return loadOrgs('hospital');
-    // A supplier may not list organisations (the API answers none): its hospitals are those
-    // that ordered from it.
-    const orders = await fetchAll((page, per_page) => unwrap(api.GET('/api/v1/orders', { params: { query: { page, per_page } } })));
-    const m = new Map(orders.map((o) => [o.hospital.id, o.hospital]));
-    return [...m.values()].sort((a, b) => a.name.localeCompare(b.name, 'zh'));
-  }, [isHospital, isSupplier]);
-  const suppliers = useAsync(async () => (isSupplier ? [] : loadOrgs('enterprise')), [isSupplier]);
+  // Counterparty filters: a hospital filters by supplier, a supplier by hospital (its customers:
+  // the API lists the hospitals that ordered from it), the fund and the bureau by both.
+  const hospitals = useOrgs('hospital');
+  const suppliers = useOrgs('enterprise');
   const sorted = (field: string): SortOrder => {
     const [asc, desc] = SORT_FIELDS[field];
     return f.sort === asc ? 'ascend' : f.sort === desc ? 'descend' : null;

@@ -3,13 +3,13 @@ import { Alert, Button, Card, Col, DatePicker, Descriptions, Form, Input, Modal,
 import dayjs from 'dayjs';
 import { useRef, useState } from 'react';
 import { api, newIdempotencyKey, unwrap } from '../../api/client';
-import { fetchAll } from '../../api/lists';
 import { serverToday } from '../../api/session';
 import { useMe } from '../../auth';
 import { ErrorAlert } from '../../components/errors';
 import { useAction } from '../../components/useAction';
 import { fmtMoney } from '../../components/format';
 import { useAsync } from '../../components/hooks';
+import { useOrgs } from '../../components/refs';
 import { useI18n } from '../../i18n';
 import { PageTitle } from '../../layout/AppLayout';
 import { MONEY_RE } from './PayableDetail';
@@ -28,7 +28,7 @@ export default function Statements() {
   const [month, setMonth] = useState(today.slice(0, 7));
   const [hospital, setHospital] = useState<string | undefined>(isHospital ? me.organization.id : undefined);
   const [recording, setRecording] = useState(false);
-  const hospitals = useAsync(async () => (isHospital ? [] : fetchAll((page, per_page) => unwrap(api.GET('/api/v1/organizations', { params: { query: { page, per_page, kind: 'hospital' } } })))), [isHospital]);
+  const hospitals = useOrgs('hospital');
   const statement = useAsync(async () => (hospital
     ? unwrap(api.GET('/api/v1/hospital-statements', { params: { query: { hospital_id: hospital, month } } }))
     : undefined), [hospital, month]);
