@@ -114,7 +114,7 @@ pub(crate) fn create_for_acceptance(
     diesel::insert_into(payables::table).values(&row).execute(conn).map_err(|e| {
         unique_conflict(e, || DomainError::conflict("payable_exists", "this acceptance already has its payable"))
     })?;
-    audit::record(conn, AuditEntry::created(actor, Some(&row.region_id), "payable", &row.id, &row), now)?;
+    audit::record(conn, AuditEntry::created(actor, Some(&row.region_id), "payable", &row.id, &row).first_event(), now)?;
     Ok(row)
 }
 
@@ -303,7 +303,10 @@ pub fn list_payables(
         match filter.status.as_deref() {
             None => {}
             Some(settlement::stage::OVERDUE) => {
-                q = q.filter(payables::stage.eq_any(settlement::stage::UNSETTLED)).filter(payables::due_date.lt(today));
+                // The literal predicate lets the partial indexes of unsettled payables serve it.
+                q = q
+                    .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(settlement::stage::UNSETTLED_SQL))
+                    .filter(payables::due_date.lt(today));
             }
             Some(v) => {
                 q = q.filter(payables::stage.eq(v.to_string()));

@@ -44,6 +44,27 @@ pub mod stage {
 
     /// Every stage still owing money (written out, so that `stage IN (…)` can use an index).
     pub const UNSETTLED: [&str; 6] = [AWAITING_INVOICE, AWAITING_CONFIRMATION, CONFIRMED, DISPUTED, IN_BATCH, APPROVED];
+
+    /// `stage IN (UNSETTLED)` written with literals, exactly as in the predicate of the partial
+    /// indexes `payables_*_unsettled_due` (migration 2026-11-22-000007): a database uses a
+    /// partial index only when the query repeats its predicate, which bound parameters don't.
+    pub const UNSETTLED_SQL: &str = "stage IN ('awaiting_invoice', 'awaiting_hospital_confirmation', 'confirmed', \
+                                     'disputed', 'in_batch', 'approved')";
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn the_literal_filter_is_the_partial_indexes_predicate() {
+            let listed = super::UNSETTLED.map(|s| format!("'{s}'")).join(", ");
+            assert_eq!(super::UNSETTLED_SQL, format!("stage IN ({listed})"));
+            for up in [
+                include_str!("../../migrations/postgres/2026-11-22-000007_unsettled_partial_indexes/up.sql"),
+                include_str!("../../migrations/sqlite/2026-11-22-000007_unsettled_partial_indexes/up.sql"),
+            ] {
+                assert_eq!(up.matches(&format!("WHERE {}", super::UNSETTLED_SQL)).count(), 3, "{up}");
+            }
+        }
+    }
 }
 
 /// The status a user sees: the stage, or `overdue` once an unsettled payable is past due.
