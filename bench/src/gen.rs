@@ -134,6 +134,69 @@ pub fn generate(
     generate_inner(conn, scale, seed, &mut log).map_err(|e| format!("generation failed: {e}"))
 }
 
+/// The tables the documents of the year go to (all but the master data).
+const DOCUMENT_TABLES: &str = "'orders', 'order_lines', 'deliveries', 'delivery_lines', 'acceptances', 'payables', \
+     'invoices', 'payment_batch_items', 'payments', 'journal_entries', 'journal_lines'";
+
+#[derive(QueryableByName)]
+struct IndexDef {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    create: String,
+}
+
+/// (name, CREATE statement) of every index of the document tables that no constraint owns
+/// (primary keys and UNIQUE constraints stay, and keep checking while loading).
+fn secondary_indexes(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
+    let sql = match conn {
+        DbConnection::Sqlite(_) => format!(
+            "SELECT name, sql AS \"create\" FROM sqlite_master \
+             WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({DOCUMENT_TABLES}) ORDER BY name"
+        ),
+        DbConnection::Postgresql(_) => format!(
+            "SELECT i.indexname AS name, i.indexdef AS \"create\" FROM pg_indexes i \
+             WHERE i.schemaname = current_schema() AND i.tablename IN ({DOCUMENT_TABLES}) \
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint c \
+                               WHERE c.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass) \
+             ORDER BY i.indexname"
+        ),
+    };
+    Ok(diesel::sql_query(sql).load::<IndexDef>(conn)?.into_iter().map(|d| (d.name, d.create)).collect())
+}
+
+/// The documents of one chunk of lines, built on the generator's second thread.
+struct Chunk {
+    end: usize,
+    o_rows: Vec<Order>,
+    ol_rows: Vec<OrderLine>,
+    d_rows: Vec<Delivery>,
+    dl_rows: Vec<DeliveryLine>,
+    a_rows: Vec<Acceptance>,
+    p_rows: Vec<Payable>,
+    inv_rows: Vec<Invoice>,
+    item_rows: Vec<BatchItem>,
+    pay_rows: Vec<Payment>,
+    e_rows: Vec<JournalEntry>,
+    jl_rows: Vec<JournalLine>,
+}
+
+impl Chunk {
+    fn rows(&self) -> u64 {
+        (self.o_rows.len()
+            + self.ol_rows.len()
+            + self.d_rows.len()
+            + self.dl_rows.len()
+            + self.a_rows.len()
+            + self.p_rows.len()
+            + self.inv_rows.len()
+            + self.item_rows.len()
+            + self.pay_rows.len()
+            + self.e_rows.len()
+            + self.jl_rows.len()) as u64
+    }
+}
+
 fn tx<T>(conn: &mut DbConnection, f: impl FnOnce(&mut DbConnection) -> QueryResult<T>) -> QueryResult<T> {
     conn.batch_execute("BEGIN")?;
     match f(conn) {
@@ -594,266 +657,315 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
     })?;
     log(&format!("master data written ({rows} rows) at {:.1}s", started.elapsed().as_secs_f64()));
 
+    // Secondary indexes of the document tables are dropped while loading and built afterwards
+    // from sorted data: inserting 10M rows into B-trees larger than the cache is what slowed the
+    // load down as it grew.
+    let deferred = secondary_indexes(conn)?;
+    for (name, _) in &deferred {
+        conn.batch_execute(&format!("DROP INDEX {name}"))?;
+    }
     // ---------------------------------------------------------------- documents, in chunks
+    // Rows are built on one thread while the other writes the previous chunk (2 cores: the
+    // build no longer waits for the database, nor the database for the build).
     let chunk = 50_000;
-    let mut seq: u64 = 0;
-    for start in (0..lines.len()).step_by(chunk) {
-        let end = (start + chunk).min(lines.len());
-        let n = end - start;
-        let mut o_rows = Vec::with_capacity(n);
-        let mut ol_rows = Vec::with_capacity(n);
-        let mut d_rows = Vec::with_capacity(n);
-        let mut dl_rows = Vec::with_capacity(n);
-        let mut a_rows = Vec::with_capacity(n);
-        let mut p_rows = Vec::with_capacity(n);
-        let mut inv_rows = Vec::new();
-        let mut item_rows = Vec::new();
-        let mut pay_rows = Vec::new();
-        let mut e_rows = std::mem::take(&mut entries);
-        let mut jl_rows = std::mem::take(&mut jlines);
-        for i in start..end {
-            let l = &lines[i];
-            let s = &settles[i];
-            ids.at(at(l.day, 2));
-            let info = &bids[l.bid];
-            seq += 1;
-            let (hid, huid, _) = &hospitals[l.hospital];
-            let (sid, suid) = &enterprises[l.supplier];
-            let (oid, olid, did, dlid, aid, pid) =
-                (ids.next(), ids.next(), ids.next(), ids.next(), ids.next(), ids.next());
-            let accepted = l.qty - l.rejected;
-            let status = derive_status(&[LineProgress { ordered: l.qty, accepted, in_transit: 0 }]);
-            let placed = l.day - Days::new(3);
-            let order_amount = amount_of([(l.qty, info.unit_price)]).fen();
-            o_rows.push(Order {
-                id: oid.clone(),
-                order_no: doc_no("PO", placed, seq),
-                region_id: region_id.clone(),
-                hospital_id: hid.clone(),
-                supplier_id: sid.clone(),
-                status: status.as_str().into(),
-                total_amount: order_amount,
-                note: None,
-                decline_reason: None,
-                created_by: huid.clone(),
-                created_at: at(placed, 2),
-                updated_at: at(l.day, 2),
-            });
-            let inv = in_volume[i];
-            ol_rows.push(OrderLine {
-                id: olid.clone(),
-                order_id: oid.clone(),
-                line_no: 1,
-                kind: "winning".into(),
-                bid_id: Some(info.id.clone()),
-                listed_product_id: None,
-                product_id: info.product_id.clone(),
-                agreed_volume_id: Some(volume_ids[volume_index[&(l.hospital, l.bid)]].clone()),
-                unit_price: info.unit_price.ten_thousandths(),
-                quantity: l.qty,
-                in_volume_qty: inv,
-                above_volume_qty: l.qty - inv,
-                amount: order_amount,
-                accepted_qty: accepted,
-            });
-            let shipped = l.day - Days::new(1);
-            d_rows.push(Delivery {
-                id: did.clone(),
-                delivery_no: doc_no("DN", shipped, seq),
-                order_id: oid.clone(),
-                region_id: region_id.clone(),
-                hospital_id: hid.clone(),
-                supplier_id: sid.clone(),
-                status: "accepted".into(),
-                note: None,
-                shipped_at: at(shipped, 1),
-                created_by: suid.clone(),
-            });
-            dl_rows.push(DeliveryLine {
-                id: dlid,
-                delivery_id: did.clone(),
-                order_line_id: olid,
-                line_no: 1,
-                quantity: l.qty,
-                lot_no: format!("L{}{:05}", shipped.format("%y%m"), l.bid),
-                production_date: shipped - Days::new(120),
-                expiry_date: shipped + Days::new(610),
-                accepted_qty: Some(accepted),
-                rejected_qty: Some(l.rejected),
-                reject_reason: (l.rejected > 0).then(|| "外包装破损 damaged outer pack".to_string()),
-            });
-            a_rows.push(Acceptance {
-                id: aid.clone(),
-                delivery_id: did.clone(),
-                status: "confirmed".into(),
-                received_by: "药库 验收员".into(),
-                delivered_by: "配送员".into(),
-                note: None,
-                accepted_at: Some(at(l.day, 2)),
-                acceptance_date: Some(l.day),
-                created_by: huid.clone(),
-                created_at: at(l.day, 2),
-                confirmed_by: Some(huid.clone()),
-            });
-            let due = deadline.due_date(l.day);
-            let paid = s.stage == stage::PAID;
-            let pay_day = s.batch_day.map(|b| b + Days::new(1));
-            let bank_ref = paid.then(|| format!("BENCH{}{:010}", pay_day.expect("paid").format("%Y%m%d"), seq));
-            let overdue = !paid && due < t;
-            let delay = if overdue { attribute_delay(due, s.invoiced, s.confirmed, t) } else { Default::default() };
-            p_rows.push(Payable {
-                id: pid.clone(),
-                payable_no: doc_no("AP", l.day, seq),
-                acceptance_id: aid,
-                delivery_id: did,
-                order_id: oid,
-                region_id: region_id.clone(),
-                hospital_id: hid.clone(),
-                supplier_id: sid.clone(),
-                amount: s.amount,
-                acceptance_date: l.day,
-                due_date: due,
-                deadline_policy_id: deadline_policy.clone(),
-                created_at: at(l.day, 2),
-                stage: s.stage.into(),
-                invoiced_on: s.invoiced,
-                confirm_deadline: s.invoiced.map(|d| jicai_domain::calendar::add_working_days(d, 5, &HashMap::new())),
-                confirmed_on: s.confirmed,
-                confirmation: s.confirmed.map(|_| if l.steps[1] == 3 { "deemed" } else { "explicit" }.to_string()),
-                disputed_amount: 0,
-                dispute_reason: None,
-                paid_amount: if paid { s.amount } else { 0 },
-                paid_on: if paid { pay_day } else { None },
-                bank_reference: bank_ref.clone(),
-                batch_id: s.batch_day.map(|b| batch_of_day[&b].0.clone()),
-                overdue_since: overdue.then(|| due + Days::new(1)),
-                supplier_delay_days: delay.supplier as i32,
-                hospital_delay_days: delay.hospital as i32,
-                fund_delay_days: delay.fund as i32,
-                interest: 0,
-                interest_policy_id: None,
-                confirmation_policy_id: s.invoiced.map(|_| confirmation_policy.clone()),
-            });
-            if let Some(d) = s.invoiced {
-                inv_rows.push(Invoice {
-                    id: ids.next(),
-                    payable_id: pid.clone(),
-                    supplier_id: sid.clone(),
-                    invoice_no: format!("FP{:012}", seq),
-                    invoice_date: d,
-                    amount: s.amount,
-                    tax_amount: (s.amount * 13 + 56) / 113,
-                    created_by: suid.clone(),
-                    created_at: at(d, 2),
-                });
-            }
-            if let Some(b) = s.batch_day {
-                item_rows.push(BatchItem {
-                    batch_id: batch_of_day[&b].0.clone(),
-                    payable_id: pid.clone(),
-                    amount: s.amount,
-                });
-            }
-            if paid {
-                let day = pay_day.expect("paid");
-                let pay_id = ids.next();
-                let (from_prepay, receivable) = offsets[&i];
-                pay_rows.push(Payment {
-                    id: pay_id.clone(),
-                    bank_reference: bank_ref.clone().expect("paid"),
-                    payable_id: pid.clone(),
-                    batch_id: batch_of_day[&s.batch_day.expect("paid")].0.clone(),
-                    region_id: region_id.clone(),
-                    payee_id: sid.clone(),
-                    amount: s.amount,
-                    paid_on: day,
-                    recorded_by: fund1.clone(),
-                    recorded_at: at(day, 4),
-                });
-                let postings: [(&str, &str, Vec<Posting<'_>>); 2] = [
-                    (
-                        "direct_payment_cover",
-                        "cover on the hospital's behalf",
-                        vec![
-                            (Account::HospitalPrepayment, Some(hid), from_prepay, 0),
-                            (Account::HospitalReceivable, Some(hid), receivable, 0),
-                            (Account::SupplierPayable, Some(sid), 0, s.amount),
-                        ],
-                    ),
-                    (
-                        "direct_payment",
-                        "paid",
-                        vec![(Account::SupplierPayable, Some(sid), s.amount, 0), (Account::Fund, None, 0, s.amount)],
-                    ),
-                ];
-                for (kind, memo, ps) in postings {
-                    let eid = ids.next();
-                    e_rows.push(JournalEntry {
-                        id: eid.clone(),
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Chunk>(1);
+    std::thread::scope(|scope| -> QueryResult<()> {
+        let (ids, entries, jlines) = (&mut ids, &mut entries, &mut jlines);
+        let (lines, settles) = (&lines, &settles);
+        scope.spawn(move || {
+            let mut seq: u64 = 0;
+            for start in (0..lines.len()).step_by(chunk) {
+                let end = (start + chunk).min(lines.len());
+                let n = end - start;
+                let mut o_rows = Vec::with_capacity(n);
+                let mut ol_rows = Vec::with_capacity(n);
+                let mut d_rows = Vec::with_capacity(n);
+                let mut dl_rows = Vec::with_capacity(n);
+                let mut a_rows = Vec::with_capacity(n);
+                let mut p_rows = Vec::with_capacity(n);
+                let mut inv_rows = Vec::new();
+                let mut item_rows = Vec::new();
+                let mut pay_rows = Vec::new();
+                let mut e_rows = std::mem::take(entries);
+                let mut jl_rows = std::mem::take(jlines);
+                for i in start..end {
+                    let l = &lines[i];
+                    let s = &settles[i];
+                    ids.at(at(l.day, 2));
+                    let info = &bids[l.bid];
+                    seq += 1;
+                    let (hid, huid, _) = &hospitals[l.hospital];
+                    let (sid, suid) = &enterprises[l.supplier];
+                    let (oid, olid, did, dlid, aid, pid) =
+                        (ids.next(), ids.next(), ids.next(), ids.next(), ids.next(), ids.next());
+                    let accepted = l.qty - l.rejected;
+                    let status = derive_status(&[LineProgress { ordered: l.qty, accepted, in_transit: 0 }]);
+                    let placed = l.day - Days::new(3);
+                    let order_amount = amount_of([(l.qty, info.unit_price)]).fen();
+                    o_rows.push(Order {
+                        id: oid.clone(),
+                        order_no: doc_no("PO", placed, seq),
                         region_id: region_id.clone(),
-                        entry_date: day,
-                        kind: kind.into(),
-                        memo: format!("payable {}: {memo}", doc_no("AP", l.day, seq)),
-                        source_type: "payment".into(),
-                        source_id: pay_id.clone(),
-                        reverses_entry_id: None,
-                        created_by: Some(fund1.clone()),
-                        created_at: at(day, 4),
+                        hospital_id: hid.clone(),
+                        supplier_id: sid.clone(),
+                        status: status.as_str().into(),
+                        total_amount: order_amount,
+                        note: None,
+                        decline_reason: None,
+                        created_by: huid.clone(),
+                        created_at: at(placed, 2),
+                        updated_at: at(l.day, 2),
                     });
-                    for (account, party, debit, credit) in ps {
-                        if debit == 0 && credit == 0 {
-                            continue;
-                        }
-                        jl_rows.push(JournalLine {
+                    let inv = in_volume[i];
+                    ol_rows.push(OrderLine {
+                        id: olid.clone(),
+                        order_id: oid.clone(),
+                        line_no: 1,
+                        kind: "winning".into(),
+                        bid_id: Some(info.id.clone()),
+                        listed_product_id: None,
+                        product_id: info.product_id.clone(),
+                        agreed_volume_id: Some(volume_ids[volume_index[&(l.hospital, l.bid)]].clone()),
+                        unit_price: info.unit_price.ten_thousandths(),
+                        quantity: l.qty,
+                        in_volume_qty: inv,
+                        above_volume_qty: l.qty - inv,
+                        amount: order_amount,
+                        accepted_qty: accepted,
+                    });
+                    let shipped = l.day - Days::new(1);
+                    d_rows.push(Delivery {
+                        id: did.clone(),
+                        delivery_no: doc_no("DN", shipped, seq),
+                        order_id: oid.clone(),
+                        region_id: region_id.clone(),
+                        hospital_id: hid.clone(),
+                        supplier_id: sid.clone(),
+                        status: "accepted".into(),
+                        note: None,
+                        shipped_at: at(shipped, 1),
+                        created_by: suid.clone(),
+                    });
+                    dl_rows.push(DeliveryLine {
+                        id: dlid,
+                        delivery_id: did.clone(),
+                        order_line_id: olid,
+                        line_no: 1,
+                        quantity: l.qty,
+                        lot_no: format!("L{}{:05}", shipped.format("%y%m"), l.bid),
+                        production_date: shipped - Days::new(120),
+                        expiry_date: shipped + Days::new(610),
+                        accepted_qty: Some(accepted),
+                        rejected_qty: Some(l.rejected),
+                        reject_reason: (l.rejected > 0).then(|| "外包装破损 damaged outer pack".to_string()),
+                    });
+                    a_rows.push(Acceptance {
+                        id: aid.clone(),
+                        delivery_id: did.clone(),
+                        status: "confirmed".into(),
+                        received_by: "药库 验收员".into(),
+                        delivered_by: "配送员".into(),
+                        note: None,
+                        accepted_at: Some(at(l.day, 2)),
+                        acceptance_date: Some(l.day),
+                        created_by: huid.clone(),
+                        created_at: at(l.day, 2),
+                        confirmed_by: Some(huid.clone()),
+                    });
+                    let due = deadline.due_date(l.day);
+                    let paid = s.stage == stage::PAID;
+                    let pay_day = s.batch_day.map(|b| b + Days::new(1));
+                    let bank_ref = paid.then(|| format!("BENCH{}{:010}", pay_day.expect("paid").format("%Y%m%d"), seq));
+                    let overdue = !paid && due < t;
+                    let delay =
+                        if overdue { attribute_delay(due, s.invoiced, s.confirmed, t) } else { Default::default() };
+                    p_rows.push(Payable {
+                        id: pid.clone(),
+                        payable_no: doc_no("AP", l.day, seq),
+                        acceptance_id: aid,
+                        delivery_id: did,
+                        order_id: oid,
+                        region_id: region_id.clone(),
+                        hospital_id: hid.clone(),
+                        supplier_id: sid.clone(),
+                        amount: s.amount,
+                        acceptance_date: l.day,
+                        due_date: due,
+                        deadline_policy_id: deadline_policy.clone(),
+                        created_at: at(l.day, 2),
+                        stage: s.stage.into(),
+                        invoiced_on: s.invoiced,
+                        confirm_deadline: s
+                            .invoiced
+                            .map(|d| jicai_domain::calendar::add_working_days(d, 5, &HashMap::new())),
+                        confirmed_on: s.confirmed,
+                        confirmation: s
+                            .confirmed
+                            .map(|_| if l.steps[1] == 3 { "deemed" } else { "explicit" }.to_string()),
+                        disputed_amount: 0,
+                        dispute_reason: None,
+                        paid_amount: if paid { s.amount } else { 0 },
+                        paid_on: if paid { pay_day } else { None },
+                        bank_reference: bank_ref.clone(),
+                        batch_id: s.batch_day.map(|b| batch_of_day[&b].0.clone()),
+                        overdue_since: overdue.then(|| due + Days::new(1)),
+                        supplier_delay_days: delay.supplier as i32,
+                        hospital_delay_days: delay.hospital as i32,
+                        fund_delay_days: delay.fund as i32,
+                        interest: 0,
+                        interest_policy_id: None,
+                        confirmation_policy_id: s.invoiced.map(|_| confirmation_policy.clone()),
+                    });
+                    if let Some(d) = s.invoiced {
+                        inv_rows.push(Invoice {
                             id: ids.next(),
-                            entry_id: eid.clone(),
-                            region_id: region_id.clone(),
-                            account: account.as_str().into(),
-                            party_id: party.cloned(),
-                            debit,
-                            credit,
-                            entry_date: day,
+                            payable_id: pid.clone(),
+                            supplier_id: sid.clone(),
+                            invoice_no: format!("FP{:012}", seq),
+                            invoice_date: d,
+                            amount: s.amount,
+                            tax_amount: (s.amount * 13 + 56) / 113,
+                            created_by: suid.clone(),
+                            created_at: at(d, 2),
                         });
                     }
+                    if let Some(b) = s.batch_day {
+                        item_rows.push(BatchItem {
+                            batch_id: batch_of_day[&b].0.clone(),
+                            payable_id: pid.clone(),
+                            amount: s.amount,
+                        });
+                    }
+                    if paid {
+                        let day = pay_day.expect("paid");
+                        let pay_id = ids.next();
+                        let (from_prepay, receivable) = offsets[&i];
+                        pay_rows.push(Payment {
+                            id: pay_id.clone(),
+                            bank_reference: bank_ref.clone().expect("paid"),
+                            payable_id: pid.clone(),
+                            batch_id: batch_of_day[&s.batch_day.expect("paid")].0.clone(),
+                            region_id: region_id.clone(),
+                            payee_id: sid.clone(),
+                            amount: s.amount,
+                            paid_on: day,
+                            recorded_by: fund1.clone(),
+                            recorded_at: at(day, 4),
+                        });
+                        let postings: [(&str, &str, Vec<Posting<'_>>); 2] = [
+                            (
+                                "direct_payment_cover",
+                                "cover on the hospital's behalf",
+                                vec![
+                                    (Account::HospitalPrepayment, Some(hid), from_prepay, 0),
+                                    (Account::HospitalReceivable, Some(hid), receivable, 0),
+                                    (Account::SupplierPayable, Some(sid), 0, s.amount),
+                                ],
+                            ),
+                            (
+                                "direct_payment",
+                                "paid",
+                                vec![
+                                    (Account::SupplierPayable, Some(sid), s.amount, 0),
+                                    (Account::Fund, None, 0, s.amount),
+                                ],
+                            ),
+                        ];
+                        for (kind, memo, ps) in postings {
+                            let eid = ids.next();
+                            e_rows.push(JournalEntry {
+                                id: eid.clone(),
+                                region_id: region_id.clone(),
+                                entry_date: day,
+                                kind: kind.into(),
+                                memo: format!("payable {}: {memo}", doc_no("AP", l.day, seq)),
+                                source_type: "payment".into(),
+                                source_id: pay_id.clone(),
+                                reverses_entry_id: None,
+                                created_by: Some(fund1.clone()),
+                                created_at: at(day, 4),
+                            });
+                            for (account, party, debit, credit) in ps {
+                                if debit == 0 && credit == 0 {
+                                    continue;
+                                }
+                                jl_rows.push(JournalLine {
+                                    id: ids.next(),
+                                    entry_id: eid.clone(),
+                                    region_id: region_id.clone(),
+                                    account: account.as_str().into(),
+                                    party_id: party.cloned(),
+                                    debit,
+                                    credit,
+                                    entry_date: day,
+                                });
+                            }
+                        }
+                    }
+                }
+                let built = Chunk {
+                    end,
+                    o_rows,
+                    ol_rows,
+                    d_rows,
+                    dl_rows,
+                    a_rows,
+                    p_rows,
+                    inv_rows,
+                    item_rows,
+                    pay_rows,
+                    e_rows,
+                    jl_rows,
+                };
+                if sender.send(built).is_err() {
+                    return; // the writer failed
                 }
             }
+        });
+        for c in receiver {
+            rows += c.rows();
+            tx(conn, |conn| {
+                bulk!(conn, orders::table, c.o_rows);
+                bulk!(conn, order_lines::table, c.ol_rows);
+                bulk!(conn, deliveries::table, c.d_rows);
+                bulk!(conn, delivery_lines::table, c.dl_rows);
+                bulk!(conn, acceptances::table, c.a_rows);
+                bulk!(conn, payables::table, c.p_rows);
+                bulk!(conn, invoices::table, c.inv_rows);
+                bulk!(conn, payment_batch_items::table, c.item_rows);
+                bulk!(conn, payments::table, c.pay_rows);
+                bulk!(conn, journal_entries::table, c.e_rows);
+                bulk!(conn, journal_lines::table, c.jl_rows);
+                Ok(())
+            })?;
+            if c.end % 200_000 == 0 || c.end == lines.len() {
+                log(&format!(
+                    "{}/{} lines, {rows} rows, {:.1}s ({:.0} rows/s)",
+                    c.end,
+                    lines.len(),
+                    started.elapsed().as_secs_f64(),
+                    rows as f64 / started.elapsed().as_secs_f64()
+                ));
+            }
         }
-        rows += (o_rows.len()
-            + ol_rows.len()
-            + d_rows.len()
-            + dl_rows.len()
-            + a_rows.len()
-            + p_rows.len()
-            + inv_rows.len()
-            + item_rows.len()
-            + pay_rows.len()
-            + e_rows.len()
-            + jl_rows.len()) as u64;
-        tx(conn, |conn| {
-            bulk!(conn, orders::table, o_rows);
-            bulk!(conn, order_lines::table, ol_rows);
-            bulk!(conn, deliveries::table, d_rows);
-            bulk!(conn, delivery_lines::table, dl_rows);
-            bulk!(conn, acceptances::table, a_rows);
-            bulk!(conn, payables::table, p_rows);
-            bulk!(conn, invoices::table, inv_rows);
-            bulk!(conn, payment_batch_items::table, item_rows);
-            bulk!(conn, payments::table, pay_rows);
-            bulk!(conn, journal_entries::table, e_rows);
-            bulk!(conn, journal_lines::table, jl_rows);
-            Ok(())
-        })?;
-        if end % 200_000 == 0 || end == lines.len() {
-            log(&format!(
-                "{end}/{} lines, {rows} rows, {:.1}s ({:.0} rows/s)",
-                lines.len(),
-                started.elapsed().as_secs_f64(),
-                rows as f64 / started.elapsed().as_secs_f64()
-            ));
-        }
+        Ok(())
+    })?;
+    let t = Instant::now();
+    if let DbConnection::Postgresql(_) = conn {
+        conn.batch_execute("SET maintenance_work_mem = '1GB'")?;
     }
+    for (_, create) in &deferred {
+        conn.batch_execute(create)?;
+    }
+    log(&format!("{} indexes built in {:.1}s", deferred.len(), t.elapsed().as_secs_f64()));
     match conn {
-        DbConnection::Postgresql(_) => conn.batch_execute("SET session_replication_role = origin; ANALYZE")?,
+        // VACUUM sets the visibility map, as autovacuum would have long before a real year's
+        // end: without it every index-only scan (the payment-status counts) visits the heap.
+        // (Two calls: several statements in one would make an implicit transaction, which VACUUM refuses.)
+        DbConnection::Postgresql(_) => {
+            conn.batch_execute("SET session_replication_role = origin")?;
+            conn.batch_execute("VACUUM ANALYZE")?
+        }
         DbConnection::Sqlite(_) => {
             conn.batch_execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; ANALYZE;")?
         }

@@ -34,6 +34,23 @@ enum Cmd {
         #[arg(long, env = "DATABASE_URL")]
         database_url: String,
     },
+    /// Write and read load against a running `jicai serve` over generated data (for profiling).
+    Load {
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// host:port of the server.
+        #[arg(long)]
+        addr: String,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value = "64")]
+        clients: String,
+        /// 0 skips the read path.
+        #[arg(long, default_value_t = 64)]
+        read_clients: usize,
+        #[arg(long, default_value_t = 100_000)]
+        max_requests: u64,
+    },
     /// Fresh databases, generated data, the real server, load, baselines and jobs; Markdown out.
     Run {
         #[arg(long, default_value = "tiny")]
@@ -100,6 +117,10 @@ fn real_main() -> Result<(), String> {
             } else {
                 Err("some rules are broken".into())
             }
+        }
+        Cmd::Load { database_url, addr, seconds, clients, read_clients, max_requests } => {
+            let clients: Vec<usize> = clients.split(',').filter_map(|s| s.trim().parse().ok()).collect();
+            run::load(&database_url, &addr, &clients, read_clients, seconds, max_requests)
         }
         Cmd::Run { scale, seed, backends, seconds, clients, read_clients, max_requests, jobs, out } => {
             let opts = run::Opts {

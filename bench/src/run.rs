@@ -563,6 +563,50 @@ fn time_job(url: &str, jobs: &[&str], as_of: &str) -> Result<f64, String> {
 
 // ---------------------------------------------------------------- the run
 
+/// Load alone against a server already running on `addr` over the database at `url` (already
+/// generated): the write path at each client count, then the read path. For profiling one step
+/// without regenerating the data; the figures are those of `run`'s tables, on one line each.
+pub fn load(url: &str, addr: &str, clients: &[usize], read_clients: usize, secs: u64, max: u64) -> Result<(), String> {
+    let db = DbUrl::parse(url).map_err(|e| e.to_string())?;
+    let mut conn = db.establish().map_err(|e| e.to_string())?;
+    let plans = plans(&mut conn, clients.iter().copied().max().unwrap_or(16))?;
+    let suppliers = distributor_users(&mut conn)?;
+    drop(conn);
+    for &c in clients {
+        let mut l = write_path(addr, &plans, c, secs, max, &format!("load{}-{c}", std::process::id()));
+        println!(
+            "write {c} clients: {:.1} acceptances/s, request ms p50/p95/p99 {:.1}/{:.1}/{:.1}, errors {} {}",
+            l.cycles as f64 / l.seconds,
+            pct(&mut l.latencies_us, 0.5),
+            pct(&mut l.latencies_us, 0.95),
+            pct(&mut l.latencies_us, 0.99),
+            l.errors,
+            l.first_error.unwrap_or_default()
+        );
+    }
+    if read_clients > 0 {
+        let mut r = read_path(addr, &suppliers, read_clients, secs, max);
+        println!(
+            "read {read_clients} clients: {:.1} req/s, ms p50/p99 {:.1}/{:.1}, errors {} {}",
+            r.cycles as f64 / r.seconds,
+            pct(&mut r.latencies_us, 0.5),
+            pct(&mut r.latencies_us, 0.99),
+            r.errors,
+            r.first_error.unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+fn distributor_users(conn: &mut DbConnection) -> Result<Vec<String>, String> {
+    users::table
+        .inner_join(organizations::table)
+        .filter(organizations::is_distributor.eq(true))
+        .select(users::username)
+        .load(conn)
+        .map_err(|e| e.to_string())
+}
+
 pub fn run(o: &Opts) -> Result<String, String> {
     let mut md = String::new();
     md.push_str(&format!(
@@ -598,12 +642,7 @@ pub fn run(o: &Opts) -> Result<String, String> {
         }
         let payables_n: i64 = payables::table.count().get_result(&mut conn).map_err(|e| e.to_string())?;
         let plans = plans(&mut conn, o.clients.iter().copied().max().unwrap_or(16))?;
-        let suppliers: Vec<String> = users::table
-            .inner_join(organizations::table)
-            .filter(organizations::is_distributor.eq(true))
-            .select(users::username)
-            .load(&mut conn)
-            .map_err(|e| e.to_string())?;
+        let suppliers = distributor_users(&mut conn)?;
         drop(conn);
         md.push_str(&format!(
             "### {backend}, scale `{}`\n\nData: {} rows ({} payables) generated in {:.1} s ({:.0} rows/s); `check`: {} rules, all hold ({:.1} s).\n\n",

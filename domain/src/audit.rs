@@ -24,6 +24,9 @@ pub struct AuditEntry<'a> {
     pub action: &'static str,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+    /// The entity was created by this very transaction under a fresh id, so it has no earlier
+    /// event to chain to: [`record`] skips the lookup of the previous hash.
+    pub first_of_entity: bool,
 }
 
 fn to_json<T: Serialize>(v: &T) -> serde_json::Value {
@@ -46,6 +49,7 @@ impl<'a> AuditEntry<'a> {
             action: "create",
             before: None,
             after: Some(to_json(after)),
+            first_of_entity: false,
         }
     }
 
@@ -66,7 +70,15 @@ impl<'a> AuditEntry<'a> {
             action,
             before: Some(to_json(before)),
             after: Some(to_json(after)),
+            first_of_entity: false,
         }
+    }
+
+    /// Marks the creation of an entity whose id was generated in the current transaction
+    /// (`new_id()`): no event can precede it (one query less on the write path).
+    pub fn first_event(mut self) -> Self {
+        self.first_of_entity = true;
+        self
     }
 }
 
@@ -114,13 +126,17 @@ pub fn event_hash(e: &AuditEventRow) -> String {
 /// Appends an event inside the caller's transaction (after the entity's own write, which
 /// serializes concurrent changes of one entity, so the chain has no forks).
 pub fn record(conn: &mut DbConnection, entry: AuditEntry<'_>, now: DateTime<Utc>) -> DomainResult<()> {
-    let prev_hash: Option<String> = audit_events::table
-        .filter(audit_events::entity_type.eq(entry.entity_type))
-        .filter(audit_events::entity_id.eq(entry.entity_id))
-        .order(audit_events::id.desc())
-        .select(audit_events::hash)
-        .first(conn)
-        .optional()?;
+    let prev_hash: Option<String> = if entry.first_of_entity {
+        None
+    } else {
+        audit_events::table
+            .filter(audit_events::entity_type.eq(entry.entity_type))
+            .filter(audit_events::entity_id.eq(entry.entity_id))
+            .order(audit_events::id.desc())
+            .select(audit_events::hash)
+            .first(conn)
+            .optional()?
+    };
     let mut row = AuditEventRow {
         id: new_id(),
         occurred_at: to_db(now),

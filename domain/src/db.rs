@@ -197,6 +197,19 @@ where
     conn.transaction(f)
 }
 
+/// One multi-row INSERT of `rows` (a slice of `Insertable` forms declared with
+/// `treat_none_as_default_value = false`): MultiConnection has no batch insert, so this matches on
+/// the backend. Keep `rows` under SQLite's bound-parameter limit (32,766).
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgresql(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::db::DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
+pub(crate) use insert_rows;
+
 /// Maps a unique-constraint violation to the conflict `make` describes; any other error passes.
 pub fn unique_conflict(e: diesel::result::Error, make: impl FnOnce() -> DomainError) -> DomainError {
     if is_unique_violation(&e) {

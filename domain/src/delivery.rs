@@ -337,7 +337,8 @@ pub fn ship(
                 "delivery",
                 &delivery.id,
                 &serde_json::json!({"delivery": &delivery, "lines": &lines}),
-            ),
+            )
+            .first_event(),
             now,
         )?;
         ord::refresh_status(conn, actor, &order, now)?;
@@ -529,7 +530,8 @@ pub fn record_acceptance(
                         "acceptance",
                         &row.id,
                         &serde_json::json!({"acceptance": &row, "lines": counts_json(&counts)}),
-                    ),
+                    )
+                    .first_event(),
                     now,
                 )?;
                 row.id

@@ -543,45 +543,147 @@ pub fn statement(conn: &mut DbConnection, actor: &Actor, hospital_id: &str, mont
 }
 
 fn statement_of(conn: &mut DbConnection, region: &str, hospital_id: &str, month: &str) -> DomainResult<Statement> {
-    let region = region.to_string();
     let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
         .map_err(|_| DomainError::invalid("invalid_month", "month", "a month is written YYYY-MM"))?;
+    let mut all = statements(conn, Some(region), Some(hospital_id), first)?;
+    Ok(all.pop().map(|(_, st)| st).unwrap_or_else(|| Statement::zero(hospital_id, first)))
+}
+
+#[derive(QueryableByName)]
+struct MonthSum {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    region_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    party_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    account: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    debit: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    credit: i64,
+}
+
+#[derive(QueryableByName)]
+struct AccountBalances {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    region_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    party_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    account: String,
+    /// Debits less credits up to the day before the month.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    opening_net_debit: i64,
+    /// Debits less credits up to the month's last day.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    closing_net_debit: i64,
+}
+
+impl Statement {
+    fn zero(hospital_id: &str, first: NaiveDate) -> Statement {
+        Statement {
+            hospital_id: hospital_id.to_string(),
+            month: first.format("%Y-%m").to_string(),
+            opening_prepayment: Money::ZERO,
+            prepaid: Money::ZERO,
+            payments_on_behalf: Money::ZERO,
+            offset_from_prepayment: Money::ZERO,
+            deducted_from_settlement: Money::ZERO,
+            receivable: Money::ZERO,
+            settlement_recorded: Money::ZERO,
+            closing_prepayment: Money::ZERO,
+            closing_settlement_owed: Money::ZERO,
+            closing_receivable: Money::ZERO,
+        }
+    }
+}
+
+/// The statements of the month starting `first` for every hospital with a balance or activity in
+/// a hospital account by the month's end (of one region, or one hospital), keyed by region and
+/// sorted: two grouped queries over the journal, whatever the number of hospitals.
+fn statements(
+    conn: &mut DbConnection,
+    region: Option<&str>,
+    hospital: Option<&str>,
+    first: NaiveDate,
+) -> DomainResult<Vec<(String, Statement)>> {
+    use diesel::sql_types::{Date, Nullable, Text};
     let last = first + chrono::Months::new(1) - chrono::Days::new(1);
     let before = first.pred_opt().expect("in range");
-    let h = Some(hospital_id);
-    let lines: Vec<(String, String, i64, i64)> = journal_lines::table
-        .inner_join(journal_entries::table)
-        .filter(journal_lines::region_id.eq(&region))
-        .filter(journal_lines::party_id.eq(hospital_id))
-        .filter(journal_lines::entry_date.between(first, last))
-        .select((journal_entries::kind, journal_lines::account, journal_lines::debit, journal_lines::credit))
-        .load(conn)?;
-    let sum = |kind: &str, account: Account, debit: bool| -> Money {
-        Money::from_fen(
-            lines
-                .iter()
-                .filter(|(k, a, _, _)| k == kind && a == account.as_str())
-                .map(|(_, _, d, c)| if debit { *d } else { *c })
-                .sum(),
-        )
-    };
-    let from_prepayment = sum("direct_payment_cover", Account::HospitalPrepayment, true);
-    let from_settlement = sum("direct_payment_cover", Account::HospitalSettlement, true);
-    let receivable = sum("direct_payment_cover", Account::HospitalReceivable, true);
-    Ok(Statement {
-        hospital_id: hospital_id.to_string(),
-        month: month.trim().to_string(),
-        opening_prepayment: balance(conn, &region, Account::HospitalPrepayment, h, before)?,
-        prepaid: sum("prepayment", Account::HospitalPrepayment, false),
-        payments_on_behalf: Money::from_fen(from_prepayment.fen() + from_settlement.fen() + receivable.fen()),
-        offset_from_prepayment: from_prepayment,
-        deducted_from_settlement: from_settlement,
-        receivable,
-        settlement_recorded: sum("monthly_settlement", Account::HospitalSettlement, false),
-        closing_prepayment: balance(conn, &region, Account::HospitalPrepayment, h, last)?,
-        closing_settlement_owed: balance(conn, &region, Account::HospitalSettlement, h, last)?,
-        closing_receivable: balance(conn, &region, Account::HospitalReceivable, h, last)?,
-    })
+    // `$n IS NULL OR …` keeps one statement text for every filter; both databases bind `$n`
+    // positionally, in order of first appearance.
+    let balances: Vec<AccountBalances> = diesel::sql_query(
+        "SELECT region_id, party_id, account, \
+                CAST(COALESCE(SUM(CASE WHEN entry_date <= $1 THEN debit - credit ELSE 0 END), 0) AS BIGINT) \
+                    AS opening_net_debit, \
+                CAST(COALESCE(SUM(debit - credit), 0) AS BIGINT) AS closing_net_debit \
+         FROM journal_lines \
+         WHERE entry_date <= $2 AND party_id IS NOT NULL \
+           AND account IN ('hospital_prepayment', 'hospital_settlement', 'hospital_receivable') \
+           AND ($3 IS NULL OR region_id = $3) AND ($4 IS NULL OR party_id = $4) \
+         GROUP BY region_id, party_id, account",
+    )
+    .bind::<Date, _>(before)
+    .bind::<Date, _>(last)
+    .bind::<Nullable<Text>, _>(region)
+    .bind::<Nullable<Text>, _>(hospital)
+    .load(conn)?;
+    let sums: Vec<MonthSum> = diesel::sql_query(
+        "SELECT l.region_id, l.party_id, e.kind, l.account, \
+                CAST(COALESCE(SUM(l.debit), 0) AS BIGINT) AS debit, \
+                CAST(COALESCE(SUM(l.credit), 0) AS BIGINT) AS credit \
+         FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id \
+         WHERE l.entry_date >= $1 AND l.entry_date <= $2 AND l.party_id IS NOT NULL \
+           AND ($3 IS NULL OR l.region_id = $3) AND ($4 IS NULL OR l.party_id = $4) \
+         GROUP BY l.region_id, l.party_id, e.kind, l.account",
+    )
+    .bind::<Date, _>(first)
+    .bind::<Date, _>(last)
+    .bind::<Nullable<Text>, _>(region)
+    .bind::<Nullable<Text>, _>(hospital)
+    .load(conn)?;
+    let mut out: BTreeMap<(String, String), Statement> = BTreeMap::new();
+    for b in balances {
+        let Some(account) = Account::parse(&b.account) else { continue };
+        let sign = if account.credit_normal() { -1 } else { 1 };
+        let st = out.entry((b.region_id, b.party_id.clone())).or_insert_with(|| Statement::zero(&b.party_id, first));
+        let (opening, closing) =
+            (Money::from_fen(sign * b.opening_net_debit), Money::from_fen(sign * b.closing_net_debit));
+        match account {
+            Account::HospitalPrepayment => {
+                st.opening_prepayment = opening;
+                st.closing_prepayment = closing;
+            }
+            Account::HospitalSettlement => st.closing_settlement_owed = closing,
+            Account::HospitalReceivable => st.closing_receivable = closing,
+            _ => {}
+        }
+    }
+    for m in sums {
+        // Activity without a hospital-account balance by the month's end makes no statement
+        // (the parties are those with hospital-account lines).
+        let Some(st) = out.get_mut(&(m.region_id, m.party_id)) else { continue };
+        let add = |field: &mut Money, fen: i64| *field = Money::from_fen(field.fen() + fen);
+        match (m.kind.as_str(), m.account.as_str()) {
+            ("direct_payment_cover", "hospital_prepayment") => add(&mut st.offset_from_prepayment, m.debit),
+            ("direct_payment_cover", "hospital_settlement") => add(&mut st.deducted_from_settlement, m.debit),
+            ("direct_payment_cover", "hospital_receivable") => add(&mut st.receivable, m.debit),
+            ("prepayment", "hospital_prepayment") => add(&mut st.prepaid, m.credit),
+            ("monthly_settlement", "hospital_settlement") => add(&mut st.settlement_recorded, m.credit),
+            _ => {}
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|((region, _), mut st)| {
+            st.payments_on_behalf = Money::from_fen(
+                st.offset_from_prepayment.fen() + st.deducted_from_settlement.fen() + st.receivable.fen(),
+            );
+            (region, st)
+        })
+        .collect())
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -599,53 +701,34 @@ pub fn send_statements(
     now: DateTime<Utc>,
 ) -> DomainResult<StatementCounts> {
     let first = NaiveDate::from_ymd_opt(as_of.year(), as_of.month(), 1).expect("valid") - chrono::Months::new(1);
-    let last = first + chrono::Months::new(1) - chrono::Days::new(1);
     let month = first.format("%Y-%m").to_string();
     crate::db::write_tx(conn, |conn| {
         crate::db::job_lock(conn, "monthly-statements")?;
-        let mut parties = journal_lines::table
-            .filter(journal_lines::entry_date.le(last))
-            .filter(journal_lines::account.eq_any([
-                Account::HospitalPrepayment.as_str(),
-                Account::HospitalSettlement.as_str(),
-                Account::HospitalReceivable.as_str(),
-            ]))
-            .select((journal_lines::region_id, journal_lines::party_id))
-            .distinct()
-            .into_boxed();
-        if let Some(r) = region {
-            parties = parties.filter(journal_lines::region_id.eq(r.to_string()));
-        }
-        let parties: Vec<(String, Option<String>)> = parties.load(conn)?;
-        let mut counts = StatementCounts { month: month.clone(), statements: 0 };
-        for (region, party) in parties {
-            let Some(hospital) = party else { continue };
-            let st = statement_of(conn, &region, &hospital, &month)?;
-            let queued = crate::outbox::enqueue(
-                conn,
-                crate::outbox::Mail {
-                    dedup_key: format!("statement:{month}:{hospital}"),
-                    region_id: Some(&region),
-                    kind: "monthly_statement",
-                    to_org_id: &hospital,
-                    roles: &["hospital_buyer"],
-                    subject: format!("{month} 医保基金直接结算对账单 / Direct settlement statement {month}"),
-                    body: format!(
-                        "月初预付款余额 ¥{}；本月预付 ¥{}；代付企业货款 ¥{}，其中冲抵预付款 ¥{}、扣减医保结算款 ¥{}、形成应收（托收）¥{}；\
-                         本月医保结算款 ¥{}；月末预付款余额 ¥{}，应拨付结算款余额 ¥{}，应收余额 ¥{}。\n\n\
-                         Opening prepayment ¥{}; prepaid ¥{}; paid to suppliers on your behalf ¥{} (from prepayment ¥{}, \
-                         deducted from settlement ¥{}, receivable ¥{}); settlement recorded ¥{}; closing prepayment ¥{}, \
-                         settlement owed ¥{}, receivable ¥{}.",
-                        st.opening_prepayment, st.prepaid, st.payments_on_behalf, st.offset_from_prepayment, st.deducted_from_settlement,
-                        st.receivable, st.settlement_recorded, st.closing_prepayment, st.closing_settlement_owed, st.closing_receivable,
-                        st.opening_prepayment, st.prepaid, st.payments_on_behalf, st.offset_from_prepayment, st.deducted_from_settlement,
-                        st.receivable, st.settlement_recorded, st.closing_prepayment, st.closing_settlement_owed, st.closing_receivable,
-                    ),
-                },
-                now,
-            )?;
-            counts.statements += i64::from(queued);
-        }
+        let all = statements(conn, region, None, first)?;
+        let mails = all
+            .iter()
+            .map(|(region, st)| crate::outbox::Mail {
+                dedup_key: format!("statement:{month}:{}", st.hospital_id),
+                region_id: Some(region),
+                kind: "monthly_statement",
+                to_org_id: &st.hospital_id,
+                roles: &["hospital_buyer"],
+                subject: format!("{month} 医保基金直接结算对账单 / Direct settlement statement {month}"),
+                body: format!(
+                    "月初预付款余额 ¥{}；本月预付 ¥{}；代付企业货款 ¥{}，其中冲抵预付款 ¥{}、扣减医保结算款 ¥{}、形成应收（托收）¥{}；\
+                     本月医保结算款 ¥{}；月末预付款余额 ¥{}，应拨付结算款余额 ¥{}，应收余额 ¥{}。\n\n\
+                     Opening prepayment ¥{}; prepaid ¥{}; paid to suppliers on your behalf ¥{} (from prepayment ¥{}, \
+                     deducted from settlement ¥{}, receivable ¥{}); settlement recorded ¥{}; closing prepayment ¥{}, \
+                     settlement owed ¥{}, receivable ¥{}.",
+                    st.opening_prepayment, st.prepaid, st.payments_on_behalf, st.offset_from_prepayment, st.deducted_from_settlement,
+                    st.receivable, st.settlement_recorded, st.closing_prepayment, st.closing_settlement_owed, st.closing_receivable,
+                    st.opening_prepayment, st.prepaid, st.payments_on_behalf, st.offset_from_prepayment, st.deducted_from_settlement,
+                    st.receivable, st.settlement_recorded, st.closing_prepayment, st.closing_settlement_owed, st.closing_receivable,
+                ),
+            })
+            .collect();
+        let counts =
+            StatementCounts { month: month.clone(), statements: crate::outbox::enqueue_many(conn, mails, now)? };
         Ok(counts)
     })
 }

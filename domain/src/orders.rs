@@ -443,7 +443,8 @@ pub fn place_order(
                 "order",
                 &order.id,
                 &serde_json::json!({"order": &order, "lines": &lines}),
-            ),
+            )
+            .first_event(),
             now,
         )?;
         load_view(conn, &order.id)

@@ -1,9 +1,15 @@
 //! Every list is paginated and bounded.
 
+use diesel::backend::Backend;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::{Connection, QueryResult, RunQueryDsl};
 use serde::Serialize;
 
 pub const DEFAULT_PER_PAGE: i64 = 50;
 pub const MAX_PER_PAGE: i64 = 200;
+/// Lists over tables that grow without bound (payables) count at most this many rows past the
+/// page's offset; beyond it `total` is a lower bound and `total_is_exact` is false.
+pub const COUNT_CAP: i64 = 10_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageRequest {
@@ -36,12 +42,21 @@ pub struct Page<T> {
     pub items: Vec<T>,
     pub page: i64,
     pub per_page: i64,
+    /// Rows matching the filter; a lower bound when `total_is_exact` is false.
     pub total: i64,
+    /// False when counting stopped at a cap (10,000 rows past this page's offset on the
+    /// payment-status list): there are at least `total` rows, maybe more.
+    pub total_is_exact: bool,
 }
 
 impl<T> Page<T> {
     pub fn new(items: Vec<T>, req: PageRequest, total: i64) -> Self {
-        Page { items, page: req.page, per_page: req.per_page, total }
+        Page { items, page: req.page, per_page: req.per_page, total, total_is_exact: true }
+    }
+    /// A page whose total was counted by [`CountRows`] over a query limited to `limit` rows:
+    /// reaching the limit means there may be more.
+    pub fn counted_up_to(items: Vec<T>, req: PageRequest, counted: i64, limit: i64) -> Self {
+        Page { total_is_exact: counted < limit, ..Page::new(items, req, counted) }
     }
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {
@@ -49,6 +64,28 @@ impl<T> Page<T> {
             page: self.page,
             per_page: self.per_page,
             total: self.total,
+            total_is_exact: self.total_is_exact,
         }
+    }
+}
+
+/// The count of the rows a query returns: `SELECT COUNT(*) FROM (<query>) AS counted`. With a
+/// `LIMIT` inside, counting stops there: the database reads at most that many index entries
+/// instead of every matching row.
+#[derive(Debug, Clone, QueryId)]
+pub struct CountRows<Q>(pub Q);
+
+impl<Q> Query for CountRows<Q> {
+    type SqlType = diesel::sql_types::BigInt;
+}
+
+impl<Q, C: Connection> RunQueryDsl<C> for CountRows<Q> {}
+
+impl<Q: QueryFragment<DB>, DB: Backend> QueryFragment<DB> for CountRows<Q> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("SELECT COUNT(*) FROM (");
+        self.0.walk_ast(out.reborrow())?;
+        out.push_sql(") AS counted");
+        Ok(())
     }
 }

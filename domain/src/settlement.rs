@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 use crate::audit::{self, AuditEntry};
 use crate::calendar;
@@ -44,6 +45,27 @@ pub mod stage {
 
     /// Every stage still owing money (written out, so that `stage IN (…)` can use an index).
     pub const UNSETTLED: [&str; 6] = [AWAITING_INVOICE, AWAITING_CONFIRMATION, CONFIRMED, DISPUTED, IN_BATCH, APPROVED];
+
+    /// `stage IN (UNSETTLED)` written with literals, exactly as in the predicate of the partial
+    /// indexes `payables_*_unsettled_due` (migration 2026-11-22-000007): a database uses a
+    /// partial index only when the query repeats its predicate, which bound parameters don't.
+    pub const UNSETTLED_SQL: &str = "stage IN ('awaiting_invoice', 'awaiting_hospital_confirmation', 'confirmed', \
+                                     'disputed', 'in_batch', 'approved')";
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn the_literal_filter_is_the_partial_indexes_predicate() {
+            let listed = super::UNSETTLED.map(|s| format!("'{s}'")).join(", ");
+            assert_eq!(super::UNSETTLED_SQL, format!("stage IN ({listed})"));
+            for up in [
+                include_str!("../../migrations/postgres/2026-11-22-000007_unsettled_partial_indexes/up.sql"),
+                include_str!("../../migrations/sqlite/2026-11-22-000007_unsettled_partial_indexes/up.sql"),
+            ] {
+                assert_eq!(up.matches(&format!("WHERE {}", super::UNSETTLED_SQL)).count(), 3, "{up}");
+            }
+        }
+    }
 }
 
 /// The status a user sees: the stage, or `overdue` once an unsettled payable is past due.
@@ -725,6 +747,14 @@ pub struct PaymentBatchView {
     pub items: Vec<PaymentBatchItem>,
 }
 
+#[derive(Insertable)]
+#[diesel(table_name = payment_batch_items, treat_none_as_default_value = false)]
+struct NewBatchItem<'a> {
+    batch_id: &'a str,
+    payable_id: &'a str,
+    amount: i64,
+}
+
 fn create_batch(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -750,21 +780,26 @@ fn create_batch(
             payment_batches::created_at.eq(to_db(now)),
         ))
         .execute(conn)?;
-    for p in &items {
-        diesel::insert_into(payment_batch_items::table)
-            .values((
-                payment_batch_items::batch_id.eq(&id),
-                payment_batch_items::payable_id.eq(&p.id),
-                payment_batch_items::amount.eq(outstanding(p).fen()),
-            ))
-            .execute(conn)?;
-        let moved = diesel::update(payables::table.find(&p.id).filter(payables::batch_id.is_null()))
-            .set((payables::stage.eq(stage::IN_BATCH), payables::batch_id.eq(Some(&id))))
-            .execute(conn)?;
-        if moved != 1 {
+    let rows: Vec<NewBatchItem> =
+        items.iter().map(|p| NewBatchItem { batch_id: &id, payable_id: &p.id, amount: outstanding(p).fen() }).collect();
+    for chunk in rows.chunks(1000) {
+        crate::db::insert_rows!(&mut *conn, payment_batch_items::table, chunk)?;
+    }
+    for chunk in items.chunks(500) {
+        let ids: Vec<&str> = chunk.iter().map(|p| p.id.as_str()).collect();
+        let moved =
+            diesel::update(payables::table.filter(payables::id.eq_any(&ids)).filter(payables::batch_id.is_null()))
+                .set((payables::stage.eq(stage::IN_BATCH), payables::batch_id.eq(Some(&id))))
+                .execute(conn)?;
+        if moved != chunk.len() {
+            let taken: Vec<String> = payables::table
+                .filter(payables::id.eq_any(&ids))
+                .filter(payables::batch_id.ne(&id))
+                .select(payables::payable_no)
+                .load(conn)?;
             return Err(DomainError::conflict(
                 "payable_in_batch",
-                format!("payable {} is already in a batch", p.payable_no),
+                format!("payable {} is already in a batch", taken.first().map(String::as_str).unwrap_or("?")),
             ));
         }
     }
@@ -1457,16 +1492,32 @@ pub struct WatchCounts {
     pub delays_updated: i64,
 }
 
-/// Who an unsettled payable waits on, by stage: (organisation, roles, party name).
-fn waiting_on(
-    conn: &mut DbConnection,
-    p: &PayableRow,
-) -> DomainResult<Option<(String, &'static [&'static str], &'static str)>> {
-    Ok(match p.stage.as_str() {
-        stage::AWAITING_INVOICE => Some((p.supplier_id.clone(), &["supplier"], "supplier")),
-        stage::AWAITING_CONFIRMATION => Some((p.hospital_id.clone(), &["hospital_buyer"], "hospital")),
-        _ => bureau_of(conn, &p.region_id)?.map(|b| (b, &["fund_officer"][..], "fund")),
-    })
+/// Who an unsettled payable waits on, by stage: (organisation, roles, party name), given each
+/// region's bureau.
+fn waiting_on<'a>(
+    bureaus: &'a HashMap<String, String>,
+    p: &'a PayableRow,
+) -> Option<(&'a str, &'static [&'static str], &'static str)> {
+    match p.stage.as_str() {
+        stage::AWAITING_INVOICE => Some((&p.supplier_id, &["supplier"], "supplier")),
+        stage::AWAITING_CONFIRMATION => Some((&p.hospital_id, &["hospital_buyer"], "hospital")),
+        _ => bureaus.get(&p.region_id).map(|b| (b.as_str(), &["fund_officer"][..], "fund")),
+    }
+}
+
+/// Each region's bureau (as [`bureau_of`] finds it), for jobs that mail many payables.
+fn bureaus(conn: &mut DbConnection) -> DomainResult<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    let rows: Vec<(Option<String>, String)> = organizations::table
+        .filter(organizations::kind.eq(OrgKind::Bureau.as_str()))
+        .select((organizations::region_id, organizations::id))
+        .load(conn)?;
+    for (region, id) in rows {
+        if let Some(region) = region {
+            out.entry(region).or_insert(id);
+        }
+    }
+    Ok(out)
 }
 
 /// The deadline watch for one day: reminders at D-7 and D-3 to whoever the payable waits on,
@@ -1520,37 +1571,35 @@ fn watch(
         } else {
             vec![]
         };
-        for p in soon {
+        let bureaus = bureaus(conn)?;
+        let mut reminders = Vec::new();
+        for p in &soon {
             let left = (p.due_date - as_of).num_days();
             let mark = if left <= 3 { 3 } else { 7 };
-            let Some((org, roles, party)) = waiting_on(conn, &p)? else { continue };
-            let queued = outbox::enqueue(
-                conn,
-                Mail {
-                    dedup_key: format!("reminder:D-{mark}:{}", p.id),
-                    region_id: Some(&p.region_id),
-                    kind: "payable_at_risk",
-                    to_org_id: &org,
-                    roles,
-                    subject: format!("结算应付 {} 将于 {} 到期 / Payable {} falls due on {}", p.payable_no, p.due_date, p.payable_no, p.due_date),
-                    body: format!(
-                        "结算应付 {no}（¥{amt}）将于 {due} 到期，还剩 {left} 天，目前等待{who}处理（{stage}）。\n\n\
-                         Payable {no} (¥{amt}) falls due on {due} ({left} day(s) left); it is waiting on the {party} ({stage}).",
-                        no = p.payable_no,
-                        amt = outstanding(&p),
-                        due = p.due_date,
-                        who = match party {
-                            "supplier" => "企业开具发票",
-                            "hospital" => "医疗机构确认",
-                            _ => "医保经办机构付款",
-                        },
-                        stage = p.stage,
-                    ),
-                },
-                now,
-            )?;
-            counts.reminders += i64::from(queued);
+            let Some((org, roles, party)) = waiting_on(&bureaus, p) else { continue };
+            reminders.push(Mail {
+                dedup_key: format!("reminder:D-{mark}:{}", p.id),
+                region_id: Some(&p.region_id),
+                kind: "payable_at_risk",
+                to_org_id: org,
+                roles,
+                subject: format!("结算应付 {} 将于 {} 到期 / Payable {} falls due on {}", p.payable_no, p.due_date, p.payable_no, p.due_date),
+                body: format!(
+                    "结算应付 {no}（¥{amt}）将于 {due} 到期，还剩 {left} 天，目前等待{who}处理（{stage}）。\n\n\
+                     Payable {no} (¥{amt}) falls due on {due} ({left} day(s) left); it is waiting on the {party} ({stage}).",
+                    no = p.payable_no,
+                    amt = outstanding(p),
+                    due = p.due_date,
+                    who = match party {
+                        "supplier" => "企业开具发票",
+                        "hospital" => "医疗机构确认",
+                        _ => "医保经办机构付款",
+                    },
+                    stage = p.stage,
+                ),
+            });
         }
+        counts.reminders += outbox::enqueue_many(conn, reminders, now)?;
         let late: Vec<PayableRow> = unsettled().filter(payables::due_date.lt(as_of)).load(conn)?;
         let interest_rates: std::collections::HashMap<String, (InterestPolicy, String)> = {
             let mut m = std::collections::HashMap::new();
@@ -1562,90 +1611,113 @@ fn watch(
             }
             m
         };
-        for p in late {
+        // Rows whose figures change, grouped by their new figures: one UPDATE per group and
+        // 500 ids (overdue payables waiting on the supplier share their figures by due date).
+        type Figures = (Option<NaiveDate>, i32, i32, i32, i64, String);
+        let mut groups: HashMap<Figures, Vec<&str>> = HashMap::new();
+        let mut alerts = Vec::new();
+        let mut newly_overdue: Vec<&PayableRow> = Vec::new();
+        for p in &late {
             let delay = attribute_delay(p.due_date, p.invoiced_on, p.confirmed_on, as_of);
             let (rate, rate_id) = &interest_rates[&format!("{}:{}", p.region_id, p.due_date)];
-            let interest = late_interest(outstanding(&p), rate.daily_rate, delay.fund);
+            let interest = late_interest(outstanding(p), rate.daily_rate, delay.fund);
             let first_time = p.overdue_since.is_none();
-            diesel::update(
-                payables::table.find(&p.id).filter(payables::stage.ne_all([stage::PAID, stage::NOTHING_DUE])),
-            )
-            .set((
-                payables::overdue_since.eq(if notify {
-                    p.overdue_since.or(p.due_date.succ_opt())
-                } else {
-                    p.overdue_since
-                }),
-                payables::supplier_delay_days.eq(delay.supplier as i32),
-                payables::hospital_delay_days.eq(delay.hospital as i32),
-                payables::fund_delay_days.eq(delay.fund as i32),
-                payables::interest.eq(interest.fen()),
-                payables::interest_policy_id.eq(Some(rate_id)),
-            ))
-            .execute(conn)?;
+            let figures: Figures = (
+                if notify { p.overdue_since.or(p.due_date.succ_opt()) } else { p.overdue_since },
+                delay.supplier as i32,
+                delay.hospital as i32,
+                delay.fund as i32,
+                interest.fen(),
+                rate_id.clone(),
+            );
+            let current = (
+                p.overdue_since,
+                p.supplier_delay_days,
+                p.hospital_delay_days,
+                p.fund_delay_days,
+                p.interest,
+                p.interest_policy_id.clone().unwrap_or_default(),
+            );
+            if figures != current {
+                groups.entry(figures).or_default().push(&p.id);
+            }
             counts.delays_updated += 1;
             if first_time && notify {
                 counts.newly_overdue += 1;
-                if let Some(bureau) = bureau_of(conn, &p.region_id)? {
-                    outbox::enqueue(
-                        conn,
-                        Mail {
-                            dedup_key: format!("overdue_alert:{}", p.id),
-                            region_id: Some(&p.region_id),
-                            kind: "overdue_alert",
-                            to_org_id: &bureau,
-                            roles: &["bureau_officer"],
-                            subject: format!(
-                                "逾期预警：结算应付 {} 已逾期 / Overdue: payable {}",
-                                p.payable_no, p.payable_no
-                            ),
-                            body: format!(
-                                "结算应付 {no}（¥{amt}）应于 {due} 前支付，现已逾期；当前阶段：{stage}。\n\n\
-                                 Payable {no} (¥{amt}) was due by {due} and is overdue; it stands at {stage}.",
-                                no = p.payable_no,
-                                amt = outstanding(&p),
-                                due = p.due_date,
-                                stage = p.stage
-                            ),
-                        },
-                        now,
-                    )?;
-                }
-                outbox::enqueue(
-                    conn,
-                    Mail {
-                        dedup_key: format!("overdue_supplier:{}", p.id),
+                newly_overdue.push(p);
+                if let Some(bureau) = bureaus.get(&p.region_id) {
+                    alerts.push(Mail {
+                        dedup_key: format!("overdue_alert:{}", p.id),
                         region_id: Some(&p.region_id),
-                        kind: "payable_overdue",
-                        to_org_id: &p.supplier_id,
-                        roles: &["supplier"],
-                        subject: format!("结算应付 {} 已逾期 / Payable {} is overdue", p.payable_no, p.payable_no),
-                        body: format!(
-                            "您的结算应付 {no}（¥{amt}）已超过到期日 {due}，平台已向医保局预警并按日记录逾期责任方。\n\n\
-                             Your payable {no} (¥{amt}) is past its due date {due}; the bureau has been alerted and every late \
-                             day is attributed to the party it waited on.",
-                            no = p.payable_no,
-                            amt = outstanding(&p),
-                            due = p.due_date
+                        kind: "overdue_alert",
+                        to_org_id: bureau,
+                        roles: &["bureau_officer"],
+                        subject: format!(
+                            "逾期预警：结算应付 {} 已逾期 / Overdue: payable {}",
+                            p.payable_no, p.payable_no
                         ),
-                    },
-                    now,
-                )?;
-                let system = Actor::system(String::new(), String::new());
-                audit::record(
-                    conn,
-                    AuditEntry::changed(
-                        &system,
-                        Some(&p.region_id),
-                        "payable",
-                        &p.id,
-                        "overdue",
-                        &serde_json::json!({"overdue_since": null}),
-                        &serde_json::json!({"overdue_since": p.due_date.succ_opt(), "stage": p.stage}),
+                        body: format!(
+                            "结算应付 {no}（¥{amt}）应于 {due} 前支付，现已逾期；当前阶段：{stage}。\n\n\
+                             Payable {no} (¥{amt}) was due by {due} and is overdue; it stands at {stage}.",
+                            no = p.payable_no,
+                            amt = outstanding(p),
+                            due = p.due_date,
+                            stage = p.stage
+                        ),
+                    });
+                }
+                alerts.push(Mail {
+                    dedup_key: format!("overdue_supplier:{}", p.id),
+                    region_id: Some(&p.region_id),
+                    kind: "payable_overdue",
+                    to_org_id: &p.supplier_id,
+                    roles: &["supplier"],
+                    subject: format!("结算应付 {} 已逾期 / Payable {} is overdue", p.payable_no, p.payable_no),
+                    body: format!(
+                        "您的结算应付 {no}（¥{amt}）已超过到期日 {due}，平台已向医保局预警并按日记录逾期责任方。\n\n\
+                         Your payable {no} (¥{amt}) is past its due date {due}; the bureau has been alerted and every late \
+                         day is attributed to the party it waited on.",
+                        no = p.payable_no,
+                        amt = outstanding(p),
+                        due = p.due_date
                     ),
-                    now,
-                )?;
+                });
             }
+        }
+        for ((overdue_since, supplier_days, hospital_days, fund_days, interest, rate_id), ids) in &groups {
+            for chunk in ids.chunks(500) {
+                diesel::update(
+                    payables::table
+                        .filter(payables::id.eq_any(chunk))
+                        .filter(payables::stage.ne_all([stage::PAID, stage::NOTHING_DUE])),
+                )
+                .set((
+                    payables::overdue_since.eq(overdue_since),
+                    payables::supplier_delay_days.eq(supplier_days),
+                    payables::hospital_delay_days.eq(hospital_days),
+                    payables::fund_delay_days.eq(fund_days),
+                    payables::interest.eq(interest),
+                    payables::interest_policy_id.eq(Some(rate_id)),
+                ))
+                .execute(conn)?;
+            }
+        }
+        outbox::enqueue_many(conn, alerts, now)?;
+        let system = Actor::system(String::new(), String::new());
+        for p in newly_overdue {
+            audit::record(
+                conn,
+                AuditEntry::changed(
+                    &system,
+                    Some(&p.region_id),
+                    "payable",
+                    &p.id,
+                    "overdue",
+                    &serde_json::json!({"overdue_since": null}),
+                    &serde_json::json!({"overdue_since": p.due_date.succ_opt(), "stage": p.stage}),
+                ),
+                now,
+            )?;
         }
         Ok(counts)
     })

@@ -1,0 +1,3 @@
+DROP INDEX payables_region_unsettled_due;
+DROP INDEX payables_hospital_unsettled_due;
+DROP INDEX payables_supplier_unsettled_due;
