@@ -274,9 +274,17 @@ describe('settlement across roles: invoice, confirm, batch by two officers, pay'
     const row = page.getByTestId('payables-table').locator('tbody tr.ant-table-row', { hasText: flow.orderNo });
     await row.getByTestId('payable-status').filter({ hasText: '已支付' }).waitFor();
     assert.equal(await row.getByTestId('countdown').innerText(), '已于 2026-11-22 支付');
+    assert.equal(await row.getByTestId('list-bank-reference').innerText(), 'BOC-E2E-0001');
     await row.getByTestId('payable-link').click();
     assert.equal(await page.getByTestId('bank-reference').innerText(), 'BOC-E2E-0001');
     await screenshot(page, 'supplier1-paid');
+
+    // An overdue payable says whose days they are (the demo's: never invoiced by supplier2).
+    const s2 = await as('supplier2');
+    await s2.goto(`${server.url}/supplier/payments?status=overdue`);
+    const late = s2.getByTestId('payables-table').locator('tbody tr.ant-table-row').first();
+    await late.getByTestId('payable-status').filter({ hasText: '已逾期' }).waitFor();
+    assert.match(await late.getByTestId('delay').innerText(), /企业未开票 \d+ 天/);
   });
 });
 

@@ -142,6 +142,8 @@ export async function pick(page, select, text) {
   const option = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: text }).first();
   await option.waitFor();
   await option.click();
+  // Let the dropdown close (a screenshot taken next would catch it fading out).
+  await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)').first().waitFor({ state: 'hidden', timeout: 2000 }).catch(() => {});
 }
 
 /** The menu entry with this text, clicked. */

@@ -61,3 +61,16 @@ export function PaymentBatchStatusTag({ status }: { status: string }) {
   const { tf } = useI18n();
   return <Tag color={batchColor[status] ?? 'default'} data-status={status}>{tf('batchStatus.' + status, status)}</Tag>;
 }
+
+/** Overdue days, each attributed to the party the payable waited on (supplier, hospital, fund). */
+export function DelayTags({ delay }: { delay: { supplier: number; hospital: number; fund: number } }) {
+  const { t } = useI18n();
+  if (delay.supplier + delay.hospital + delay.fund === 0) return <span className="jc-muted">—</span>;
+  return (
+    <span data-testid="delay">
+      {delay.supplier ? <Tag color="orange">{t('payable.delay.supplier', { n: delay.supplier })}</Tag> : null}
+      {delay.hospital ? <Tag color="gold">{t('payable.delay.hospital', { n: delay.hospital })}</Tag> : null}
+      {delay.fund ? <Tag color="red">{t('payable.delay.fund', { n: delay.fund })}</Tag> : null}
+    </span>
+  );
+}

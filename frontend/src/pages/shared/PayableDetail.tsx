@@ -13,7 +13,7 @@ import { useAction } from '../../components/useAction';
 import { fmtDateTime, fmtMoney, sumMoney, toTenThousandths } from '../../components/format';
 import { useAsync } from '../../components/hooks';
 import { moneyPattern } from '../../components/refs';
-import { Countdown, PayableStatusTag } from '../../components/tags';
+import { Countdown, DelayTags, PayableStatusTag } from '../../components/tags';
 import { useI18n } from '../../i18n';
 import { PageTitle } from '../../layout/AppLayout';
 import { NotFound } from '../NotFound';
@@ -44,8 +44,6 @@ export default function PayableDetail() {
   const p = payable.data;
   if (!p) return <div style={{ padding: 48, textAlign: 'center' }}><Spin /></div>;
   const officer = me.role === 'fund_officer' || me.role === 'bureau_officer' || me.role === 'admin';
-  const d = p.delay;
-  const overdueDays = d.supplier + d.hospital + d.fund;
 
   return (
     <div data-testid="payable-detail">
@@ -75,15 +73,7 @@ export default function PayableDetail() {
           <Descriptions.Item label={t('payable.paidOnLabel')}>{p.paid_on ?? '—'}</Descriptions.Item>
           <Descriptions.Item label={t('payable.bankReference')}><span data-testid="bank-reference">{p.bank_reference ?? '—'}</span></Descriptions.Item>
           <Descriptions.Item label={t('payable.interest')}>{p.interest === '0.00' ? '—' : <Typography.Text type="danger">{fmtMoney(p.interest)}</Typography.Text>}</Descriptions.Item>
-          <Descriptions.Item label={t('payable.overdueDays')} span={3}>
-            {overdueDays === 0 ? '—' : (
-              <Space data-testid="delay">
-                {d.supplier ? <Tag color="orange">{t('payable.delay.supplier', { n: d.supplier })}</Tag> : null}
-                {d.hospital ? <Tag color="gold">{t('payable.delay.hospital', { n: d.hospital })}</Tag> : null}
-                {d.fund ? <Tag color="red">{t('payable.delay.fund', { n: d.fund })}</Tag> : null}
-              </Space>
-            )}
-          </Descriptions.Item>
+          <Descriptions.Item label={t('payable.overdueDays')} span={3}><DelayTags delay={p.delay} /></Descriptions.Item>
           {p.disputed_amount !== '0.00' || p.dispute_reason ? (
             <Descriptions.Item label={t('payable.dispute')} span={3}>
               <Space wrap>

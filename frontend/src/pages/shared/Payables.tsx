@@ -11,7 +11,7 @@ import { useErrorText } from '../../components/errors';
 import { fmtMoney } from '../../components/format';
 import { useOrgs } from '../../components/refs';
 import { ServerTable } from '../../components/ServerTable';
-import { Countdown, PAYABLE_STATUSES, PayableStatusTag } from '../../components/tags';
+import { Countdown, DelayTags, PAYABLE_STATUSES, PayableStatusTag } from '../../components/tags';
 import { useI18n } from '../../i18n';
 import { PageTitle } from '../../layout/AppLayout';
 
@@ -69,6 +69,8 @@ export default function Payables() {
     { title: t('field.acceptanceDate'), dataIndex: 'acceptance_date', key: 'acceptance_date', sorter: true, sortOrder: sorted('acceptance_date') },
     { title: t('field.amount'), dataIndex: 'amount', key: 'amount', className: 'jc-num', sorter: true, sortOrder: sorted('amount'), render: (v) => <span data-testid="amount">{fmtMoney(v)}</span> },
     { title: t('field.outstanding'), dataIndex: 'outstanding', className: 'jc-num', render: (v) => fmtMoney(v) },
+    { title: t('payable.overdueDays'), key: 'delay', render: (_, p) => <DelayTags delay={p.delay} /> },
+    { title: t('payable.bankReference'), dataIndex: 'bank_reference', render: (v) => <span data-testid="list-bank-reference">{v ?? '—'}</span> },
     ...(isHospital ? [] : [{ title: t('field.hospital'), key: 'h', render: (_: unknown, p: PayableView) => p.hospital.name }]),
     ...(isSupplier ? [] : [{ title: t('field.supplier'), key: 's', render: (_: unknown, p: PayableView) => p.supplier.name }]),
     { title: t('field.orderNo'), dataIndex: 'order_no', render: (v, p) => <Link to={`/orders/${p.order_id}`} data-testid="payable-order">{v}</Link> },
