@@ -2,15 +2,14 @@
 // by real users in a real browser against a real server with the demo data.
 //   node --test --test-concurrency=1 e2e/bureau.test.mjs   (after `npm run build`)
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { artifactsDir, launchBrowser, PASSWORD, screenshot, startServer, field, menu, pick, users } from './harness.mjs';
+import { PASSWORD, artifactsDir, field, menu, pick, screenshot, serverAndBrowser, users } from './harness.mjs';
 
 const T = { timeout: 120_000 };
-let server;
-let browser;
-const as = users(() => browser, () => server.url); // a signed-in tab per user
+const env = serverAndBrowser();
+const as = users(() => env.browser, () => env.server.url); // a signed-in tab per user
 const state = {}; // what one test leaves for the next: the retention run
 
 /** `pick`, until the filter it drives shows in the URL (a click during the dropdown's animation can miss). */
@@ -48,12 +47,12 @@ async function settled(page) {
 
 /** The API as a user, from the test itself (setting up what the UI does not offer). */
 async function apiAs(username) {
-  const r = await fetch(`${server.url}/api/v1/auth/login`, {
+  const r = await fetch(`${env.server.url}/api/v1/auth/login`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }),
   });
   const { token } = await r.json();
   return async (method, path, body) => {
-    const res = await fetch(server.url + path, {
+    const res = await fetch(env.server.url + path, {
       method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined,
     });
     const json = await res.json();
@@ -62,20 +61,10 @@ async function apiAs(username) {
   };
 }
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
 describe('bureau screens', () => {
   test('the dashboard draws its charts (no animation) and lists the overdue payables', T, async () => {
     const page = await as('bureau1');
-    await page.goto(`${server.url}/bureau/dashboard`);
+    await page.goto(`${env.server.url}/bureau/dashboard`);
     assert.equal(await page.evaluate(() => navigator.webdriver), true);
     for (const id of ['chart-completion', 'chart-ontime', 'chart-due', 'chart-orders']) {
       await page.locator(`[data-testid="${id}"][data-rendered="true"] canvas`).waitFor();
@@ -281,7 +270,7 @@ describe('bureau screens', () => {
     const bureauOrg = orgs.items.find((o) => o.name === '深圳市医疗保障局');
     await admin('POST', '/api/v1/users', { username: 'bureau2', password: PASSWORD, role: 'bureau_officer', org_id: bureauOrg.id, display_name: '招采处 赵敏' });
     const b2 = await as('bureau2');
-    await b2.goto(`${server.url}/retention/${state.runId}`);
+    await b2.goto(`${env.server.url}/retention/${state.runId}`);
     await b2.getByTestId('run-header').waitFor();
     assert.equal(await b2.getByTestId('run-approve').isDisabled(), false);
     await b2.getByTestId('run-approve').click();
@@ -323,13 +312,13 @@ describe('bureau screens', () => {
 
   test('the language switch shows the job runs page in English', T, async () => {
     const page = await as('bureau1');
-    await page.goto(`${server.url}/bureau/jobs`);
+    await page.goto(`${env.server.url}/bureau/jobs`);
     await page.locator('.jc-page-title h2').getByText('定时任务运行记录').waitFor();
     await page.getByTestId('lang-switch').click();
     await page.locator('.jc-page-title h2').getByText('Job runs').waitFor();
     await page.getByTestId('job-run-open').getByText('Run job').waitFor();
     await page.getByTestId('job-runs-table').locator('tbody tr.ant-table-row').first().getByText('Succeeded').waitFor();
-    await page.goto(`${server.url}/bureau/monitoring`);
+    await page.goto(`${env.server.url}/bureau/monitoring`);
     await page.locator('.jc-page-title h2').getByText('Procurement monitoring').waitFor();
     await page.getByTestId('progress-table').locator('tbody tr.ant-table-row').first().waitFor();
     await screenshot(page, 'bureau1-monitoring-en');

@@ -1,13 +1,12 @@
 // End-to-end: real server, real browser, users clicking and typing across roles.
 //   node --test e2e/   (after `npm run build`; the jicai binary from ../target/debug or $JICAI_BIN)
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { launchBrowser, screenshot, startServer, field, menu, pick, users } from './harness.mjs';
+import { describe, test } from 'node:test';
+import { field, menu, pick, screenshot, serverAndBrowser, users } from './harness.mjs';
 
 const T = { timeout: 90_000 };
-let server;
-let browser;
-const as = users(() => browser, () => server.url); // a signed-in tab per user
+const env = serverAndBrowser();
+const as = users(() => env.browser, () => env.server.url); // a signed-in tab per user
 const flow = {}; // what one step leaves for the next: order number and id
 
 /** Types a date into an antd DatePicker and confirms it. */
@@ -33,16 +32,6 @@ async function apiWritesDuring(page, f) {
   }
   return seen;
 }
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
 
 describe('procurement flow across roles', () => {
   test('1. hospital1 orders a winning product from the catalogue', T, async () => {
@@ -183,7 +172,7 @@ describe('settlement across roles: invoice, confirm, batch by two officers, pay'
   test('5. supplier1 invoices the payable; a total that differs is refused before sending', T, async () => {
     assert.ok(flow.orderId, 'step 4 found the payable');
     const page = await as('supplier1');
-    await page.goto(`${server.url}/supplier/payments?sort=acceptance_date_desc`);
+    await page.goto(`${env.server.url}/supplier/payments?sort=acceptance_date_desc`);
     const row = page.getByTestId('payables-table').locator('tbody tr.ant-table-row', { hasText: flow.orderNo });
     await row.getByTestId('payable-next').click();
     await page.getByTestId('invoice-form').waitFor();
@@ -270,7 +259,7 @@ describe('settlement across roles: invoice, confirm, batch by two officers, pay'
   test('9. supplier1 sees the payable paid, with the date and bank reference', T, async () => {
     assert.ok(flow.batchUrl, 'step 8 paid');
     const page = await as('supplier1');
-    await page.goto(`${server.url}/supplier/payments?sort=acceptance_date_desc`);
+    await page.goto(`${env.server.url}/supplier/payments?sort=acceptance_date_desc`);
     const row = page.getByTestId('payables-table').locator('tbody tr.ant-table-row', { hasText: flow.orderNo });
     await row.getByTestId('payable-status').filter({ hasText: '已支付' }).waitFor();
     assert.equal(await row.getByTestId('countdown').innerText(), '已于 2026-11-22 支付');
@@ -281,7 +270,7 @@ describe('settlement across roles: invoice, confirm, batch by two officers, pay'
 
     // An overdue payable says whose days they are (the demo's: never invoiced by supplier2).
     const s2 = await as('supplier2');
-    await s2.goto(`${server.url}/supplier/payments?status=overdue`);
+    await s2.goto(`${env.server.url}/supplier/payments?status=overdue`);
     const late = s2.getByTestId('payables-table').locator('tbody tr.ant-table-row').first();
     await late.getByTestId('payable-status').filter({ hasText: '已逾期' }).waitFor();
     assert.match(await late.getByTestId('delay').innerText(), /企业未开票 \d+ 天/);
@@ -290,9 +279,9 @@ describe('settlement across roles: invoice, confirm, batch by two officers, pay'
 
 describe('guards and checks', () => {
   test('a wrong password is refused with the translated API error', T, async () => {
-    const c = await browser.newContext();
+    const c = await env.browser.newContext();
     const page = await c.newPage();
-    await page.goto(`${server.url}/hospital/orders`); // not signed in: sent to the login page
+    await page.goto(`${env.server.url}/hospital/orders`); // not signed in: sent to the login page
     await page.waitForURL('**/login');
     await page.locator('#username').fill('hospital1');
     await page.locator('#password').fill('wrong-password');
@@ -305,12 +294,12 @@ describe('guards and checks', () => {
   test('a hospital cannot open another hospital’s order by URL', T, async () => {
     assert.ok(flow.orderId, 'hospital1 placed an order');
     const page = await as('hospital2');
-    await page.goto(`${server.url}/orders/${flow.orderId}`);
+    await page.goto(`${env.server.url}/orders/${flow.orderId}`);
     await page.getByTestId('not-found').waitFor();
     assert.equal(await page.getByTestId('order-detail').count(), 0);
     // And hospital1 still can.
     const own = await as('hospital1');
-    await own.goto(`${server.url}/orders/${flow.orderId}`);
+    await own.goto(`${env.server.url}/orders/${flow.orderId}`);
     await own.getByTestId('order-detail').waitFor();
     // Nor its payable, nor can another supplier.
     assert.ok(flow.payableUrl, 'step 5 opened the payable');
@@ -324,7 +313,7 @@ describe('guards and checks', () => {
 
   test('the acceptance form refuses bad arithmetic before sending', T, async () => {
     const page = await as('hospital1');
-    await page.goto(`${server.url}/hospital/deliveries?status=shipped`);
+    await page.goto(`${env.server.url}/hospital/deliveries?status=shipped`);
     await page.getByTestId('deliveries-table').getByTestId('delivery-accept').first().click();
     await page.getByTestId('acceptance-lines').waitFor();
     const shipped = Number((await page.getByTestId('shipped-qty').first().innerText()).match(/（([\d,]+)/)[1].replace(/,/g, ''));
@@ -353,7 +342,7 @@ describe('guards and checks', () => {
 
   test('the language switch turns the interface to English and back', T, async () => {
     const page = await as('hospital1');
-    await page.goto(`${server.url}/hospital/catalogue`);
+    await page.goto(`${env.server.url}/hospital/catalogue`);
     await page.getByTestId('menu').getByText('可采购目录').waitFor();
     await page.getByTestId('lang-switch').click();
     await page.getByTestId('menu').getByText('Catalogue', { exact: true }).waitFor();
@@ -381,13 +370,13 @@ describe('guards and checks', () => {
     }
     // A supplier opening a bureau screen by URL gets "not found", not the screen.
     const s = await as('supplier1');
-    await s.goto(`${server.url}/bureau/audit`);
+    await s.goto(`${env.server.url}/bureau/audit`);
     await s.getByTestId('not-found').waitFor();
   });
 
   test('bureau and fund main pages render; the bureau loads products by form and by JSON', T, async () => {
     const b = await as('bureau1');
-    await b.goto(`${server.url}/bureau/dashboard`);
+    await b.goto(`${env.server.url}/bureau/dashboard`);
     await b.getByTestId('chart-orders').locator('canvas').waitFor();
     await b.getByTestId('chart-due').locator('canvas').waitFor(); // its screenshot: e2e/bureau.test.mjs
 
@@ -436,7 +425,7 @@ describe('guards and checks', () => {
     await screenshot(b, 'bureau1-audit');
 
     const f = await as('fund1');
-    await f.goto(`${server.url}/`); // the fund's landing page
+    await f.goto(`${env.server.url}/`); // the fund's landing page
     await f.getByTestId('payables-table').locator('tbody tr.ant-table-row').first().waitFor();
     assert.equal(await f.getByTestId('payables-table').locator('.ant-btn').count(), 0, 'read-only');
     await screenshot(f, 'fund1-payables');
@@ -444,7 +433,7 @@ describe('guards and checks', () => {
 
   test('the interactive API docs render offline from the server’s OpenAPI document', T, async () => {
     const page = await as('supplier1');
-    await page.goto(`${server.url}/api/docs`);
+    await page.goto(`${env.server.url}/api/docs`);
     await page.locator('.swagger-ui').getByText('/api/v1/payables', { exact: true }).first().waitFor();
     await page.locator('.swagger-ui .title').getByText(/Jicai/).waitFor();
   });

@@ -1,7 +1,7 @@
 import { PlayCircleOutlined } from '@ant-design/icons';
 import { Alert, Button, DatePicker, Descriptions, Form, Modal, Result, Select, Space, Spin, Tag, Tooltip, Typography, type TableColumnsType } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
-import { useEffect, useRef, useState, type HTMLAttributes } from 'react';
+import { useRef, useState, type HTMLAttributes } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { api, unwrap, type Ok } from '../../api/client';
 import { serverToday } from '../../api/session';
@@ -9,6 +9,7 @@ import { useMe } from '../../auth';
 import { ErrorAlert } from '../../components/errors';
 import { fmtDateTime } from '../../components/format';
 import { ServerTable } from '../../components/ServerTable';
+import { Elapsed } from '../../components/Elapsed';
 import { useI18n } from '../../i18n';
 import { PageTitle } from '../../layout/AppLayout';
 
@@ -67,17 +68,6 @@ function Trigger({ trigger }: { trigger: string }) {
   if (trigger === 'cli') return <Tag>{t('job.trigger.cli')}</Tag>;
   if (trigger.startsWith('api:')) return <Tag color="blue">{t('job.trigger.api', { user: trigger.slice(4) })}</Tag>;
   return <Tag>{trigger}</Tag>;
-}
-
-/** A seconds counter while a synchronous job runs. */
-function Elapsed({ since }: { since: number }) {
-  const { t } = useI18n();
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    const h = setInterval(() => setNow(Date.now()), 100);
-    return () => clearInterval(h);
-  }, []);
-  return <span data-testid="job-elapsed">{t('job.elapsed', { s: ((now - since) / 1000).toFixed(1) })}</span>;
 }
 
 type Phase = { kind: 'form' } | { kind: 'running'; since: number; job: string } | { kind: 'done'; row: JobRunRow } | { kind: 'failed'; error: unknown };
@@ -194,7 +184,7 @@ export default function JobRuns() {
             <div style={{ textAlign: 'center', padding: '32px 0' }} data-testid="job-running">
               <Spin size="large" />
               <div style={{ marginTop: 16 }}>{t('job.running', { job: jobLabel(phase.job) })}</div>
-              <div className="jc-muted" style={{ marginTop: 4 }}><Elapsed since={phase.since} /></div>
+              <div className="jc-muted" style={{ marginTop: 4 }}><Elapsed testId="job-elapsed" since={phase.since} /></div>
             </div>
           ) : phase.kind === 'done' ? (
             <div data-testid="job-result">

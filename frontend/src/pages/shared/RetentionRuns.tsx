@@ -1,7 +1,7 @@
 import { EditOutlined, PlayCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { Alert, App, AutoComplete, Button, Card, DatePicker, Form, Input, Modal, Select, Space, Spin, Table, Tabs, Tag, Tooltip, Typography, type TableColumnsType } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, unwrap, type Ok, type Schemas } from '../../api/client';
 import { fetchAll } from '../../api/lists';
@@ -12,6 +12,7 @@ import { fmtDateTime, fmtMoney } from '../../components/format';
 import { useAsync } from '../../components/hooks';
 import { useOrgs } from '../../components/refs';
 import { ServerTable } from '../../components/ServerTable';
+import { Elapsed } from '../../components/Elapsed';
 import { useI18n } from '../../i18n';
 import { PageTitle } from '../../layout/AppLayout';
 
@@ -27,17 +28,6 @@ const RUN_STATUS_COLOR: Record<string, string> = { calculated: 'blue', approved:
 function RunStatusTag({ status }: { status: string }) {
   const { tf } = useI18n();
   return <Tag color={RUN_STATUS_COLOR[status] ?? 'default'} data-testid="run-status" data-status={status}>{tf('ret.status.' + status, status)}</Tag>;
-}
-
-/** A seconds counter while a synchronous calculation runs. */
-function Elapsed({ since }: { since: number }) {
-  const { t } = useI18n();
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    const h = setInterval(() => setNow(Date.now()), 100);
-    return () => clearInterval(h);
-  }, []);
-  return <span>{t('job.elapsed', { s: ((now - since) / 1000).toFixed(1) })}</span>;
 }
 
 function RunsTab({ year }: { year?: number }) {
