@@ -617,6 +617,13 @@ pub fn summary(conn: &mut DbConnection, actor: &Actor, as_of: NaiveDate) -> Doma
             acceptances::acceptance_date,
         ))
         .load(conn)?;
+    // Grouped by hospital once, not scanned again for every hospital of every batch.
+    let mut nw_by_hospital: HashMap<String, Vec<(String, i64, NaiveDate)>> = HashMap::new();
+    for (h, g, q, d) in nw {
+        if let Some(d) = d {
+            nw_by_hospital.entry(h).or_default().push((g, q.unwrap_or(0), d));
+        }
+    }
     let warnings: Vec<Option<String>> = monitoring_warnings::table
         .filter(monitoring_warnings::region_id.eq(&region))
         .filter(monitoring_warnings::as_of.eq(as_of))
@@ -652,12 +659,12 @@ pub fn summary(conn: &mut DbConnection, actor: &Actor, as_of: NaiveDate) -> Doma
         let mut rows = Vec::new();
         let (mut ta, mut tc, mut tw, mut tn) = (0i64, 0i64, 0i64, 0i64);
         for (hid, (name, agreed, accepted, behind, generics)) in hospitals {
-            let non_winning: i64 = nw
-                .iter()
-                .filter(|(h, g, _, d)| {
-                    h == &hid && d.is_some_and(|d| generics.iter().any(|(gg, s, e)| gg == g && d >= *s && d <= *e))
-                })
-                .map(|(_, _, q, _)| q.unwrap_or(0))
+            let non_winning: i64 = nw_by_hospital
+                .get(&hid)
+                .into_iter()
+                .flatten()
+                .filter(|(g, _, d)| generics.iter().any(|(gg, s, e)| gg == g && d >= s && d <= e))
+                .map(|(_, q, _)| q)
                 .sum();
             ta += agreed;
             tc += accepted;
