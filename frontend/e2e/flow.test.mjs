@@ -277,6 +277,33 @@ describe('settlement across roles: invoice, confirm, batch by two officers, pay'
   });
 });
 
+describe('the fund ledger and hospital statements', () => {
+  test('fund1 reads balanced ledger balances and a hospital statement; hospital1 its prepayment', T, async () => {
+    const f = await as('fund1');
+    await menu(f, '基金账务');
+    await f.getByTestId('ledger-balanced').filter({ hasText: '借贷平衡' }).waitFor();
+    await f.getByTestId('ledger-table').getByText('深圳市人民医院').first().waitFor();
+    await screenshot(f, 'fund1-ledger');
+
+    await menu(f, '医院对账单');
+    await pick(f, f.getByTestId('statement-hospital'), '深圳市人民医院');
+    await f.getByTestId('statement').waitFor();
+    // This month's payment to supplier1 (step 8) is among the payments made on hospital1's behalf.
+    const paid = await f.getByTestId('payments-on-behalf').innerText();
+    assert.match(paid, /^¥[\d,]+\.\d\d$/);
+    assert.ok(Number(paid.replace(/[¥,]/g, '')) >= 350, paid);
+    await screenshot(f, 'fund1-statement');
+
+    const h = await as('hospital1');
+    await menu(h, '预付与对账');
+    await h.getByTestId('statement').waitFor();
+    assert.equal(await h.getByTestId('payments-on-behalf').innerText(), paid, 'the hospital reads the same statement');
+    assert.match(await h.getByTestId('prepayment-balance').innerText(), /¥[\d,]+\.\d\d/);
+    assert.equal(await h.getByTestId('statement-hospital').count(), 0, 'a hospital reads only its own');
+    await screenshot(h, 'hospital1-statement');
+  });
+});
+
 describe('guards and checks', () => {
   test('a wrong password is refused with the translated API error', T, async () => {
     const c = await env.browser.newContext();
