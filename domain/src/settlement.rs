@@ -204,7 +204,12 @@ pub struct InvoiceRow {
     pub supplier_id: String,
     pub invoice_no: String,
     pub invoice_date: NaiveDate,
+    /// Including tax.
+    #[serde(serialize_with = "crate::money::ser_fen")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::money::Money))]
     pub amount: i64,
+    #[serde(serialize_with = "crate::money::ser_fen")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::money::Money))]
     pub tax_amount: i64,
     pub created_by: String,
     #[serde(serialize_with = "crate::clock::ser_utc")]
@@ -349,40 +354,13 @@ pub fn attach_invoices(
     })
 }
 
-/// An invoice as the API shows it: amounts in yuan, like every other amount.
-#[derive(Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct InvoiceView {
-    pub id: String,
-    pub payable_id: String,
-    pub invoice_no: String,
-    pub invoice_date: NaiveDate,
-    /// Including tax.
-    pub amount: Money,
-    pub tax_amount: Money,
-    #[serde(serialize_with = "crate::clock::ser_utc")]
-    pub created_at: NaiveDateTime,
-}
-
-pub fn list_invoices(conn: &mut DbConnection, actor: &Actor, payable_id: &str) -> DomainResult<Vec<InvoiceView>> {
+pub fn list_invoices(conn: &mut DbConnection, actor: &Actor, payable_id: &str) -> DomainResult<Vec<InvoiceRow>> {
     let p = visible_payable(conn, actor, payable_id)?;
-    let rows = invoices::table
+    Ok(invoices::table
         .filter(invoices::payable_id.eq(&p.id))
         .order(invoices::invoice_no.asc())
         .select(InvoiceRow::as_select())
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|i| InvoiceView {
-            id: i.id,
-            payable_id: i.payable_id,
-            invoice_no: i.invoice_no,
-            invoice_date: i.invoice_date,
-            amount: Money::from_fen(i.amount),
-            tax_amount: Money::from_fen(i.tax_amount),
-            created_at: i.created_at,
-        })
-        .collect())
+        .load(conn)?)
 }
 
 // ---------------------------------------------------------------- hospital confirmation

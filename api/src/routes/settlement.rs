@@ -10,7 +10,7 @@ use jicai_domain::money::Money;
 use jicai_domain::paging::Page;
 use jicai_domain::payables::{self, PayableView};
 use jicai_domain::settlement::{
-    self, DisputeOutcome, InvoiceView, NewInvoice, PaymentBatchRow, PaymentBatchView, PaymentInput, PaymentOutcome,
+    self, DisputeOutcome, InvoiceRow, NewInvoice, PaymentBatchRow, PaymentBatchView, PaymentInput, PaymentOutcome,
     PaymentRow,
 };
 use serde::{Deserialize, Serialize};
@@ -84,13 +84,13 @@ pub async fn attach_invoices(
     .await
 }
 
-#[utoipa::path(tag = "settlement", responses((status = 200, body = Vec<InvoiceView>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(tag = "settlement", responses((status = 200, body = Vec<InvoiceRow>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/payables/{id}/invoices")]
 pub async fn list_invoices(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-) -> Result<web::Json<Vec<InvoiceView>>, ApiError> {
+) -> Result<web::Json<Vec<InvoiceRow>>, ApiError> {
     let id = id.into_inner();
     Ok(web::Json(state.run(move |conn, _| settlement::list_invoices(conn, &caller.0, &id)).await?))
 }
