@@ -89,3 +89,18 @@ impl<Q: QueryFragment<DB>, DB: Backend> QueryFragment<DB> for CountRows<Q> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_count_that_reaches_its_limit_is_a_lower_bound() {
+        let req = PageRequest::new(Some(3), Some(50));
+        let limit = req.offset() + COUNT_CAP;
+        let capped = Page::counted_up_to(Vec::<()>::new(), req, limit, limit);
+        assert_eq!((capped.total, capped.total_is_exact), (10_100, false));
+        let exact = Page::counted_up_to(Vec::<()>::new(), req, 120, limit);
+        assert_eq!((exact.total, exact.total_is_exact), (120, true));
+    }
+}

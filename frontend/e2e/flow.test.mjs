@@ -465,6 +465,19 @@ describe('guards and checks', () => {
     await page.locator('.swagger-ui .title').getByText(/Jicai/).waitFor();
   });
 
+  test('hashed assets are cached for good, the page is revalidated, and app routes fall back to it', T, async () => {
+    const page = await fetch(env.server.url + '/');
+    assert.equal(page.headers.get('cache-control'), 'no-cache');
+    const asset = (await page.text()).match(/src="(\/assets\/[^"]+\.js)"/)[1];
+    const a = await fetch(env.server.url + asset);
+    assert.equal(a.status, 200);
+    assert.equal(a.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.equal((await fetch(env.server.url + '/assets/missing.js')).status, 404, 'a missing asset is not the app');
+    const route = await fetch(env.server.url + '/hospital/orders');
+    assert.equal(route.status, 200);
+    assert.match(await route.text(), /<div id="root"><\/div>/);
+  });
+
   test('no page threw a JavaScript error', () => {
     for (const [user, page] of Object.entries(as.pages)) assert.deepEqual(page.jsErrors.map(String), [], user);
   });

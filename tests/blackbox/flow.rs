@@ -72,7 +72,10 @@ on_both_databases! {
         assert_eq!(o["lines"][0]["rejected_qty"], 30);
         assert_eq!(o["lines"][0]["open_qty"], 30);
         let history: Vec<&str> = o["history"].as_array().unwrap().iter().map(|h| h["to_status"].as_str().unwrap()).collect();
-        assert_eq!(history, ["submitted", "confirmed", "shipped", "partially_accepted"]);
+                assert_eq!(history, ["submitted", "confirmed", "shipped", "partially_accepted"]);
+        // Each change names who made it: the hospital orders, the supplier confirms.
+        let by: Vec<&str> = o["history"].as_array().unwrap().iter().map(|h| h["actor_name"].as_str().unwrap()).collect();
+        assert!(by[0].ends_with("(hospital1)") && by[1].ends_with("(supplier1)"), "{by:?}");
 
         // The rejected box is replaced; once accepted the order is complete, with a second payable.
         let replacement = ship(&supplier, &o, 30, "E2611B");
