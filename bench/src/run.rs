@@ -498,19 +498,89 @@ fn read_path(addr: &str, suppliers: &[String], clients: usize, secs: u64, max: u
 
 // ---------------------------------------------------------------- baselines
 
-fn pgbench(pgc: &PgCluster, args: &[&str], clients: usize, secs: u64) -> Result<f64, String> {
+/// One pgbench run: (transactions per second, average latency in ms).
+fn pgbench(pgc: &PgCluster, db: &str, args: &[&str], clients: usize, secs: u64) -> Result<(f64, f64), String> {
     let out = pg("pgbench")
         .args(["-h", "127.0.0.1", "-p", &pgc.port.to_string(), "-U", "postgres", "-n", "-j", "2"])
         .args(["-c", &clients.to_string(), "-T", &secs.to_string()])
         .args(args)
-        .arg("pgbench")
+        .arg(db)
         .output()
         .map_err(|e| format!("pgbench: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
-        .find(|l| l.starts_with("tps = "))
-        .and_then(|l| l.split_whitespace().nth(2)?.parse().ok())
-        .ok_or_else(|| format!("pgbench printed no tps: {} {}", text, String::from_utf8_lossy(&out.stderr)))
+    let figure = |prefix: &str, nth: usize| -> Option<f64> {
+        text.lines().find(|l| l.starts_with(prefix)).and_then(|l| l.split_whitespace().nth(nth)?.parse().ok())
+    };
+    match (figure("tps = ", 2), figure("latency average = ", 3)) {
+        (Some(tps), Some(ms)) if out.status.success() => Ok((tps, ms)),
+        _ => Err(format!("pgbench failed: {} {}", text, String::from_utf8_lossy(&out.stderr))),
+    }
+}
+
+/// The floors: what PostgreSQL alone does for the work a request cannot skip (`bench/sql/`),
+/// through pgbench in the same run, so each target can be set against what the machine can do.
+struct Floors {
+    dir: PathBuf,
+    plans: i64,
+    distributors: i64,
+}
+
+impl Floors {
+    fn setup(pgc: &PgCluster, url: &str) -> Result<Floors, String> {
+        use diesel::connection::SimpleConnection;
+        let mut conn = DbUrl::parse(url).map_err(|e| e.to_string())?.establish().map_err(|e| e.to_string())?;
+        conn.batch_execute(include_str!("../sql/floor_setup.sql")).map_err(|e| format!("floor setup: {e}"))?;
+        let count = |conn: &mut DbConnection, table: &str| -> Result<i64, String> {
+            #[derive(QueryableByName)]
+            struct N {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
+                .get_result::<N>(conn)
+                .map(|r| r.n)
+                .map_err(|e| e.to_string())
+        };
+        let floors = Floors {
+            dir: pgc.dir.clone(),
+            plans: count(&mut conn, "floor_plan")?,
+            distributors: count(&mut conn, "floor_dist")?,
+        };
+        for (name, text) in [
+            ("write_floor.sql", include_str!("../sql/write_floor.sql")),
+            ("read_floor.sql", include_str!("../sql/read_floor.sql")),
+        ] {
+            std::fs::write(floors.dir.join(name), text).map_err(|e| e.to_string())?;
+        }
+        Ok(floors)
+    }
+
+    /// Procurement cycles per second (and ms per cycle) with `clients` connections.
+    fn write(&self, pgc: &PgCluster, clients: usize, secs: u64) -> Result<(f64, f64), String> {
+        let plans = format!("nplans={}", self.plans);
+        let script = self.dir.join("write_floor.sql");
+        pgbench(pgc, "jicai", &["-M", "prepared", "-D", &plans, "-f", &script.to_string_lossy()], clients, secs)
+    }
+
+    /// Payment-status pages per second (and ms per page) with `clients` connections.
+    fn read(&self, pgc: &PgCluster, clients: usize, secs: u64) -> Result<(f64, f64), String> {
+        let dist = format!("ndist={}", self.distributors);
+        let today = format!("today={}", gen::as_of());
+        let script = self.dir.join("read_floor.sql");
+        pgbench(
+            pgc,
+            "jicai",
+            &["-M", "prepared", "-D", &dist, "-D", &today, "-f", &script.to_string_lossy()],
+            clients,
+            secs,
+        )
+    }
+
+    fn teardown(url: &str) -> Result<(), String> {
+        use diesel::connection::SimpleConnection;
+        let mut conn = DbUrl::parse(url).map_err(|e| e.to_string())?.establish().map_err(|e| e.to_string())?;
+        conn.batch_execute(include_str!("../sql/floor_teardown.sql")).map_err(|e| e.to_string())
+    }
 }
 
 /// Transactions of 4 single-row inserts (one per write request of a cycle), one writer, the
@@ -678,17 +748,32 @@ pub fn run(o: &Opts) -> Result<String, String> {
                 return Err(format!("pgbench -i: {}", String::from_utf8_lossy(&init.stderr)));
             }
         }
+        let floors = match &pg_cluster {
+            Some(pgc) => Some(Floors::setup(pgc, &url)?),
+            None => None,
+        };
+        let mut floor_rows = Vec::new();
 
         let server = Server::start(&url)?;
         let mut rows_w = Vec::new();
         for &c in &o.clients {
             let base = match &pg_cluster {
-                Some(pgc) => pgbench(pgc, &[], c, o.seconds).map(|tps| ("pgbench TPC-B tps", tps)),
+                Some(pgc) => pgbench(pgc, "pgbench", &[], c, o.seconds).map(|(tps, _)| ("pgbench TPC-B tps", tps)),
                 None => sqlite_baseline(&tmp, o.seconds).map(|tps| ("SQLite insert-loop tx/s (1 writer)", tps)),
             }?;
             eprintln!("[{backend}] write path, {c} clients");
             let mut l = write_path(&server.addr, &plans, c, o.seconds, o.max_requests, &format!("{c}"));
             let acc = l.cycles as f64 / l.seconds;
+            if let (Some(f), Some(pgc)) = (&floors, &pg_cluster) {
+                eprintln!("[{backend}] write floor, {c} clients");
+                let (tps, ms) = f.write(pgc, c, o.seconds)?;
+                floor_rows.push(format!(
+                    "| write: one cycle's rows in 4 durable transactions (`write_floor.sql`) | {c} | {tps:.1} | {ms:.1} | {:.0}% of TPC-B | {:.0}% |",
+                    100.0 * tps / base.1,
+                    100.0 * acc / tps
+                ));
+            }
+
             rows_w.push(format!(
                 "| {c} | {:.1} | {:.1} | {:.1} / {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {} | {} = {:.1} | {:.0}% |",
                 l.lines as f64 / l.seconds,
@@ -714,11 +799,23 @@ pub fn run(o: &Opts) -> Result<String, String> {
 
         eprintln!("[{backend}] read path, {} clients", o.read_clients);
         let base_r = match &pg_cluster {
-            Some(pgc) => Some(pgbench(pgc, &["-S"], o.read_clients, o.seconds)?),
+            Some(pgc) => Some(pgbench(pgc, "pgbench", &["-S"], o.read_clients, o.seconds)?.0),
             None => None,
         };
         let mut r = read_path(&server.addr, &suppliers, o.read_clients, o.seconds, o.max_requests);
         let rps = r.cycles as f64 / r.seconds;
+        if let (Some(f), Some(pgc), Some(b)) = (&floors, &pg_cluster, base_r) {
+            eprintln!("[{backend}] read floor, {} clients", o.read_clients);
+            let (tps, ms) = f.read(pgc, o.read_clients, o.seconds)?;
+            floor_rows.push(format!(
+                "| read: the 50-row page query alone (`read_floor.sql`) | {} | {tps:.1} | {ms:.1} | {:.1}% of `pgbench -S` | {:.0}% |",
+                o.read_clients,
+                100.0 * tps / b,
+                100.0 * rps / tps
+            ));
+            Floors::teardown(&url)?;
+        }
+
         md.push_str(&format!(
             "**Read path** (`GET /api/v1/payables?per_page=50&sort=due_date&status=…` as the distributors, statuses rotated, over {payables_n} payables):\n\n| clients | req/s | p50 ms | p99 ms | errors | baseline | ratio |\n|---|---|---|---|---|---|---|\n| {} | {:.1} | {:.1} | {:.1} | {} | {} | {} |\n\n",
             o.read_clients,
@@ -731,6 +828,11 @@ pub fn run(o: &Opts) -> Result<String, String> {
         ));
         if let Some(e) = &r.first_error {
             eprintln!("[{backend}] first read error: {e}");
+        }
+        if !floor_rows.is_empty() {
+            md.push_str("**Floors** (same run, no server: the SQL the step cannot do without, through `pgbench -M prepared`; scripts in `bench/sql/`):\n\n| floor | clients | tps | latency avg ms | floor ÷ baseline | platform ÷ floor |\n|---|---|---|---|---|---|\n");
+            md.push_str(&floor_rows.join("\n"));
+            md.push_str("\n\n");
         }
         let mem = server.peak_memory_kib();
         drop(server);
@@ -764,6 +866,9 @@ pub fn run(o: &Opts) -> Result<String, String> {
             md.push_str("\n\n");
         }
         drop(pg_cluster);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(tmp.join(format!("bench.db{suffix}")));
+        }
     }
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(md)
