@@ -49,3 +49,31 @@ fn tiny_data_checks_and_a_short_run_completes() {
     assert!(!md.contains("failed:"), "a job failed:\n{md}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The PostgreSQL side of the harness: a throwaway cluster, pgbench's baselines and the two
+/// floors (`bench/sql/`), so their scripts keep matching the schema. Under `CI=true` a machine
+/// without PostgreSQL 15 fails this test instead of skipping it.
+#[test]
+fn tiny_run_on_postgres_measures_the_baselines_and_floors() {
+    if !std::path::Path::new("/usr/lib/postgresql/15/bin/pgbench").is_file() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but PostgreSQL 15 is not installed");
+        eprintln!("skipped: no PostgreSQL 15 binaries");
+        return;
+    }
+    let Some(jicai) = jicai_bin() else {
+        eprintln!("smoke run skipped: no jicai binary beside jicai-bench (build -p jicai-api first)");
+        return;
+    };
+    let out = bench()
+        .args(["run", "--scale", "tiny", "--backends", "postgres", "--seconds", "1", "--clients", "2"])
+        .args(["--read-clients", "2", "--max-requests", "50", "--jobs", "false"])
+        .env("JICAI_BIN", jicai)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "run: {md}{}", String::from_utf8_lossy(&out.stderr));
+    for row in ["pgbench TPC-B tps = ", "pgbench -S = ", "| write: one cycle's rows", "| read: the 50-row page query"] {
+        assert!(md.contains(row), "missing {row} in:\n{md}");
+    }
+}
