@@ -137,6 +137,49 @@ pub fn record(conn: &mut DbConnection, entry: AuditEntry<'_>, now: DateTime<Utc>
             .first(conn)
             .optional()?
     };
+    let row = event_row(entry, prev_hash, now);
+    diesel::insert_into(audit_events::table).values(&row).execute(conn)?;
+    Ok(())
+}
+
+/// [`record`] for the many events of one job step: the previous hashes in one query per 500
+/// entities, the events in multi-row inserts. Events of one entity chain in the given order.
+pub fn record_many(conn: &mut DbConnection, entries: Vec<AuditEntry<'_>>, now: DateTime<Utc>) -> DomainResult<usize> {
+    let mut last: std::collections::HashMap<(String, String), String> = std::collections::HashMap::new();
+    let chained: Vec<&AuditEntry> = entries.iter().filter(|e| !e.first_of_entity).collect();
+    for chunk in chained.chunks(500) {
+        let types: std::collections::BTreeSet<&str> = chunk.iter().map(|e| e.entity_type).collect();
+        let ids: Vec<&str> = chunk.iter().map(|e| e.entity_id).collect();
+        let found: Vec<(String, String, String, String)> = audit_events::table
+            .filter(audit_events::entity_type.eq_any(&types))
+            .filter(audit_events::entity_id.eq_any(&ids))
+            .select((audit_events::entity_type, audit_events::entity_id, audit_events::id, audit_events::hash))
+            .load(conn)?;
+        let mut newest: std::collections::HashMap<(String, String), (String, String)> =
+            std::collections::HashMap::new();
+        for (t, e, id, hash) in found {
+            let slot = newest.entry((t, e)).or_insert_with(|| (String::new(), String::new()));
+            if id > slot.0 {
+                *slot = (id, hash);
+            }
+        }
+        last.extend(newest.into_iter().map(|(k, (_, hash))| (k, hash)));
+    }
+    let mut rows = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let key = (entry.entity_type.to_string(), entry.entity_id.to_string());
+        let prev_hash = if entry.first_of_entity { None } else { last.get(&key).cloned() };
+        let row = event_row(entry, prev_hash, now);
+        last.insert(key, row.hash.clone());
+        rows.push(row);
+    }
+    for chunk in rows.chunks(500) {
+        crate::db::insert_rows!(&mut *conn, audit_events::table, chunk)?;
+    }
+    Ok(rows.len())
+}
+
+fn event_row(entry: AuditEntry<'_>, prev_hash: Option<String>, now: DateTime<Utc>) -> AuditEventRow {
     let mut row = AuditEventRow {
         id: new_id(),
         occurred_at: to_db(now),
@@ -152,8 +195,7 @@ pub fn record(conn: &mut DbConnection, entry: AuditEntry<'_>, now: DateTime<Utc>
         hash: String::new(),
     };
     row.hash = event_hash(&row);
-    diesel::insert_into(audit_events::table).values(&row).execute(conn)?;
-    Ok(())
+    row
 }
 
 #[derive(Clone, Debug, Default)]

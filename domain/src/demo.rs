@@ -629,6 +629,7 @@ fn seed_settlement(
             }
         }
         settlement::deadline_watch(conn, None, day, at(day, 7))?;
+        settlement::accrue_interest(conn, None, day, at(day, 7))?;
         settlement::sweep(conn, None, day, at(day, 8))?;
         let proposed: Vec<String> = payment_batches::table
             .filter(payment_batches::proposed_on.eq(day))

@@ -64,6 +64,12 @@ pub mod stage {
             ] {
                 assert_eq!(up.matches(&format!("WHERE {}", super::UNSETTLED_SQL)).count(), 3, "{up}");
             }
+            for up in [
+                include_str!("../../migrations/postgres/2026-11-22-000009_not_yet_overdue_index/up.sql"),
+                include_str!("../../migrations/sqlite/2026-11-22-000009_not_yet_overdue_index/up.sql"),
+            ] {
+                assert!(up.contains(&format!("WHERE overdue_since IS NULL AND {};", super::UNSETTLED_SQL)), "{up}");
+            }
         }
     }
 }
@@ -567,44 +573,73 @@ pub fn sweep(
             lapsed = lapsed.filter(payables::region_id.eq(r.to_string()));
         }
         let lapsed: Vec<PayableRow> = lapsed.load(conn)?;
-        for p in lapsed {
-            let (window, _): (ConfirmationPolicy, String) =
-                policy::params_in_force(conn, &p.region_id, HOSPITAL_CONFIRMATION, p.invoiced_on.unwrap_or(as_of))?;
-            if !window.silence_confirms {
-                continue;
+        // Whether silence confirms, by the policy in force on each invoice date; then one
+        // UPDATE per deadline and 500 payables.
+        let mut silence: HashMap<(&str, NaiveDate), bool> = HashMap::new();
+        let mut by_deadline: std::collections::BTreeMap<NaiveDate, Vec<&PayableRow>> = Default::default();
+        for p in &lapsed {
+            let key = (p.region_id.as_str(), p.invoiced_on.unwrap_or(as_of));
+            let confirms = match silence.get(&key) {
+                Some(v) => *v,
+                None => {
+                    let (window, _): (ConfirmationPolicy, String) =
+                        policy::params_in_force(conn, key.0, HOSPITAL_CONFIRMATION, key.1)?;
+                    *silence.entry(key).or_insert(window.silence_confirms)
+                }
+            };
+            if confirms {
+                by_deadline.entry(p.confirm_deadline.unwrap_or(as_of)).or_default().push(p);
             }
-            let deadline = p.confirm_deadline.unwrap_or(as_of);
-            let changed =
-                diesel::update(payables::table.find(&p.id).filter(payables::stage.eq(stage::AWAITING_CONFIRMATION)))
-                    .set((
-                        payables::stage.eq(stage::CONFIRMED),
-                        payables::confirmed_on.eq(Some(deadline)),
-                        payables::confirmation.eq(Some("deemed")),
-                    ))
-                    .execute(conn)?;
-            if changed != 1 {
-                continue; // the hospital decided meanwhile
+        }
+        let mut deemed: Vec<(&PayableRow, NaiveDate)> = Vec::new();
+        for (deadline, group) in by_deadline {
+            for chunk in group.chunks(500) {
+                let ids: Vec<&str> = chunk.iter().map(|p| p.id.as_str()).collect();
+                diesel::update(
+                    payables::table
+                        .filter(payables::id.eq_any(&ids))
+                        .filter(payables::stage.eq(stage::AWAITING_CONFIRMATION)),
+                )
+                .set((
+                    payables::stage.eq(stage::CONFIRMED),
+                    payables::confirmed_on.eq(Some(deadline)),
+                    payables::confirmation.eq(Some("deemed")),
+                ))
+                .execute(conn)?;
+                // A hospital that decided meanwhile keeps its decision: only the rows this
+                // statement changed are deemed confirmed.
+                let changed: std::collections::HashSet<String> = payables::table
+                    .filter(payables::id.eq_any(&ids))
+                    .filter(payables::confirmation.eq("deemed"))
+                    .filter(payables::confirmed_on.eq(deadline))
+                    .select(payables::id)
+                    .load::<String>(conn)?
+                    .into_iter()
+                    .collect();
+                deemed.extend(chunk.iter().filter(|p| changed.contains(&p.id)).map(|p| (*p, deadline)));
             }
-            outbox::enqueue(
-                conn,
-                Mail {
-                    dedup_key: format!("deemed_confirmed:{}", p.id),
-                    region_id: Some(&p.region_id),
-                    kind: "deemed_confirmed",
-                    to_org_id: &p.hospital_id,
-                    roles: &["hospital_buyer"],
-                    subject: format!("结算应付 {} 已视为确认 / Payable {} deemed confirmed", p.payable_no, p.payable_no),
-                    body: format!(
-                        "结算应付 {no} 金额 ¥{amt} 在确认期限 {deadline} 内未收到确认或异议，已视为确认。\n\n\
-                         No confirmation or dispute of payable {no} (¥{amt}) arrived by {deadline}: it is deemed confirmed.",
-                        no = p.payable_no,
-                        amt = Money::from_fen(p.amount)
-                    ),
-                },
-                now,
-            )?;
-            audit::record(
-                conn,
+        }
+        let mails = deemed
+            .iter()
+            .map(|(p, deadline)| Mail {
+                dedup_key: format!("deemed_confirmed:{}", p.id),
+                region_id: Some(&p.region_id),
+                kind: "deemed_confirmed",
+                to_org_id: &p.hospital_id,
+                roles: &["hospital_buyer"],
+                subject: format!("结算应付 {} 已视为确认 / Payable {} deemed confirmed", p.payable_no, p.payable_no),
+                body: format!(
+                    "结算应付 {no} 金额 ¥{amt} 在确认期限 {deadline} 内未收到确认或异议，已视为确认。\n\n\
+                     No confirmation or dispute of payable {no} (¥{amt}) arrived by {deadline}: it is deemed confirmed.",
+                    no = p.payable_no,
+                    amt = Money::from_fen(p.amount)
+                ),
+            })
+            .collect();
+        outbox::enqueue_many(conn, mails, now)?;
+        let events = deemed
+            .iter()
+            .map(|(p, deadline)| {
                 AuditEntry::changed(
                     &system,
                     Some(&p.region_id),
@@ -613,11 +648,11 @@ pub fn sweep(
                     "deemed_confirm",
                     &serde_json::json!({"stage": p.stage}),
                     &serde_json::json!({"stage": stage::CONFIRMED, "confirmed_on": deadline}),
-                ),
-                now,
-            )?;
-            counts.auto_confirmed += 1;
-        }
+                )
+            })
+            .collect();
+        audit::record_many(conn, events, now)?;
+        counts.auto_confirmed = deemed.len() as i64;
         crate::failpoint::pause("settlement-sweep");
         let mut regions = payables::table
             .filter(payables::stage.eq_any([stage::CONFIRMED, stage::DISPUTED]))
@@ -1499,8 +1534,10 @@ fn bureaus(conn: &mut DbConnection) -> DomainResult<HashMap<String, String>> {
 }
 
 /// The deadline watch for one day: reminders at D-7 and D-3 to whoever the payable waits on,
-/// payables past due marked overdue with an alert to the bureau, and every overdue payable's
-/// delay attribution and interest brought up to date. Safe to repeat for the same date.
+/// and payables newly past due marked overdue, with their delay attribution and interest, and an
+/// alert to the bureau. Its work is the day's: payables already overdue are brought up to date
+/// by the late-interest run ([`accrue_interest`]), and every view computes their delay as of
+/// today. Safe to repeat for the same date.
 pub fn deadline_watch(
     conn: &mut DbConnection,
     region: Option<&str>,
@@ -1510,8 +1547,8 @@ pub fn deadline_watch(
     watch(conn, region, as_of, now, true)
 }
 
-/// Late interest alone: brings every overdue payable's delay attribution and interest up to
-/// `as_of` (the deadline watch does this too).
+/// Late interest: brings every overdue payable's delay attribution and interest up to `as_of`
+/// (the deadline watch does it only for the payables it marks overdue).
 pub fn accrue_interest(
     conn: &mut DbConnection,
     region: Option<&str>,
@@ -1532,8 +1569,9 @@ fn watch(
         crate::db::job_lock(conn, "deadline-watch")?;
         let mut counts = WatchCounts::default();
         let unsettled = || {
+            // The literal predicate lets the partial indexes of unsettled payables serve it.
             let q = payables::table
-                .filter(payables::stage.ne_all([stage::PAID, stage::NOTHING_DUE]))
+                .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(stage::UNSETTLED_SQL))
                 .select(PayableRow::as_select())
                 .into_boxed();
             match region {
@@ -1578,7 +1616,11 @@ fn watch(
             });
         }
         counts.reminders += outbox::enqueue_many(conn, reminders, now)?;
-        let late: Vec<PayableRow> = unsettled().filter(payables::due_date.lt(as_of)).load(conn)?;
+        let late = unsettled().filter(payables::due_date.lt(as_of));
+        // The watch takes the payables not yet marked (index `payables_not_yet_overdue`); the
+        // interest run, every overdue one.
+        let late: Vec<PayableRow> =
+            if notify { late.filter(payables::overdue_since.is_null()).load(conn)? } else { late.load(conn)? };
         let interest_rates: std::collections::HashMap<String, (InterestPolicy, String)> = {
             let mut m = std::collections::HashMap::new();
             for p in &late {
@@ -1682,9 +1724,9 @@ fn watch(
         }
         outbox::enqueue_many(conn, alerts, now)?;
         let system = Actor::system(String::new(), String::new());
-        for p in newly_overdue {
-            audit::record(
-                conn,
+        let events = newly_overdue
+            .into_iter()
+            .map(|p| {
                 AuditEntry::changed(
                     &system,
                     Some(&p.region_id),
@@ -1693,10 +1735,10 @@ fn watch(
                     "overdue",
                     &serde_json::json!({"overdue_since": null}),
                     &serde_json::json!({"overdue_since": p.due_date.succ_opt(), "stage": p.stage}),
-                ),
-                now,
-            )?;
-        }
+                )
+            })
+            .collect();
+        audit::record_many(conn, events, now)?;
         Ok(counts)
     })
 }
