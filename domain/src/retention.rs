@@ -298,7 +298,7 @@ mod tests {
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::audit::{self, AuditEntry};
 use crate::clock::{shanghai_date, to_db};
@@ -308,8 +308,8 @@ use crate::identity::{Actor, OrgNames, Role};
 use crate::ids::{document_no, new_id};
 use crate::paging::{Page, PageRequest};
 use crate::schema::{
-    acceptances, agreed_volumes, deliveries, delivery_lines, order_lines, organizations, payables, products,
-    retention_inputs, retention_lines, retention_results, retention_runs, winning_bids,
+    agreed_volumes, organizations, products, retention_inputs, retention_lines, retention_results, retention_runs,
+    winning_bids,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -785,49 +785,28 @@ fn calculate(
         a.price = price;
         by_volume.insert(vid, (hospital, generic, agreed, price, start, end));
     }
-    // Accepted quantities, from confirmed acceptances (not orders).
-    // (agreed volume, line kind, hospital, generic, accepted quantity, unit price, acceptance date)
-    type Accepted = (Option<String>, String, String, String, i64, i64, Option<NaiveDate>);
-    let accepted: Vec<Accepted> = delivery_lines::table
-        .inner_join(deliveries::table.inner_join(acceptances::table.on(acceptances::delivery_id.eq(deliveries::id))))
-        .inner_join(order_lines::table.inner_join(products::table))
-        .filter(deliveries::region_id.eq(region))
-        .filter(acceptances::status.eq("confirmed"))
-        .filter(acceptances::acceptance_date.le(as_of))
-        .select((
-            order_lines::agreed_volume_id,
-            order_lines::kind,
-            deliveries::hospital_id,
-            products::generic_name,
-            delivery_lines::accepted_qty.assume_not_null(),
-            order_lines::unit_price,
-            acceptances::acceptance_date,
-        ))
-        .load(conn)?;
     let mut per_volume: HashMap<String, i64> = HashMap::new();
-    for (volume, kind, hospital, generic, qty, price, date) in accepted {
-        let Some(date) = date else { continue };
-        let key = (hospital.clone(), generic.clone());
+    // Accepted quantities, from confirmed acceptances (not orders), summed by the database: per
+    // agreed volume of the year for winning lines within the volume's dates; per kind,
+    // hospital, generic, price and day for the rest (checked against the period below).
+    for g in accepted_groups(conn, region, year, as_of)? {
+        let key = (g.hospital_id.clone(), g.generic_name.clone());
         let Some((from, to)) = period.get(&key).copied() else { continue };
-        match (kind.as_str(), volume) {
-            ("winning", Some(v)) if by_volume.contains_key(&v) => {
-                let (_, _, _, _, start, end) = by_volume[&v];
-                if date >= start && date <= end {
-                    *per_volume.entry(v).or_default() += qty;
+        match (g.kind.as_str(), g.volume_id) {
+            ("winning", Some(v)) => *per_volume.entry(v).or_default() += g.qty,
+            (kind, _) => {
+                let Some(date) = g.acceptance_date else { continue };
+                if date < from || date > to {
+                    continue;
                 }
-            }
-            ("winning", _) => {
-                if date >= from && date <= to {
-                    let a = acc.get_mut(&key).expect("period implies accumulator");
-                    a.purchases.above_volume_qty += qty;
-                    a.above_exact += UnitPrice::from_ten_thousandths(price).extend(qty);
-                }
-            }
-            _ => {
-                if date >= from && date <= to {
-                    let a = acc.get_mut(&key).expect("period implies accumulator");
-                    a.purchases.non_winning_qty += qty;
-                    a.non_winning_exact += UnitPrice::from_ten_thousandths(price).extend(qty);
+                let a = acc.get_mut(&key).expect("period implies accumulator");
+                let amount = UnitPrice::from_ten_thousandths(g.unit_price).extend(g.qty);
+                if kind == "winning" {
+                    a.purchases.above_volume_qty += g.qty;
+                    a.above_exact += amount;
+                } else {
+                    a.purchases.non_winning_qty += g.qty;
+                    a.non_winning_exact += amount;
                 }
             }
         }
@@ -854,9 +833,10 @@ fn calculate(
         .filter(retention_inputs::agreement_year.eq(year))
         .select(InputRow::as_select())
         .load(conn)?;
-    let find = |kind: &str, subject: &str| {
-        inputs.iter().find(|i| i.kind == kind && i.subject == subject).map(|i| i.value.clone())
-    };
+    // Inputs by (kind, subject): a province has one per hospital and generic, and more.
+    let by_key: HashMap<(&str, &str), &str> =
+        inputs.iter().map(|i| ((i.kind.as_str(), i.subject.as_str()), i.value.as_str())).collect();
+    let find = |kind: &str, subject: &str| by_key.get(&(kind, subject)).map(|v| v.to_string());
     let fund_ratio = find("fund_ratio", "");
     let hospitals: Vec<String> = {
         let mut h: Vec<String> = acc.keys().map(|(h, _)| h.clone()).collect();
@@ -926,13 +906,15 @@ fn calculate(
         )?;
     }
     let run_id = new_id();
+    let (hospital_set, generic_set): (HashSet<&str>, HashSet<&str>) =
+        (hospitals.iter().map(String::as_str).collect(), generics.iter().map(String::as_str).collect());
     let used: Vec<&InputRow> = inputs
         .iter()
         .filter(|i| match i.kind.as_str() {
             "fund_ratio" => true,
-            "pre_vbp_price" => generics.contains(&i.subject),
-            "insured_share" => hospitals.contains(&i.subject),
-            _ => hospitals.iter().any(|h| i.subject.starts_with(&format!("{h}:"))),
+            "pre_vbp_price" => generic_set.contains(i.subject.as_str()),
+            "insured_share" => hospital_set.contains(i.subject.as_str()),
+            _ => i.subject.split_once(':').is_some_and(|(h, _)| hospital_set.contains(h)),
         })
         .collect();
     let inputs_json = serde_json::json!({
@@ -959,35 +941,51 @@ fn calculate(
         ))
         .execute(conn)?;
     let (mut total_surplus, mut total_retained) = (0i64, 0i64);
+    let mut confirmations = Confirmations { region: region.to_string(), by_period: HashMap::new() };
+    // Each hospital's period: from its earliest volume start to its latest end, cut at as_of.
+    let mut hospital_period: HashMap<&str, (NaiveDate, NaiveDate)> = HashMap::new();
+    for ((h, _), (s, e)) in &period {
+        let p = hospital_period.entry(h.as_str()).or_insert((*s, *e));
+        *p = (p.0.min(*s), p.1.max(*e));
+    }
+    let mut line_rows = Vec::new();
+    let mut result_rows = Vec::new();
     for hospital in &hospitals {
         let share_in: Decimal = find("insured_share", hospital).expect("checked").parse().expect("stored valid");
         let mut lines = Vec::new();
-        for ((h, g), a) in acc.iter().filter(|((h, _), _)| h == hospital) {
+        // `acc` is ordered by (hospital, generic): this hospital's generics are one range.
+        for ((h, g), a) in acc.range((hospital.clone(), String::new())..).take_while(|((h, _), _)| h == hospital) {
             let pre = UnitPrice::parse(&find("pre_vbp_price", g).expect("checked")).expect("stored valid");
             let line = generic_line(&policy, g, a.agreed, pre, fund_ratio, share_in, a.purchases);
-            diesel::insert_into(retention_lines::table)
-                .values((
-                    retention_lines::id.eq(new_id()),
-                    retention_lines::run_id.eq(&run_id),
-                    retention_lines::hospital_id.eq(h),
-                    retention_lines::generic_name.eq(g),
-                    retention_lines::agreed_qty.eq(a.agreed),
-                    retention_lines::pre_vbp_price.eq(pre.ten_thousandths()),
-                    retention_lines::winning_qty.eq(line.winning_qty),
-                    retention_lines::winning_amount.eq(line.winning_amount.fen()),
-                    retention_lines::above_volume_qty.eq(line.above_volume_qty),
-                    retention_lines::above_volume_amount.eq(line.above_volume_amount.fen()),
-                    retention_lines::non_winning_qty.eq(line.non_winning_qty),
-                    retention_lines::non_winning_amount.eq(line.non_winning_amount.fen()),
-                    retention_lines::budget.eq(line.budget.normalize().to_string()),
-                    retention_lines::actual.eq(line.actual.normalize().to_string()),
-                    retention_lines::saving.eq(line.saving.normalize().to_string()),
-                ))
-                .execute(conn)?;
+            line_rows.push(NewLine {
+                id: new_id(),
+                run_id: run_id.clone(),
+                hospital_id: h.clone(),
+                generic_name: g.clone(),
+                agreed_qty: a.agreed,
+                pre_vbp_price: pre.ten_thousandths(),
+                winning_qty: line.winning_qty,
+                winning_amount: line.winning_amount.fen(),
+                above_volume_qty: line.above_volume_qty,
+                above_volume_amount: line.above_volume_amount.fen(),
+                non_winning_qty: line.non_winning_qty,
+                non_winning_amount: line.non_winning_amount.fen(),
+                budget: line.budget.normalize().to_string(),
+                actual: line.actual.normalize().to_string(),
+                saving: line.saving.normalize().to_string(),
+            });
             lines.push(line);
         }
         let hospital_surplus = surplus(&lines);
-        let components = measured_components(conn, &policy, hospital, &lines, &period, &find)?;
+        let components = measured_components(
+            conn,
+            &mut confirmations,
+            &policy,
+            hospital,
+            &lines,
+            hospital_period.get(hospital.as_str()).copied(),
+            &find,
+        )?;
         let score_value = score(&policy, &components);
         let (grade, share) = match score_value {
             Some(s) => policy.grade(s),
@@ -996,22 +994,26 @@ fn calculate(
         let kept = retained(hospital_surplus, share);
         total_surplus += hospital_surplus.fen();
         total_retained += kept.fen();
-        diesel::insert_into(retention_results::table)
-            .values((
-                retention_results::run_id.eq(&run_id),
-                retention_results::hospital_id.eq(hospital),
-                retention_results::fund_ratio.eq(fund_ratio.normalize().to_string()),
-                retention_results::insured_share.eq(share_in.normalize().to_string()),
-                retention_results::surplus.eq(hospital_surplus.fen()),
-                retention_results::components.eq(serde_json::to_string(
-                    &components.iter().map(|(k, v)| (k.clone(), show(*v))).collect::<BTreeMap<_, _>>(),
-                )?),
-                retention_results::score.eq(score_value.map(show)),
-                retention_results::grade.eq(&grade),
-                retention_results::share.eq(share.normalize().to_string()),
-                retention_results::retained.eq(kept.fen()),
-            ))
-            .execute(conn)?;
+        result_rows.push(NewResult {
+            run_id: run_id.clone(),
+            hospital_id: hospital.clone(),
+            fund_ratio: fund_ratio.normalize().to_string(),
+            insured_share: share_in.normalize().to_string(),
+            surplus: hospital_surplus.fen(),
+            components: serde_json::to_string(
+                &components.iter().map(|(k, v)| (k.clone(), show(*v))).collect::<BTreeMap<_, _>>(),
+            )?,
+            score: score_value.map(show),
+            grade,
+            share: share.normalize().to_string(),
+            retained: kept.fen(),
+        });
+    }
+    for chunk in line_rows.chunks(1000) {
+        crate::db::insert_rows!(&mut *conn, retention_lines::table, chunk)?;
+    }
+    for chunk in result_rows.chunks(1000) {
+        crate::db::insert_rows!(&mut *conn, retention_results::table, chunk)?;
     }
     diesel::update(retention_runs::table.find(&run_id))
         .set((retention_runs::total_surplus.eq(total_surplus), retention_runs::total_retained.eq(total_retained)))
@@ -1030,14 +1032,149 @@ fn calculate(
     Ok(run_id)
 }
 
+/// Confirmed acceptances up to `as_of` in a region, summed by the database (one scan instead
+/// of a row per accepted line): a winning line of one of the year's agreed volumes, accepted
+/// within the volume's dates, counts towards that volume (`volume_id`, no date); any other line
+/// is grouped by kind, hospital, generic, price and acceptance date.
+#[derive(QueryableByName)]
+struct AcceptedGroup {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    volume_id: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    hospital_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    generic_name: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    unit_price: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+    acceptance_date: Option<NaiveDate>,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    qty: i64,
+}
+
+fn accepted_groups(
+    conn: &mut DbConnection,
+    region: &str,
+    year: i16,
+    as_of: NaiveDate,
+) -> DomainResult<Vec<AcceptedGroup>> {
+    use diesel::sql_types::{Date, SmallInt, Text};
+    // `v` is the line's agreed volume when it is one of this region's and year's; a winning
+    // line of such a volume accepted outside the volume's dates counts nowhere.
+    Ok(diesel::sql_query(
+        "SELECT v.id AS volume_id, ol.kind, d.hospital_id, p.generic_name, ol.unit_price, \
+                CASE WHEN v.id IS NULL OR ol.kind <> 'winning' THEN a.acceptance_date END AS acceptance_date, \
+                CAST(COALESCE(SUM(dl.accepted_qty), 0) AS BIGINT) AS qty \
+         FROM delivery_lines dl \
+         JOIN deliveries d ON d.id = dl.delivery_id \
+         JOIN acceptances a ON a.delivery_id = d.id \
+         JOIN order_lines ol ON ol.id = dl.order_line_id \
+         JOIN products p ON p.id = ol.product_id \
+         LEFT JOIN agreed_volumes v ON v.id = ol.agreed_volume_id AND v.region_id = $1 AND v.agreement_year = $2 \
+         WHERE d.region_id = $1 AND a.status = 'confirmed' AND a.acceptance_date <= $3 \
+           AND (v.id IS NULL OR ol.kind <> 'winning' OR (a.acceptance_date >= v.year_start AND a.acceptance_date <= v.year_end)) \
+         GROUP BY v.id, ol.kind, d.hospital_id, p.generic_name, ol.unit_price, \
+                  CASE WHEN v.id IS NULL OR ol.kind <> 'winning' THEN a.acceptance_date END",
+    )
+    .bind::<Text, _>(region)
+    .bind::<SmallInt, _>(year)
+    .bind::<Date, _>(as_of)
+    .load(conn)?)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = retention_lines)]
+struct NewLine {
+    id: String,
+    run_id: String,
+    hospital_id: String,
+    generic_name: String,
+    agreed_qty: i64,
+    pre_vbp_price: i64,
+    winning_qty: i64,
+    winning_amount: i64,
+    above_volume_qty: i64,
+    above_volume_amount: i64,
+    non_winning_qty: i64,
+    non_winning_amount: i64,
+    budget: String,
+    actual: String,
+    saving: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = retention_results, treat_none_as_default_value = false)]
+struct NewResult {
+    run_id: String,
+    hospital_id: String,
+    fund_ratio: String,
+    insured_share: String,
+    surplus: i64,
+    components: String,
+    score: Option<String>,
+    grade: String,
+    share: String,
+    retained: i64,
+}
+
+/// Each hospital's decided confirmations and those made explicitly by the deadline, among the
+/// payables invoiced within a period: one grouped query per distinct period (hospitals of one
+/// agreement year share theirs), instead of a query per hospital.
+struct Confirmations {
+    region: String,
+    by_period: HashMap<(NaiveDate, NaiveDate), HashMap<String, (i64, i64)>>,
+}
+
+#[derive(QueryableByName)]
+struct ConfirmationCount {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    hospital_id: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    decided: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    on_time: i64,
+}
+
+impl Confirmations {
+    fn of(
+        &mut self,
+        conn: &mut DbConnection,
+        hospital: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> DomainResult<(i64, i64)> {
+        use diesel::sql_types::{Date, Text};
+        if !self.by_period.contains_key(&(from, to)) {
+            let rows: Vec<ConfirmationCount> = diesel::sql_query(
+                "SELECT hospital_id, \
+                        CAST(COALESCE(SUM(CASE WHEN confirmed_on IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS decided, \
+                        CAST(COALESCE(SUM(CASE WHEN confirmed_on IS NOT NULL AND confirmation = 'explicit' \
+                             AND confirm_deadline IS NOT NULL AND confirmed_on <= confirm_deadline THEN 1 ELSE 0 END), 0) AS BIGINT) AS on_time \
+                 FROM payables WHERE region_id = $1 AND invoiced_on >= $2 AND invoiced_on <= $3 \
+                 GROUP BY hospital_id",
+            )
+            .bind::<Text, _>(&self.region)
+            .bind::<Date, _>(from)
+            .bind::<Date, _>(to)
+            .load(conn)?;
+            let counts = rows.into_iter().map(|r| (r.hospital_id, (r.decided, r.on_time))).collect();
+            self.by_period.insert((from, to), counts);
+        }
+        Ok(self.by_period[&(from, to)].get(hospital).copied().unwrap_or((0, 0)))
+    }
+}
+
 /// The components the platform measures for a hospital, plus the manual ones entered; a
 /// component that cannot be measured yet is left out.
 fn measured_components(
     conn: &mut DbConnection,
+    confirmations: &mut Confirmations,
     policy: &RetentionPolicy,
     hospital: &str,
     lines: &[GenericLine],
-    period: &HashMap<(String, String), (NaiveDate, NaiveDate)>,
+    period: Option<(NaiveDate, NaiveDate)>,
     find: &dyn Fn(&str, &str) -> Option<String>,
 ) -> DomainResult<BTreeMap<String, Decimal>> {
     let hundred = Decimal::from(100);
@@ -1056,31 +1193,9 @@ fn measured_components(
                 Some(Decimal::from(winning_all) * hundred / Decimal::from(winning_all + non_winning))
             }
             ("on_time_confirmation", false) => {
-                let (from, to) = period
-                    .iter()
-                    .filter(|((h, _), _)| h == hospital)
-                    .fold(None, |acc: Option<(NaiveDate, NaiveDate)>, (_, (s, e))| match acc {
-                        None => Some((*s, *e)),
-                        Some((a, b)) => Some((a.min(*s), b.max(*e))),
-                    })
-                    .unwrap_or((NaiveDate::MIN, NaiveDate::MIN));
-                let rows: Vec<(Option<NaiveDate>, Option<NaiveDate>, Option<String>)> = payables::table
-                    .filter(payables::hospital_id.eq(hospital))
-                    .filter(payables::invoiced_on.between(from, to))
-                    .select((payables::confirmed_on, payables::confirm_deadline, payables::confirmation))
-                    .load(conn)?;
-                let decided: Vec<_> = rows.iter().filter(|(c, _, _)| c.is_some()).collect();
-                if decided.is_empty() {
-                    None
-                } else {
-                    let on_time = decided
-                        .iter()
-                        .filter(|(c, d, how)| {
-                            how.as_deref() == Some("explicit") && c.zip(*d).is_some_and(|(c, d)| c <= d)
-                        })
-                        .count();
-                    Some(Decimal::from(on_time as i64) * hundred / Decimal::from(decided.len() as i64))
-                }
+                let (from, to) = period.unwrap_or((NaiveDate::MIN, NaiveDate::MIN));
+                let (decided, on_time) = confirmations.of(conn, hospital, from, to)?;
+                (decided > 0).then(|| Decimal::from(on_time) * hundred / Decimal::from(decided))
             }
             _ => None,
         };
