@@ -546,6 +546,9 @@ impl OrgNames {
                 .collect(),
         ))
     }
+    pub fn from(names: std::collections::HashMap<String, String>) -> OrgNames {
+        OrgNames(names)
+    }
     pub fn reference(&self, id: &str) -> OrgRef {
         OrgRef { id: id.to_string(), name: self.0.get(id).cloned().unwrap_or_default() }
     }

@@ -16,7 +16,7 @@ use crate::ids::{document_no, new_id};
 use crate::money::Money;
 use crate::paging::{CountRows, Page, PageRequest};
 use crate::policy::deadline_rule_in_force;
-use crate::schema::{deliveries, orders, payables};
+use crate::schema::{deliveries, orders, organizations, payables};
 use crate::settlement::{self, stage};
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
@@ -226,22 +226,40 @@ pub struct PayableFilter {
 }
 
 fn views(conn: &mut DbConnection, rows: Vec<PayableRow>, today: NaiveDate) -> DomainResult<Vec<PayableView>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::Text;
+    // The page's organisation names, order and delivery numbers in one statement.
     let org_ids: Vec<&str> = rows.iter().flat_map(|p| [p.hospital_id.as_str(), p.supplier_id.as_str()]).collect();
-    let names = OrgNames::load(conn, &org_ids)?;
     let order_ids: Vec<&str> = rows.iter().map(|p| p.order_id.as_str()).collect();
-    let order_nos: HashMap<String, String> = orders::table
-        .filter(orders::id.eq_any(&order_ids))
-        .select((orders::id, orders::order_no))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
     let delivery_ids: Vec<&str> = rows.iter().map(|p| p.delivery_id.as_str()).collect();
-    let delivery_nos: HashMap<String, String> = deliveries::table
-        .filter(deliveries::id.eq_any(&delivery_ids))
-        .select((deliveries::id, deliveries::delivery_no))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
+    let q = organizations::table
+        .filter(organizations::id.eq_any(&org_ids))
+        .select((sql::<Text>("'organization'"), organizations::id, organizations::name))
+        .union_all(orders::table.filter(orders::id.eq_any(&order_ids)).select((
+            sql::<Text>("'order'"),
+            orders::id,
+            orders::order_no,
+        )))
+        .union_all(deliveries::table.filter(deliveries::id.eq_any(&delivery_ids)).select((
+            sql::<Text>("'delivery'"),
+            deliveries::id,
+            deliveries::delivery_no,
+        )));
+    // UNION is not in the multi-connection backend's vocabulary: the query runs on the
+    // connection's own backend.
+    let labels: Vec<(String, String, String)> = match conn {
+        DbConnection::Postgresql(c) => q.load(c)?,
+        DbConnection::Sqlite(c) => q.load(c)?,
+    };
+    let (mut org_names, mut order_nos, mut delivery_nos) = (HashMap::new(), HashMap::new(), HashMap::new());
+    for (kind, id, label) in labels {
+        match kind.as_str() {
+            "organization" => org_names.insert(id, label),
+            "order" => order_nos.insert(id, label),
+            _ => delivery_nos.insert(id, label),
+        };
+    }
+    let names = OrgNames::from(org_names);
     let name = |id: &str| names.reference(id);
     Ok(rows
         .into_iter()
@@ -337,10 +355,6 @@ pub fn list_payables(
         }
         q
     };
-    // Counting every match costs a read of each (250,000 index entries for a city distributor);
-    // past this page's offset, count up to the cap and say whether the total is exact.
-    let count_limit = page.offset().saturating_add(crate::paging::COUNT_CAP);
-    let counted: i64 = CountRows(build().select(payables::id).limit(count_limit)).get_result(conn)?;
     let q = build();
     let q = match filter.sort {
         PayableSort::DueDate => q.order((payables::due_date.asc(), payables::id.asc())),
@@ -351,6 +365,16 @@ pub fn list_payables(
         PayableSort::AmountDesc => q.order((payables::amount.desc(), payables::id.desc())),
     };
     let rows = q.limit(page.per_page).offset(page.offset()).select(PayableRow::as_select()).load(conn)?;
+    // A page that is not full ends the list: its total needs no count. Otherwise counting
+    // every match costs a read of each (250,000 index entries for a distributor), so past this
+    // page's offset count up to the cap and say whether the total is exact.
+    let ends_the_list = (rows.len() as i64) < page.per_page && (!rows.is_empty() || page.offset() == 0);
+    let (counted, count_limit) = if ends_the_list {
+        (page.offset() + rows.len() as i64, i64::MAX)
+    } else {
+        let limit = page.offset().saturating_add(crate::paging::COUNT_CAP);
+        (CountRows(build().select(payables::id).limit(limit)).get_result(conn)?, limit)
+    };
     Ok(Page::counted_up_to(views(conn, rows, shanghai_date(now))?, page, counted, count_limit))
 }
 
