@@ -265,6 +265,8 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
     let deadline_policy = policy_ids[jicai_domain::policy::PAYMENT_DEADLINE].clone();
     let confirmation_policy = policy_ids[jicai_domain::policy::HOSPITAL_CONFIRMATION].clone();
     let prepayment_policy = policy_ids[jicai_domain::policy::PREPAYMENT].clone();
+    let interest_policy = policy_ids[jicai_domain::policy::LATE_INTEREST].clone();
+    let daily_rate = jicai_domain::policy::InterestPolicy::default().daily_rate;
 
     let org = |id: &str, kind: &str, name: String, region: Option<&str>, level: Option<i16>, m: bool, d: bool| Org {
         id: id.to_string(),
@@ -812,8 +814,14 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
                         supplier_delay_days: delay.supplier as i32,
                         hospital_delay_days: delay.hospital as i32,
                         fund_delay_days: delay.fund as i32,
-                        interest: 0,
-                        interest_policy_id: None,
+                        // As the deadline watch and the interest run leave an overdue payable.
+                        interest: jicai_domain::settlement::late_interest(
+                            jicai_domain::money::Money::from_fen(s.amount),
+                            daily_rate,
+                            delay.fund,
+                        )
+                        .fen(),
+                        interest_policy_id: overdue.then(|| interest_policy.clone()),
                         confirmation_policy_id: s.invoiced.map(|_| confirmation_policy.clone()),
                     });
                     if let Some(d) = s.invoiced {

@@ -421,7 +421,16 @@ fn write_path(addr: &str, plans: &[Plan], clients: usize, secs: u64, max: u64, t
     total
 }
 
-fn read_path(addr: &str, suppliers: &[String], clients: usize, secs: u64, max: u64) -> Load {
+/// The read path: the payment-status page as the distributors, statuses rotated; or, with
+/// `only`, that one path (the HTTP floor: `/healthz`, one pooled `SELECT 1`).
+fn read_path(
+    addr: &str,
+    suppliers: &[String],
+    clients: usize,
+    secs: u64,
+    max: u64,
+    only: Option<&'static str>,
+) -> Load {
     const STATUSES: [&str; 6] =
         ["awaiting_invoice", "awaiting_hospital_confirmation", "confirmed", "approved", "paid", "overdue"];
     let started = Instant::now();
@@ -451,8 +460,11 @@ fn read_path(addr: &str, suppliers: &[String], clients: usize, secs: u64, max: u
                     let st = STATUSES[(i as usize + k) % STATUSES.len()];
                     i += 1;
                     let t = Instant::now();
-                    match c.send("GET", &format!("/api/v1/payables?per_page=50&sort=due_date&status={st}"), None, None)
-                    {
+                    let path = match only {
+                        Some(p) => p.to_string(),
+                        None => format!("/api/v1/payables?per_page=50&sort=due_date&status={st}"),
+                    };
+                    match c.send("GET", &path, None, None) {
                         Ok((200, b)) => {
                             r.latencies_us.push(t.elapsed().as_micros() as u64);
                             r.cycles += 1;
@@ -494,6 +506,13 @@ fn read_path(addr: &str, suppliers: &[String], clients: usize, secs: u64, max: u
     }
     total.seconds = started.elapsed().as_secs_f64();
     total
+}
+
+/// The cheapest request that reaches the database: what any endpoint costs at least.
+const HTTP_FLOOR: &str = "/healthz";
+
+fn mean_ms(latencies_us: &[u64]) -> f64 {
+    latencies_us.iter().sum::<u64>() as f64 / latencies_us.len().max(1) as f64 / 1000.0
 }
 
 // ---------------------------------------------------------------- baselines
@@ -655,7 +674,7 @@ pub fn load(url: &str, addr: &str, clients: &[usize], read_clients: usize, secs:
         );
     }
     if read_clients > 0 {
-        let mut r = read_path(addr, &suppliers, read_clients, secs, max);
+        let mut r = read_path(addr, &suppliers, read_clients, secs, max, None);
         println!(
             "read {read_clients} clients: {:.1} req/s, ms p50/p99 {:.1}/{:.1}, errors {} {}",
             r.cycles as f64 / r.seconds,
@@ -663,6 +682,15 @@ pub fn load(url: &str, addr: &str, clients: &[usize], read_clients: usize, secs:
             pct(&mut r.latencies_us, 0.99),
             r.errors,
             r.first_error.unwrap_or_default()
+        );
+        let mut h = read_path(addr, &suppliers, read_clients, secs, max, Some(HTTP_FLOOR));
+        println!(
+            "GET {HTTP_FLOOR} {read_clients} clients: {:.1} req/s, ms mean/p50/p99 {:.1}/{:.1}/{:.1}, errors {}",
+            h.cycles as f64 / h.seconds,
+            mean_ms(&h.latencies_us),
+            pct(&mut h.latencies_us, 0.5),
+            pct(&mut h.latencies_us, 0.99),
+            h.errors
         );
     }
     Ok(())
@@ -802,8 +830,18 @@ pub fn run(o: &Opts) -> Result<String, String> {
             Some(pgc) => Some(pgbench(pgc, "pgbench", &["-S"], o.read_clients, o.seconds)?.0),
             None => None,
         };
-        let mut r = read_path(&server.addr, &suppliers, o.read_clients, o.seconds, o.max_requests);
+        let mut r = read_path(&server.addr, &suppliers, o.read_clients, o.seconds, o.max_requests, None);
         let rps = r.cycles as f64 / r.seconds;
+        eprintln!("[{backend}] HTTP floor, {} clients", o.read_clients);
+        let h = read_path(&server.addr, &suppliers, o.read_clients, o.seconds, o.max_requests, Some(HTTP_FLOOR));
+        let h_rps = h.cycles as f64 / h.seconds;
+        floor_rows.push(format!(
+            "| HTTP: `GET {HTTP_FLOOR}` through the server (no token check; one pooled `SELECT 1`) | {} | {h_rps:.1} | {:.1} | {} | {:.0}% |",
+            o.read_clients,
+            mean_ms(&h.latencies_us),
+            base_r.map(|b| format!("{:.1}% of `pgbench -S`", 100.0 * h_rps / b)).unwrap_or_else(|| "—".into()),
+            100.0 * rps / h_rps
+        ));
         if let (Some(f), Some(pgc), Some(b)) = (&floors, &pg_cluster, base_r) {
             eprintln!("[{backend}] read floor, {} clients", o.read_clients);
             let (tps, ms) = f.read(pgc, o.read_clients, o.seconds)?;
@@ -830,7 +868,7 @@ pub fn run(o: &Opts) -> Result<String, String> {
             eprintln!("[{backend}] first read error: {e}");
         }
         if !floor_rows.is_empty() {
-            md.push_str("**Floors** (same run, no server: the SQL the step cannot do without, through `pgbench -M prepared`; scripts in `bench/sql/`):\n\n| floor | clients | tps | latency avg ms | floor ÷ baseline | platform ÷ floor |\n|---|---|---|---|---|---|\n");
+            md.push_str("**Floors** (same run: the SQL each step cannot do without, through `pgbench -M prepared` with no server (scripts in `bench/sql/`, PostgreSQL); and the cheapest request through the server):\n\n| floor | clients | tps | latency avg ms | floor ÷ baseline | platform ÷ floor |\n|---|---|---|---|---|---|\n");
             md.push_str(&floor_rows.join("\n"));
             md.push_str("\n\n");
         }
@@ -843,16 +881,20 @@ pub fn run(o: &Opts) -> Result<String, String> {
 
         if o.jobs {
             let as_of = gen::as_of().to_string();
+            // The day after the data's last: that day's lapsed confirmations and payables
+            // falling due, with the unbatched confirmations and the overdue backlog the data
+            // leave behind (the generator writes the year as the jobs would have left it).
+            let next_day = (gen::as_of() + chrono::Days::new(1)).to_string();
             let mut jrows = Vec::new();
             for (label, jobs, date) in [
                 (
                     "one day: settlement-sweep + deadline-watch",
                     vec!["settlement-sweep", "deadline-watch"],
-                    as_of.as_str(),
+                    next_day.as_str(),
                 ),
                 ("full-year overdue sweep: late-interest", vec!["late-interest"], as_of.as_str()),
                 ("retention, whole region", vec!["retention"], as_of.as_str()),
-                ("monthly statements, every hospital", vec!["monthly-statements"], "2027-01-01"),
+                ("monthly statements, every hospital", vec!["monthly-statements"], next_day.as_str()),
             ] {
                 eprintln!("[{backend}] job {label}");
                 let cell = match time_job(&url, &jobs, date) {
