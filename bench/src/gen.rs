@@ -393,6 +393,29 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
         }
         bids.push(BidInfo { id: bid, product_id: pid, batch, pack_size, unit_price: unit, distributors });
     }
+    // The bureau's retention inputs for the year, so that the retention run calculates: the
+    // fund's payment ratio, each generic's pre-VBP price (2.5 times its first winner's: VBP cut
+    // prices by more than half), each hospital's insured share and its rational-use score.
+    let input = |kind: &str, subject: String, value: String| RetentionInput {
+        region_id: region_id.clone(),
+        agreement_year: 1,
+        kind: kind.into(),
+        subject,
+        value,
+        comment: None,
+        created_by: bureau_user.clone(),
+        created_at: setup,
+    };
+    let mut input_rows = vec![input("fund_ratio", String::new(), "0.7".into())];
+    for pair in bids.chunks(2) {
+        let pre = UnitPrice::from_ten_thousandths(pair[0].unit_price.ten_thousandths() * 5 / 2);
+        let generic = product_rows.iter().find(|p| p.id == pair[0].product_id).map(|p| p.generic_name.clone());
+        input_rows.push(input("pre_vbp_price", generic.expect("the bid's product"), pre.to_string()));
+    }
+    for (h, (id, _, _)) in hospitals.iter().enumerate() {
+        input_rows.push(input("insured_share", id.clone(), format!("0.{}", 80 + h * 7 % 16)));
+        input_rows.push(input("manual_score", format!("{id}:rational_use"), format!("{}", 60 + h * 13 % 40)));
+    }
     // Winners per generic and batch decide the ratio (two winners unless the count is odd).
     let mut winners: HashMap<(usize, usize), i64> = HashMap::new();
     for (b, info) in bids.iter().enumerate() {
@@ -651,6 +674,8 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
         bulk!(conn, winning_bids::table, std::mem::take(&mut { bid_rows }));
         bulk!(conn, bid_supply_regions::table, std::mem::take(&mut { supply_rows }));
         bulk!(conn, bid_distributors::table, std::mem::take(&mut { dist_rows }));
+        rows += input_rows.len() as u64;
+        bulk!(conn, retention_inputs::table, std::mem::take(&mut { input_rows }));
         rows += (volumes.len() + prepay_rows.len() + pb_rows.len()) as u64;
         bulk!(conn, agreed_volumes::table, std::mem::take(&mut volumes));
         bulk!(conn, prepayments::table, std::mem::take(&mut { prepay_rows }));

@@ -629,7 +629,8 @@ fn sqlite_baseline(dir: &Path, secs: u64) -> Result<f64, String> {
     Ok(n as f64 / started.elapsed().as_secs_f64())
 }
 
-fn time_job(url: &str, jobs: &[&str], as_of: &str) -> Result<f64, String> {
+/// Runs jobs through `jicai jobs run`: the wall time and what they reported doing.
+fn time_job(url: &str, jobs: &[&str], as_of: &str) -> Result<(f64, String), String> {
     let t = Instant::now();
     let out = Command::new(jicai_bin())
         .args(["jobs", "run"])
@@ -647,7 +648,26 @@ fn time_job(url: &str, jobs: &[&str], as_of: &str) -> Result<f64, String> {
             String::from_utf8_lossy(&out.stderr).chars().take(400).collect::<String>()
         ));
     }
-    Ok(t.elapsed().as_secs_f64())
+    let secs = t.elapsed().as_secs_f64();
+    // What each job did, from its report line (`<job> as of <date>: {counts} (run <id>)`).
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let did: Vec<String> = stdout
+        .lines()
+        .filter_map(|l| Some(l[l.find('{')?..=l.rfind('}')?].to_string()))
+        .map(|j| match serde_json::from_str::<serde_json::Value>(&j) {
+            Ok(serde_json::Value::Object(mut m)) => {
+                m.remove("run_ids");
+                serde_json::Value::Object(m).to_string()
+            }
+            _ => j,
+        })
+        .collect();
+    let did = did.join(" ");
+    // A job that refused its work (a retention run with inputs missing) measured nothing.
+    if did.contains("\"skipped\":[\"") {
+        return Err(format!("jobs {jobs:?} skipped their work: {}", did.chars().take(300).collect::<String>()));
+    }
+    Ok((secs, did))
 }
 
 // ---------------------------------------------------------------- the run
@@ -892,18 +912,18 @@ pub fn run(o: &Opts) -> Result<String, String> {
                     vec!["settlement-sweep", "deadline-watch"],
                     next_day.as_str(),
                 ),
-                ("full-year overdue sweep: late-interest", vec!["late-interest"], as_of.as_str()),
+                ("full-year overdue sweep: late-interest", vec!["late-interest"], next_day.as_str()),
                 ("retention, whole region", vec!["retention"], as_of.as_str()),
                 ("monthly statements, every hospital", vec!["monthly-statements"], next_day.as_str()),
             ] {
                 eprintln!("[{backend}] job {label}");
                 let cell = match time_job(&url, &jobs, date) {
-                    Ok(s) => format!("{s:.2}"),
-                    Err(e) => format!("failed: {}", e.replace('|', "/").replace('\n', " ")),
+                    Ok((s, did)) => format!("{s:.2} | `{}`", did.replace('|', "/")),
+                    Err(e) => format!("failed | {}", e.replace('|', "/").replace('\n', " ")),
                 };
                 jrows.push(format!("| {label} | `jicai jobs run {} --as-of {date}` | {cell} |", jobs.join(" ")));
             }
-            md.push_str("**Jobs** (wall time of the `jicai` process, including start-up and migration check):\n\n| job | command | seconds |\n|---|---|---|\n");
+            md.push_str("**Jobs** (wall time of the `jicai` process, including start-up and migration check; what each reported doing):\n\n| job | command | seconds | done |\n|---|---|---|---|\n");
             md.push_str(&jrows.join("\n"));
             md.push_str("\n\n");
         }

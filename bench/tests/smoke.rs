@@ -43,10 +43,11 @@ fn tiny_data_checks_and_a_short_run_completes() {
         .unwrap();
     let md = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "run: {md}{}", String::from_utf8_lossy(&out.stderr));
-    for table in ["**Write path**", "**Read path**", "**Jobs**", "all hold"] {
+    for table in ["**Write path**", "**Read path**", "| HTTP: `GET /healthz`", "**Jobs**", "all hold"] {
         assert!(md.contains(table), "missing {table} in:\n{md}");
     }
-    assert!(!md.contains("failed:"), "a job failed:\n{md}");
+    assert!(!md.contains("| failed |"), "a job failed or skipped its work:\n{md}");
+    assert!(md.contains(r#"{"runs":1,"skipped":[]}"#), "the retention run calculated:\n{md}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -73,7 +74,13 @@ fn tiny_run_on_postgres_measures_the_baselines_and_floors() {
         .unwrap();
     let md = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "run: {md}{}", String::from_utf8_lossy(&out.stderr));
-    for row in ["pgbench TPC-B tps = ", "pgbench -S = ", "| write: one cycle's rows", "| read: the 50-row page query"] {
+    for row in [
+        "pgbench TPC-B tps = ",
+        "pgbench -S = ",
+        "| write: one cycle's rows",
+        "| HTTP: `GET /healthz`",
+        "| read: the 50-row page query",
+    ] {
         assert!(md.contains(row), "missing {row} in:\n{md}");
     }
 }
