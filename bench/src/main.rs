@@ -132,12 +132,10 @@ fn real_main() -> Result<(), String> {
                 read_clients,
                 max_requests,
                 jobs,
+                out,
             };
             let md = run::run(&opts)?;
             println!("{md}");
-            if let Some(path) = out {
-                std::fs::write(&path, &md).map_err(|e| format!("{path}: {e}"))?;
-            }
             Ok(())
         }
     }

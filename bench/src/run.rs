@@ -27,6 +27,9 @@ pub struct Opts {
     pub read_clients: usize,
     pub max_requests: u64,
     pub jobs: bool,
+    /// Where the Markdown goes; written after each step, so a long run that is stopped keeps
+    /// what it measured.
+    pub out: Option<String>,
 }
 
 fn machine() -> String {
@@ -726,6 +729,13 @@ fn distributor_users(conn: &mut DbConnection) -> Result<Vec<String>, String> {
 }
 
 pub fn run(o: &Opts) -> Result<String, String> {
+    let save = |md: &str| {
+        if let Some(path) = &o.out {
+            if let Err(e) = std::fs::write(path, md) {
+                eprintln!("{path}: {e}");
+            }
+        }
+    };
     let mut md = String::new();
     md.push_str(&format!(
         "## `jicai-bench run --scale {} --seed {}` ({} s per load step)\n\nMachine: {}.\n\n",
@@ -772,6 +782,7 @@ pub fn run(o: &Opts) -> Result<String, String> {
             report.lines.len(),
             check_s
         ));
+        save(&md);
 
         // Baselines first, on an idle server.
         if let Some(pgc) = &pg_cluster {
@@ -844,6 +855,7 @@ pub fn run(o: &Opts) -> Result<String, String> {
         md.push_str("**Write path** (one cycle = login once, then order of 3 lines → supplier confirm → ship → hospital accept; 4 requests):\n\n| clients | order lines/s | acceptances/s | request ms p50 / p95 / p99 | cycle ms p50 / p95 / p99 | errors | baseline | acceptances/s ÷ baseline |\n|---|---|---|---|---|---|---|---|\n");
         md.push_str(&rows_w.join("\n"));
         md.push_str("\n\n");
+        save(&md);
 
         eprintln!("[{backend}] read path, {} clients", o.read_clients);
         let base_r = match &pg_cluster {
@@ -898,6 +910,7 @@ pub fn run(o: &Opts) -> Result<String, String> {
             "**Server peak memory** (VmHWM after the write and read paths): {:.1} MiB\n\n",
             mem as f64 / 1024.0
         ));
+        save(&md);
 
         if o.jobs {
             let as_of = gen::as_of().to_string();
@@ -922,10 +935,12 @@ pub fn run(o: &Opts) -> Result<String, String> {
                     Err(e) => format!("failed | {}", e.replace('|', "/").replace('\n', " ")),
                 };
                 jrows.push(format!("| {label} | `jicai jobs run {} --as-of {date}` | {cell} |", jobs.join(" ")));
+                save(&format!("{md}(jobs so far)\n{}\n", jrows.join("\n")));
             }
             md.push_str("**Jobs** (wall time of the `jicai` process, including start-up and migration check; what each reported doing):\n\n| job | command | seconds | done |\n|---|---|---|---|\n");
             md.push_str(&jrows.join("\n"));
             md.push_str("\n\n");
+            save(&md);
         }
         drop(pg_cluster);
         for suffix in ["", "-wal", "-shm"] {
