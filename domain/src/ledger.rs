@@ -612,38 +612,58 @@ fn statements(
     use diesel::sql_types::{Date, Nullable, Text};
     let last = first + chrono::Months::new(1) - chrono::Days::new(1);
     let before = first.pred_opt().expect("in range");
-    // `$n IS NULL OR …` keeps one statement text for every filter; both databases bind `$n`
-    // positionally, in order of first appearance.
-    let balances: Vec<AccountBalances> = diesel::sql_query(
-        "SELECT region_id, party_id, account, \
-                CAST(COALESCE(SUM(CASE WHEN entry_date <= $1 THEN debit - credit ELSE 0 END), 0) AS BIGINT) \
-                    AS opening_net_debit, \
-                CAST(COALESCE(SUM(debit - credit), 0) AS BIGINT) AS closing_net_debit \
-         FROM journal_lines \
-         WHERE entry_date <= $2 AND party_id IS NOT NULL \
-           AND account IN ('hospital_prepayment', 'hospital_settlement', 'hospital_receivable') \
-           AND ($3 IS NULL OR region_id = $3) AND ($4 IS NULL OR party_id = $4) \
-         GROUP BY region_id, party_id, account",
-    )
-    .bind::<Date, _>(before)
-    .bind::<Date, _>(last)
-    .bind::<Nullable<Text>, _>(region)
-    .bind::<Nullable<Text>, _>(hospital)
-    .load(conn)?;
-    let sums: Vec<MonthSum> = diesel::sql_query(
-        "SELECT l.region_id, l.party_id, e.kind, l.account, \
-                CAST(COALESCE(SUM(l.debit), 0) AS BIGINT) AS debit, \
-                CAST(COALESCE(SUM(l.credit), 0) AS BIGINT) AS credit \
-         FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id \
-         WHERE l.entry_date >= $1 AND l.entry_date <= $2 AND l.party_id IS NOT NULL \
-           AND ($3 IS NULL OR l.region_id = $3) AND ($4 IS NULL OR l.party_id = $4) \
-         GROUP BY l.region_id, l.party_id, e.kind, l.account",
-    )
-    .bind::<Date, _>(first)
-    .bind::<Date, _>(last)
-    .bind::<Nullable<Text>, _>(region)
-    .bind::<Nullable<Text>, _>(hospital)
-    .load(conn)?;
+    // One region at a time, so that the region is an equality and the balances index
+    // (region, account, party, date; debit and credit included) serves both sums.
+    let regions: Vec<String> = match region {
+        Some(r) => vec![r.to_string()],
+        None => crate::schema::regions::table
+            .select(crate::schema::regions::id)
+            .order(crate::schema::regions::id)
+            .load(conn)?,
+    };
+    let (mut balances, mut sums): (Vec<AccountBalances>, Vec<MonthSum>) = (Vec::new(), Vec::new());
+    for region in &regions {
+        // `$n IS NULL OR …` keeps one statement text for either filter; both databases bind `$n`
+        // positionally, in order of first appearance.
+        balances.extend(
+            diesel::sql_query(
+                "SELECT region_id, party_id, account, \
+                        CAST(COALESCE(SUM(CASE WHEN entry_date <= $1 THEN debit - credit ELSE 0 END), 0) AS BIGINT) \
+                            AS opening_net_debit, \
+                        CAST(COALESCE(SUM(debit - credit), 0) AS BIGINT) AS closing_net_debit \
+                 FROM journal_lines \
+                 WHERE entry_date <= $2 AND party_id IS NOT NULL AND region_id = $3 \
+                   AND account IN ('hospital_prepayment', 'hospital_settlement', 'hospital_receivable') \
+                   AND ($4 IS NULL OR party_id = $4) \
+                 GROUP BY region_id, party_id, account",
+            )
+            .bind::<Date, _>(before)
+            .bind::<Date, _>(last)
+            .bind::<Text, _>(region)
+            .bind::<Nullable<Text>, _>(hospital)
+            .load::<AccountBalances>(conn)?,
+        );
+        // The month's movements by entry kind: the month's entries by date, their hospital
+        // lines from the balances index.
+        sums.extend(
+            diesel::sql_query(
+                "SELECT l.region_id, l.party_id, e.kind, l.account, \
+                        CAST(COALESCE(SUM(l.debit), 0) AS BIGINT) AS debit, \
+                        CAST(COALESCE(SUM(l.credit), 0) AS BIGINT) AS credit \
+                 FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id \
+                 WHERE l.entry_date >= $1 AND l.entry_date <= $2 AND l.party_id IS NOT NULL AND l.region_id = $3 \
+                   AND l.account IN ('hospital_prepayment', 'hospital_settlement', 'hospital_receivable') \
+                   AND e.region_id = $3 AND e.entry_date >= $1 AND e.entry_date <= $2 \
+                   AND ($4 IS NULL OR l.party_id = $4) \
+                 GROUP BY l.region_id, l.party_id, e.kind, l.account",
+            )
+            .bind::<Date, _>(first)
+            .bind::<Date, _>(last)
+            .bind::<Text, _>(region)
+            .bind::<Nullable<Text>, _>(hospital)
+            .load::<MonthSum>(conn)?,
+        );
+    }
     let mut out: BTreeMap<(String, String), Statement> = BTreeMap::new();
     for b in balances {
         let Some(account) = Account::parse(&b.account) else { continue };
