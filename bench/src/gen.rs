@@ -396,7 +396,7 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
     // The bureau's retention inputs for the year, so that the retention run calculates: the
     // fund's payment ratio, each generic's pre-VBP price (2.5 times its first winner's: VBP cut
     // prices by more than half), each hospital's insured share and its rational-use score.
-    let input = |kind: &str, subject: String, value: String| RetentionInput {
+    let input = |kind: &str, subject: String, value: String| jicai_domain::retention::InputRow {
         region_id: region_id.clone(),
         agreement_year: 1,
         kind: kind.into(),

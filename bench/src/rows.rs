@@ -376,16 +376,3 @@ pub struct Prepayment {
     pub prepaid_on: NaiveDate,
     pub created_at: NaiveDateTime,
 }
-
-#[derive(Insertable)]
-#[diesel(table_name = retention_inputs, treat_none_as_default_value = false)]
-pub struct RetentionInput {
-    pub region_id: String,
-    pub agreement_year: i16,
-    pub kind: String,
-    pub subject: String,
-    pub value: String,
-    pub comment: Option<String>,
-    pub created_by: String,
-    pub created_at: NaiveDateTime,
-}

@@ -351,7 +351,7 @@ pub struct InputValue {
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = retention_inputs)]
+#[diesel(table_name = retention_inputs, treat_none_as_default_value = false)]
 pub struct InputRow {
     pub region_id: String,
     pub agreement_year: i16,

@@ -266,6 +266,13 @@ on_both_databases! {
         assert_eq!(second["newly_overdue"], 0, "a repeated run changes nothing");
         let alerts = bureau.ok("/api/v1/outbox").as_array().unwrap().iter().filter(|m| m["kind"] == "overdue_alert").filter(ours).count();
         assert_eq!(alerts, 2);
+        // The watch writes its events in bulk; each still chains to the payable's previous one.
+        let page = bureau.ok(&format!("/api/v1/audit-events?entity_type=payable&entity_id={pb}&per_page=200"));
+        let mut chain = page["items"].as_array().unwrap().clone();
+        chain.reverse(); // oldest first
+        let actions: Vec<&str> = chain.iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, ["create", "overdue"], "{chain:?}");
+        assert_eq!(chain[1]["prev_hash"], chain[0]["hash"], "broken chain: {chain:?}");
 
         // Five days late, the fund pays a: every late day waited on the fund.
         env.restart_at(&at("2026-12-07"));
