@@ -45,6 +45,14 @@ const RULES: &[(&str, &str)] = &[
         "SELECT COUNT(*) AS n FROM agreed_volumes v WHERE v.agreed_qty < (SELECT COALESCE(SUM(l.in_volume_qty), 0) FROM order_lines l WHERE l.agreed_volume_id = v.id)",
     ),
     (
+        "accepted quantity of an agreed volume = Σ its winning lines accepted within its dates",
+        "SELECT COUNT(*) AS n FROM agreed_volumes v WHERE v.accepted_qty <> (SELECT COALESCE(SUM(d.accepted_qty), 0) FROM delivery_lines d JOIN order_lines l ON l.id = d.order_line_id JOIN acceptances a ON a.delivery_id = d.delivery_id WHERE l.agreed_volume_id = v.id AND l.kind = 'winning' AND a.status = 'confirmed' AND a.acceptance_date >= v.year_start AND a.acceptance_date <= v.year_end)",
+    ),
+    (
+        "every other accepted line is an off-volume purchase",
+        "SELECT COUNT(*) AS n FROM delivery_lines d JOIN order_lines l ON l.id = d.order_line_id JOIN acceptances a ON a.delivery_id = d.delivery_id LEFT JOIN agreed_volumes v ON v.id = l.agreed_volume_id WHERE a.status = 'confirmed' AND d.accepted_qty > 0 AND NOT (l.kind = 'winning' AND v.id IS NOT NULL AND a.acceptance_date >= v.year_start AND a.acceptance_date <= v.year_end) AND NOT EXISTS (SELECT 1 FROM off_volume_purchases o WHERE o.delivery_line_id = d.id AND o.qty = d.accepted_qty)",
+    ),
+    (
         "accepted + rejected = shipped, reason when rejected",
         "SELECT COUNT(*) AS n FROM delivery_lines WHERE accepted_qty IS NOT NULL AND (accepted_qty + rejected_qty <> quantity OR (rejected_qty > 0 AND reject_reason IS NULL))",
     ),

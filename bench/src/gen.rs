@@ -457,6 +457,7 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
                 ordered_qty: 0,
                 created_by: bureau_user.clone(),
                 created_at: setup,
+                accepted_qty: 0,
             });
         }
     }
@@ -489,6 +490,8 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
         let v = &mut volumes[volume_index[&(l.hospital, l.bid)]];
         let before = v.ordered_qty;
         v.ordered_qty += l.qty;
+        // Accepted the day it is ordered, within the volume's year: it counts towards the volume.
+        v.accepted_qty += l.qty - l.rejected;
         in_volume.push((v.agreed_qty - before).clamp(0, l.qty));
     }
 

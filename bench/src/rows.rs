@@ -158,6 +158,7 @@ pub struct Volume {
     pub ordered_qty: i64,
     pub created_by: String,
     pub created_at: NaiveDateTime,
+    pub accepted_qty: i64,
 }
 
 #[derive(Insertable)]

@@ -612,8 +612,9 @@ fn confirm_inner(
         diesel::update(order_lines::table.find(&l.order_line_id))
             .set(order_lines::accepted_qty.eq(order_lines::accepted_qty + accepted))
             .execute(conn)?;
-        let price: i64 = order_lines::table.find(&l.order_line_id).select(order_lines::unit_price).first(conn)?;
-        priced.push((accepted, UnitPrice::from_ten_thousandths(price)));
+        let line = crate::retention::PurchasedLine::of(conn, &l.order_line_id)?;
+        crate::retention::count_purchase(conn, delivery, &l.id, &line, accepted, acceptance_date)?;
+        priced.push((accepted, UnitPrice::from_ten_thousandths(line.unit_price)));
     }
     let amount = amount_of(priced);
     audit::record(

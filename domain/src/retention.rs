@@ -308,8 +308,8 @@ use crate::identity::{Actor, OrgNames, Role};
 use crate::ids::{document_no, new_id};
 use crate::paging::{Page, PageRequest};
 use crate::schema::{
-    agreed_volumes, organizations, products, retention_inputs, retention_lines, retention_results, retention_runs,
-    winning_bids,
+    agreed_volumes, off_volume_purchases, order_lines, organizations, products, retention_inputs, retention_lines,
+    retention_results, retention_runs, winning_bids,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -629,15 +629,28 @@ pub struct RunView {
 }
 
 /// What one hospital bought of one generic in the year: accumulated from acceptances.
-#[derive(Default)]
 struct Acc {
+    /// From the earliest start of the hospital's volumes of the generic to their latest end, cut at as_of.
+    period: (NaiveDate, NaiveDate),
     agreed: i64,
-    price: i64,
     purchases: Purchases,
     /// Exact amounts in yuan, rounded to the fen once, when the line is written.
     winning_exact: Decimal,
     above_exact: Decimal,
     non_winning_exact: Decimal,
+}
+
+impl Acc {
+    fn new(period: (NaiveDate, NaiveDate)) -> Acc {
+        Acc {
+            period,
+            agreed: 0,
+            purchases: Purchases::default(),
+            winning_exact: Decimal::ZERO,
+            above_exact: Decimal::ZERO,
+            non_winning_exact: Decimal::ZERO,
+        }
+    }
 }
 
 fn round_fen(d: Decimal) -> Money {
@@ -749,84 +762,34 @@ fn calculate(
     }
     let (policy, policy_id): (RetentionPolicy, String) =
         crate::policy::params_in_force(conn, region, crate::policy::RETENTION, as_of)?;
-    // Agreed volumes of the year, with their generic and winning price.
-    let volumes: Vec<(String, String, String, i64, NaiveDate, NaiveDate, i64)> = agreed_volumes::table
-        .inner_join(winning_bids::table.inner_join(products::table))
+    // The year's hospitals and generics, for the inputs they need.
+    let hospitals: Vec<String> = agreed_volumes::table
         .filter(agreed_volumes::region_id.eq(region))
         .filter(agreed_volumes::agreement_year.eq(year))
-        .select((
-            agreed_volumes::id,
-            agreed_volumes::hospital_id,
-            products::generic_name,
-            agreed_volumes::agreed_qty,
-            agreed_volumes::year_start,
-            agreed_volumes::year_end,
-            winning_bids::unit_price,
-        ))
+        .select(agreed_volumes::hospital_id)
+        .distinct()
+        .order(agreed_volumes::hospital_id.asc())
         .load(conn)?;
-    if volumes.is_empty() {
+    if hospitals.is_empty() {
         return Err(DomainError::invalid(
             "no_agreed_volumes",
             "agreement_year",
             format!("no agreed volumes of agreement year {year} in this region"),
         ));
     }
-    // The period of each (hospital, generic): from its earliest year start to its latest year end, cut at as_of.
-    let mut period: HashMap<(String, String), (NaiveDate, NaiveDate)> = HashMap::new();
-    let mut by_volume: HashMap<String, (String, String, i64, i64, NaiveDate, NaiveDate)> = HashMap::new();
-    let mut acc: BTreeMap<(String, String), Acc> = BTreeMap::new();
-    for (vid, hospital, generic, agreed, start, end, price) in volumes {
-        let end = end.min(as_of);
-        let e = period.entry((hospital.clone(), generic.clone())).or_insert((start, end));
-        e.0 = e.0.min(start);
-        e.1 = e.1.max(end);
-        let a = acc.entry((hospital.clone(), generic.clone())).or_default();
-        a.agreed += agreed;
-        a.price = price;
-        by_volume.insert(vid, (hospital, generic, agreed, price, start, end));
-    }
-    let mut per_volume: HashMap<String, i64> = HashMap::new();
-    // Accepted quantities, from confirmed acceptances (not orders), summed by the database: per
-    // agreed volume of the year for winning lines within the volume's dates; per kind,
-    // hospital, generic, price and day for the rest (checked against the period below).
-    for g in accepted_groups(conn, region, year, as_of)? {
-        let key = (g.hospital_id.clone(), g.generic_name.clone());
-        let Some((from, to)) = period.get(&key).copied() else { continue };
-        match (g.kind.as_str(), g.volume_id) {
-            ("winning", Some(v)) => *per_volume.entry(v).or_default() += g.qty,
-            (kind, _) => {
-                let Some(date) = g.acceptance_date else { continue };
-                if date < from || date > to {
-                    continue;
-                }
-                let a = acc.get_mut(&key).expect("period implies accumulator");
-                let amount = UnitPrice::from_ten_thousandths(g.unit_price).extend(g.qty);
-                if kind == "winning" {
-                    a.purchases.above_volume_qty += g.qty;
-                    a.above_exact += amount;
-                } else {
-                    a.purchases.non_winning_qty += g.qty;
-                    a.non_winning_exact += amount;
-                }
-            }
-        }
-    }
-    for (v, (hospital, generic, agreed, price, _, _)) in &by_volume {
-        let total = per_volume.get(v).copied().unwrap_or(0);
-        let within = total.min(*agreed);
-        let above = total - within;
-        let p = UnitPrice::from_ten_thousandths(*price);
-        let a = acc.get_mut(&(hospital.clone(), generic.clone())).expect("accumulator");
-        a.purchases.winning_qty += within;
-        a.winning_exact += p.extend(within);
-        a.purchases.above_volume_qty += above;
-        a.above_exact += p.extend(above);
-    }
-    for a in acc.values_mut() {
-        a.purchases.winning_amount = round_fen(a.winning_exact);
-        a.purchases.above_volume_amount = round_fen(a.above_exact);
-        a.purchases.non_winning_amount = round_fen(a.non_winning_exact);
-    }
+    let bids: Vec<String> = agreed_volumes::table
+        .filter(agreed_volumes::region_id.eq(region))
+        .filter(agreed_volumes::agreement_year.eq(year))
+        .select(agreed_volumes::bid_id)
+        .distinct()
+        .load(conn)?;
+    let generics: Vec<String> = winning_bids::table
+        .inner_join(products::table)
+        .filter(winning_bids::id.eq_any(&bids))
+        .select(products::generic_name)
+        .distinct()
+        .order(products::generic_name.asc())
+        .load(conn)?;
     // Inputs.
     let inputs: Vec<InputRow> = retention_inputs::table
         .filter(retention_inputs::region_id.eq(region))
@@ -838,17 +801,6 @@ fn calculate(
         inputs.iter().map(|i| ((i.kind.as_str(), i.subject.as_str()), i.value.as_str())).collect();
     let find = |kind: &str, subject: &str| by_key.get(&(kind, subject)).map(|v| v.to_string());
     let fund_ratio = find("fund_ratio", "");
-    let hospitals: Vec<String> = {
-        let mut h: Vec<String> = acc.keys().map(|(h, _)| h.clone()).collect();
-        h.dedup();
-        h
-    };
-    let generics: Vec<String> = {
-        let mut g: Vec<String> = acc.keys().map(|(_, g)| g.clone()).collect();
-        g.sort();
-        g.dedup();
-        g
-    };
     let mut missing: Vec<String> = Vec::new();
     if fund_ratio.is_none() {
         missing.push("fund_ratio".into());
@@ -942,78 +894,80 @@ fn calculate(
         .execute(conn)?;
     let (mut total_surplus, mut total_retained) = (0i64, 0i64);
     let mut confirmations = Confirmations { region: region.to_string(), by_period: HashMap::new() };
-    // Each hospital's period: from its earliest volume start to its latest end, cut at as_of.
-    let mut hospital_period: HashMap<&str, (NaiveDate, NaiveDate)> = HashMap::new();
-    for ((h, _), (s, e)) in &period {
-        let p = hospital_period.entry(h.as_str()).or_insert((*s, *e));
-        *p = (p.0.min(*s), p.1.max(*e));
-    }
-    let mut line_rows = Vec::new();
-    let mut result_rows = Vec::new();
-    for hospital in &hospitals {
-        let share_in: Decimal = find("insured_share", hospital).expect("checked").parse().expect("stored valid");
-        let mut lines = Vec::new();
-        // `acc` is ordered by (hospital, generic): this hospital's generics are one range.
-        for ((h, g), a) in acc.range((hospital.clone(), String::new())..).take_while(|((h, _), _)| h == hospital) {
-            let pre = UnitPrice::parse(&find("pre_vbp_price", g).expect("checked")).expect("stored valid");
-            let line = generic_line(&policy, g, a.agreed, pre, fund_ratio, share_in, a.purchases);
-            line_rows.push(NewLine {
-                id: new_id(),
-                run_id: run_id.clone(),
-                hospital_id: h.clone(),
-                generic_name: g.clone(),
-                agreed_qty: a.agreed,
-                pre_vbp_price: pre.ten_thousandths(),
-                winning_qty: line.winning_qty,
-                winning_amount: line.winning_amount.fen(),
-                above_volume_qty: line.above_volume_qty,
-                above_volume_amount: line.above_volume_amount.fen(),
-                non_winning_qty: line.non_winning_qty,
-                non_winning_amount: line.non_winning_amount.fen(),
-                budget: line.budget.normalize().to_string(),
-                actual: line.actual.normalize().to_string(),
-                saving: line.saving.normalize().to_string(),
-            });
-            lines.push(line);
+    let mut late: Option<HashMap<String, i64>> = None;
+    for step in hospitals.chunks(HOSPITALS_PER_STEP) {
+        let acc = purchases_of(conn, region, year, as_of, step, &mut late)?;
+        // Each hospital's period: from its earliest volume start to its latest end, cut at as_of.
+        let mut hospital_period: HashMap<&str, (NaiveDate, NaiveDate)> = HashMap::new();
+        for ((h, _), a) in &acc {
+            let p = hospital_period.entry(h.as_str()).or_insert(a.period);
+            *p = (p.0.min(a.period.0), p.1.max(a.period.1));
         }
-        let hospital_surplus = surplus(&lines);
-        let components = measured_components(
-            conn,
-            &mut confirmations,
-            &policy,
-            hospital,
-            &lines,
-            hospital_period.get(hospital.as_str()).copied(),
-            &find,
-        )?;
-        let score_value = score(&policy, &components);
-        let (grade, share) = match score_value {
-            Some(s) => policy.grade(s),
-            None => ("-".to_string(), policy.floor_share.unwrap_or(Decimal::ZERO)),
-        };
-        let kept = retained(hospital_surplus, share);
-        total_surplus += hospital_surplus.fen();
-        total_retained += kept.fen();
-        result_rows.push(NewResult {
-            run_id: run_id.clone(),
-            hospital_id: hospital.clone(),
-            fund_ratio: fund_ratio.normalize().to_string(),
-            insured_share: share_in.normalize().to_string(),
-            surplus: hospital_surplus.fen(),
-            components: serde_json::to_string(
-                &components.iter().map(|(k, v)| (k.clone(), show(*v))).collect::<BTreeMap<_, _>>(),
-            )?,
-            score: score_value.map(show),
-            grade,
-            share: share.normalize().to_string(),
-            retained: kept.fen(),
-        });
-    }
-    for chunk in line_rows.chunks(1000) {
-        crate::db::insert_rows!(&mut *conn, retention_lines::table, chunk)?;
-    }
-    for chunk in result_rows.chunks(1000) {
-        crate::db::insert_rows!(&mut *conn, retention_results::table, chunk)?;
+        let mut line_rows = Vec::new();
+        let mut result_rows = Vec::new();
+        for hospital in step {
+            let share_in: Decimal = find("insured_share", hospital).expect("checked").parse().expect("stored valid");
+            let mut lines = Vec::new();
+            // `acc` is ordered by (hospital, generic): this hospital's generics are one range.
+            for ((h, g), a) in acc.range((hospital.clone(), String::new())..).take_while(|((h, _), _)| h == hospital) {
+                let pre = UnitPrice::parse(&find("pre_vbp_price", g).expect("checked")).expect("stored valid");
+                let line = generic_line(&policy, g, a.agreed, pre, fund_ratio, share_in, a.purchases);
+                line_rows.push(NewLine {
+                    id: new_id(),
+                    run_id: run_id.clone(),
+                    hospital_id: h.clone(),
+                    generic_name: g.clone(),
+                    agreed_qty: a.agreed,
+                    pre_vbp_price: pre.ten_thousandths(),
+                    winning_qty: line.winning_qty,
+                    winning_amount: line.winning_amount.fen(),
+                    above_volume_qty: line.above_volume_qty,
+                    above_volume_amount: line.above_volume_amount.fen(),
+                    non_winning_qty: line.non_winning_qty,
+                    non_winning_amount: line.non_winning_amount.fen(),
+                    budget: line.budget.normalize().to_string(),
+                    actual: line.actual.normalize().to_string(),
+                    saving: line.saving.normalize().to_string(),
+                });
+                lines.push(line);
+            }
+            let hospital_surplus = surplus(&lines);
+            let components = measured_components(
+                conn,
+                &mut confirmations,
+                &policy,
+                hospital,
+                &lines,
+                hospital_period.get(hospital.as_str()).copied(),
+                &find,
+            )?;
+            let score_value = score(&policy, &components);
+            let (grade, share) = match score_value {
+                Some(s) => policy.grade(s),
+                None => ("-".to_string(), policy.floor_share.unwrap_or(Decimal::ZERO)),
+            };
+            let kept = retained(hospital_surplus, share);
+            total_surplus += hospital_surplus.fen();
+            total_retained += kept.fen();
+            result_rows.push(NewResult {
+                run_id: run_id.clone(),
+                hospital_id: hospital.clone(),
+                fund_ratio: fund_ratio.normalize().to_string(),
+                insured_share: share_in.normalize().to_string(),
+                surplus: hospital_surplus.fen(),
+                components: serde_json::to_string(
+                    &components.iter().map(|(k, v)| (k.clone(), show(*v))).collect::<BTreeMap<_, _>>(),
+                )?,
+                score: score_value.map(show),
+                grade,
+                share: share.normalize().to_string(),
+                retained: kept.fen(),
+            });
+        }
+        for chunk in line_rows.chunks(1000) {
+            crate::db::insert_rows!(&mut *conn, retention_lines::table, chunk)?;
+        }
+        crate::db::insert_rows!(&mut *conn, retention_results::table, &result_rows)?;
     }
     diesel::update(retention_runs::table.find(&run_id))
         .set((retention_runs::total_surplus.eq(total_surplus), retention_runs::total_retained.eq(total_retained)))
@@ -1032,56 +986,203 @@ fn calculate(
     Ok(run_id)
 }
 
-/// Confirmed acceptances up to `as_of` in a region, summed by the database (one scan instead
-/// of a row per accepted line): a winning line of one of the year's agreed volumes, accepted
-/// within the volume's dates, counts towards that volume (`volume_id`, no date); any other line
-/// is grouped by kind, hospital, generic, price and acceptance date.
-#[derive(QueryableByName)]
-struct AcceptedGroup {
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    volume_id: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    kind: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    hospital_id: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    generic_name: String,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    unit_price: i64,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
-    acceptance_date: Option<NaiveDate>,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    qty: i64,
+/// Hospitals per step of a run: a step reads its hospitals' volumes and off-volume purchases and
+/// writes their lines and results, so what a run holds does not grow with the province.
+const HOSPITALS_PER_STEP: usize = 100;
+
+/// What decides where an order line's accepted quantity counts.
+pub struct PurchasedLine {
+    pub kind: String,
+    pub agreed_volume_id: Option<String>,
+    pub unit_price: i64,
+    pub generic_name: String,
 }
 
-fn accepted_groups(
+impl PurchasedLine {
+    pub fn of(conn: &mut DbConnection, order_line_id: &str) -> DomainResult<PurchasedLine> {
+        let (kind, agreed_volume_id, unit_price, generic_name) = order_lines::table
+            .inner_join(products::table)
+            .filter(order_lines::id.eq(order_line_id))
+            .select((order_lines::kind, order_lines::agreed_volume_id, order_lines::unit_price, products::generic_name))
+            .first(conn)?;
+        Ok(PurchasedLine { kind, agreed_volume_id, unit_price, generic_name })
+    }
+}
+
+/// Keeps what an accepted delivery line counts for in retention, as its acceptance is confirmed
+/// on `date` (a confirmed acceptance is immutable, so these only grow): a winning line accepted
+/// within its agreed volume's dates adds to the volume's `accepted_qty`; any other line is kept
+/// as an off-volume purchase with its date and price. A run then reads a total per volume
+/// instead of the year's accepted lines.
+pub fn count_purchase(
+    conn: &mut DbConnection,
+    delivery: &crate::delivery::DeliveryRow,
+    delivery_line_id: &str,
+    line: &PurchasedLine,
+    qty: i64,
+    date: NaiveDate,
+) -> DomainResult<()> {
+    if qty <= 0 {
+        return Ok(());
+    }
+    if let (true, Some(volume)) = (line.kind == "winning", &line.agreed_volume_id) {
+        let counted = diesel::update(
+            agreed_volumes::table
+                .find(volume)
+                .filter(agreed_volumes::year_start.le(date))
+                .filter(agreed_volumes::year_end.ge(date)),
+        )
+        .set(agreed_volumes::accepted_qty.eq(agreed_volumes::accepted_qty + qty))
+        .execute(conn)?;
+        if counted == 1 {
+            return Ok(());
+        }
+    }
+    diesel::insert_into(off_volume_purchases::table)
+        .values((
+            off_volume_purchases::delivery_line_id.eq(delivery_line_id),
+            off_volume_purchases::region_id.eq(&delivery.region_id),
+            off_volume_purchases::hospital_id.eq(&delivery.hospital_id),
+            off_volume_purchases::generic_name.eq(&line.generic_name),
+            off_volume_purchases::kind.eq(&line.kind),
+            off_volume_purchases::agreed_volume_id.eq(&line.agreed_volume_id),
+            off_volume_purchases::unit_price.eq(line.unit_price),
+            off_volume_purchases::acceptance_date.eq(date),
+            off_volume_purchases::qty.eq(qty),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// (id, hospital, generic, agreed, accepted, year start, year end, winning price).
+type VolumeTuple = (String, String, String, i64, i64, NaiveDate, NaiveDate, i64);
+
+/// What some hospitals bought of each generic of their agreed volumes of the year, accepted up
+/// to `as_of`: the winning purchases within each volume (its kept total, less what was accepted
+/// after `as_of` when the volume ends later), split at the agreed quantity; and the off-volume
+/// purchases within the (hospital, generic)'s period. Winning lines of one of the year's
+/// volumes accepted outside the volume's dates count nowhere.
+fn purchases_of(
     conn: &mut DbConnection,
     region: &str,
     year: i16,
     as_of: NaiveDate,
-) -> DomainResult<Vec<AcceptedGroup>> {
+    hospitals: &[String],
+    late: &mut Option<HashMap<String, i64>>,
+) -> DomainResult<BTreeMap<(String, String), Acc>> {
+    let volumes: Vec<VolumeTuple> = agreed_volumes::table
+        .inner_join(winning_bids::table.inner_join(products::table))
+        .filter(agreed_volumes::region_id.eq(region))
+        .filter(agreed_volumes::agreement_year.eq(year))
+        .filter(agreed_volumes::hospital_id.eq_any(hospitals))
+        .select((
+            agreed_volumes::id,
+            agreed_volumes::hospital_id,
+            products::generic_name,
+            agreed_volumes::agreed_qty,
+            agreed_volumes::accepted_qty,
+            agreed_volumes::year_start,
+            agreed_volumes::year_end,
+            winning_bids::unit_price,
+        ))
+        .load(conn)?;
+    let mut acc: BTreeMap<(String, String), Acc> = BTreeMap::new();
+    for (id, hospital, generic, agreed, accepted, start, end, price) in volumes {
+        let accepted = if end > as_of {
+            if late.is_none() {
+                *late = Some(accepted_after(conn, region, year, as_of)?);
+            }
+            accepted - late.as_ref().and_then(|l| l.get(&id)).copied().unwrap_or(0)
+        } else {
+            accepted
+        };
+        let end = end.min(as_of);
+        let a = acc.entry((hospital, generic)).or_insert_with(|| Acc::new((start, end)));
+        a.period = (a.period.0.min(start), a.period.1.max(end));
+        a.agreed += agreed;
+        let within = accepted.min(agreed);
+        let p = UnitPrice::from_ten_thousandths(price);
+        a.purchases.winning_qty += within;
+        a.winning_exact += p.extend(within);
+        a.purchases.above_volume_qty += accepted - within;
+        a.above_exact += p.extend(accepted - within);
+    }
+    let year_volume = agreed_volumes::id
+        .nullable()
+        .eq(off_volume_purchases::agreed_volume_id)
+        .and(agreed_volumes::region_id.eq(region))
+        .and(agreed_volumes::agreement_year.eq(year));
+    let off: Vec<(String, String, String, i64, NaiveDate, i64)> = off_volume_purchases::table
+        .left_join(agreed_volumes::table.on(year_volume))
+        .filter(off_volume_purchases::region_id.eq(region))
+        .filter(off_volume_purchases::hospital_id.eq_any(hospitals))
+        .filter(off_volume_purchases::acceptance_date.le(as_of))
+        .filter(off_volume_purchases::kind.ne("winning").or(agreed_volumes::id.nullable().is_null()))
+        .select((
+            off_volume_purchases::hospital_id,
+            off_volume_purchases::generic_name,
+            off_volume_purchases::kind,
+            off_volume_purchases::unit_price,
+            off_volume_purchases::acceptance_date,
+            off_volume_purchases::qty,
+        ))
+        .load(conn)?;
+    for (hospital, generic, kind, price, date, qty) in off {
+        let Some(a) = acc.get_mut(&(hospital, generic)) else { continue };
+        if date < a.period.0 || date > a.period.1 {
+            continue;
+        }
+        let amount = UnitPrice::from_ten_thousandths(price).extend(qty);
+        if kind == "winning" {
+            a.purchases.above_volume_qty += qty;
+            a.above_exact += amount;
+        } else {
+            a.purchases.non_winning_qty += qty;
+            a.non_winning_exact += amount;
+        }
+    }
+    for a in acc.values_mut() {
+        a.purchases.winning_amount = round_fen(a.winning_exact);
+        a.purchases.above_volume_amount = round_fen(a.above_exact);
+        a.purchases.non_winning_amount = round_fen(a.non_winning_exact);
+    }
+    Ok(acc)
+}
+
+#[derive(QueryableByName)]
+struct VolumeQty {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    volume_id: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    qty: i64,
+}
+
+/// Per agreed volume of the region's year, what its kept total holds that was accepted after
+/// `as_of` (a run before the year's end): read only when a volume ends after `as_of`.
+fn accepted_after(
+    conn: &mut DbConnection,
+    region: &str,
+    year: i16,
+    as_of: NaiveDate,
+) -> DomainResult<HashMap<String, i64>> {
     use diesel::sql_types::{Date, SmallInt, Text};
-    // `v` is the line's agreed volume when it is one of this region's and year's; a winning
-    // line of such a volume accepted outside the volume's dates counts nowhere.
-    Ok(diesel::sql_query(
-        "SELECT v.id AS volume_id, ol.kind, d.hospital_id, p.generic_name, ol.unit_price, \
-                CASE WHEN v.id IS NULL OR ol.kind <> 'winning' THEN a.acceptance_date END AS acceptance_date, \
-                CAST(COALESCE(SUM(dl.accepted_qty), 0) AS BIGINT) AS qty \
-         FROM delivery_lines dl \
-         JOIN deliveries d ON d.id = dl.delivery_id \
-         JOIN acceptances a ON a.delivery_id = d.id \
+    let rows: Vec<VolumeQty> = diesel::sql_query(
+        "SELECT v.id AS volume_id, CAST(SUM(dl.accepted_qty) AS BIGINT) AS qty \
+         FROM acceptances a \
+         JOIN deliveries d ON d.id = a.delivery_id \
+         JOIN delivery_lines dl ON dl.delivery_id = d.id \
          JOIN order_lines ol ON ol.id = dl.order_line_id \
-         JOIN products p ON p.id = ol.product_id \
-         LEFT JOIN agreed_volumes v ON v.id = ol.agreed_volume_id AND v.region_id = $1 AND v.agreement_year = $2 \
-         WHERE d.region_id = $1 AND a.status = 'confirmed' AND a.acceptance_date <= $3 \
-           AND (v.id IS NULL OR ol.kind <> 'winning' OR (a.acceptance_date >= v.year_start AND a.acceptance_date <= v.year_end)) \
-         GROUP BY v.id, ol.kind, d.hospital_id, p.generic_name, ol.unit_price, \
-                  CASE WHEN v.id IS NULL OR ol.kind <> 'winning' THEN a.acceptance_date END",
+         JOIN agreed_volumes v ON v.id = ol.agreed_volume_id \
+         WHERE d.region_id = $1 AND v.region_id = $1 AND v.agreement_year = $2 \
+           AND a.status = 'confirmed' AND a.acceptance_date > $3 AND ol.kind = 'winning' \
+           AND a.acceptance_date >= v.year_start AND a.acceptance_date <= v.year_end \
+         GROUP BY v.id",
     )
     .bind::<Text, _>(region)
     .bind::<SmallInt, _>(year)
     .bind::<Date, _>(as_of)
-    .load(conn)?)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.volume_id, r.qty)).collect())
 }
 
 #[derive(Insertable)]

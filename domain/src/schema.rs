@@ -143,6 +143,21 @@ diesel::table! {
         ordered_qty -> BigInt,
         created_by -> Text,
         created_at -> Timestamp,
+        accepted_qty -> BigInt,
+    }
+}
+
+diesel::table! {
+    off_volume_purchases (delivery_line_id) {
+        delivery_line_id -> Text,
+        region_id -> Text,
+        hospital_id -> Text,
+        generic_name -> Text,
+        kind -> Text,
+        agreed_volume_id -> Nullable<Text>,
+        unit_price -> BigInt,
+        acceptance_date -> Date,
+        qty -> BigInt,
     }
 }
 
@@ -577,6 +592,7 @@ diesel::joinable!(delivery_lines -> order_lines (order_line_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
+    off_volume_purchases,
     organizations,
     users,
     region_policies,

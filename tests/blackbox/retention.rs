@@ -101,6 +101,12 @@ on_both_databases! {
         let r = bureau.put("/api/v1/retention/inputs", &json!({"agreement_year": 1, "values": [{"kind": "fund_ratio", "value": "1.7"}]}));
         assert_eq!((r.status, r.code()), (422, "invalid_value"));
 
+        // A run as of yesterday leaves out today's acceptances (the 300 boxes and the 20 tablets).
+        let r = bureau.post("/api/v1/retention-runs", &json!({"agreement_year": 1, "as_of": "2026-11-21"}));
+        assert_eq!(r.status, 201, "{}", r.body);
+        let e = bureau.ok(&format!("/api/v1/retention-runs/{}/explain?hospital_id={h1}", r.body["id"].as_str().unwrap()));
+        let yesterday = e["lines"].as_array().unwrap().iter().find(|l| l["generic_name"] == "依折麦布片").unwrap().clone();
+
         // The run.
         let r = bureau.post("/api/v1/retention-runs", &json!({"agreement_year": 1, "as_of": "2026-11-22"}));
         assert_eq!(r.status, 201, "{}", r.body);
@@ -118,6 +124,12 @@ on_both_databases! {
         let accepted = progress["items"].as_array().unwrap().iter().find(|p| p["agreed_volume_id"] == volume["id"]).unwrap()["accepted_qty"].as_i64().unwrap();
         assert!(accepted >= 300);
         assert_eq!(line["winning_qty"].as_i64().unwrap(), accepted.min(volume["agreed_qty"].as_i64().unwrap()));
+        let progress = hospital.ok("/api/v1/monitoring/progress?as_of=2026-11-21&per_page=200");
+        let accepted_before = progress["items"].as_array().unwrap().iter().find(|p| p["agreed_volume_id"] == volume["id"]).unwrap()["accepted_qty"].as_i64().unwrap();
+        assert!(accepted_before + 300 <= accepted);
+        let bought = |l: &Value| l["winning_qty"].as_i64().unwrap() + l["above_volume_qty"].as_i64().unwrap();
+        assert_eq!((bought(&yesterday), yesterday["non_winning_qty"].as_i64()), (accepted_before, Some(0)), "{yesterday}");
+        assert_eq!(bought(&line), accepted);
         assert_eq!(line["non_winning_qty"], 20);
                 assert_eq!(line["non_winning_amount"], "130.00"); // 20 × ¥6.5000
         let pre = dec(&line["pre_vbp_price"]);

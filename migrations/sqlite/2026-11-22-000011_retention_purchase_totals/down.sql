@@ -1,0 +1,2 @@
+DROP TABLE off_volume_purchases;
+ALTER TABLE agreed_volumes DROP COLUMN accepted_qty;
