@@ -514,27 +514,64 @@ fn read_path(
 /// The cheapest request that reaches the database: what any endpoint costs at least.
 const HTTP_FLOOR: &str = "/healthz";
 
+fn p99(ms: Option<f64>) -> String {
+    ms.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into())
+}
+
 fn mean_ms(latencies_us: &[u64]) -> f64 {
     latencies_us.iter().sum::<u64>() as f64 / latencies_us.len().max(1) as f64 / 1000.0
 }
 
 // ---------------------------------------------------------------- baselines
 
-/// One pgbench run: (transactions per second, average latency in ms).
-fn pgbench(pgc: &PgCluster, db: &str, args: &[&str], clients: usize, secs: u64) -> Result<(f64, f64), String> {
-    let out = pg("pgbench")
-        .args(["-h", "127.0.0.1", "-p", &pgc.port.to_string(), "-U", "postgres", "-n", "-j", "2"])
+/// One pgbench run: transactions per second, average latency in ms, and (for a floor, whose
+/// transactions are logged) the latencies' p99 in ms.
+struct Pgbench {
+    tps: f64,
+    avg_ms: f64,
+    p99_ms: Option<f64>,
+}
+
+fn pgbench(
+    pgc: &PgCluster,
+    db: &str,
+    args: &[&str],
+    clients: usize,
+    secs: u64,
+    percentiles: bool,
+) -> Result<Pgbench, String> {
+    // Per-transaction log (`-l`): one file per pgbench thread, the latency in µs third.
+    let logs = pgc.dir.join(format!("pgbench-log-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&logs);
+    let mut cmd = pg("pgbench");
+    cmd.args(["-h", "127.0.0.1", "-p", &pgc.port.to_string(), "-U", "postgres", "-n", "-j", "2"])
         .args(["-c", &clients.to_string(), "-T", &secs.to_string()])
-        .args(args)
-        .arg(db)
-        .output()
-        .map_err(|e| format!("pgbench: {e}"))?;
+        .args(args);
+    if percentiles {
+        std::fs::create_dir_all(&logs).map_err(|e| e.to_string())?;
+        if unsafe_is_root() {
+            Command::new("chown").args(["postgres:postgres"]).arg(&logs).status().map_err(|e| e.to_string())?;
+        }
+        cmd.arg("-l").arg(format!("--log-prefix={}", logs.join("tx").display()));
+    }
+    let out = cmd.arg(db).output().map_err(|e| format!("pgbench: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout);
     let figure = |prefix: &str, nth: usize| -> Option<f64> {
         text.lines().find(|l| l.starts_with(prefix)).and_then(|l| l.split_whitespace().nth(nth)?.parse().ok())
     };
+    let p99_ms = percentiles.then(|| {
+        let mut us: Vec<u64> = std::fs::read_dir(&logs)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|f| std::fs::read_to_string(f.path()).ok())
+            .flat_map(|t| t.lines().filter_map(|l| l.split_whitespace().nth(2)?.parse().ok()).collect::<Vec<u64>>())
+            .collect();
+        pct(&mut us, 0.99)
+    });
+    let _ = std::fs::remove_dir_all(&logs);
     match (figure("tps = ", 2), figure("latency average = ", 3)) {
-        (Some(tps), Some(ms)) if out.status.success() => Ok((tps, ms)),
+        (Some(tps), Some(avg_ms)) if out.status.success() => Ok(Pgbench { tps, avg_ms, p99_ms }),
         _ => Err(format!("pgbench failed: {} {}", text, String::from_utf8_lossy(&out.stderr))),
     }
 }
@@ -578,14 +615,14 @@ impl Floors {
     }
 
     /// Procurement cycles per second (and ms per cycle) with `clients` connections.
-    fn write(&self, pgc: &PgCluster, clients: usize, secs: u64) -> Result<(f64, f64), String> {
+    fn write(&self, pgc: &PgCluster, clients: usize, secs: u64) -> Result<Pgbench, String> {
         let plans = format!("nplans={}", self.plans);
         let script = self.dir.join("write_floor.sql");
-        pgbench(pgc, "jicai", &["-M", "prepared", "-D", &plans, "-f", &script.to_string_lossy()], clients, secs)
+        pgbench(pgc, "jicai", &["-M", "prepared", "-D", &plans, "-f", &script.to_string_lossy()], clients, secs, true)
     }
 
     /// Payment-status pages per second (and ms per page) with `clients` connections.
-    fn read(&self, pgc: &PgCluster, clients: usize, secs: u64) -> Result<(f64, f64), String> {
+    fn read(&self, pgc: &PgCluster, clients: usize, secs: u64) -> Result<Pgbench, String> {
         let dist = format!("ndist={}", self.distributors);
         let today = format!("today={}", gen::as_of());
         let script = self.dir.join("read_floor.sql");
@@ -595,6 +632,7 @@ impl Floors {
             &["-M", "prepared", "-D", &dist, "-D", &today, "-f", &script.to_string_lossy()],
             clients,
             secs,
+            true,
         )
     }
 
@@ -817,7 +855,7 @@ pub fn run(o: &Opts) -> Result<String, String> {
         let mut rows_w = Vec::new();
         for &c in &o.clients {
             let base = match &pg_cluster {
-                Some(pgc) => pgbench(pgc, "pgbench", &[], c, o.seconds).map(|(tps, _)| ("pgbench TPC-B tps", tps)),
+                Some(pgc) => pgbench(pgc, "pgbench", &[], c, o.seconds, false).map(|b| ("pgbench TPC-B tps", b.tps)),
                 None => sqlite_baseline(&tmp, o.seconds).map(|tps| ("SQLite insert-loop tx/s (1 writer)", tps)),
             }?;
             eprintln!("[{backend}] write path, {c} clients");
@@ -825,11 +863,14 @@ pub fn run(o: &Opts) -> Result<String, String> {
             let acc = l.cycles as f64 / l.seconds;
             if let (Some(f), Some(pgc)) = (&floors, &pg_cluster) {
                 eprintln!("[{backend}] write floor, {c} clients");
-                let (tps, ms) = f.write(pgc, c, o.seconds)?;
+                let b = f.write(pgc, c, o.seconds)?;
                 floor_rows.push(format!(
-                    "| write: one cycle's rows in 4 durable transactions (`write_floor.sql`) | {c} | {tps:.1} | {ms:.1} | {:.0}% of TPC-B | {:.0}% |",
-                    100.0 * tps / base.1,
-                    100.0 * acc / tps
+                    "| write: one cycle's rows in 4 durable transactions (`write_floor.sql`) | {c} | {:.1} | {:.1} / {} | {:.0}% of TPC-B | {:.0}% |",
+                    b.tps,
+                    b.avg_ms,
+                    p99(b.p99_ms),
+                    100.0 * b.tps / base.1,
+                    100.0 * acc / b.tps
                 ));
             }
 
@@ -859,29 +900,33 @@ pub fn run(o: &Opts) -> Result<String, String> {
 
         eprintln!("[{backend}] read path, {} clients", o.read_clients);
         let base_r = match &pg_cluster {
-            Some(pgc) => Some(pgbench(pgc, "pgbench", &["-S"], o.read_clients, o.seconds)?.0),
+            Some(pgc) => Some(pgbench(pgc, "pgbench", &["-S"], o.read_clients, o.seconds, false)?.tps),
             None => None,
         };
         let mut r = read_path(&server.addr, &suppliers, o.read_clients, o.seconds, o.max_requests, None);
         let rps = r.cycles as f64 / r.seconds;
         eprintln!("[{backend}] HTTP floor, {} clients", o.read_clients);
-        let h = read_path(&server.addr, &suppliers, o.read_clients, o.seconds, o.max_requests, Some(HTTP_FLOOR));
+        let mut h = read_path(&server.addr, &suppliers, o.read_clients, o.seconds, o.max_requests, Some(HTTP_FLOOR));
         let h_rps = h.cycles as f64 / h.seconds;
         floor_rows.push(format!(
-            "| HTTP: `GET {HTTP_FLOOR}` through the server (no token check; one pooled `SELECT 1`) | {} | {h_rps:.1} | {:.1} | {} | {:.0}% |",
+            "| HTTP: `GET {HTTP_FLOOR}` through the server (no token check; one pooled `SELECT 1`) | {} | {h_rps:.1} | {:.1} / {:.1} | {} | {:.0}% |",
             o.read_clients,
             mean_ms(&h.latencies_us),
+            pct(&mut h.latencies_us, 0.99),
             base_r.map(|b| format!("{:.1}% of `pgbench -S`", 100.0 * h_rps / b)).unwrap_or_else(|| "—".into()),
             100.0 * rps / h_rps
         ));
         if let (Some(f), Some(pgc), Some(b)) = (&floors, &pg_cluster, base_r) {
             eprintln!("[{backend}] read floor, {} clients", o.read_clients);
-            let (tps, ms) = f.read(pgc, o.read_clients, o.seconds)?;
+            let f = f.read(pgc, o.read_clients, o.seconds)?;
             floor_rows.push(format!(
-                "| read: the 50-row page query alone (`read_floor.sql`) | {} | {tps:.1} | {ms:.1} | {:.1}% of `pgbench -S` | {:.0}% |",
+                "| read: the 50-row page query alone (`read_floor.sql`) | {} | {:.1} | {:.1} / {} | {:.1}% of `pgbench -S` | {:.0}% |",
                 o.read_clients,
-                100.0 * tps / b,
-                100.0 * rps / tps
+                f.tps,
+                f.avg_ms,
+                p99(f.p99_ms),
+                100.0 * f.tps / b,
+                100.0 * rps / f.tps
             ));
             Floors::teardown(&url)?;
         }
@@ -900,7 +945,7 @@ pub fn run(o: &Opts) -> Result<String, String> {
             eprintln!("[{backend}] first read error: {e}");
         }
         if !floor_rows.is_empty() {
-            md.push_str("**Floors** (same run: the SQL each step cannot do without, through `pgbench -M prepared` with no server (scripts in `bench/sql/`, PostgreSQL); and the cheapest request through the server):\n\n| floor | clients | tps | latency avg ms | floor ÷ baseline | platform ÷ floor |\n|---|---|---|---|---|---|\n");
+            md.push_str("**Floors** (same run: the SQL each step cannot do without, through `pgbench -M prepared` with no server (scripts in `bench/sql/`, PostgreSQL); and the cheapest request through the server):\n\n| floor | clients | tps | latency ms avg / p99 | floor ÷ baseline | platform ÷ floor |\n|---|---|---|---|---|---|\n");
             md.push_str(&floor_rows.join("\n"));
             md.push_str("\n\n");
         }

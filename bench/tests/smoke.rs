@@ -83,4 +83,10 @@ fn tiny_run_on_postgres_measures_the_baselines_and_floors() {
     ] {
         assert!(md.contains(row), "missing {row} in:\n{md}");
     }
+    // Each floor reports its latency's mean and p99 (from pgbench's per-transaction log).
+    for floor in md.lines().filter(|l| l.starts_with("| write: one cycle") || l.starts_with("| read: the 50-row")) {
+        let cell = floor.split('|').nth(4).unwrap_or_default();
+        let figures: Vec<f64> = cell.split(" / ").filter_map(|v| v.trim().parse().ok()).collect();
+        assert!(figures.len() == 2 && figures[1] > 0.0, "no avg / p99 in {floor}");
+    }
 }
