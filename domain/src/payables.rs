@@ -226,22 +226,22 @@ pub struct PayableFilter {
 }
 
 fn views(conn: &mut DbConnection, rows: Vec<PayableRow>, today: NaiveDate) -> DomainResult<Vec<PayableView>> {
-    use diesel::dsl::sql;
     use diesel::sql_types::Text;
-    // The page's organisation names, order and delivery numbers in one statement.
+    // The page's organisation names, order and delivery numbers in one statement (the kinds are
+    // bound, not literal SQL, so the statement is prepared once per connection).
     let org_ids: Vec<&str> = rows.iter().flat_map(|p| [p.hospital_id.as_str(), p.supplier_id.as_str()]).collect();
     let order_ids: Vec<&str> = rows.iter().map(|p| p.order_id.as_str()).collect();
     let delivery_ids: Vec<&str> = rows.iter().map(|p| p.delivery_id.as_str()).collect();
     let q = organizations::table
         .filter(organizations::id.eq_any(&org_ids))
-        .select((sql::<Text>("'organization'"), organizations::id, organizations::name))
+        .select(("organization".into_sql::<Text>(), organizations::id, organizations::name))
         .union_all(orders::table.filter(orders::id.eq_any(&order_ids)).select((
-            sql::<Text>("'order'"),
+            "order".into_sql::<Text>(),
             orders::id,
             orders::order_no,
         )))
         .union_all(deliveries::table.filter(deliveries::id.eq_any(&delivery_ids)).select((
-            sql::<Text>("'delivery'"),
+            "delivery".into_sql::<Text>(),
             deliveries::id,
             deliveries::delivery_no,
         )));
