@@ -60,6 +60,9 @@ on_both_databases! {
         assert_eq!(p["status"], "awaiting_invoice");
         assert_eq!(p["outstanding"], "350.00");
         assert_eq!(p["delivery_no"], delivery["delivery_no"]);
+        // Numbers and names come from their own tables, in one statement.
+        assert_eq!((&p["order_no"], &p["hospital"], &p["supplier"]), (&order["order_no"], &order["hospital"], &order["supplier"]));
+        assert!(p["order_no"].as_str().is_some_and(|n| n.starts_with("PO")) && p["hospital"]["name"].is_string(), "{p}");
         assert_eq!(p["id"], acceptance["payable_id"]);
         // The hospital and the bureau see the same payable.
         assert_eq!(hospital.ok(&format!("/api/v1/payables/{}", p["id"].as_str().unwrap()))["amount"], "350.00");
