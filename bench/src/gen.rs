@@ -148,7 +148,7 @@ struct IndexDef {
 
 /// (name, CREATE statement) of every index of the document tables that no constraint owns
 /// (primary keys and UNIQUE constraints stay, and keep checking while loading).
-fn secondary_indexes(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
+pub(crate) fn secondary_indexes(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
     let sql = match conn {
         DbConnection::Sqlite(_) => format!(
             "SELECT name, sql AS \"create\" FROM sqlite_master \

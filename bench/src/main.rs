@@ -73,6 +73,9 @@ enum Cmd {
         max_requests: u64,
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
         jobs: bool,
+        /// Also load the generated rows again through pg_restore (PostgreSQL): the generation's floor.
+        #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
+        generation_floor: bool,
         /// Also write the Markdown here.
         #[arg(long)]
         out: Option<String>,
@@ -122,7 +125,18 @@ fn real_main() -> Result<(), String> {
             let clients: Vec<usize> = clients.split(',').filter_map(|s| s.trim().parse().ok()).collect();
             run::load(&database_url, &addr, &clients, read_clients, seconds, max_requests)
         }
-        Cmd::Run { scale, seed, backends, seconds, clients, read_clients, max_requests, jobs, out } => {
+        Cmd::Run {
+            scale,
+            seed,
+            backends,
+            seconds,
+            clients,
+            read_clients,
+            max_requests,
+            jobs,
+            generation_floor,
+            out,
+        } => {
             let opts = run::Opts {
                 scale: gen::Scale::parse(&scale).ok_or("scale is tiny, city or province")?,
                 seed,
@@ -132,6 +146,7 @@ fn real_main() -> Result<(), String> {
                 read_clients,
                 max_requests,
                 jobs,
+                generation_floor,
                 out,
             };
             let md = run::run(&opts)?;

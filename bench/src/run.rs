@@ -27,6 +27,8 @@ pub struct Opts {
     pub read_clients: usize,
     pub max_requests: u64,
     pub jobs: bool,
+    /// Also measure the generation's floor (PostgreSQL): the same rows through `pg_restore`.
+    pub generation_floor: bool,
     /// Where the Markdown goes; written after each step, so a long run that is stopped keeps
     /// what it measured.
     pub out: Option<String>,
@@ -576,6 +578,67 @@ fn pgbench(
     }
 }
 
+/// The generation's floor (PostgreSQL): the generated rows, already serialized by `pg_dump`,
+/// loaded into a fresh schema by `pg_restore` with the generator's settings (no triggers, the
+/// document tables' secondary indexes dropped while loading, asynchronous commit, two workers
+/// as the generator has two threads), then the same indexes and `VACUUM ANALYZE`: what
+/// PostgreSQL alone takes to take these rows in on this machine. (load s, total s)
+fn generation_floor(pgc: &PgCluster) -> Result<(f64, f64), String> {
+    use diesel::connection::SimpleConnection;
+    let dump = pgc.dir.join("generated.dump");
+    let port = pgc.port.to_string();
+    let server = ["-h", "127.0.0.1", "-p", port.as_str(), "-U", "postgres"];
+    let ok = |what: &str, st: std::io::Result<std::process::ExitStatus>| match st {
+        Ok(s) if s.success() => Ok(()),
+        other => Err(format!("{what} failed: {other:?}")),
+    };
+    ok(
+        "pg_dump",
+        pg("pg_dump")
+            .args(server)
+            .args(["--data-only", "-Fc", "-Z", "0", "--exclude-table=__diesel_schema_migrations", "-f"])
+            .arg(&dump)
+            .arg("jicai")
+            .status(),
+    )?;
+    pgc.createdb("floor")?;
+    let mut conn =
+        DbUrl::parse(&pgc.url("floor")).map_err(|e| e.to_string())?.establish().map_err(|e| e.to_string())?;
+    jicai_domain::db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
+    let deferred = gen::secondary_indexes(&mut conn).map_err(|e| e.to_string())?;
+    for (name, _) in &deferred {
+        conn.batch_execute(&format!("DROP INDEX {name}")).map_err(|e| e.to_string())?;
+    }
+    let t = Instant::now();
+    ok(
+        "pg_restore",
+        pg("pg_restore")
+            .env("PGOPTIONS", "-c synchronous_commit=off")
+            .args(server)
+            .args(["--data-only", "--disable-triggers", "-j", "2", "-d", "floor"])
+            .arg(&dump)
+            .status(),
+    )?;
+    let load = t.elapsed().as_secs_f64();
+    conn.batch_execute("SET maintenance_work_mem = '1GB'").map_err(|e| e.to_string())?;
+    for (_, create) in &deferred {
+        conn.batch_execute(create).map_err(|e| e.to_string())?;
+    }
+    conn.batch_execute("VACUUM ANALYZE").map_err(|e| e.to_string())?;
+    let total = t.elapsed().as_secs_f64();
+    let restored: i64 = payables::table.count().get_result(&mut conn).map_err(|e| e.to_string())?;
+    drop(conn);
+    let mut source =
+        DbUrl::parse(&pgc.url("jicai")).map_err(|e| e.to_string())?.establish().map_err(|e| e.to_string())?;
+    let generated: i64 = payables::table.count().get_result(&mut source).map_err(|e| e.to_string())?;
+    if restored != generated {
+        return Err(format!("generation floor: {restored} payables restored of {generated}"));
+    }
+    let _ = std::fs::remove_file(&dump);
+    ok("dropdb", pg("dropdb").args(server).arg("floor").status())?;
+    Ok((load, total))
+}
+
 /// The floors: what PostgreSQL alone does for the work a request cannot skip (`bench/sql/`),
 /// through pgbench in the same run, so each target can be set against what the machine can do.
 struct Floors {
@@ -820,6 +883,15 @@ pub fn run(o: &Opts) -> Result<String, String> {
             report.lines.len(),
             check_s
         ));
+        if let (true, Some(pgc)) = (o.generation_floor, &pg_cluster) {
+            eprintln!("[{backend}] generation floor");
+            let (load, total) = generation_floor(pgc)?;
+            md.push_str(&format!(
+                "Generation floor (the same rows from a `pg_dump` through `pg_restore -j 2`, no triggers, then the same indexes and `VACUUM ANALYZE`): {total:.1} s (load {load:.1} s, indexes and vacuum {:.1} s); the generator takes {:.0}% of the floor's time.\n\n",
+                total - load,
+                100.0 * summary.seconds / total
+            ));
+        }
         save(&md);
 
         // Baselines first, on an idle server.

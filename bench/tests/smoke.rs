@@ -67,7 +67,7 @@ fn tiny_run_on_postgres_measures_the_baselines_and_floors() {
     };
     let out = bench()
         .args(["run", "--scale", "tiny", "--backends", "postgres", "--seconds", "1", "--clients", "2"])
-        .args(["--read-clients", "2", "--max-requests", "50", "--jobs", "false"])
+        .args(["--read-clients", "2", "--max-requests", "50", "--jobs", "false", "--generation-floor", "true"])
         .env("JICAI_BIN", jicai)
         .env_remove("DATABASE_URL")
         .output()
@@ -80,6 +80,7 @@ fn tiny_run_on_postgres_measures_the_baselines_and_floors() {
         "| write: one cycle's rows",
         "| HTTP: `GET /healthz`",
         "| read: the 50-row page query",
+        "Generation floor (the same rows",
     ] {
         assert!(md.contains(row), "missing {row} in:\n{md}");
     }
