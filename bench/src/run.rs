@@ -112,7 +112,7 @@ impl PgCluster {
         }
         let port = free_port();
         let opts = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=1GB -c max_wal_size=4GB",
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=1GB -c max_wal_size=4GB -c track_io_timing=on",
             dir.display()
         );
         let out = pg("pg_ctl")
@@ -516,6 +516,8 @@ fn read_path(
 /// The cheapest request that reaches the database: what any endpoint costs at least.
 const HTTP_FLOOR: &str = "/healthz";
 
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
 fn p99(ms: Option<f64>) -> String {
     ms.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into())
 }
@@ -733,10 +735,13 @@ fn sqlite_baseline(dir: &Path, secs: u64) -> Result<f64, String> {
     Ok(n as f64 / started.elapsed().as_secs_f64())
 }
 
-/// Runs jobs through `jicai jobs run`: the wall time and what they reported doing.
-fn time_job(url: &str, jobs: &[&str], as_of: &str) -> Result<(f64, String), String> {
+/// Runs jobs through `jicai jobs run`: the wall time, the process's peak resident memory (KiB),
+/// the bytes it read from the disk (SQLite reads its file in the process) and what the jobs
+/// reported doing.
+fn time_job(url: &str, jobs: &[&str], as_of: &str) -> Result<(f64, u64, u64, String), String> {
+    use std::io::Read;
     let t = Instant::now();
-    let out = Command::new(jicai_bin())
+    let mut child = Command::new(jicai_bin())
         .args(["jobs", "run"])
         .args(jobs)
         .args(["--as-of", as_of])
@@ -744,17 +749,27 @@ fn time_job(url: &str, jobs: &[&str], as_of: &str) -> Result<(f64, String), Stri
         .env("JICAI_FAKE_NOW", gen::as_of().to_string())
         .env("JICAI_MAIL_DIR", std::env::temp_dir().join("jicai-bench-mail"))
         .env("RUST_LOG", "warn")
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(format!(
-            "jobs {jobs:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr).chars().take(400).collect::<String>()
-        ));
+    let mut stderr = child.stderr.take().ok_or("stderr")?;
+    let errors = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let mut stdout = String::new();
+    child.stdout.take().ok_or("stdout")?.read_to_string(&mut stdout).map_err(|e| e.to_string())?;
+    // wait4 instead of Child::wait: it also answers the child's own peak memory.
+    let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
+    let waited = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    let stderr = errors.join().unwrap_or_default();
+    if waited < 0 || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        return Err(format!("jobs {jobs:?} failed: {}", stderr.chars().take(400).collect::<String>()));
     }
     let secs = t.elapsed().as_secs_f64();
     // What each job did, from its report line (`<job> as of <date>: {counts} (run <id>)`).
-    let stdout = String::from_utf8_lossy(&out.stdout);
     let did: Vec<String> = stdout
         .lines()
         .filter_map(|l| Some(l[l.find('{')?..=l.rfind('}')?].to_string()))
@@ -771,7 +786,26 @@ fn time_job(url: &str, jobs: &[&str], as_of: &str) -> Result<(f64, String), Stri
     if did.contains("\"skipped\":[\"") {
         return Err(format!("jobs {jobs:?} skipped their work: {}", did.chars().take(300).collect::<String>()));
     }
-    Ok((secs, did))
+    Ok((secs, usage.ru_maxrss as u64, usage.ru_inblock as u64 * 512, did))
+}
+
+/// PostgreSQL's reads of the database so far: blocks read from outside its shared buffers (from
+/// the OS cache or the disk) and the milliseconds spent reading them (`track_io_timing`).
+fn pg_reads(url: &str) -> Option<(i64, f64)> {
+    #[derive(QueryableByName)]
+    struct Reads {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        blocks: i64,
+        #[diesel(sql_type = diesel::sql_types::Double)]
+        ms: f64,
+    }
+    let mut conn = DbUrl::parse(url).ok()?.establish().ok()?;
+    diesel::sql_query(
+        "SELECT blks_read AS blocks, blk_read_time AS ms FROM pg_stat_database WHERE datname = current_database()",
+    )
+    .get_result::<Reads>(&mut conn)
+    .ok()
+    .map(|r| (r.blocks, r.ms))
 }
 
 // ---------------------------------------------------------------- the run
@@ -1047,14 +1081,25 @@ pub fn run(o: &Opts) -> Result<String, String> {
                 ("monthly statements, every hospital", vec!["monthly-statements"], next_day.as_str()),
             ] {
                 eprintln!("[{backend}] job {label}");
+                let before = pg_cluster.as_ref().and_then(|_| pg_reads(&url));
                 let cell = match time_job(&url, &jobs, date) {
-                    Ok((s, did)) => format!("{s:.2} | `{}`", did.replace('|', "/")),
-                    Err(e) => format!("failed | {}", e.replace('|', "/").replace('\n', " ")),
+                    Ok((s, rss, disk, did)) => {
+                        // The job's connections flush their statistics as they end.
+                        std::thread::sleep(Duration::from_millis(500));
+                        let reads = match (before, pg_cluster.as_ref().and_then(|_| pg_reads(&url))) {
+                            (Some((b0, t0)), Some((b1, t1))) => {
+                                format!("{:.2} GiB in {:.1} s", (b1 - b0) as f64 * 8192.0 / GIB, (t1 - t0) / 1000.0)
+                            }
+                            _ => format!("{:.2} GiB from disk", disk as f64 / GIB),
+                        };
+                        format!("{s:.2} | {:.0} | {reads} | `{}`", rss as f64 / 1024.0, did.replace('|', "/"))
+                    }
+                    Err(e) => format!("failed | | | {}", e.replace('|', "/").replace('\n', " ")),
                 };
                 jrows.push(format!("| {label} | `jicai jobs run {} --as-of {date}` | {cell} |", jobs.join(" ")));
                 save(&format!("{md}(jobs so far)\n{}\n", jrows.join("\n")));
             }
-            md.push_str("**Jobs** (wall time of the `jicai` process, including start-up and migration check; what each reported doing):\n\n| job | command | seconds | done |\n|---|---|---|---|\n");
+            md.push_str("**Jobs** (wall time of the `jicai` process, including start-up and migration check; its peak resident memory; what the database read: PostgreSQL's blocks read from outside its shared buffers and the time spent reading them, or the bytes SQLite read from the disk; what each job reported doing):\n\n| job | command | seconds | peak MiB | reads | done |\n|---|---|---|---|---|---|\n");
             md.push_str(&jrows.join("\n"));
             md.push_str("\n\n");
             save(&md);
