@@ -239,6 +239,39 @@ pub fn job_lock(conn: &mut DbConnection, job: &str) -> Result<(), diesel::result
     Ok(())
 }
 
+/// Makes the transaction just begun read one snapshot, taken by its first statement (PostgreSQL's
+/// REPEATABLE READ). Inside an enclosing transaction (a savepoint) it changes nothing.
+pub fn repeatable_read(conn: &mut DbConnection) -> Result<(), diesel::result::Error> {
+    let depth = <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+        .transaction_depth()?
+        .map(|d| d.get());
+    if let (DbConnection::Postgresql(_), Some(1)) = (&*conn, depth) {
+        conn.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
+    }
+    Ok(())
+}
+
+/// Like `job_lock`, but answers at once whether the lock was free instead of waiting (SQLite: the
+/// write transaction already holds the database). For a transaction that must read one snapshot
+/// taken after the lock: on PostgreSQL a REPEATABLE READ snapshot is taken by its first
+/// statement, so waiting in that statement would read the state from before the wait.
+pub fn try_job_lock(conn: &mut DbConnection, job: &str) -> Result<bool, diesel::result::Error> {
+    #[derive(QueryableByName)]
+    struct Locked {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        locked: bool,
+    }
+    match conn {
+        DbConnection::Postgresql(_) => {
+            Ok(diesel::sql_query("SELECT pg_try_advisory_xact_lock(hashtext($1)::bigint) AS locked")
+                .bind::<diesel::sql_types::Text, _>(format!("jicai:{job}"))
+                .get_result::<Locked>(conn)?
+                .locked)
+        }
+        DbConnection::Sqlite(_) => Ok(true),
+    }
+}
+
 /// Serializes changes that read then write one party's balances (PostgreSQL: a transaction-scoped
 /// advisory lock on the key; SQLite: the write transaction already holds the database).
 pub fn lock_key(conn: &mut DbConnection, key: &str) -> Result<(), diesel::result::Error> {

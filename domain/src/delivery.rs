@@ -607,14 +607,21 @@ fn confirm_inner(
     diesel::update(deliveries::table.find(&delivery.id)).set(deliveries::status.eq("accepted")).execute(conn)?;
     let lines = delivery_lines_of(conn, &delivery.id)?;
     let mut priced = Vec::with_capacity(lines.len());
+    let mut purchases = Vec::with_capacity(lines.len());
     for l in &lines {
         let accepted = l.accepted_qty.unwrap_or(0);
         diesel::update(order_lines::table.find(&l.order_line_id))
             .set(order_lines::accepted_qty.eq(order_lines::accepted_qty + accepted))
             .execute(conn)?;
         let line = crate::retention::PurchasedLine::of(conn, &l.order_line_id)?;
-        crate::retention::count_purchase(conn, delivery, &l.id, &line, accepted, acceptance_date)?;
         priced.push((accepted, UnitPrice::from_ten_thousandths(line.unit_price)));
+        purchases.push((line, &l.id, accepted));
+    }
+    // Agreed volumes are updated in id order, as orders take them, so two confirmations (or a
+    // confirmation and an order) never wait on each other's volumes in a cycle.
+    purchases.sort_by(|a, b| a.0.agreed_volume_id.cmp(&b.0.agreed_volume_id));
+    for (line, delivery_line_id, accepted) in &purchases {
+        crate::retention::count_purchase(conn, delivery, delivery_line_id, line, *accepted, acceptance_date)?;
     }
     let amount = amount_of(priced);
     audit::record(

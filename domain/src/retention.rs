@@ -308,8 +308,8 @@ use crate::identity::{Actor, OrgNames, Role};
 use crate::ids::{document_no, new_id};
 use crate::paging::{Page, PageRequest};
 use crate::schema::{
-    agreed_volumes, off_volume_purchases, order_lines, organizations, products, retention_inputs, retention_lines,
-    retention_results, retention_runs, winning_bids,
+    acceptances, agreed_volumes, delivery_lines, off_volume_purchases, order_lines, organizations, products,
+    retention_inputs, retention_lines, retention_results, retention_runs, winning_bids,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -747,7 +747,17 @@ fn calculate(
     trigger: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<String> {
-    crate::db::job_lock(conn, "retention")?;
+    // One snapshot for the whole calculation (the volumes' kept totals, what was accepted after
+    // as_of, the off-volume purchases, the confirmations), taken after the lock: PostgreSQL
+    // otherwise gives each statement its own. SQLite's write transaction is one snapshot; so is
+    // an enclosing transaction's (the demo's seeding).
+    crate::db::repeatable_read(conn)?;
+    if !crate::db::try_job_lock(conn, "retention")? {
+        return Err(DomainError::conflict(
+            "retention_run_in_progress",
+            "another retention calculation is running; try again when it has finished",
+        ));
+    }
     let approved: i64 = retention_runs::table
         .filter(retention_runs::region_id.eq(region))
         .filter(retention_runs::agreement_year.eq(year))
@@ -1057,6 +1067,9 @@ pub fn count_purchase(
 /// (id, hospital, generic, agreed, accepted, year start, year end, winning price).
 type VolumeTuple = (String, String, String, i64, i64, NaiveDate, NaiveDate, i64);
 
+/// (hospital, generic, price, acceptance date, accepted quantity) of another year's volume.
+type OtherYearLine = (String, String, i64, Option<NaiveDate>, Option<i64>);
+
 /// What some hospitals bought of each generic of their agreed volumes of the year, accepted up
 /// to `as_of`: the winning purchases within each volume (its kept total, less what was accepted
 /// after `as_of` when the volume ends later), split at the agreed quantity; and the off-volume
@@ -1127,7 +1140,34 @@ fn purchases_of(
             off_volume_purchases::qty,
         ))
         .load(conn)?;
-    for (hospital, generic, kind, price, date, qty) in off {
+    // Winning lines of these hospitals' volumes of another agreement year (another batch's year,
+    // a renewal) accepted within their volume's dates: their own year counts them within its
+    // volume; this year counts them as winning purchases beyond its volumes.
+    let other_years: Vec<OtherYearLine> = agreed_volumes::table
+        .inner_join(order_lines::table.on(order_lines::agreed_volume_id.eq(agreed_volumes::id.nullable())))
+        .inner_join(products::table.on(products::id.eq(order_lines::product_id)))
+        .inner_join(delivery_lines::table.on(delivery_lines::order_line_id.eq(order_lines::id)))
+        .inner_join(acceptances::table.on(acceptances::delivery_id.eq(delivery_lines::delivery_id)))
+        .filter(agreed_volumes::region_id.eq(region))
+        .filter(agreed_volumes::agreement_year.ne(year))
+        .filter(agreed_volumes::hospital_id.eq_any(hospitals))
+        .filter(order_lines::kind.eq("winning"))
+        .filter(acceptances::status.eq("confirmed"))
+        .filter(acceptances::acceptance_date.le(as_of))
+        .filter(acceptances::acceptance_date.ge(agreed_volumes::year_start.nullable()))
+        .filter(acceptances::acceptance_date.le(agreed_volumes::year_end.nullable()))
+        .select((
+            agreed_volumes::hospital_id,
+            products::generic_name,
+            order_lines::unit_price,
+            acceptances::acceptance_date,
+            delivery_lines::accepted_qty,
+        ))
+        .load(conn)?;
+    let other_years = other_years
+        .into_iter()
+        .filter_map(|(h, g, price, date, qty)| Some((h, g, "winning".to_string(), price, date?, qty.unwrap_or(0))));
+    for (hospital, generic, kind, price, date, qty) in off.into_iter().chain(other_years) {
         let Some(a) = acc.get_mut(&(hospital, generic)) else { continue };
         if date < a.period.0 || date > a.period.1 {
             continue;

@@ -101,7 +101,25 @@ on_both_databases! {
         let r = bureau.put("/api/v1/retention/inputs", &json!({"agreement_year": 1, "values": [{"kind": "fund_ratio", "value": "1.7"}]}));
         assert_eq!((r.status, r.code()), (422, "invalid_value"));
 
-        // A run as of yesterday leaves out today's acceptances (the 300 boxes and the 20 tablets).
+        // A winning purchase under another agreement year's volume of the same generic (a second
+        // batch, in its year 2 today) counts in this year as bought beyond its volumes.
+        let r = bureau.post("/api/v1/products", &json!({"code": "XA10BAE021A010010299978", "generic_name": "依折麦布片", "dosage_form": "片剂", "specification": "10 mg", "pack_size": 10, "min_unit": "片"}));
+        assert_eq!(r.status, 201, "{}", r.body);
+        let r = bureau.post("/api/v1/batches", &json!({"name": "省级联盟 续约批", "level": "alliance", "category": "drug", "document_no": "TEST-RET-2", "cycle_start": "2025-06-01", "cycle_end": "2027-05-31"}));
+        assert_eq!(r.status, 201, "{}", r.body);
+        let r = bureau.post("/api/v1/winning-bids", &json!({"batch_id": r.body["id"], "product_code": "XA10BAE021A010010299978", "enterprise_id": maker,
+            "pack_price": "8.80", "supply_regions": [{"region_code": "440000", "role": "primary"}], "distributor_ids": [org_id(&supplier)]}));
+        assert_eq!(r.status, 201, "{}", r.body);
+        let renewal = r.body.clone();
+        let r = bureau.post("/api/v1/agreed-volumes", &json!({"hospital_id": h1, "winning_bid_id": renewal["id"], "agreement_year": 2, "reported_demand": 1000}));
+        assert_eq!(r.status, 201, "{}", r.body);
+        let o = place(&hospital, &org_id(&supplier), &renewal, 3);
+        confirm(&supplier, &o);
+        let d = ship(&supplier, &o, 30, "RENEW-1");
+        accept(&hospital, &d, 30, 0, None);
+
+        // A run as of yesterday leaves out today's acceptances (the 300 boxes, the 30 under the
+        // other year's volume and the 20 tablets).
         let r = bureau.post("/api/v1/retention-runs", &json!({"agreement_year": 1, "as_of": "2026-11-21"}));
         assert_eq!(r.status, 201, "{}", r.body);
         let e = bureau.ok(&format!("/api/v1/retention-runs/{}/explain?hospital_id={h1}", r.body["id"].as_str().unwrap()));
@@ -129,7 +147,7 @@ on_both_databases! {
         assert!(accepted_before + 300 <= accepted);
         let bought = |l: &Value| l["winning_qty"].as_i64().unwrap() + l["above_volume_qty"].as_i64().unwrap();
         assert_eq!((bought(&yesterday), yesterday["non_winning_qty"].as_i64()), (accepted_before, Some(0)), "{yesterday}");
-        assert_eq!(bought(&line), accepted);
+        assert_eq!(bought(&line), accepted + 30, "{line}");
         assert_eq!(line["non_winning_qty"], 20);
                 assert_eq!(line["non_winning_amount"], "130.00"); // 20 × ¥6.5000
         let pre = dec(&line["pre_vbp_price"]);
