@@ -22,8 +22,8 @@ use jicai_domain::volumes::{agreed_quantity, RatioTable};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::bulk;
 use crate::rows::*;
+use jicai_domain::bulk_insert;
 
 pub const PASSWORD: &str = "jicai-bench";
 pub const REGION_CODE: &str = "450100";
@@ -656,7 +656,7 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
 
     let volume_ids: Vec<String> = volumes.iter().map(|v| v.id.clone()).collect();
     tx(conn, |conn| {
-        bulk!(
+        bulk_insert!(
             conn,
             regions::table,
             vec![Region {
@@ -668,21 +668,21 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
             }]
         );
         rows += 1 + policies.len() as u64 + orgs.len() as u64 + users_rows.len() as u64;
-        bulk!(conn, organizations::table, std::mem::take(&mut orgs));
-        bulk!(conn, users::table, std::mem::take(&mut users_rows));
-        bulk!(conn, region_policies::table, std::mem::take(&mut policies));
+        bulk_insert!(conn, organizations::table, std::mem::take(&mut orgs));
+        bulk_insert!(conn, users::table, std::mem::take(&mut users_rows));
+        bulk_insert!(conn, region_policies::table, std::mem::take(&mut policies));
         rows += (batch_rows.len() + product_rows.len() + bid_rows.len() + supply_rows.len() + dist_rows.len()) as u64;
-        bulk!(conn, batches::table, std::mem::take(&mut { batch_rows }));
-        bulk!(conn, products::table, std::mem::take(&mut { product_rows }));
-        bulk!(conn, winning_bids::table, std::mem::take(&mut { bid_rows }));
-        bulk!(conn, bid_supply_regions::table, std::mem::take(&mut { supply_rows }));
-        bulk!(conn, bid_distributors::table, std::mem::take(&mut { dist_rows }));
+        bulk_insert!(conn, batches::table, std::mem::take(&mut { batch_rows }));
+        bulk_insert!(conn, products::table, std::mem::take(&mut { product_rows }));
+        bulk_insert!(conn, winning_bids::table, std::mem::take(&mut { bid_rows }));
+        bulk_insert!(conn, bid_supply_regions::table, std::mem::take(&mut { supply_rows }));
+        bulk_insert!(conn, bid_distributors::table, std::mem::take(&mut { dist_rows }));
         rows += input_rows.len() as u64;
-        bulk!(conn, retention_inputs::table, std::mem::take(&mut { input_rows }));
+        bulk_insert!(conn, retention_inputs::table, std::mem::take(&mut { input_rows }));
         rows += (volumes.len() + prepay_rows.len() + pb_rows.len()) as u64;
-        bulk!(conn, agreed_volumes::table, std::mem::take(&mut volumes));
-        bulk!(conn, prepayments::table, std::mem::take(&mut { prepay_rows }));
-        bulk!(conn, payment_batches::table, std::mem::take(&mut { pb_rows }));
+        bulk_insert!(conn, agreed_volumes::table, std::mem::take(&mut volumes));
+        bulk_insert!(conn, prepayments::table, std::mem::take(&mut { prepay_rows }));
+        bulk_insert!(conn, payment_batches::table, std::mem::take(&mut { pb_rows }));
         Ok(())
     })?;
     log(&format!("master data written ({rows} rows) at {:.1}s", started.elapsed().as_secs_f64()));
@@ -961,17 +961,17 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
         for c in receiver {
             rows += c.rows();
             tx(conn, |conn| {
-                bulk!(conn, orders::table, c.o_rows);
-                bulk!(conn, order_lines::table, c.ol_rows);
-                bulk!(conn, deliveries::table, c.d_rows);
-                bulk!(conn, delivery_lines::table, c.dl_rows);
-                bulk!(conn, acceptances::table, c.a_rows);
-                bulk!(conn, payables::table, c.p_rows);
-                bulk!(conn, invoices::table, c.inv_rows);
-                bulk!(conn, payment_batch_items::table, c.item_rows);
-                bulk!(conn, payments::table, c.pay_rows);
-                bulk!(conn, journal_entries::table, c.e_rows);
-                bulk!(conn, journal_lines::table, c.jl_rows);
+                bulk_insert!(conn, orders::table, c.o_rows);
+                bulk_insert!(conn, order_lines::table, c.ol_rows);
+                bulk_insert!(conn, deliveries::table, c.d_rows);
+                bulk_insert!(conn, delivery_lines::table, c.dl_rows);
+                bulk_insert!(conn, acceptances::table, c.a_rows);
+                bulk_insert!(conn, payables::table, c.p_rows);
+                bulk_insert!(conn, invoices::table, c.inv_rows);
+                bulk_insert!(conn, payment_batch_items::table, c.item_rows);
+                bulk_insert!(conn, payments::table, c.pay_rows);
+                bulk_insert!(conn, journal_entries::table, c.e_rows);
+                bulk_insert!(conn, journal_lines::table, c.jl_rows);
                 Ok(())
             })?;
             if c.end % 200_000 == 0 || c.end == lines.len() {

@@ -4,7 +4,6 @@
 mod check;
 mod gen;
 mod http;
-#[macro_use]
 mod rows;
 mod run;
 

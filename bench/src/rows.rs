@@ -1,32 +1,9 @@
-//! Insert forms of the generated rows, and the bulk writer (COPY on PostgreSQL, multi-row
-//! inserts inside the caller's transaction on SQLite).
+//! Insert forms of the generated rows, written by the domain's bulk writer
+//! (`jicai_domain::bulk_insert!`: COPY on PostgreSQL, multi-row inserts on SQLite).
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use jicai_domain::schema::*;
-
-/// Rows per multi-row INSERT on SQLite (kept under SQLite's bound-parameter limit).
-pub const SQLITE_ROWS_PER_INSERT: usize = 500;
-
-/// Writes `rows` to `table` through the backend's bulk path.
-#[macro_export]
-macro_rules! bulk {
-    ($conn:expr, $table:path, $rows:expr) => {{
-        let rows = $rows;
-        if !rows.is_empty() {
-            match $conn {
-                jicai_domain::db::DbConnection::Postgresql(c) => {
-                    diesel::copy_from($table).from_insertable(&rows).execute(c)?;
-                }
-                jicai_domain::db::DbConnection::Sqlite(c) => {
-                    for chunk in rows.chunks($crate::rows::SQLITE_ROWS_PER_INSERT) {
-                        diesel::insert_into($table).values(chunk).execute(c)?;
-                    }
-                }
-            }
-        }
-    }};
-}
 
 #[derive(Insertable)]
 #[diesel(table_name = regions, treat_none_as_default_value = false)]

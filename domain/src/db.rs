@@ -197,6 +197,35 @@ where
     conn.transaction(f)
 }
 
+/// Rows per multi-row INSERT of `bulk_insert!` on SQLite (under its bound-parameter limit for
+/// rows of up to 65 columns).
+pub const SQLITE_ROWS_PER_INSERT: usize = 500;
+
+/// Writes `rows` (a `Vec` of `Insertable` forms declared with `treat_none_as_default_value =
+/// false`) to `table` through the backend's bulk path, inside the caller's transaction: COPY on
+/// PostgreSQL (no per-row parse and bind of a statement), multi-row INSERTs on SQLite. Evaluates
+/// to the rows written; a database error returns from the caller (`?`).
+#[macro_export]
+macro_rules! bulk_insert {
+    ($conn:expr, $table:path, $rows:expr) => {{
+        let rows = $rows;
+        let mut written = 0usize;
+        if !rows.is_empty() {
+            match $conn {
+                $crate::db::DbConnection::Postgresql(c) => {
+                    written += diesel::copy_from($table).from_insertable(&rows).execute(c)?;
+                }
+                $crate::db::DbConnection::Sqlite(c) => {
+                    for chunk in rows.chunks($crate::db::SQLITE_ROWS_PER_INSERT) {
+                        written += diesel::insert_into($table).values(chunk).execute(c)?;
+                    }
+                }
+            }
+        }
+        written
+    }};
+}
+
 /// One multi-row INSERT of `rows` (a slice of `Insertable` forms declared with
 /// `treat_none_as_default_value = false`): MultiConnection has no batch insert, so this matches on
 /// the backend. Keep `rows` under SQLite's bound-parameter limit (32,766).

@@ -575,7 +575,7 @@ pub struct ResultRow {
 
 #[derive(Queryable, Selectable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = retention_lines)]
+#[diesel(table_name = retention_lines, treat_none_as_default_value = false)]
 pub struct LineRow {
     pub id: String,
     pub run_id: String,
@@ -974,10 +974,8 @@ fn calculate(
                 retained: kept.fen(),
             });
         }
-        for chunk in line_rows.chunks(1000) {
-            crate::db::insert_rows!(&mut *conn, retention_lines::table, chunk)?;
-        }
-        crate::db::insert_rows!(&mut *conn, retention_results::table, &result_rows)?;
+        crate::bulk_insert!(&mut *conn, retention_lines::table, line_rows);
+        crate::bulk_insert!(&mut *conn, retention_results::table, result_rows);
     }
     diesel::update(retention_runs::table.find(&run_id))
         .set((retention_runs::total_surplus.eq(total_surplus), retention_runs::total_retained.eq(total_retained)))
@@ -1226,7 +1224,7 @@ fn accepted_after(
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = retention_lines)]
+#[diesel(table_name = retention_lines, treat_none_as_default_value = false)]
 struct NewLine {
     id: String,
     run_id: String,
