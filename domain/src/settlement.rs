@@ -1616,11 +1616,38 @@ fn watch(
             });
         }
         counts.reminders += outbox::enqueue_many(conn, reminders, now)?;
-        let late = unsettled().filter(payables::due_date.lt(as_of));
         // The watch takes the payables not yet marked (index `payables_not_yet_overdue`); the
-        // interest run, every overdue one.
+        // interest run, every overdue one (a province's backlog: 275,000). Their ids first, then
+        // the rows a page at a time, so what the job holds does not grow with the backlog.
+        let mut late_ids = unsettled().filter(payables::due_date.lt(as_of));
+        if notify {
+            late_ids = late_ids.filter(payables::overdue_since.is_null());
+        }
+        let late_ids: Vec<String> = late_ids.select(payables::id).load(conn)?;
+        for page in late_ids.chunks(WATCH_PAGE) {
+            watch_page(conn, page, &bureaus, as_of, now, notify, &mut counts)?;
+        }
+        Ok(counts)
+    })
+}
+
+/// Rows of overdue payables the watch holds at once.
+const WATCH_PAGE: usize = 5_000;
+
+/// One page of the watch: each payable's delay and interest brought up to `as_of`; the newly
+/// overdue marked, their parties told and the change audited.
+fn watch_page(
+    conn: &mut DbConnection,
+    ids: &[String],
+    bureaus: &HashMap<String, String>,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+    notify: bool,
+    counts: &mut WatchCounts,
+) -> DomainResult<()> {
+    {
         let late: Vec<PayableRow> =
-            if notify { late.filter(payables::overdue_since.is_null()).load(conn)? } else { late.load(conn)? };
+            payables::table.filter(payables::id.eq_any(ids)).select(PayableRow::as_select()).load(conn)?;
         let interest_rates: std::collections::HashMap<String, (InterestPolicy, String)> = {
             let mut m = std::collections::HashMap::new();
             for p in &late {
@@ -1739,6 +1766,6 @@ fn watch(
             })
             .collect();
         audit::record_many(conn, events, now)?;
-        Ok(counts)
-    })
+        Ok(())
+    }
 }
