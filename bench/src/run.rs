@@ -211,13 +211,15 @@ impl Server {
     }
 
     fn peak_memory_kib(&self) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|s| {
-                s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-            })
-            .unwrap_or(0)
+        vm_hwm_kib(self.child.id()).unwrap_or(0)
     }
+}
+
+/// A process's peak resident memory (VmHWM), while it runs.
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status")).ok().and_then(|s| {
+        s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+    })
 }
 
 impl Drop for Server {
@@ -759,11 +761,23 @@ fn time_job(url: &str, jobs: &[&str], as_of: &str) -> Result<(f64, u64, u64, Str
         let _ = stderr.read_to_string(&mut s);
         s
     });
+    // The job's peak memory: its VmHWM, read until it exits. (wait4's ru_maxrss would also count
+    // the pages it shared with this process between fork and exec.)
+    let pid = child.id();
+    let peak = std::thread::spawn(move || {
+        let mut kib = 0;
+        while let Some(v) = vm_hwm_kib(pid) {
+            kib = v;
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        kib
+    });
     let mut stdout = String::new();
     child.stdout.take().ok_or("stdout")?.read_to_string(&mut stdout).map_err(|e| e.to_string())?;
-    // wait4 instead of Child::wait: it also answers the child's own peak memory.
+    let peak_kib = peak.join().unwrap_or(0);
+    // wait4 instead of Child::wait: the bytes the job read from the disk come with it.
     let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
-    let waited = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    let waited = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
     let stderr = errors.join().unwrap_or_default();
     if waited < 0 || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
         return Err(format!("jobs {jobs:?} failed: {}", stderr.chars().take(400).collect::<String>()));
@@ -786,7 +800,7 @@ fn time_job(url: &str, jobs: &[&str], as_of: &str) -> Result<(f64, u64, u64, Str
     if did.contains("\"skipped\":[\"") {
         return Err(format!("jobs {jobs:?} skipped their work: {}", did.chars().take(300).collect::<String>()));
     }
-    Ok((secs, usage.ru_maxrss as u64, usage.ru_inblock as u64 * 512, did))
+    Ok((secs, peak_kib, usage.ru_inblock as u64 * 512, did))
 }
 
 /// PostgreSQL's reads of the database so far: blocks read from outside its shared buffers (from

@@ -48,6 +48,13 @@ fn tiny_data_checks_and_a_short_run_completes() {
     }
     assert!(!md.contains("| failed |"), "a job failed or skipped its work:\n{md}");
     assert!(md.contains(r#"{"runs":1,"skipped":[]}"#), "the retention run calculated:\n{md}");
+    // Each job's peak memory is reported, and is small for a tiny job.
+    let jobs: Vec<&str> = md.lines().filter(|l| l.contains("| `jicai jobs run ")).collect();
+    assert_eq!(jobs.len(), 4, "{md}");
+    for row in jobs {
+        let mib: f64 = row.split('|').nth(4).and_then(|c| c.trim().parse().ok()).unwrap_or(-1.0);
+        assert!(mib > 0.0 && mib < 500.0, "peak memory of a tiny job: {row}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
