@@ -186,7 +186,12 @@ fn bureau_of(conn: &mut DbConnection, region_id: &str) -> DomainResult<Option<St
 
 /// The amount still to pay: the payable less what is disputed and what is paid.
 pub fn outstanding(p: &PayableRow) -> Money {
-    Money::from_fen(p.amount - p.disputed_amount - p.credited_amount - p.paid_amount)
+    owed(p.amount, p.disputed_amount, p.credited_amount, p.paid_amount)
+}
+
+/// What a payable still owes: its amount less the disputed, credited and paid parts.
+fn owed(amount: i64, disputed: i64, credited: i64, paid: i64) -> Money {
+    Money::from_fen(amount - disputed - credited - paid)
 }
 
 // ---------------------------------------------------------------- invoices
@@ -692,19 +697,40 @@ fn eligible_payables(
     region: &str,
     only: Option<&[String]>,
     as_of: NaiveDate,
-) -> DomainResult<Vec<PayableRow>> {
+) -> DomainResult<Vec<Eligible>> {
     let mut q = payables::table
         .filter(payables::region_id.eq(region))
         .filter(payables::stage.eq_any([stage::CONFIRMED, stage::DISPUTED]))
         .filter(payables::batch_id.is_null())
         .filter(payables::confirmed_on.le(as_of))
         .order((payables::due_date.asc(), payables::id.asc()))
-        .select(PayableRow::as_select())
+        .select((
+            payables::id,
+            payables::amount,
+            payables::disputed_amount,
+            payables::credited_amount,
+            payables::paid_amount,
+        ))
         .into_boxed();
     if let Some(ids) = only {
         q = q.filter(payables::id.eq_any(ids.to_vec()));
     }
-    Ok(q.load(conn)?.into_iter().filter(|p| outstanding(p).fen() > 0).collect())
+    let rows: Vec<(String, i64, i64, i64, i64)> = q.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, amount, disputed, credited, paid)| Eligible {
+            id,
+            outstanding: owed(amount, disputed, credited, paid),
+        })
+        .filter(|e| e.outstanding.fen() > 0)
+        .collect())
+}
+
+/// A payable that may join a batch, and what the batch would pay of it (the sweep holds a few
+/// days' confirmations of a province: 120,000 of these, not of whole payables).
+struct Eligible {
+    id: String,
+    outstanding: Money,
 }
 
 // ---------------------------------------------------------------- payment batches
@@ -772,12 +798,12 @@ fn create_batch(
     conn: &mut DbConnection,
     actor: &Actor,
     region: &str,
-    items: Vec<PayableRow>,
+    items: Vec<Eligible>,
     proposed_on: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> DomainResult<String> {
     let id = new_id();
-    let total: i64 = items.iter().map(|p| outstanding(p).fen()).sum();
+    let total: i64 = items.iter().map(|p| p.outstanding.fen()).sum();
     let manual = proposed_on.is_none();
     diesel::insert_into(payment_batches::table)
         .values((
@@ -794,7 +820,7 @@ fn create_batch(
         ))
         .execute(conn)?;
     let rows: Vec<NewBatchItem> =
-        items.iter().map(|p| NewBatchItem { batch_id: &id, payable_id: &p.id, amount: outstanding(p).fen() }).collect();
+        items.iter().map(|p| NewBatchItem { batch_id: &id, payable_id: &p.id, amount: p.outstanding.fen() }).collect();
     for chunk in rows.chunks(1000) {
         crate::db::insert_rows!(&mut *conn, payment_batch_items::table, chunk)?;
     }
