@@ -758,6 +758,7 @@ fn calculate(
             "another retention calculation is running; try again when it has finished",
         ));
     }
+    crate::failpoint::pause("retention");
     let approved: i64 = retention_runs::table
         .filter(retention_runs::region_id.eq(region))
         .filter(retention_runs::agreement_year.eq(year))

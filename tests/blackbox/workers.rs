@@ -2,7 +2,7 @@
 //! killed in the middle leaves nothing behind and a rerun completes it.
 
 use crate::fixtures::*;
-use jicai_tests::{cli_command, on_both_databases, sql, Env, SmtpSink};
+use jicai_tests::{cli_command, on_both_databases, sql, Backend, Env, SmtpSink};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
@@ -187,5 +187,57 @@ on_both_databases! {
         assert_eq!(count(&db, "SELECT count(*) FROM payments"), payments_before + 1);
         assert_eq!(count(&db, "SELECT count(*) FROM journal_entries WHERE source_type = 'payment'"), entries_before + 2);
         assert_eq!(count(&db, "SELECT count(*) FROM outbox WHERE kind = 'payment_made'"), mails_before + 1);
+    }
+}
+
+on_both_databases! {
+    fn a_second_retention_calculation_waits_for_or_is_refused_by_the_first(backend: Backend) {
+        let Some(env) = Env::demo(backend, Some(NOW)) else { return };
+        let db = env.server.database_url.clone();
+        let bureau = env.login("bureau1");
+        let runs_before = count(&db, "SELECT count(*) FROM retention_runs");
+        // The job calculates agreement year 1 and pauses inside its transaction, holding the lock.
+        let mut child = cli_command(&db, Some(NOW), &["jobs", "run", "retention", "--as-of", "2026-11-22"],
+            &[("JICAI_FAILPOINT", "retention:4000")])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        while err.read_line(&mut line).unwrap() > 0 && !line.contains("failpoint retention") {
+            line.clear();
+        }
+        assert!(line.contains("pausing"), "the job reached its failpoint: {line:?}");
+
+        let started = std::time::Instant::now();
+        let r = bureau.post("/api/v1/retention-runs", &json!({"agreement_year": 1, "as_of": "2026-11-22"}));
+        if backend == Backend::Postgres {
+            // PostgreSQL: refused at once, nothing written; the officer is told to try again.
+            assert_eq!(r.status, 409, "{}", r.body);
+            assert_eq!(r.code(), "retention_run_in_progress");
+            assert!(started.elapsed() < std::time::Duration::from_secs(3), "refused without waiting");
+            assert_eq!(count(&db, "SELECT count(*) FROM retention_runs"), runs_before);
+        } else {
+            // SQLite: the job holds the database's write lock; the request waits for it and then
+            // calculates on what the job committed.
+            assert_eq!(r.status, 201, "{}", r.body);
+            assert!(started.elapsed() > std::time::Duration::from_secs(2), "it waited for the job");
+        }
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(out.status.success() && text.contains("\"runs\":1"), "{text}");
+        if backend == Backend::Postgres {
+            assert_eq!(count(&db, "SELECT count(*) FROM retention_runs"), runs_before + 1);
+            let r = bureau.post("/api/v1/retention-runs", &json!({"agreement_year": 1, "as_of": "2026-11-22"}));
+            assert_eq!(r.status, 201, "once the job is done the calculation runs: {}", r.body);
+        }
+        assert_eq!(count(&db, "SELECT count(*) FROM retention_runs"), runs_before + 2);
+        // The job's run and the officer's are calculated from the same acceptances: the same results.
+        let results = |trigger: &str| rows(&db, &format!("SELECT x.hospital_id, x.score, x.retained FROM retention_results x \
+            JOIN retention_runs r ON r.id = x.run_id WHERE r.trigger = '{trigger}' ORDER BY x.hospital_id"));
+        let by_job = results("job");
+        assert_eq!(by_job.len(), 20, "{by_job:?}");
+        assert_eq!(by_job, results("api:bureau1"));
     }
 }
