@@ -78,9 +78,11 @@ ac AS (
   RETURNING id),
 p AS (
   INSERT INTO floor_payables (id, payable_no, acceptance_id, delivery_id, order_id, region_id, hospital_id,
-                              supplier_id, amount, acceptance_date, due_date, deadline_policy_id, created_at)
+                              supplier_id, amount, acceptance_date, due_date, deadline_policy_id, created_at,
+                              order_no, delivery_no)
   SELECT gen_random_uuid()::text, 'F' || gen_random_uuid()::text, ac.id, :did, :oid, :region_id, :hospital_id,
-         :supplier_id, (SELECT sum(amount) FROM ol), current_date, current_date + 30, :policy_id, now()
+         :supplier_id, (SELECT sum(amount) FROM ol), current_date, current_date + 30, :policy_id, now(),
+         'F-order-no', 'F-delivery-no'
     FROM ac
   RETURNING id),
 d AS (UPDATE floor_deliveries SET status = 'accepted' WHERE id = :did),

@@ -69,6 +69,10 @@ const RULES: &[(&str, &str)] = &[
         "SELECT COUNT(*) AS n FROM (SELECT p.amount AS a, (SELECT COALESCE(SUM(d.accepted_qty * l.unit_price), 0) FROM delivery_lines d JOIN order_lines l ON l.id = d.order_line_id WHERE d.delivery_id = p.delivery_id) AS s FROM payables p) x WHERE NOT (x.a * 100 <= x.s + 50 AND x.s + 50 < x.a * 100 + 100)",
     ),
     (
+        "payable's order and delivery numbers = its order's and delivery's",
+        "SELECT COUNT(*) AS n FROM payables p JOIN orders o ON o.id = p.order_id JOIN deliveries d ON d.id = p.delivery_id WHERE p.order_no <> o.order_no OR p.delivery_no <> d.delivery_no",
+    ),
+    (
         "payable acceptance date = the acceptance's",
         "SELECT COUNT(*) AS n FROM payables p JOIN acceptances a ON a.id = p.acceptance_id WHERE a.acceptance_date IS NULL OR a.acceptance_date <> p.acceptance_date",
     ),

@@ -732,9 +732,10 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
                     let status = derive_status(&[LineProgress { ordered: l.qty, accepted, in_transit: 0 }]);
                     let placed = l.day - Days::new(3);
                     let order_amount = amount_of([(l.qty, info.unit_price)]).fen();
+                    let order_no = doc_no("PO", placed, seq);
                     o_rows.push(Order {
                         id: oid.clone(),
-                        order_no: doc_no("PO", placed, seq),
+                        order_no: order_no.clone(),
                         region_id: region_id.clone(),
                         hospital_id: hid.clone(),
                         supplier_id: sid.clone(),
@@ -764,9 +765,10 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
                         accepted_qty: accepted,
                     });
                     let shipped = l.day - Days::new(1);
+                    let delivery_no = doc_no("DN", shipped, seq);
                     d_rows.push(Delivery {
                         id: did.clone(),
-                        delivery_no: doc_no("DN", shipped, seq),
+                        delivery_no: delivery_no.clone(),
                         order_id: oid.clone(),
                         region_id: region_id.clone(),
                         hospital_id: hid.clone(),
@@ -851,6 +853,8 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
                         .fen(),
                         interest_policy_id: overdue.then(|| interest_policy.clone()),
                         confirmation_policy_id: s.invoiced.map(|_| confirmation_policy.clone()),
+                        order_no,
+                        delivery_no,
                     });
                     if let Some(d) = s.invoiced {
                         inv_rows.push(Invoice {

@@ -255,6 +255,8 @@ pub struct Payable {
     pub interest: i64,
     pub interest_policy_id: Option<String>,
     pub confirmation_policy_id: Option<String>,
+    pub order_no: String,
+    pub delivery_no: String,
 }
 
 #[derive(Insertable)]

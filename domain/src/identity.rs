@@ -535,19 +535,49 @@ pub struct OrgRef {
 /// Names of the given organisations, to render references without one query per row.
 pub struct OrgNames(std::collections::HashMap<String, String>);
 
+/// Organisation names kept by the process across requests. No statement changes an organisation's
+/// name once it is created, so a kept name is never stale, and a page of payables, orders or
+/// deliveries reads no organisation it has seen before. Bounded: cleared past `KEPT_NAMES_MAX`.
+fn kept_names() -> &'static std::sync::RwLock<std::collections::HashMap<String, String>> {
+    static KEPT: std::sync::OnceLock<std::sync::RwLock<std::collections::HashMap<String, String>>> =
+        std::sync::OnceLock::new();
+    KEPT.get_or_init(Default::default)
+}
+
+const KEPT_NAMES_MAX: usize = 100_000;
+
 impl OrgNames {
     pub fn load(conn: &mut DbConnection, ids: &[&str]) -> DomainResult<OrgNames> {
-        Ok(OrgNames(
-            organizations::table
-                .filter(organizations::id.eq_any(ids))
+        let mut names = std::collections::HashMap::with_capacity(ids.len());
+        let mut missing: Vec<&str> = Vec::new();
+        {
+            let kept = kept_names().read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for id in ids {
+                match kept.get(*id) {
+                    Some(name) => {
+                        names.insert(id.to_string(), name.clone());
+                    }
+                    None => missing.push(id),
+                }
+            }
+        }
+        if !missing.is_empty() {
+            missing.sort_unstable();
+            missing.dedup();
+            let loaded: Vec<(String, String)> = organizations::table
+                .filter(organizations::id.eq_any(&missing))
                 .select((organizations::id, organizations::name))
-                .load::<(String, String)>(conn)?
-                .into_iter()
-                .collect(),
-        ))
-    }
-    pub fn from(names: std::collections::HashMap<String, String>) -> OrgNames {
-        OrgNames(names)
+                .load(conn)?;
+            let mut kept = kept_names().write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if kept.len() + loaded.len() > KEPT_NAMES_MAX {
+                kept.clear();
+            }
+            for (id, name) in loaded {
+                kept.insert(id.clone(), name.clone());
+                names.insert(id, name);
+            }
+        }
+        Ok(OrgNames(names))
     }
     pub fn reference(&self, id: &str) -> OrgRef {
         OrgRef { id: id.to_string(), name: self.0.get(id).cloned().unwrap_or_default() }

@@ -16,7 +16,7 @@ use crate::ids::{document_no, new_id};
 use crate::money::Money;
 use crate::paging::{CountRows, Page, PageRequest};
 use crate::policy::deadline_rule_in_force;
-use crate::schema::{deliveries, orders, organizations, payables};
+use crate::schema::{orders, payables};
 use crate::settlement::{self, stage};
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
@@ -60,6 +60,10 @@ pub struct PayableRow {
     pub dispute_resolved_on: Option<NaiveDate>,
     /// `withdrawn` (by the hospital: paid later) or `credited` (by the supplier).
     pub dispute_resolution: Option<String>,
+    /// The order's and the delivery's numbers, copied when the payable is created (both are
+    /// immutable), so a list of payables needs no lookup of either.
+    pub order_no: String,
+    pub delivery_no: String,
 }
 
 /// Creates the payable of a confirmed acceptance: day 0 is the acceptance date; the due date
@@ -75,6 +79,7 @@ pub(crate) fn create_for_acceptance(
 ) -> DomainResult<PayableRow> {
     let (rule, policy_id) = deadline_rule_in_force(conn, &delivery.region_id, acceptance_date)?;
     let stage = if amount == Money::ZERO { stage::NOTHING_DUE } else { stage::AWAITING_INVOICE };
+    let order_no: String = orders::table.find(&delivery.order_id).select(orders::order_no).first(conn)?;
     let row = PayableRow {
         id: new_id(),
         payable_no: document_no("AP", now),
@@ -110,6 +115,8 @@ pub(crate) fn create_for_acceptance(
         credited_amount: 0,
         dispute_resolved_on: None,
         dispute_resolution: None,
+        order_no,
+        delivery_no: delivery.delivery_no.clone(),
     };
     diesel::insert_into(payables::table).values(&row).execute(conn).map_err(|e| {
         unique_conflict(e, || DomainError::conflict("payable_exists", "this acceptance already has its payable"))
@@ -226,49 +233,15 @@ pub struct PayableFilter {
 }
 
 fn views(conn: &mut DbConnection, rows: Vec<PayableRow>, today: NaiveDate) -> DomainResult<Vec<PayableView>> {
-    use diesel::sql_types::Text;
-    // The page's organisation names, order and delivery numbers in one statement (the kinds are
-    // bound, not literal SQL, so the statement is prepared once per connection).
+    // The order and delivery numbers are the payable's own; the names come from the kept names.
     let org_ids: Vec<&str> = rows.iter().flat_map(|p| [p.hospital_id.as_str(), p.supplier_id.as_str()]).collect();
-    let order_ids: Vec<&str> = rows.iter().map(|p| p.order_id.as_str()).collect();
-    let delivery_ids: Vec<&str> = rows.iter().map(|p| p.delivery_id.as_str()).collect();
-    let q = organizations::table
-        .filter(organizations::id.eq_any(&org_ids))
-        .select(("organization".into_sql::<Text>(), organizations::id, organizations::name))
-        .union_all(orders::table.filter(orders::id.eq_any(&order_ids)).select((
-            "order".into_sql::<Text>(),
-            orders::id,
-            orders::order_no,
-        )))
-        .union_all(deliveries::table.filter(deliveries::id.eq_any(&delivery_ids)).select((
-            "delivery".into_sql::<Text>(),
-            deliveries::id,
-            deliveries::delivery_no,
-        )));
-    // UNION is not in the multi-connection backend's vocabulary: the query runs on the
-    // connection's own backend.
-    let labels: Vec<(String, String, String)> = match conn {
-        DbConnection::Postgresql(c) => q.load(c)?,
-        DbConnection::Sqlite(c) => q.load(c)?,
-    };
-    let (mut org_names, mut order_nos, mut delivery_nos) = (HashMap::new(), HashMap::new(), HashMap::new());
-    for (kind, id, label) in labels {
-        match kind.as_str() {
-            "organization" => org_names.insert(id, label),
-            "order" => order_nos.insert(id, label),
-            _ => delivery_nos.insert(id, label),
-        };
-    }
-    let names = OrgNames::from(org_names);
-    let name = |id: &str| names.reference(id);
+    let names = OrgNames::load(conn, &org_ids)?;
     Ok(rows
         .into_iter()
         .map(|p| PayableView {
             days_remaining: (p.due_date - today).num_days(),
-            hospital: name(&p.hospital_id),
-            supplier: name(&p.supplier_id),
-            order_no: order_nos.get(&p.order_id).cloned().unwrap_or_default(),
-            delivery_no: delivery_nos.get(&p.delivery_id).cloned().unwrap_or_default(),
+            hospital: names.reference(&p.hospital_id),
+            supplier: names.reference(&p.supplier_id),
             status: settlement::display_status(&p.stage, p.due_date, today).to_string(),
             delay: if settlement::stage::is_settled(&p.stage) {
                 settlement::Delay {
@@ -306,6 +279,8 @@ fn views(conn: &mut DbConnection, rows: Vec<PayableRow>, today: NaiveDate) -> Do
             acceptance_id: p.acceptance_id,
             deadline_policy_id: p.deadline_policy_id,
             created_at: p.created_at,
+            order_no: p.order_no,
+            delivery_no: p.delivery_no,
         })
         .collect())
 }

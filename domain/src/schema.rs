@@ -287,11 +287,13 @@ diesel::table! {
         hospital_delay_days -> Integer,
         fund_delay_days -> Integer,
         interest -> BigInt,
-                interest_policy_id -> Nullable<Text>,
+        interest_policy_id -> Nullable<Text>,
         confirmation_policy_id -> Nullable<Text>,
         credited_amount -> BigInt,
         dispute_resolved_on -> Nullable<Date>,
         dispute_resolution -> Nullable<Text>,
+        order_no -> Text,
+        delivery_no -> Text,
     }
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE payables DROP COLUMN order_no, DROP COLUMN delivery_no;
