@@ -637,8 +637,17 @@ fn confirm_inner(
         ),
         now,
     )?;
-    payables::create_for_acceptance(conn, actor, delivery, acceptance_id, acceptance_date, amount, now)?;
     let order = orders::table.find(&delivery.order_id).select(OrderRow::as_select()).first(conn)?;
+    payables::create_for_acceptance(
+        conn,
+        actor,
+        delivery,
+        &order.order_no,
+        acceptance_id,
+        acceptance_date,
+        amount,
+        now,
+    )?;
     ord::refresh_status(conn, actor, &order, now)?;
     Ok(())
 }

@@ -16,7 +16,7 @@ use crate::ids::{document_no, new_id};
 use crate::money::Money;
 use crate::paging::{CountRows, Page, PageRequest};
 use crate::policy::deadline_rule_in_force;
-use crate::schema::{orders, payables};
+use crate::schema::payables;
 use crate::settlement::{self, stage};
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
@@ -67,11 +67,14 @@ pub struct PayableRow {
 }
 
 /// Creates the payable of a confirmed acceptance: day 0 is the acceptance date; the due date
-/// comes from the deadline rule in force in the region on that date.
+/// comes from the deadline rule in force in the region on that date. It keeps its order's number
+/// (`order_no`, read by the caller) and its delivery's.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn create_for_acceptance(
     conn: &mut DbConnection,
     actor: &Actor,
     delivery: &DeliveryRow,
+    order_no: &str,
     acceptance_id: &str,
     acceptance_date: NaiveDate,
     amount: Money,
@@ -79,7 +82,6 @@ pub(crate) fn create_for_acceptance(
 ) -> DomainResult<PayableRow> {
     let (rule, policy_id) = deadline_rule_in_force(conn, &delivery.region_id, acceptance_date)?;
     let stage = if amount == Money::ZERO { stage::NOTHING_DUE } else { stage::AWAITING_INVOICE };
-    let order_no: String = orders::table.find(&delivery.order_id).select(orders::order_no).first(conn)?;
     let row = PayableRow {
         id: new_id(),
         payable_no: document_no("AP", now),
@@ -115,7 +117,7 @@ pub(crate) fn create_for_acceptance(
         credited_amount: 0,
         dispute_resolved_on: None,
         dispute_resolution: None,
-        order_no,
+        order_no: order_no.to_string(),
         delivery_no: delivery.delivery_no.clone(),
     };
     diesel::insert_into(payables::table).values(&row).execute(conn).map_err(|e| {
