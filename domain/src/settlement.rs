@@ -1671,127 +1671,122 @@ fn watch_page(
     notify: bool,
     counts: &mut WatchCounts,
 ) -> DomainResult<()> {
-    {
-        let late: Vec<PayableRow> =
-            payables::table.filter(payables::id.eq_any(ids)).select(PayableRow::as_select()).load(conn)?;
-        let interest_rates: std::collections::HashMap<String, (InterestPolicy, String)> = {
-            let mut m = std::collections::HashMap::new();
-            for p in &late {
-                let key = format!("{}:{}", p.region_id, p.due_date);
-                if let std::collections::hash_map::Entry::Vacant(slot) = m.entry(key) {
-                    slot.insert(policy::params_in_force(conn, &p.region_id, LATE_INTEREST, p.due_date)?);
-                }
-            }
-            m
-        };
-        // Rows whose figures change, grouped by their new figures: one UPDATE per group and
-        // 500 ids (overdue payables waiting on the supplier share their figures by due date).
-        type Figures = (Option<NaiveDate>, i32, i32, i32, i64, String);
-        let mut groups: HashMap<Figures, Vec<&str>> = HashMap::new();
-        let mut alerts = Vec::new();
-        let mut newly_overdue: Vec<&PayableRow> = Vec::new();
+    let late: Vec<PayableRow> =
+        payables::table.filter(payables::id.eq_any(ids)).select(PayableRow::as_select()).load(conn)?;
+    let interest_rates: std::collections::HashMap<String, (InterestPolicy, String)> = {
+        let mut m = std::collections::HashMap::new();
         for p in &late {
-            let delay = attribute_delay(p.due_date, p.invoiced_on, p.confirmed_on, as_of);
-            let (rate, rate_id) = &interest_rates[&format!("{}:{}", p.region_id, p.due_date)];
-            let interest = late_interest(outstanding(p), rate.daily_rate, delay.fund);
-            let first_time = p.overdue_since.is_none();
-            let figures: Figures = (
-                if notify { p.overdue_since.or(p.due_date.succ_opt()) } else { p.overdue_since },
-                delay.supplier as i32,
-                delay.hospital as i32,
-                delay.fund as i32,
-                interest.fen(),
-                rate_id.clone(),
-            );
-            let current = (
-                p.overdue_since,
-                p.supplier_delay_days,
-                p.hospital_delay_days,
-                p.fund_delay_days,
-                p.interest,
-                p.interest_policy_id.clone().unwrap_or_default(),
-            );
-            if figures != current {
-                groups.entry(figures).or_default().push(&p.id);
+            let key = format!("{}:{}", p.region_id, p.due_date);
+            if let std::collections::hash_map::Entry::Vacant(slot) = m.entry(key) {
+                slot.insert(policy::params_in_force(conn, &p.region_id, LATE_INTEREST, p.due_date)?);
             }
-            counts.delays_updated += 1;
-            if first_time && notify {
-                counts.newly_overdue += 1;
-                newly_overdue.push(p);
-                if let Some(bureau) = bureaus.get(&p.region_id) {
-                    alerts.push(Mail {
-                        dedup_key: format!("overdue_alert:{}", p.id),
-                        region_id: Some(&p.region_id),
-                        kind: "overdue_alert",
-                        to_org_id: bureau,
-                        roles: &["bureau_officer"],
-                        subject: format!(
-                            "逾期预警：结算应付 {} 已逾期 / Overdue: payable {}",
-                            p.payable_no, p.payable_no
-                        ),
-                        body: format!(
-                            "结算应付 {no}（¥{amt}）应于 {due} 前支付，现已逾期；当前阶段：{stage}。\n\n\
-                             Payable {no} (¥{amt}) was due by {due} and is overdue; it stands at {stage}.",
-                            no = p.payable_no,
-                            amt = outstanding(p),
-                            due = p.due_date,
-                            stage = p.stage
-                        ),
-                    });
-                }
+        }
+        m
+    };
+    // Rows whose figures change, grouped by their new figures: one UPDATE per group and
+    // 500 ids (overdue payables waiting on the supplier share their figures by due date).
+    type Figures = (Option<NaiveDate>, i32, i32, i32, i64, String);
+    let mut groups: HashMap<Figures, Vec<&str>> = HashMap::new();
+    let mut alerts = Vec::new();
+    let mut newly_overdue: Vec<&PayableRow> = Vec::new();
+    for p in &late {
+        let delay = attribute_delay(p.due_date, p.invoiced_on, p.confirmed_on, as_of);
+        let (rate, rate_id) = &interest_rates[&format!("{}:{}", p.region_id, p.due_date)];
+        let interest = late_interest(outstanding(p), rate.daily_rate, delay.fund);
+        let first_time = p.overdue_since.is_none();
+        let figures: Figures = (
+            if notify { p.overdue_since.or(p.due_date.succ_opt()) } else { p.overdue_since },
+            delay.supplier as i32,
+            delay.hospital as i32,
+            delay.fund as i32,
+            interest.fen(),
+            rate_id.clone(),
+        );
+        let current = (
+            p.overdue_since,
+            p.supplier_delay_days,
+            p.hospital_delay_days,
+            p.fund_delay_days,
+            p.interest,
+            p.interest_policy_id.clone().unwrap_or_default(),
+        );
+        if figures != current {
+            groups.entry(figures).or_default().push(&p.id);
+        }
+        counts.delays_updated += 1;
+        if first_time && notify {
+            counts.newly_overdue += 1;
+            newly_overdue.push(p);
+            if let Some(bureau) = bureaus.get(&p.region_id) {
                 alerts.push(Mail {
-                    dedup_key: format!("overdue_supplier:{}", p.id),
+                    dedup_key: format!("overdue_alert:{}", p.id),
                     region_id: Some(&p.region_id),
-                    kind: "payable_overdue",
-                    to_org_id: &p.supplier_id,
-                    roles: &["supplier"],
-                    subject: format!("结算应付 {} 已逾期 / Payable {} is overdue", p.payable_no, p.payable_no),
+                    kind: "overdue_alert",
+                    to_org_id: bureau,
+                    roles: &["bureau_officer"],
+                    subject: format!("逾期预警：结算应付 {} 已逾期 / Overdue: payable {}", p.payable_no, p.payable_no),
                     body: format!(
-                        "您的结算应付 {no}（¥{amt}）已超过到期日 {due}，平台已向医保局预警并按日记录逾期责任方。\n\n\
-                         Your payable {no} (¥{amt}) is past its due date {due}; the bureau has been alerted and every late \
-                         day is attributed to the party it waited on.",
+                        "结算应付 {no}（¥{amt}）应于 {due} 前支付，现已逾期；当前阶段：{stage}。\n\n\
+                         Payable {no} (¥{amt}) was due by {due} and is overdue; it stands at {stage}.",
                         no = p.payable_no,
                         amt = outstanding(p),
-                        due = p.due_date
+                        due = p.due_date,
+                        stage = p.stage
                     ),
                 });
             }
+            alerts.push(Mail {
+                dedup_key: format!("overdue_supplier:{}", p.id),
+                region_id: Some(&p.region_id),
+                kind: "payable_overdue",
+                to_org_id: &p.supplier_id,
+                roles: &["supplier"],
+                subject: format!("结算应付 {} 已逾期 / Payable {} is overdue", p.payable_no, p.payable_no),
+                body: format!(
+                    "您的结算应付 {no}（¥{amt}）已超过到期日 {due}，平台已向医保局预警并按日记录逾期责任方。\n\n\
+                     Your payable {no} (¥{amt}) is past its due date {due}; the bureau has been alerted and every late \
+                     day is attributed to the party it waited on.",
+                    no = p.payable_no,
+                    amt = outstanding(p),
+                    due = p.due_date
+                ),
+            });
         }
-        for ((overdue_since, supplier_days, hospital_days, fund_days, interest, rate_id), ids) in &groups {
-            for chunk in ids.chunks(500) {
-                diesel::update(
-                    payables::table
-                        .filter(payables::id.eq_any(chunk))
-                        .filter(payables::stage.ne_all([stage::PAID, stage::NOTHING_DUE])),
-                )
-                .set((
-                    payables::overdue_since.eq(overdue_since),
-                    payables::supplier_delay_days.eq(supplier_days),
-                    payables::hospital_delay_days.eq(hospital_days),
-                    payables::fund_delay_days.eq(fund_days),
-                    payables::interest.eq(interest),
-                    payables::interest_policy_id.eq(Some(rate_id)),
-                ))
-                .execute(conn)?;
-            }
-        }
-        outbox::enqueue_many(conn, alerts, now)?;
-        let system = Actor::system(String::new(), String::new());
-        let events = newly_overdue
-            .into_iter()
-            .map(|p| {
-                AuditEntry::changed(
-                    &system,
-                    Some(&p.region_id),
-                    "payable",
-                    &p.id,
-                    "overdue",
-                    &serde_json::json!({"overdue_since": null}),
-                    &serde_json::json!({"overdue_since": p.due_date.succ_opt(), "stage": p.stage}),
-                )
-            })
-            .collect();
-        audit::record_many(conn, events, now)?;
-        Ok(())
     }
+    for ((overdue_since, supplier_days, hospital_days, fund_days, interest, rate_id), ids) in &groups {
+        for chunk in ids.chunks(500) {
+            diesel::update(
+                payables::table
+                    .filter(payables::id.eq_any(chunk))
+                    .filter(payables::stage.ne_all([stage::PAID, stage::NOTHING_DUE])),
+            )
+            .set((
+                payables::overdue_since.eq(overdue_since),
+                payables::supplier_delay_days.eq(supplier_days),
+                payables::hospital_delay_days.eq(hospital_days),
+                payables::fund_delay_days.eq(fund_days),
+                payables::interest.eq(interest),
+                payables::interest_policy_id.eq(Some(rate_id)),
+            ))
+            .execute(conn)?;
+        }
+    }
+    outbox::enqueue_many(conn, alerts, now)?;
+    let system = Actor::system(String::new(), String::new());
+    let events = newly_overdue
+        .into_iter()
+        .map(|p| {
+            AuditEntry::changed(
+                &system,
+                Some(&p.region_id),
+                "payable",
+                &p.id,
+                "overdue",
+                &serde_json::json!({"overdue_since": null}),
+                &serde_json::json!({"overdue_since": p.due_date.succ_opt(), "stage": p.stage}),
+            )
+        })
+        .collect();
+    audit::record_many(conn, events, now)?;
+    Ok(())
 }
