@@ -5,10 +5,29 @@ use crate::fixtures::*;
 use jicai_tests::{cli_command, on_both_databases, sql, Backend, Env, SmtpSink};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
-use std::process::Stdio;
+use std::process::{Child, ChildStderr, Stdio};
 
 fn day(offset: i64) -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap() + chrono::Duration::days(offset)
+}
+
+/// Starts `jicai <args>` at `now` with the failpoint `name` pausing it for `ms`, and returns once
+/// it has reached the point (inside its transaction), with its stdout piped and its stderr, kept
+/// open by the caller while the job runs.
+fn paused_at_failpoint(db: &str, now: &str, args: &[&str], name: &str, ms: u64) -> (Child, BufReader<ChildStderr>) {
+    let failpoint = format!("{name}:{ms}");
+    let mut child = cli_command(db, Some(now), args, &[("JICAI_FAILPOINT", failpoint.as_str())])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while err.read_line(&mut line).unwrap() > 0 && !line.contains(&format!("failpoint {name}")) {
+        line.clear();
+    }
+    assert!(line.contains("pausing"), "{args:?} reached its failpoint: {line:?}");
+    (child, err)
 }
 
 /// The rows a query returns, one per line (empty when none).
@@ -106,18 +125,8 @@ on_both_databases! {
         let batches_before = count(&db, "SELECT count(*) FROM payment_batches");
         let deemed_before = count(&db, "SELECT count(*) FROM outbox WHERE kind = 'deemed_confirmed'");
         // The sweep confirms the three, then pauses inside its transaction; it is killed there.
-        let mut child = cli_command(&db, Some("2026-11-10T10:00:00+08:00"), &["jobs", "run", "settlement-sweep", "--as-of", "2026-11-10"],
-            &[("JICAI_FAILPOINT", "settlement-sweep:60000")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut err = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        while err.read_line(&mut line).unwrap() > 0 && !line.contains("failpoint settlement-sweep") {
-            line.clear();
-        }
-        assert!(line.contains("pausing"), "the sweep reached its failpoint: {line:?}");
+        let (mut child, _stderr) = paused_at_failpoint(&db, "2026-11-10T10:00:00+08:00",
+            &["jobs", "run", "settlement-sweep", "--as-of", "2026-11-10"], "settlement-sweep", 60_000);
         child.kill().unwrap();
         child.wait().unwrap();
 
@@ -197,18 +206,8 @@ on_both_databases! {
         let bureau = env.login("bureau1");
         let runs_before = count(&db, "SELECT count(*) FROM retention_runs");
         // The job calculates agreement year 1 and pauses inside its transaction, holding the lock.
-        let mut child = cli_command(&db, Some(NOW), &["jobs", "run", "retention", "--as-of", "2026-11-22"],
-            &[("JICAI_FAILPOINT", "retention:4000")])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut err = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        while err.read_line(&mut line).unwrap() > 0 && !line.contains("failpoint retention") {
-            line.clear();
-        }
-        assert!(line.contains("pausing"), "the job reached its failpoint: {line:?}");
+        let (child, _stderr) =
+            paused_at_failpoint(&db, NOW, &["jobs", "run", "retention", "--as-of", "2026-11-22"], "retention", 4_000);
 
         let started = std::time::Instant::now();
         let r = bureau.post("/api/v1/retention-runs", &json!({"agreement_year": 1, "as_of": "2026-11-22"}));
