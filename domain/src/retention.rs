@@ -577,7 +577,6 @@ pub struct ResultRow {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[diesel(table_name = retention_lines, treat_none_as_default_value = false)]
 pub struct LineRow {
-    pub id: String,
     pub run_id: String,
     pub hospital_id: String,
     pub generic_name: String,
@@ -924,7 +923,6 @@ fn calculate(
                 let pre = UnitPrice::parse(&find("pre_vbp_price", g).expect("checked")).expect("stored valid");
                 let line = generic_line(&policy, g, a.agreed, pre, fund_ratio, share_in, a.purchases);
                 line_rows.push(NewLine {
-                    id: new_id(),
                     run_id: run_id.clone(),
                     hospital_id: h.clone(),
                     generic_name: g.clone(),
@@ -975,8 +973,9 @@ fn calculate(
                 retained: kept.fen(),
             });
         }
-        crate::bulk_insert!(&mut *conn, retention_lines::table, line_rows);
+        // Results first: each line references its hospital's result.
         crate::bulk_insert!(&mut *conn, retention_results::table, result_rows);
+        crate::bulk_insert!(&mut *conn, retention_lines::table, line_rows);
     }
     diesel::update(retention_runs::table.find(&run_id))
         .set((retention_runs::total_surplus.eq(total_surplus), retention_runs::total_retained.eq(total_retained)))
@@ -1227,7 +1226,6 @@ fn accepted_after(
 #[derive(Insertable)]
 #[diesel(table_name = retention_lines, treat_none_as_default_value = false)]
 struct NewLine {
-    id: String,
     run_id: String,
     hospital_id: String,
     generic_name: String,

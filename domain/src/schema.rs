@@ -525,8 +525,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    retention_lines (id) {
-        id -> Text,
+    retention_lines (run_id, hospital_id, generic_name) {
         run_id -> Text,
         hospital_id -> Text,
         generic_name -> Text,

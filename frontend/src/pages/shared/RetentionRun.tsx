@@ -108,7 +108,7 @@ function ExplanationView({ runId, hospitalId }: { runId: string; hospitalId: str
         ))}
       </ol>
       <Typography.Title level={5}>{t('ret.lines')}</Typography.Title>
-      <Table<LineRow> data-testid="explain-lines" size="small" bordered rowKey="id" pagination={false} columns={columns} dataSource={e.lines} scroll={{ x: 'max-content' }} />
+      <Table<LineRow> data-testid="explain-lines" size="small" bordered rowKey="generic_name" pagination={false} columns={columns} dataSource={e.lines} scroll={{ x: 'max-content' }} />
     </div>
   );
 }
