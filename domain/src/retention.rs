@@ -1286,11 +1286,11 @@ impl Confirmations {
         use diesel::sql_types::{Date, Text};
         if !self.by_period.contains_key(&(from, to)) {
             let rows: Vec<ConfirmationCount> = diesel::sql_query(
-                "SELECT hospital_id, \
-                        CAST(COALESCE(SUM(CASE WHEN confirmed_on IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS decided, \
-                        CAST(COALESCE(SUM(CASE WHEN confirmed_on IS NOT NULL AND confirmation = 'explicit' \
-                             AND confirm_deadline IS NOT NULL AND confirmed_on <= confirm_deadline THEN 1 ELSE 0 END), 0) AS BIGINT) AS on_time \
+                "SELECT hospital_id, COUNT(*) AS decided, \
+                        CAST(COALESCE(SUM(CASE WHEN confirmation = 'explicit' AND confirm_deadline IS NOT NULL \
+                             AND confirmed_on <= confirm_deadline THEN 1 ELSE 0 END), 0) AS BIGINT) AS on_time \
                  FROM payables WHERE region_id = $1 AND invoiced_on >= $2 AND invoiced_on <= $3 \
+                   AND confirmed_on IS NOT NULL \
                  GROUP BY hospital_id",
             )
             .bind::<Text, _>(&self.region)

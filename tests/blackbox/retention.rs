@@ -34,6 +34,28 @@ fn listing_supplier(env: &Env, listed: &Value) -> Client {
         .expect("a demo account for the listing enterprise")
 }
 
+/// Every item of a paginated list, a page of 200 at a time.
+fn all_pages(c: &Client, path: &str) -> Vec<Value> {
+    let mut items = Vec::new();
+    for page in 1.. {
+        let body = c.ok(&format!("{path}&per_page=200&page={page}"));
+        let got = body["items"].as_array().unwrap().clone();
+        items.extend(got);
+        if items.len() as i64 >= body["total"].as_i64().unwrap() {
+            return items;
+        }
+    }
+    unreachable!()
+}
+
+/// The caller's agreement year 1: its volumes' earliest start to latest end, cut at `as_of`.
+fn year_of(hospital: &Client, as_of: &str) -> (String, String) {
+    let volumes = all_pages(hospital, "/api/v1/agreed-volumes?agreement_year=1");
+    let from = volumes.iter().map(|v| v["year_start"].as_str().unwrap()).min().unwrap().to_string();
+    let to = volumes.iter().map(|v| v["year_end"].as_str().unwrap()).max().unwrap().min(as_of).to_string();
+    (from, to)
+}
+
 fn second_bureau_officer(env: &Env, bureau: &Client) -> Client {
     let admin = env.login("admin");
     let org = org_id(bureau);
@@ -116,7 +138,12 @@ on_both_databases! {
         let o = place(&hospital, &org_id(&supplier), &renewal, 3);
         confirm(&supplier, &o);
         let d = ship(&supplier, &o, 30, "RENEW-1");
-        accept(&hospital, &d, 30, 0, None);
+        let accepted = accept(&hospital, &d, 30, 0, None);
+        // Its payable is invoiced today and waits on the hospital (undecided).
+        let payable = format!("/api/v1/payables/{}", accepted["acceptance"]["payable_id"].as_str().unwrap());
+        let amount = supplier.ok(&payable)["amount"].clone();
+        let r = supplier.post(&format!("{payable}/invoices"), &json!({"invoices": [{"invoice_no": "44039901", "invoice_date": "2026-11-22", "amount": amount, "tax_amount": "0.00"}]}));
+        assert_eq!(r.status, 201, "{}", r.body);
 
         // A run as of yesterday leaves out today's acceptances (the 300 boxes, the 30 under the
         // other year's volume and the 20 tablets).
@@ -162,6 +189,20 @@ on_both_databases! {
         assert_eq!(fen(&result["surplus"]), (savings.max(0.0) * 100.0).round() as i64);
         assert_eq!(result["components"]["rational_use"], "85");
         assert!(result["components"]["completion"].is_string());
+        // On-time confirmation, against hospital1's own payables: of those invoiced within its
+        // volumes' year (cut at the run's date) and decided, the share confirmed explicitly by
+        // the deadline. Invoiced but undecided ones do not count; there are some.
+        let (from, to) = year_of(&hospital, "2026-11-22");
+        let in_year = |p: &&Value| p["invoiced_on"].as_str().is_some_and(|d| (from.as_str()..=to.as_str()).contains(&d));
+        let payables = all_pages(&hospital, "/api/v1/payables?");
+        let decided: Vec<&Value> = payables.iter().filter(in_year).filter(|p| p["confirmed_on"].is_string()).collect();
+        let on_time = decided.iter()
+            .filter(|p| p["confirmation"] == "explicit" && p["confirmed_on"].as_str() <= p["confirm_deadline"].as_str())
+            .count();
+        assert!(payables.iter().filter(in_year).any(|p| p["confirmed_on"].is_null()), "an undecided invoiced payable");
+        assert!(!decided.is_empty() && on_time < decided.len(), "decided {}, on time {on_time}", decided.len());
+        let expected = (on_time as f64) * 100.0 / (decided.len() as f64);
+        assert!((dec(&result["components"]["on_time_confirmation"]) - expected).abs() < 0.005, "{} vs {expected}", result["components"]);
         assert_eq!(fen(&result["retained"]), (dec(&result["surplus"]) * dec(&result["share"]) * 100.0).round() as i64);
         let steps: Vec<&str> = e["steps"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
         assert!(steps.iter().any(|s| s.starts_with("budget 预算 = ") && s.contains(" × 0.7 × 0.9 = ¥")), "{steps:?}");
