@@ -973,7 +973,7 @@ fn calculate(
                 retained: kept.fen(),
             });
         }
-        // Results first: each line references its hospital's result.
+        // A run's results and their lines, in the one transaction (a line is read through its result).
         crate::bulk_insert!(&mut *conn, retention_results::table, result_rows);
         crate::bulk_insert!(&mut *conn, retention_lines::table, line_rows);
     }

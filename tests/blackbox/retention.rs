@@ -294,6 +294,14 @@ on_both_databases! {
         // The stored figures cannot be rewritten.
         let (ok, text) = sql(db, "UPDATE retention_results SET retained = 0");
         assert!(!ok && text.contains("immutable"), "{text}");
+        let (ok, text) = sql(db, "UPDATE retention_lines SET saving = '0'");
+        assert!(!ok && text.contains("immutable"), "{text}");
+        // Lines carry no foreign key (a run writes its results and their lines together): every
+        // line of every run here belongs to a result of its run.
+        let (ok, text) = sql(db, "SELECT (SELECT count(*) FROM retention_lines), count(*) FROM retention_lines l \
+            WHERE NOT EXISTS (SELECT 1 FROM retention_results r WHERE r.run_id = l.run_id AND r.hospital_id = l.hospital_id)");
+        let (lines, orphans) = text.trim().split_once('|').unwrap_or_else(|| panic!("{text}"));
+        assert!(ok && lines.parse::<i64>().unwrap() > 0 && orphans == "0", "{text}");
     }
 }
 

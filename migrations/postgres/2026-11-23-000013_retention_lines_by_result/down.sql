@@ -1,5 +1,4 @@
-ALTER TABLE retention_lines DROP CONSTRAINT retention_lines_result_fkey,
-    ADD CONSTRAINT retention_lines_run_id_fkey FOREIGN KEY (run_id) REFERENCES retention_runs (id),
+ALTER TABLE retention_lines ADD CONSTRAINT retention_lines_run_id_fkey FOREIGN KEY (run_id) REFERENCES retention_runs (id),
     ADD CONSTRAINT retention_lines_hospital_id_fkey FOREIGN KEY (hospital_id) REFERENCES organizations (id);
 ALTER TABLE retention_lines DROP CONSTRAINT retention_lines_pkey,
     ADD CONSTRAINT retention_lines_run_id_hospital_id_generic_name_key UNIQUE (run_id, hospital_id, generic_name);

@@ -1,7 +1,8 @@
--- A retention line is a row of its hospital's result: it is keyed by (run, hospital, generic)
--- and references that result, instead of carrying a surrogate id and two foreign keys of its
--- own (a province run writes ≈1.5 M lines). SQLite cannot change a primary key in place, so
--- the table is rebuilt; WITHOUT ROWID keeps a hospital's lines together in key order.
+-- A retention line is a row of its hospital's result: keyed by (run, hospital, generic), with
+-- no surrogate id and no foreign keys of its own (a province run writes ≈1.5 M lines in the
+-- transaction that writes their results; no statement updates or deletes a line). SQLite
+-- cannot change a primary key in place, so the table is rebuilt; WITHOUT ROWID keeps a
+-- hospital's lines together in key order.
 DROP TRIGGER retention_lines_immutable;
 DROP TRIGGER retention_lines_no_delete;
 CREATE TABLE retention_lines_keyed (
@@ -19,8 +20,7 @@ CREATE TABLE retention_lines_keyed (
     budget TEXT NOT NULL,
     actual TEXT NOT NULL,
     saving TEXT NOT NULL,
-    PRIMARY KEY (run_id, hospital_id, generic_name),
-    FOREIGN KEY (run_id, hospital_id) REFERENCES retention_results (run_id, hospital_id)
+    PRIMARY KEY (run_id, hospital_id, generic_name)
 ) WITHOUT ROWID;
 INSERT INTO retention_lines_keyed
 SELECT run_id, hospital_id, generic_name, agreed_qty, pre_vbp_price, winning_qty, winning_amount,
