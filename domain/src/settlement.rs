@@ -22,7 +22,7 @@ use crate::outbox::{self, Mail};
 use crate::paging::{Page, PageRequest};
 use crate::payables::PayableRow;
 use crate::policy::{self, ConfirmationPolicy, InterestPolicy, HOSPITAL_CONFIRMATION, LATE_INTEREST};
-use crate::schema::{invoices, organizations, payables, payment_batch_items, payment_batches, payments};
+use crate::schema::{invoices, organizations, payables, payment_batch_items, payment_batches, payments, regions};
 
 // ---------------------------------------------------------------- stages and pure rules
 
@@ -569,15 +569,13 @@ pub fn sweep(
     write_tx(conn, |conn| {
         crate::db::job_lock(conn, "settlement-sweep")?;
         let mut counts = SweepCounts::default();
-        let mut lapsed = payables::table
+        let regions = job_regions(conn, region)?;
+        let lapsed: Vec<PayableRow> = payables::table
+            .filter(payables::region_id.eq_any(&regions))
             .filter(payables::stage.eq(stage::AWAITING_CONFIRMATION))
             .filter(payables::confirm_deadline.lt(as_of))
             .select(PayableRow::as_select())
-            .into_boxed();
-        if let Some(r) = region {
-            lapsed = lapsed.filter(payables::region_id.eq(r.to_string()));
-        }
-        let lapsed: Vec<PayableRow> = lapsed.load(conn)?;
+            .load(conn)?;
         // Whether silence confirms, by the policy in force on each invoice date; then one
         // UPDATE per deadline and 500 payables.
         let mut silence: HashMap<(&str, NaiveDate), bool> = HashMap::new();
@@ -659,16 +657,6 @@ pub fn sweep(
         audit::record_many(conn, events, now)?;
         counts.auto_confirmed = deemed.len() as i64;
         crate::failpoint::pause("settlement-sweep");
-        let mut regions = payables::table
-            .filter(payables::stage.eq_any([stage::CONFIRMED, stage::DISPUTED]))
-            .filter(payables::batch_id.is_null())
-            .select(payables::region_id)
-            .distinct()
-            .into_boxed();
-        if let Some(r) = region {
-            regions = regions.filter(payables::region_id.eq(r.to_string()));
-        }
-        let regions: Vec<String> = regions.load(conn)?;
         for region in regions {
             let exists: i64 = payment_batches::table
                 .filter(payment_batches::region_id.eq(&region))
@@ -1559,6 +1547,16 @@ fn bureaus(conn: &mut DbConnection) -> DomainResult<HashMap<String, String>> {
     Ok(out)
 }
 
+/// The regions a job covers: the one it was run for, or every region. A job's queries name them,
+/// so the payables' indexes, which lead with the region, are read by range (without it a
+/// province's sweep read two whole indexes to find one day's rows).
+fn job_regions(conn: &mut DbConnection, region: Option<&str>) -> DomainResult<Vec<String>> {
+    Ok(match region {
+        Some(r) => vec![r.to_string()],
+        None => regions::table.select(regions::id).order(regions::id).load(conn)?,
+    })
+}
+
 /// The deadline watch for one day: reminders at D-7 and D-3 to whoever the payable waits on,
 /// and payables newly past due marked overdue, with their delay attribution and interest, and an
 /// alert to the bureau. Its work is the day's: payables already overdue are brought up to date
@@ -1594,16 +1592,15 @@ fn watch(
     write_tx(conn, |conn| {
         crate::db::job_lock(conn, "deadline-watch")?;
         let mut counts = WatchCounts::default();
+        let regions = job_regions(conn, region)?;
         let unsettled = || {
-            // The literal predicate lets the partial indexes of unsettled payables serve it.
-            let q = payables::table
+            // The literal predicate lets the partial indexes of unsettled payables serve it,
+            // the regions their leading column.
+            payables::table
                 .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(stage::UNSETTLED_SQL))
+                .filter(payables::region_id.eq_any(&regions))
                 .select(PayableRow::as_select())
-                .into_boxed();
-            match region {
-                Some(r) => q.filter(payables::region_id.eq(r.to_string())),
-                None => q,
-            }
+                .into_boxed()
         };
         let soon: Vec<PayableRow> = if notify {
             unsettled()
