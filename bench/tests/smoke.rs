@@ -58,8 +58,8 @@ fn tiny_data_checks_and_a_short_run_completes() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The PostgreSQL side of the harness: a throwaway cluster, pgbench's baselines and the two
-/// floors (`bench/sql/`), so their scripts keep matching the schema. Under `CI=true` a machine
+/// The PostgreSQL side of the harness: a throwaway cluster, pgbench's baselines, the floors
+/// (`bench/sql/`) and the jobs, so the scripts keep matching the schema. Under `CI=true` a machine
 /// without PostgreSQL 15 fails this test instead of skipping it.
 #[test]
 fn tiny_run_on_postgres_measures_the_baselines_and_floors() {
@@ -74,7 +74,7 @@ fn tiny_run_on_postgres_measures_the_baselines_and_floors() {
     };
     let out = bench()
         .args(["run", "--scale", "tiny", "--backends", "postgres", "--seconds", "1", "--clients", "2"])
-        .args(["--read-clients", "2", "--max-requests", "50", "--jobs", "false", "--generation-floor", "true"])
+        .args(["--read-clients", "2", "--max-requests", "50", "--generation-floor", "true"])
         .env("JICAI_BIN", jicai)
         .env_remove("DATABASE_URL")
         .output()
@@ -91,6 +91,17 @@ fn tiny_run_on_postgres_measures_the_baselines_and_floors() {
     ] {
         assert!(md.contains(row), "missing {row} in:\n{md}");
     }
+    // The one-day floor ran both variants on the day's payables, beside the one-day job.
+    let day: Vec<&str> =
+        md.lines().filter(|l| l.starts_with("| as the schema stands") || l.starts_with("| if batching")).collect();
+    assert_eq!(day.len(), 2, "missing one-day floor rows in:\n{md}");
+    for row in day {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let updated: i64 = cells[3].parse().unwrap_or(0);
+        assert!(updated > 0, "the one-day floor updated no payable: {row}");
+        assert!(cells[5].ends_with('×'), "no job ÷ floor ratio: {row}");
+    }
+    assert!(!md.contains("| failed |"), "a job failed on PostgreSQL:\n{md}");
     // Each floor reports its latency's mean and p99 (from pgbench's per-transaction log).
     for floor in md.lines().filter(|l| l.starts_with("| write: one cycle") || l.starts_with("| read: the 50-row")) {
         let cell = floor.split('|').nth(4).unwrap_or_default();
