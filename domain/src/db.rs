@@ -301,6 +301,22 @@ pub fn try_job_lock(conn: &mut DbConnection, job: &str) -> Result<bool, diesel::
     }
 }
 
+/// Restores a table's visibility map after a run that rewrote rows across much of it. An
+/// update clears its page's all-visible bit, and until a vacuum sets it again every index-only
+/// scan that reaches the page reads the heap as well. PostgreSQL: `VACUUM`, which visits only the
+/// pages not all-visible (those the run just wrote, still in the caches), skipped if another
+/// vacuum holds the table; not inside a transaction, where `VACUUM` cannot run. SQLite keeps no
+/// visibility map: nothing to do.
+pub fn vacuum(conn: &mut DbConnection, table: &'static str) -> Result<(), diesel::result::Error> {
+    let in_transaction = <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+        .transaction_depth()?
+        .is_some();
+    if let (DbConnection::Postgresql(_), false) = (&*conn, in_transaction) {
+        conn.batch_execute(&format!("VACUUM (SKIP_LOCKED) {table}"))?;
+    }
+    Ok(())
+}
+
 /// Serializes changes that read then write one party's balances (PostgreSQL: a transaction-scoped
 /// advisory lock on the key; SQLite: the write transaction already holds the database).
 pub fn lock_key(conn: &mut DbConnection, key: &str) -> Result<(), diesel::result::Error> {
