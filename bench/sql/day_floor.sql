@@ -3,9 +3,10 @@
 -- payables confirmed by :day and in no batch, its items, those payables moved into it, and the
 -- payables newly past due marked overdue. The harness runs it inside a transaction that it
 -- rolls back, so the jobs still find their day's work. :day is the jobs' as-of date (a quoted
--- literal); the harness removes the lines marked HOT-variant to time the stage change, and
--- the lines marked stage-variant to time the same work if batching set only `batch_id` (no
--- indexed column, so the update may be HOT: no index entries).
+-- literal); the harness removes the lines marked stage-variant to time batching as the code
+-- does it (only `batch_id`: in no index, so the update may be HOT, with no index entries), and
+-- the lines marked HOT-variant to time it as it was before migration 000015 (setting the stage
+-- `in_batch` too: indexed, so every index gets an entry a payable).
 CREATE TEMP TABLE floor_batchable ON COMMIT DROP AS
 SELECT p.id, p.region_id, p.amount - p.disputed_amount - p.credited_amount - p.paid_amount AS owed
   FROM regions r

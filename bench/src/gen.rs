@@ -599,7 +599,9 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
                 let st = match batch_status(bday) {
                     "executed" => stage::PAID,
                     "approved" => stage::APPROVED,
-                    _ => stage::IN_BATCH,
+                    // In a batch not yet approved: the stage stays confirmed, the batch
+                    // says the rest (`stage::of`).
+                    _ => stage::CONFIRMED,
                 };
                 (Some(inv), Some(conf), Some(bday), st)
             };

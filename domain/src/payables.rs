@@ -66,6 +66,13 @@ pub struct PayableRow {
     pub delivery_no: String,
 }
 
+impl PayableRow {
+    /// The stage the payable is at ([`stage::of`]: `in_batch` is stored as a batch, not a stage).
+    pub fn stage_now(&self) -> &str {
+        stage::of(&self.stage, self.batch_id.as_deref())
+    }
+}
+
 /// Creates the payable of a confirmed acceptance: day 0 is the acceptance date; the due date
 /// comes from the deadline rule in force in the region on that date. It keeps its order's number
 /// (`order_no`, read by the caller) and its delivery's.
@@ -241,10 +248,11 @@ fn views(conn: &mut DbConnection, rows: Vec<PayableRow>, today: NaiveDate) -> Do
     Ok(rows
         .into_iter()
         .map(|p| PayableView {
+            stage: p.stage_now().to_string(),
             days_remaining: (p.due_date - today).num_days(),
             hospital: names.reference(&p.hospital_id),
             supplier: names.reference(&p.supplier_id),
-            status: settlement::display_status(&p.stage, p.due_date, today).to_string(),
+            status: settlement::display_status(p.stage_now(), p.due_date, today).to_string(),
             delay: if settlement::stage::is_settled(&p.stage) {
                 settlement::Delay {
                     supplier: p.supplier_delay_days.into(),
@@ -265,7 +273,6 @@ fn views(conn: &mut DbConnection, rows: Vec<PayableRow>, today: NaiveDate) -> Do
             interest: Money::from_fen(p.interest),
             id: p.id,
             payable_no: p.payable_no,
-            stage: p.stage,
             dispute_reason: p.dispute_reason,
             invoiced_on: p.invoiced_on,
             confirm_deadline: p.confirm_deadline,
@@ -287,6 +294,23 @@ fn views(conn: &mut DbConnection, rows: Vec<PayableRow>, today: NaiveDate) -> Do
         .collect())
 }
 
+/// Payables at `stage` as [`PayableRow::stage_now`] reads it: `in_batch` is a confirmed or
+/// disputed payable with a batch.
+fn at_stage<'a>(q: payables::BoxedQuery<'a, DbBackend>, stage: &str) -> payables::BoxedQuery<'a, DbBackend> {
+    let (stored, batched) = settlement::stage::stored_as(stage);
+    let stored: Vec<String> = stored.into_iter().map(str::to_string).collect();
+    let q = if stored.len() == 1 {
+        q.filter(payables::stage.eq(stored[0].clone()))
+    } else {
+        q.filter(payables::stage.eq_any(stored))
+    };
+    match batched {
+        Some(true) => q.filter(payables::batch_id.is_not_null()),
+        Some(false) => q.filter(payables::batch_id.is_null()),
+        None => q,
+    }
+}
+
 pub fn list_payables(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -306,14 +330,14 @@ pub fn list_payables(
                     .filter(payables::due_date.lt(today));
             }
             Some(v) => {
-                q = q.filter(payables::stage.eq(v.to_string()));
+                q = at_stage(q, v);
                 if !settlement::stage::is_settled(v) {
                     q = q.filter(payables::due_date.ge(today));
                 }
             }
         }
         if let Some(v) = &filter.stage {
-            q = q.filter(payables::stage.eq(v.clone()));
+            q = at_stage(q, v);
         }
         if let Some(v) = &filter.hospital_id {
             q = q.filter(payables::hospital_id.eq(v.clone()));

@@ -108,6 +108,16 @@ on_both_databases! {
         assert_eq!(p["confirmation"], "deemed");
         assert_eq!(p["confirmed_on"], "2027-01-07");
         assert_eq!(p["status"], "in_batch");
+        // The lists agree: it is listed as in a batch, not as confirmed, by status and by stage.
+        let listed = |filter: &str| {
+            supplier.ok(&format!("/api/v1/payables?{filter}&per_page=100"))["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["id"] == id.as_str())
+        };
+        assert!(listed("status=in_batch") && listed("stage=in_batch"));
+        assert!(!listed("status=confirmed") && !listed("stage=confirmed"));
         // Running the sweep again for the same day changes nothing.
         let fund1 = env.login("fund1");
         let again = run_job(&env, "settlement-sweep", "2027-01-08");
