@@ -43,6 +43,10 @@ pub mod stage {
         stage == PAID || stage == NOTHING_DUE
     }
 
+    /// The stored stages at which a payable may join a payment batch (a disputed one for its
+    /// undisputed part); with a batch it is `in_batch`.
+    pub const BATCHABLE: [&str; 2] = [CONFIRMED, DISPUTED];
+
     /// The stage a payable is at, from its stored stage and batch. Joining a batch sets only
     /// `batch_id`: a confirmed (or disputed) payable with a batch is `in_batch`. The stored
     /// stage is in seven of the payables' indexes and `batch_id` in none, so the daily sweep's
@@ -51,7 +55,7 @@ pub mod stage {
     /// 1.69 s without; docs/benchmarks.md). Approval then sets the stage `approved`. Rows stored
     /// as `in_batch` before migration 2026-12-05-000015 were set back to what they were.
     pub fn of<'a>(stored: &'a str, batch_id: Option<&str>) -> &'a str {
-        if batch_id.is_some() && (stored == CONFIRMED || stored == DISPUTED) {
+        if batch_id.is_some() && BATCHABLE.contains(&stored) {
             IN_BATCH
         } else {
             stored
@@ -62,7 +66,7 @@ pub mod stage {
     /// is a confirmed or disputed payable with a batch, and those two are without one.
     pub fn stored_as(stage: &str) -> (Vec<&str>, Option<bool>) {
         match stage {
-            IN_BATCH => (vec![CONFIRMED, DISPUTED], Some(true)),
+            IN_BATCH => (BATCHABLE.to_vec(), Some(true)),
             CONFIRMED | DISPUTED => (vec![stage], Some(false)),
             other => (vec![other], None),
         }
@@ -732,7 +736,7 @@ fn eligible_payables(
 ) -> DomainResult<Vec<Eligible>> {
     let mut q = payables::table
         .filter(payables::region_id.eq(region))
-        .filter(payables::stage.eq_any([stage::CONFIRMED, stage::DISPUTED]))
+        .filter(payables::stage.eq_any(stage::BATCHABLE))
         .filter(payables::batch_id.is_null())
         .filter(payables::confirmed_on.le(as_of))
         .order((payables::due_date.asc(), payables::id.asc()))
@@ -1086,9 +1090,7 @@ pub fn approve_batch(
             return Err(DomainError::conflict("batch_status", "the batch changed meanwhile"));
         }
         diesel::update(
-            payables::table
-                .filter(payables::batch_id.eq(&b.id))
-                .filter(payables::stage.eq_any([stage::CONFIRMED, stage::DISPUTED])),
+            payables::table.filter(payables::batch_id.eq(&b.id)).filter(payables::stage.eq_any(stage::BATCHABLE)),
         )
         .set(payables::stage.eq(stage::APPROVED))
         .execute(conn)?;

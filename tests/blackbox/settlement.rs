@@ -2,7 +2,7 @@
 //! jobs run `--as-of`): invoice, confirmation window, batch, maker-checker, payment, ledger.
 
 use crate::fixtures::*;
-use jicai_tests::{cli, on_both_databases, Client, Env};
+use jicai_tests::{cli, on_both_databases, sql, Client, Env};
 use serde_json::{json, Value};
 
 fn at(day: &str) -> String {
@@ -118,6 +118,23 @@ on_both_databases! {
         };
         assert!(listed("status=in_batch") && listed("stage=in_batch"));
         assert!(!listed("status=confirmed") && !listed("stage=confirmed"));
+        // The batch is stored as a batch, not a stage; a database written before migration
+        // 000015 (which stored the stage `in_batch`) is brought to that by the migration.
+        let db = env.server.database_url.clone();
+        let stored = |db: &str| sql(db, &format!("SELECT stage FROM payables WHERE id = '{id}'")).1.trim().to_string();
+        assert_eq!(stored(&db), "confirmed");
+        for old in [
+            "UPDATE payables SET stage = 'in_batch' WHERE batch_id IS NOT NULL AND stage IN ('confirmed', 'disputed')",
+            "DELETE FROM __diesel_schema_migrations WHERE version = '20261205000015'",
+        ] {
+            let (ok, out) = sql(&db, old);
+            assert!(ok, "{old}: {out}");
+        }
+        assert_eq!(stored(&db), "in_batch");
+        cli(&db, None, &["migrate"]);
+        assert_eq!(stored(&db), "confirmed");
+        assert_eq!(payable(&supplier, &id)["stage"], "in_batch");
+        assert!(listed("status=in_batch") && !listed("status=confirmed"));
         // Running the sweep again for the same day changes nothing.
         let fund1 = env.login("fund1");
         let again = run_job(&env, "settlement-sweep", "2027-01-08");
