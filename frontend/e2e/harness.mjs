@@ -152,16 +152,30 @@ export function field(page, id) {
   return page.locator(`input[data-testid="${id}"], textarea[data-testid="${id}"], [data-testid="${id}"] input`).first();
 }
 
-/** Opens an antd Select and picks the option whose text contains `text`. */
+/** Opens an antd Select and picks the option whose text contains `text`, until the select shows it. */
 export async function pick(page, select, text) {
-  await select.click();
-  // Long lists are virtual (only the visible options exist): type to narrow them where searchable.
-  if (await select.evaluate((e) => !!e.closest('.ant-select-show-search'))) await page.keyboard.type(text);
-  const option = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: text }).first();
-  await option.waitFor();
-  await option.click();
-  // Let the dropdown close (a screenshot taken next would catch it fading out).
-  await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)').first().waitFor({ state: 'hidden', timeout: 2000 }).catch(() => {});
+  // A click on an option that is still animating in can miss it (seen under heavy load): the
+  // pick is done when the select shows the option among its selected items, else it is retried.
+  const shown = () => select.evaluate(
+    (e, t) => ((e.closest('.ant-select') ?? e).querySelector('.ant-select-content')?.textContent ?? '').includes(t),
+    text,
+  );
+  for (let attempt = 1; ; attempt++) {
+    await select.click();
+    // Long lists are virtual (only the visible options exist): type to narrow them where searchable.
+    if (await select.evaluate((e) => !!e.closest('.ant-select-show-search'))) await page.keyboard.type(text);
+    const option = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: text }).first();
+    await option.waitFor();
+    await option.click();
+    // Let the dropdown close (a screenshot taken next would catch it fading out).
+    await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)').first().waitFor({ state: 'hidden', timeout: 2000 }).catch(() => {});
+    for (let i = 0; i < 20; i++) {
+      if (await shown()) return;
+      await page.waitForTimeout(100);
+    }
+    if (attempt === 3) throw new Error(`pick: the select does not show "${text}" after ${attempt} tries`);
+    await page.keyboard.press('Escape');
+  }
 }
 
 /** The menu entry with this text, clicked. */
