@@ -155,7 +155,7 @@ export function field(page, id) {
 /** Opens an antd Select and picks the option whose text contains `text`, until the select shows it. */
 export async function pick(page, select, text) {
   // A click on an option that is still animating in can miss it (seen under heavy load): the
-  // pick is done when the select shows the option among its selected items, else it is retried.
+  // pick is done when the select's value shows the option's text, else it is retried.
   const shown = () => select.evaluate(
     (e, t) => ((e.closest('.ant-select') ?? e).querySelector('.ant-select-content')?.textContent ?? '').includes(t),
     text,
