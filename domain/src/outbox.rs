@@ -76,18 +76,12 @@ struct NewMail<'a> {
 /// Queues messages as [`enqueue`] would one after the other (a key already queued, or queued
 /// earlier in `mails`, is skipped; so is an organisation without addresses), with a few
 /// statements per 500 messages instead of three per message. Returns how many were queued.
+///
+/// A key already queued is skipped by the insert itself (`ON CONFLICT DO NOTHING` on the unique
+/// dedup key), not looked up first: the lookups cost a day's deadline watch 0.1 s at province,
+/// where the outbox, new that day, had no statistics and each lookup of 500 keys read it whole.
 pub fn enqueue_many(conn: &mut DbConnection, mails: Vec<Mail<'_>>, now: DateTime<Utc>) -> DomainResult<i64> {
-    let mut keys: Vec<&str> = mails.iter().map(|m| m.dedup_key.as_str()).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    let mut queued_keys: HashSet<String> = HashSet::new();
-    for chunk in keys.chunks(CHUNK) {
-        queued_keys.extend(
-            outbox::table.filter(outbox::dedup_key.eq_any(chunk)).select(outbox::dedup_key).load::<String>(conn)?,
-        );
-    }
-    let mut orgs: Vec<&str> =
-        mails.iter().filter(|m| !queued_keys.contains(&m.dedup_key)).map(|m| m.to_org_id).collect();
+    let mut orgs: Vec<&str> = mails.iter().map(|m| m.to_org_id).collect();
     orgs.sort_unstable();
     orgs.dedup();
     // (organisation, role, address) of every active user with an address.
@@ -107,9 +101,10 @@ pub fn enqueue_many(conn: &mut DbConnection, mails: Vec<Mail<'_>>, now: DateTime
         }
     }
     let created = to_db(now);
+    let mut keys: HashSet<&str> = HashSet::new();
     let mut rows = Vec::new();
     for mail in &mails {
-        if queued_keys.contains(&mail.dedup_key) {
+        if keys.contains(mail.dedup_key.as_str()) {
             continue;
         }
         let mut addresses: Vec<&str> = users_of
@@ -124,7 +119,7 @@ pub fn enqueue_many(conn: &mut DbConnection, mails: Vec<Mail<'_>>, now: DateTime
         if addresses.is_empty() {
             continue;
         }
-        queued_keys.insert(mail.dedup_key.clone());
+        keys.insert(&mail.dedup_key);
         rows.push(NewMail {
             id: new_id(),
             dedup_key: &mail.dedup_key,
@@ -140,10 +135,11 @@ pub fn enqueue_many(conn: &mut DbConnection, mails: Vec<Mail<'_>>, now: DateTime
             created_at: created,
         });
     }
+    let mut queued = 0;
     for chunk in rows.chunks(CHUNK) {
-        crate::db::insert_rows!(&mut *conn, outbox::table, chunk)?;
+        queued += crate::db::insert_rows!(&mut *conn, outbox::table, chunk, on_conflict_do_nothing)?;
     }
-    Ok(rows.len() as i64)
+    Ok(queued as i64)
 }
 
 pub fn list(conn: &mut DbConnection, region_id: Option<&str>, limit: i64) -> DomainResult<Vec<OutboxRow>> {

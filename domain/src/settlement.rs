@@ -49,10 +49,10 @@ pub mod stage {
 
     /// The stage a payable is at, from its stored stage and batch. Joining a batch sets only
     /// `batch_id`: a confirmed (or disputed) payable with a batch is `in_batch`. The stored
-    /// stage is in seven of the payables' indexes and `batch_id` in none, so the daily sweep's
-    /// move of a day's confirmations into a batch is a heap-only (HOT) update, with no index
-    /// entries (at province: 3.43 s for one day's rows in bare SQL when it set the stage too,
-    /// 1.69 s without; docs/benchmarks.md). Approval then sets the stage `approved`. Rows stored
+    /// stage is in eight of the payables' fifteen indexes and `batch_id` in none, so the daily
+    /// sweep's move of a day's confirmations into a batch may be a heap-only (HOT) update, with
+    /// no index entries, where the page has room (at province, fillfactor 70: 0.80 s for one
+    /// day's rows in bare SQL, 4.91 s when it set the stage too; docs/benchmarks.md). Approval then sets the stage `approved`. Rows stored
     /// as `in_batch` before migration 2026-12-05-000015 were set back to what they were.
     pub fn of<'a>(stored: &'a str, batch_id: Option<&str>) -> &'a str {
         if batch_id.is_some() && BATCHABLE.contains(&stored) {
@@ -80,6 +80,11 @@ pub mod stage {
     /// partial index only when the query repeats its predicate, which bound parameters don't.
     pub const UNSETTLED_SQL: &str = "stage IN ('awaiting_invoice', 'awaiting_hospital_confirmation', 'confirmed', \
                                      'disputed', 'in_batch', 'approved')";
+
+    /// `stage = AWAITING_CONFIRMATION` written with a literal, as in the predicate of the partial
+    /// index `payables_awaiting_confirmation` (migration 2026-12-05-000016) the sweep's scan of
+    /// lapsed confirmation windows reads.
+    pub const AWAITING_CONFIRMATION_SQL: &str = "stage = 'awaiting_hospital_confirmation'";
 
     #[cfg(test)]
     mod tests {
@@ -114,6 +119,13 @@ pub mod stage {
                 include_str!("../../migrations/sqlite/2026-11-22-000009_not_yet_overdue_index/up.sql"),
             ] {
                 assert!(up.contains(&format!("WHERE overdue_since IS NULL AND {};", super::UNSETTLED_SQL)), "{up}");
+            }
+            assert_eq!(super::AWAITING_CONFIRMATION_SQL, format!("stage = '{}'", super::AWAITING_CONFIRMATION));
+            for up in [
+                include_str!("../../migrations/postgres/2026-12-05-000016_awaiting_confirmation_index/up.sql"),
+                include_str!("../../migrations/sqlite/2026-12-05-000016_awaiting_confirmation_index/up.sql"),
+            ] {
+                assert!(up.contains(&format!("WHERE {};", super::AWAITING_CONFIRMATION_SQL)), "{up}");
             }
         }
     }
@@ -616,11 +628,12 @@ pub fn sweep(
     let system = Actor::system(String::new(), String::new());
     write_tx(conn, |conn| {
         crate::db::job_lock(conn, "settlement-sweep")?;
+        crate::db::without_jit(conn)?;
         let mut counts = SweepCounts::default();
         let regions = job_regions(conn, region)?;
         let lapsed: Vec<PayableRow> = payables::table
             .filter(payables::region_id.eq_any(&regions))
-            .filter(payables::stage.eq(stage::AWAITING_CONFIRMATION))
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(stage::AWAITING_CONFIRMATION_SQL))
             .filter(payables::confirm_deadline.lt(as_of))
             .select(PayableRow::as_select())
             .load(conn)?;
@@ -1645,6 +1658,9 @@ fn watch(
 ) -> DomainResult<WatchCounts> {
     write_tx(conn, |conn| {
         crate::db::job_lock(conn, "deadline-watch")?;
+        if notify {
+            crate::db::without_jit(conn)?;
+        }
         let mut counts = WatchCounts::default();
         let regions = job_regions(conn, region)?;
         let unsettled = || {

@@ -270,7 +270,10 @@ on_both_databases! {
         assert_eq!((r.status, r.body["confirmation"].as_str()), (200, Some("explicit")), "{}", r.body);
 
         // D-7 and D-3 reminders go to whoever each payable waits on.
-        run_job(&env, "deadline-watch", "2026-11-25");
+        let d7 = run_job(&env, "deadline-watch", "2026-11-25");
+        let d7_again = run_job(&env, "deadline-watch", "2026-11-25");
+        assert!(d7["reminders"].as_i64().unwrap() >= 2, "{d7}");
+        assert_eq!(d7_again["reminders"], 0, "a reminder already queued is neither queued nor counted again");
         run_job(&env, "deadline-watch", "2026-11-29");
         let bureau = env.login("bureau1");
         let mail = bureau.ok("/api/v1/outbox");

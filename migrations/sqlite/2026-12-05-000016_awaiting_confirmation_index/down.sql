@@ -1,0 +1,1 @@
+DROP INDEX payables_awaiting_confirmation;
