@@ -1,0 +1,1 @@
+ALTER TABLE payables SET (fillfactor = 85);
