@@ -297,8 +297,8 @@ pub fn repeatable_read(conn: &mut DbConnection) -> Result<(), diesel::result::Er
 /// through partial indexes whose predicates the planner takes for independent of the range
 /// (at province it expects 540,571 payables newly past due for 842): over `jit_above_cost`, it
 /// compiled them, 9 to 57 ms a query for scans of 2 ms, and the day's job ran 0.25 s faster
-/// without. The bulk jobs (late interest, retention, statements) keep it: they ran 2 to 8%
-/// faster with it (docs/benchmarks.md). SQLite has no JIT.
+/// without. The bulk jobs (late interest, retention, statements) keep it: they ran 6 to 8%
+/// faster with it, one run each (docs/benchmarks.md). SQLite has no JIT.
 pub fn without_jit(conn: &mut DbConnection) -> Result<(), diesel::result::Error> {
     if let DbConnection::Postgresql(_) = conn {
         conn.batch_execute("SET LOCAL jit = off")?;

@@ -52,8 +52,9 @@ pub mod stage {
     /// stage is in eight of the payables' fifteen indexes and `batch_id` in none, so the daily
     /// sweep's move of a day's confirmations into a batch may be a heap-only (HOT) update, with
     /// no index entries, where the page has room (at province, fillfactor 70: 0.80 s for one
-    /// day's rows in bare SQL, 4.91 s when it set the stage too; docs/benchmarks.md). Approval then sets the stage `approved`. Rows stored
-    /// as `in_batch` before migration 2026-12-05-000015 were set back to what they were.
+    /// day's rows in bare SQL, 4.91 s when it set the stage too; docs/benchmarks.md). Approval
+    /// then sets the stage `approved`. Rows stored as `in_batch` before migration
+    /// 2026-12-05-000015 were set back to what they were.
     pub fn of<'a>(stored: &'a str, batch_id: Option<&str>) -> &'a str {
         if batch_id.is_some() && BATCHABLE.contains(&stored) {
             IN_BATCH
