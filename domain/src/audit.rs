@@ -7,10 +7,10 @@ use diesel::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::actor::{Actor, Role};
 use crate::clock::to_db;
 use crate::db::DbConnection;
 use crate::error::{DomainError, DomainResult};
-use crate::identity::{Actor, Role};
 use crate::ids::new_id;
 use crate::paging::{Page, PageRequest};
 use crate::schema::audit_events;
@@ -258,7 +258,7 @@ pub fn list_events(
         .offset(page.offset())
         .select(AuditEventRow::as_select())
         .load(conn)?;
-    let names = crate::identity::user_names(conn, items.iter().filter_map(|e| e.actor_user_id.as_deref()))?;
+    let names = crate::actor::user_names(conn, items.iter().filter_map(|e| e.actor_user_id.as_deref()))?;
     let items = items
         .into_iter()
         .map(|event| AuditEventView {

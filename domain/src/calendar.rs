@@ -6,11 +6,12 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+use crate::actor::{Actor, Role};
 use crate::audit::{self, AuditEntry};
 use crate::clock::to_db;
 use crate::db::{write_tx, DbConnection};
+use crate::error::required_text;
 use crate::error::{DomainError, DomainResult};
-use crate::identity::{required_text, Actor, Role};
 use crate::schema::calendar_days;
 
 /// Whether a day is a working day, given the region's overrides.

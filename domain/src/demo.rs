@@ -229,7 +229,7 @@ fn seed_all(conn: &mut DbConnection, now: DateTime<Utc>) -> DomainResult<()> {
     };
     user(conn, "admin", "平台管理员 Platform admin", Role::Admin, &platform)?;
 
-    let region = identity::create_region(
+    let region = crate::region_setup::create_region(
         conn,
         &system,
         NewRegion {
@@ -714,7 +714,7 @@ fn seed_retention(conn: &mut DbConnection, s: &Seeded, bureau: &Actor, now: Date
         floor_share: Some(rust_decimal::Decimal::new(1, 1)),
         ..crate::retention::RetentionPolicy::default()
     };
-    crate::policy::create_policy(
+    crate::region_setup::create_policy(
         conn,
         bureau,
         crate::policy::RETENTION,

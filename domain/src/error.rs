@@ -88,3 +88,15 @@ impl From<diesel::r2d2::PoolError> for DomainError {
         DomainError::Internal(format!("database pool: {e}"))
     }
 }
+
+/// A required text field, trimmed: refused when empty or longer than `max` characters.
+pub fn required_text(value: &str, field: &str, max: usize) -> DomainResult<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(DomainError::invalid("required", field, format!("{field} is required")));
+    }
+    if v.chars().count() > max {
+        return Err(DomainError::invalid("too_long", field, format!("{field} is longer than {max} characters")));
+    }
+    Ok(v.to_string())
+}

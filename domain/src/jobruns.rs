@@ -4,10 +4,10 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::actor::{Actor, Role};
 use crate::clock::to_db;
 use crate::db::DbConnection;
 use crate::error::DomainResult;
-use crate::identity::{Actor, Role};
 use crate::ids::new_id;
 use crate::paging::{Page, PageRequest};
 use crate::schema::job_runs;

@@ -1,33 +1,54 @@
 //! Jicai domain: business types, rules and persistence. The one place rules live.
 //!
-//! Split by capability. Pure rules (deadline dates, agreed volumes, money rounding, order
-//! status) are plain functions with unit tests; operations validate, compute and write in one
-//! transaction together with their audit events.
+//! The base layer sits at the top of this folder as single files (`db`, `error`, `money`,
+//! `clock`, `ids`, `paging`, `actor`, `audit`, `outbox`, `policy`, `calendar`, `schema`, ...):
+//! it imports no business module. Each capability is a folder (`catalog/`, `ordering/`,
+//! `settlement/`, `ledger/`, `retention/`, `monitoring/`, `identity/`), and arrows between
+//! capabilities point one way, downwards in this list:
+//!
+//! ```text
+//! demo, region_setup            (composition: seeds and wires capabilities together)
+//! ordering                      -> catalog, settlement, retention
+//! settlement, retention         -> catalog, ledger
+//! monitoring, ledger, catalog   -> identity
+//! identity                      -> base
+//! ```
+//!
+//! `tests/layers.rs` fails when a capability imports one above it or two import each other.
 
+// ---------------------------------------------------------------- base
+pub mod actor;
 pub mod audit;
 pub mod calendar;
-pub mod catalog;
 pub mod clock;
 pub mod db;
-pub mod delivery;
-pub mod demo;
 pub mod error;
 pub mod failpoint;
 pub mod idempotency;
-pub mod identity;
 pub mod ids;
 pub mod jobruns;
-pub mod ledger;
 pub mod money;
-pub mod monitoring;
-pub mod orders;
 pub mod outbox;
 pub mod paging;
-pub mod payables;
 pub mod policy;
-pub mod retention;
 pub mod schema;
+
+// ---------------------------------------------------------------- capabilities
+pub mod catalog;
+pub mod identity;
+pub mod ledger;
+pub mod monitoring;
+pub mod ordering;
+pub mod retention;
 pub mod settlement;
-pub mod volumes;
+
+// ---------------------------------------------------------------- composition
+pub mod demo;
+pub mod region_setup;
+
+// The modules' paths before they moved into their capability folders.
+pub use catalog::volumes;
+pub use ordering::{delivery, orders};
+pub use settlement::payable as payables;
 
 pub use error::{DomainError, DomainResult, Problem};

@@ -151,6 +151,44 @@ pub fn ser_ten_thousandths<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Err
 }
 serde_as_decimal_string!(UnitPrice, UnitPrice::parse, "a unit price");
 
+/// A share in basis points (5000 = 50%). Serialized as a decimal string, e.g. "0.5".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ratio(u32);
+
+impl Ratio {
+    pub fn from_bp(bp: u32) -> Ratio {
+        Ratio(bp)
+    }
+    pub fn bp(self) -> u32 {
+        self.0
+    }
+    pub fn to_decimal(self) -> Decimal {
+        Decimal::new(self.0 as i64, 4)
+    }
+    pub fn parse(s: &str) -> Result<Ratio, String> {
+        let d = Decimal::from_str(s.trim()).map_err(|_| format!("{s:?} is not a decimal ratio such as \"0.5\""))?;
+        let bp = d * Decimal::from(10_000);
+        if bp.fract() != Decimal::ZERO || bp < Decimal::ZERO || bp > Decimal::from(10_000) {
+            return Err(format!("a ratio is between 0 and 1 with at most 4 decimals, not {s:?}"));
+        }
+        Ok(Ratio(bp.to_u32().expect("0..=10000")))
+    }
+}
+
+impl Serialize for Ratio {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.to_decimal().normalize())
+    }
+}
+
+impl<'de> Deserialize<'de> for Ratio {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)
+            .map_err(|_| serde::de::Error::custom("a ratio is a decimal string, e.g. \"0.5\""))?;
+        Ratio::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(feature = "openapi")]
 mod openapi {
     use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
@@ -183,12 +221,12 @@ mod openapi {
     }
     impl utoipa::ToSchema for super::UnitPrice {}
 
-    impl utoipa::PartialSchema for crate::volumes::Ratio {
+    impl utoipa::PartialSchema for super::Ratio {
         fn schema() -> RefOr<Schema> {
             decimal_string("A share between 0 and 1, as a string", r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$", "0.5")
         }
     }
-    impl utoipa::ToSchema for crate::volumes::Ratio {}
+    impl utoipa::ToSchema for super::Ratio {}
 }
 
 #[cfg(test)]

@@ -132,7 +132,7 @@ pub async fn create_region(
 ) -> Result<HttpResponse, ApiError> {
     let input: NewRegion = body::parse(&raw)?;
     body::write(&state, caller, &req, raw, StatusCode::CREATED, move |conn, actor, now| {
-        identity::create_region(conn, actor, input, now)
+        jicai_domain::region_setup::create_region(conn, actor, input, now)
     })
     .await
 }
@@ -257,7 +257,7 @@ pub async fn create_policy(
 ) -> Result<HttpResponse, ApiError> {
     let input: NewDeadlinePolicy = body::parse(&raw)?;
     body::write(&state, caller, &req, raw, StatusCode::CREATED, move |conn, actor, now| {
-        policy::create_deadline_policy(conn, actor, input, now)
+        jicai_domain::region_setup::create_deadline_policy(conn, actor, input, now)
     })
     .await
 }

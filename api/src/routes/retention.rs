@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use jicai_domain::money::Money;
 use jicai_domain::monitoring::{self, BatchSummary, ProgressFilter, VolumeProgress, WarningFilter, WarningView};
 use jicai_domain::paging::Page;
-use jicai_domain::policy::{self, NewPolicy, PolicyRow};
+use jicai_domain::policy::{NewPolicy, PolicyRow};
 use jicai_domain::retention::{self, Explanation, InputRow, InputValue, RunRow, RunView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -54,7 +54,7 @@ pub async fn create_policy_version(
     let kind = kind.into_inner();
     let input: NewPolicy = body::parse(&raw)?;
     body::write(&state, caller, &req, raw, StatusCode::CREATED, move |conn, actor, now| {
-        policy::create_policy(conn, actor, &kind, input, now)
+        jicai_domain::region_setup::create_policy(conn, actor, &kind, input, now)
     })
     .await
 }

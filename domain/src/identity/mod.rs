@@ -15,104 +15,8 @@ use crate::paging::{Page, PageRequest};
 use crate::policy::{DeadlineRule, PolicyRow};
 use crate::schema::{organizations, region_policies, regions, users};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    BureauOfficer,
-    FundOfficer,
-    HospitalBuyer,
-    Supplier,
-}
-
-impl Role {
-    pub const ALL: [Role; 5] =
-        [Role::Admin, Role::BureauOfficer, Role::FundOfficer, Role::HospitalBuyer, Role::Supplier];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::BureauOfficer => "bureau_officer",
-            Role::FundOfficer => "fund_officer",
-            Role::HospitalBuyer => "hospital_buyer",
-            Role::Supplier => "supplier",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-    /// The organisation kind a user of this role belongs to.
-    pub fn org_kind(self) -> OrgKind {
-        match self {
-            Role::Admin => OrgKind::Platform,
-            Role::BureauOfficer | Role::FundOfficer => OrgKind::Bureau,
-            Role::HospitalBuyer => OrgKind::Hospital,
-            Role::Supplier => OrgKind::Enterprise,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum OrgKind {
-    Platform,
-    Bureau,
-    Hospital,
-    Enterprise,
-}
-
-impl OrgKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrgKind::Platform => "platform",
-            OrgKind::Bureau => "bureau",
-            OrgKind::Hospital => "hospital",
-            OrgKind::Enterprise => "enterprise",
-        }
-    }
-    pub fn parse(s: &str) -> Option<OrgKind> {
-        [OrgKind::Platform, OrgKind::Bureau, OrgKind::Hospital, OrgKind::Enterprise]
-            .into_iter()
-            .find(|k| k.as_str() == s)
-    }
-}
-
-/// The authenticated caller on whose behalf an operation runs. Every query is scoped by it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Actor {
-    pub user_id: String,
-    pub username: String,
-    pub role: Role,
-    pub org_id: String,
-    /// The pooling region of a bureau or hospital; none for enterprises and the platform.
-    pub region_id: Option<String>,
-}
-
-impl Actor {
-    pub fn is(&self, role: Role) -> bool {
-        self.role == role
-    }
-    /// Refuses with 403 unless the caller has one of `roles`.
-    pub fn require(&self, roles: &[Role], action: &str) -> DomainResult<()> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else {
-            Err(DomainError::forbidden(format!("a {} may not {action}", self.role.as_str())))
-        }
-    }
-    /// The caller's region (bureau, fund and hospital users always have one).
-    pub fn region(&self) -> DomainResult<&str> {
-        self.region_id
-            .as_deref()
-            .ok_or_else(|| DomainError::forbidden("this operation needs a user of a pooling region"))
-    }
-    /// An actor for work the platform does itself (demo seeding, jobs).
-    pub fn system(user_id: String, org_id: String) -> Actor {
-        Actor { user_id, username: "system".into(), role: Role::Admin, org_id, region_id: None }
-    }
-}
+pub use crate::actor::{user_names, Actor, OrgKind, Role};
+pub use crate::error::required_text;
 
 // ---------------------------------------------------------------- rows
 
@@ -172,25 +76,6 @@ pub struct UserView {
     pub role: String,
     pub org_id: String,
     pub active: bool,
-}
-
-/// The names of users by id ("显示名 (username)"), for showing who did what; unknown ids are absent.
-pub fn user_names<'a>(
-    conn: &mut DbConnection,
-    ids: impl IntoIterator<Item = &'a str>,
-) -> DomainResult<std::collections::HashMap<String, String>> {
-    let mut ids: Vec<String> = ids.into_iter().map(str::to_string).collect();
-    ids.sort();
-    ids.dedup();
-    let mut out = std::collections::HashMap::new();
-    for chunk in ids.chunks(500) {
-        let rows: Vec<(String, String, String)> = users::table
-            .filter(users::id.eq_any(chunk))
-            .select((users::id, users::display_name, users::username))
-            .load(conn)?;
-        out.extend(rows.into_iter().map(|(id, name, username)| (id, format!("{name} ({username})"))));
-    }
-    Ok(out)
 }
 
 impl From<UserRow> for UserView {
@@ -300,21 +185,13 @@ fn check_division_code(code: &str, field: &str) -> DomainResult<String> {
     }
 }
 
-pub(crate) fn required_text(value: &str, field: &str, max: usize) -> DomainResult<String> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(DomainError::invalid("required", field, format!("{field} is required")));
-    }
-    if v.chars().count() > max {
-        return Err(DomainError::invalid("too_long", field, format!("{field} is longer than {max} characters")));
-    }
-    Ok(v.to_string())
-}
-
+/// Creates a region with the initial versions of its policies, in one transaction. Which
+/// policies a new region starts with is `region_setup`'s to say.
 pub fn create_region(
     conn: &mut DbConnection,
     actor: &Actor,
     input: NewRegion,
+    initial_policies: &[(&'static str, String)],
     now: DateTime<Utc>,
 ) -> DomainResult<RegionRow> {
     actor.require(&[Role::Admin], "create pooling regions")?;
@@ -325,20 +202,19 @@ pub fn create_region(
         name: required_text(&input.name, "name", 100)?,
         created_at: to_db(now),
     };
-    let rule = input.deadline_rule.unwrap_or_default().validate()?;
     write_tx(conn, |conn| {
         diesel::insert_into(regions::table).values(&row).execute(conn).map_err(|e| {
             unique_conflict(e, || {
                 DomainError::conflict("duplicate_region", format!("region {} already exists", row.code))
             })
         })?;
-        for (kind, params) in crate::policy::initial_policies(rule) {
+        for (kind, params) in initial_policies {
             let policy = PolicyRow {
                 id: new_id(),
                 region_id: row.id.clone(),
-                kind: kind.into(),
+                kind: (*kind).into(),
                 effective_from: NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid date"),
-                params,
+                params: params.clone(),
                 note: Some("initial policy".into()),
                 created_by: Some(actor.user_id.clone()).filter(|id| !id.is_empty()),
                 created_at: to_db(now),

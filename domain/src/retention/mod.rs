@@ -1024,7 +1024,8 @@ impl PurchasedLine {
 /// instead of the year's accepted lines.
 pub fn count_purchase(
     conn: &mut DbConnection,
-    delivery: &crate::delivery::DeliveryRow,
+    region_id: &str,
+    hospital_id: &str,
     delivery_line_id: &str,
     line: &PurchasedLine,
     qty: i64,
@@ -1049,8 +1050,8 @@ pub fn count_purchase(
     diesel::insert_into(off_volume_purchases::table)
         .values((
             off_volume_purchases::delivery_line_id.eq(delivery_line_id),
-            off_volume_purchases::region_id.eq(&delivery.region_id),
-            off_volume_purchases::hospital_id.eq(&delivery.hospital_id),
+            off_volume_purchases::region_id.eq(region_id),
+            off_volume_purchases::hospital_id.eq(hospital_id),
             off_volume_purchases::generic_name.eq(&line.generic_name),
             off_volume_purchases::kind.eq(&line.kind),
             off_volume_purchases::agreed_volume_id.eq(&line.agreed_volume_id),

@@ -9,7 +9,6 @@ use crate::audit::{self, AuditEntry};
 use crate::catalog::OrgRef;
 use crate::clock::{shanghai_date, to_db};
 use crate::db::{unique_conflict, DbBackend, DbConnection};
-use crate::delivery::DeliveryRow;
 use crate::error::{DomainError, DomainResult};
 use crate::identity::{Actor, OrgNames, Role};
 use crate::ids::{document_no, new_id};
@@ -73,31 +72,43 @@ impl PayableRow {
     }
 }
 
+/// What settlement needs of a confirmed acceptance, handed over by ordering as plain data.
+#[derive(Clone, Debug)]
+pub struct AcceptedDelivery<'a> {
+    pub acceptance_id: &'a str,
+    pub acceptance_date: NaiveDate,
+    pub delivery_id: &'a str,
+    pub delivery_no: &'a str,
+    pub order_id: &'a str,
+    pub order_no: &'a str,
+    pub region_id: &'a str,
+    pub hospital_id: &'a str,
+    pub supplier_id: &'a str,
+    /// Σ accepted quantity × unit price, rounded half-up to the fen.
+    pub amount: Money,
+}
+
 /// Creates the payable of a confirmed acceptance: day 0 is the acceptance date; the due date
-/// comes from the deadline rule in force in the region on that date. It keeps its order's number
-/// (`order_no`, read by the caller) and its delivery's.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn create_for_acceptance(
+/// comes from the deadline rule in force in the region on that date. It keeps its order's and
+/// its delivery's numbers.
+pub fn create_for_acceptance(
     conn: &mut DbConnection,
     actor: &Actor,
-    delivery: &DeliveryRow,
-    order_no: &str,
-    acceptance_id: &str,
-    acceptance_date: NaiveDate,
-    amount: Money,
+    accepted: &AcceptedDelivery<'_>,
     now: DateTime<Utc>,
 ) -> DomainResult<PayableRow> {
-    let (rule, policy_id) = deadline_rule_in_force(conn, &delivery.region_id, acceptance_date)?;
+    let AcceptedDelivery { acceptance_id, acceptance_date, amount, .. } = *accepted;
+    let (rule, policy_id) = deadline_rule_in_force(conn, accepted.region_id, acceptance_date)?;
     let stage = if amount == Money::ZERO { stage::NOTHING_DUE } else { stage::AWAITING_INVOICE };
     let row = PayableRow {
         id: new_id(),
         payable_no: document_no("AP", now),
         acceptance_id: acceptance_id.to_string(),
-        delivery_id: delivery.id.clone(),
-        order_id: delivery.order_id.clone(),
-        region_id: delivery.region_id.clone(),
-        hospital_id: delivery.hospital_id.clone(),
-        supplier_id: delivery.supplier_id.clone(),
+        delivery_id: accepted.delivery_id.to_string(),
+        order_id: accepted.order_id.to_string(),
+        region_id: accepted.region_id.to_string(),
+        hospital_id: accepted.hospital_id.to_string(),
+        supplier_id: accepted.supplier_id.to_string(),
         amount: amount.fen(),
         acceptance_date,
         due_date: rule.due_date(acceptance_date),
@@ -124,8 +135,8 @@ pub(crate) fn create_for_acceptance(
         credited_amount: 0,
         dispute_resolved_on: None,
         dispute_resolution: None,
-        order_no: order_no.to_string(),
-        delivery_no: delivery.delivery_no.clone(),
+        order_no: accepted.order_no.to_string(),
+        delivery_no: accepted.delivery_no.to_string(),
     };
     diesel::insert_into(payables::table).values(&row).execute(conn).map_err(|e| {
         unique_conflict(e, || DomainError::conflict("payable_exists", "this acceptance already has its payable"))
@@ -134,7 +145,7 @@ pub(crate) fn create_for_acceptance(
     Ok(row)
 }
 
-pub(crate) fn payable_ids_for_acceptances(
+pub fn payable_ids_for_acceptances(
     conn: &mut DbConnection,
     acceptance_ids: &[&str],
 ) -> DomainResult<HashMap<String, String>> {

@@ -1,5 +1,7 @@
 //! Catalogue: products, VBP batches, winning bids and listed non-winning products.
 
+pub mod volumes;
+
 use chrono::{DateTime, Months, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};

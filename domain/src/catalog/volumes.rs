@@ -5,8 +5,7 @@ use chrono::{DateTime, Months, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::str::FromStr;
+use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, AuditEntry};
 use crate::catalog::{at_index, region_codes, visible_bids, winners_by_generic, BatchRow, BidRow, ProductRow};
@@ -18,43 +17,7 @@ use crate::ids::new_id;
 use crate::paging::{Page, PageRequest};
 use crate::schema::{agreed_volumes, batches, bid_supply_regions, organizations, products, winning_bids};
 
-/// A share in basis points (5000 = 50%). Serialized as a decimal string, e.g. "0.5".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Ratio(u32);
-
-impl Ratio {
-    pub fn from_bp(bp: u32) -> Ratio {
-        Ratio(bp)
-    }
-    pub fn bp(self) -> u32 {
-        self.0
-    }
-    pub fn to_decimal(self) -> Decimal {
-        Decimal::new(self.0 as i64, 4)
-    }
-    pub fn parse(s: &str) -> Result<Ratio, String> {
-        let d = Decimal::from_str(s.trim()).map_err(|_| format!("{s:?} is not a decimal ratio such as \"0.5\""))?;
-        let bp = d * Decimal::from(10_000);
-        if bp.fract() != Decimal::ZERO || bp < Decimal::ZERO || bp > Decimal::from(10_000) {
-            return Err(format!("a ratio is between 0 and 1 with at most 4 decimals, not {s:?}"));
-        }
-        Ok(Ratio(bp.to_u32().expect("0..=10000")))
-    }
-}
-
-impl Serialize for Ratio {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.to_decimal().normalize())
-    }
-}
-
-impl<'de> Deserialize<'de> for Ratio {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)
-            .map_err(|_| serde::de::Error::custom("a ratio is a decimal string, e.g. \"0.5\""))?;
-        Ratio::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
+pub use crate::money::Ratio;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -76,7 +39,7 @@ impl Default for RatioTable {
         RatioTable(
             [(1, 5000), (2, 6000), (3, 7000), (4, 8000)]
                 .into_iter()
-                .map(|(w, bp)| RatioBand { min_winners: w, ratio: Ratio(bp) })
+                .map(|(w, bp)| RatioBand { min_winners: w, ratio: Ratio::from_bp(bp) })
                 .collect(),
         )
     }

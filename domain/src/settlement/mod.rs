@@ -3,6 +3,8 @@
 //! reference, the overdue days attributed to whoever they waited on, and late interest on the
 //! payer's share of them.
 
+pub mod payable;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use rust_decimal::Decimal;
@@ -110,21 +112,21 @@ pub mod stage {
             let listed = super::UNSETTLED.map(|s| format!("'{s}'")).join(", ");
             assert_eq!(super::UNSETTLED_SQL, format!("stage IN ({listed})"));
             for up in [
-                include_str!("../../migrations/postgres/2026-11-22-000007_unsettled_partial_indexes/up.sql"),
-                include_str!("../../migrations/sqlite/2026-11-22-000007_unsettled_partial_indexes/up.sql"),
+                include_str!("../../../migrations/postgres/2026-11-22-000007_unsettled_partial_indexes/up.sql"),
+                include_str!("../../../migrations/sqlite/2026-11-22-000007_unsettled_partial_indexes/up.sql"),
             ] {
                 assert_eq!(up.matches(&format!("WHERE {}", super::UNSETTLED_SQL)).count(), 3, "{up}");
             }
             for up in [
-                include_str!("../../migrations/postgres/2026-11-22-000009_not_yet_overdue_index/up.sql"),
-                include_str!("../../migrations/sqlite/2026-11-22-000009_not_yet_overdue_index/up.sql"),
+                include_str!("../../../migrations/postgres/2026-11-22-000009_not_yet_overdue_index/up.sql"),
+                include_str!("../../../migrations/sqlite/2026-11-22-000009_not_yet_overdue_index/up.sql"),
             ] {
                 assert!(up.contains(&format!("WHERE overdue_since IS NULL AND {};", super::UNSETTLED_SQL)), "{up}");
             }
             assert_eq!(super::AWAITING_CONFIRMATION_SQL, format!("stage = '{}'", super::AWAITING_CONFIRMATION));
             for up in [
-                include_str!("../../migrations/postgres/2026-12-05-000016_awaiting_confirmation_index/up.sql"),
-                include_str!("../../migrations/sqlite/2026-12-05-000016_awaiting_confirmation_index/up.sql"),
+                include_str!("../../../migrations/postgres/2026-12-05-000016_awaiting_confirmation_index/up.sql"),
+                include_str!("../../../migrations/sqlite/2026-12-05-000016_awaiting_confirmation_index/up.sql"),
             ] {
                 assert!(up.contains(&format!("WHERE {};", super::AWAITING_CONFIRMATION_SQL)), "{up}");
             }

@@ -621,7 +621,15 @@ fn confirm_inner(
     // confirmation and an order) never wait on each other's volumes in a cycle.
     purchases.sort_by(|a, b| a.0.agreed_volume_id.cmp(&b.0.agreed_volume_id));
     for (line, delivery_line_id, accepted) in &purchases {
-        crate::retention::count_purchase(conn, delivery, delivery_line_id, line, *accepted, acceptance_date)?;
+        crate::retention::count_purchase(
+            conn,
+            &delivery.region_id,
+            &delivery.hospital_id,
+            delivery_line_id,
+            line,
+            *accepted,
+            acceptance_date,
+        )?;
     }
     let amount = amount_of(priced);
     audit::record(
@@ -641,11 +649,18 @@ fn confirm_inner(
     payables::create_for_acceptance(
         conn,
         actor,
-        delivery,
-        &order.order_no,
-        acceptance_id,
-        acceptance_date,
-        amount,
+        &payables::AcceptedDelivery {
+            acceptance_id,
+            acceptance_date,
+            delivery_id: &delivery.id,
+            delivery_no: &delivery.delivery_no,
+            order_id: &delivery.order_id,
+            order_no: &order.order_no,
+            region_id: &delivery.region_id,
+            hospital_id: &delivery.hospital_id,
+            supplier_id: &delivery.supplier_id,
+            amount,
+        },
         now,
     )?;
     ord::refresh_status(conn, actor, &order, now)?;
