@@ -41,6 +41,7 @@ pub mod monitoring;
 pub mod ordering;
 pub mod retention;
 pub mod settlement;
+pub mod tender;
 
 // ---------------------------------------------------------------- composition
 pub mod demo;
