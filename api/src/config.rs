@@ -16,6 +16,25 @@ pub struct DbArgs {
     /// flows on from there. For demos and tests; never set in production.
     #[arg(long, env = "JICAI_FAKE_NOW", global = true)]
     pub fake_now: Option<String>,
+    /// The file holding the key that seals tender bids (64 hex digits), created on first use.
+    /// It must never sit in the database: with it, sealed bids could be read before their
+    /// opening. Default: beside the SQLite file (`<file>.sealing-key`), or `data/sealing.key`.
+    #[arg(long, env = "JICAI_SEALING_KEY_FILE", global = true)]
+    pub sealing_key_file: Option<String>,
+}
+
+impl DbArgs {
+    /// The sealing key, from its file (created with a new random key if missing).
+    pub fn sealing_key(&self) -> Result<jicai_domain::tender::seal::SealingKey, String> {
+        let path = match &self.sealing_key_file {
+            Some(p) if !p.trim().is_empty() => std::path::PathBuf::from(p.trim()),
+            _ => match self.database_url.strip_prefix("sqlite://") {
+                Some(file) => std::path::PathBuf::from(format!("{file}.sealing-key")),
+                None => std::path::PathBuf::from("data/sealing.key"),
+            },
+        };
+        jicai_domain::tender::seal::SealingKey::load_or_create(&path)
+    }
 }
 
 #[derive(Args, Clone, Debug)]

@@ -103,6 +103,14 @@ fn clock(db: &DbArgs) -> Result<SharedClock, String> {
     }
 }
 
+/// What the jobs need: the mail settings and the sealing key.
+fn job_config(db: &DbArgs) -> Result<jicai_jobs::JobConfig, String> {
+    Ok(jicai_jobs::JobConfig {
+        mail: jicai_jobs::mail::config_from_env().map_err(|e| e.to_string())?,
+        sealing: Arc::new(db.sealing_key()?),
+    })
+}
+
 fn open(db: &DbArgs) -> Result<(DbUrl, Pool), String> {
     let url = DbUrl::parse(&db.database_url).map_err(|e| e.to_string())?;
     let size = db.db_pool_size.unwrap_or(match url {
@@ -125,14 +133,14 @@ fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), String> {
             identity::setting_or_init(&mut conn, "jwt_secret", identity::random_secret).map_err(|e| e.to_string())?
         }
     };
-    let mail = jicai_jobs::mail::config_from_env().map_err(|e| e.to_string())?;
-    let scheduler = start_scheduler(&pool, &clock, &mail)?;
+    let jobs = job_config(db)?;
+    let scheduler = start_scheduler(&pool, &clock, &jobs)?;
     let state = state::AppState {
         pool,
         clock,
         keys: Arc::new(auth::TokenKeys::new(&secret, Duration::minutes(args.token_ttl_minutes.max(1)))),
         backend: url.backend_name(),
-        mail,
+        jobs,
         logins: Arc::new(tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
         )),
@@ -151,17 +159,17 @@ fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), String> {
 fn start_scheduler(
     pool: &Pool,
     clock: &SharedClock,
-    mail: &jicai_jobs::MailConfig,
+    jobs: &jicai_jobs::JobConfig,
 ) -> Result<Option<Arc<std::sync::atomic::AtomicBool>>, String> {
     if std::env::var("JICAI_SCHEDULER").is_ok_and(|v| v == "off") {
         return Ok(None);
     }
     let entries = jicai_jobs::scheduler::schedule_from(std::env::var("JICAI_SCHEDULE").ok().as_deref())?;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let (pool, clock, mail, flag) = (pool.clone(), clock.clone(), mail.clone(), stop.clone());
+    let (pool, clock, jobs, flag) = (pool.clone(), clock.clone(), jobs.clone(), stop.clone());
     std::thread::Builder::new()
         .name("scheduler".into())
-        .spawn(move || jicai_jobs::scheduler::run_forever(pool, clock, mail, entries, flag))
+        .spawn(move || jicai_jobs::scheduler::run_forever(pool, clock, jobs, entries, flag))
         .map_err(|e| format!("scheduler thread: {e}"))?;
     Ok(Some(stop))
 }
@@ -237,11 +245,11 @@ fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             let clock = clock(&cli.db)?;
             let (_, pool) = open(&cli.db)?;
-            let mail = jicai_jobs::mail::config_from_env().map_err(|e| e.to_string())?;
+            let cfg = job_config(&cli.db)?;
             let as_of = as_of.unwrap_or_else(|| jicai_domain::clock::shanghai_date(clock.now()));
             for job in jobs {
                 let (id, counts) =
-                    jicai_jobs::run(&pool, &clock, &mail, job, as_of, "cli", None).map_err(|e| e.to_string())?;
+                    jicai_jobs::run(&pool, &clock, &cfg, job, as_of, "cli", None).map_err(|e| e.to_string())?;
                 println!("{} as of {as_of}: {counts} (run {id})", job.name());
             }
             Ok(())
@@ -249,11 +257,11 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Worker => {
             let clock = clock(&cli.db)?;
             let (url, pool) = open(&cli.db)?;
-            let mail = jicai_jobs::mail::config_from_env().map_err(|e| e.to_string())?;
+            let cfg = job_config(&cli.db)?;
             let entries = jicai_jobs::scheduler::schedule_from(std::env::var("JICAI_SCHEDULE").ok().as_deref())?;
             println!("jicai worker running {} jobs on {}", entries.len(), url.redacted());
             let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-            jicai_jobs::scheduler::run_forever(pool, clock, mail, entries, stop);
+            jicai_jobs::scheduler::run_forever(pool, clock, cfg, entries, stop);
             Ok(())
         }
         Command::Openapi => {

@@ -16,7 +16,8 @@ pub struct AppState {
     pub clock: SharedClock,
     pub keys: Arc<TokenKeys>,
     pub backend: &'static str,
-    pub mail: jicai_jobs::MailConfig,
+    /// Where mail goes and the key that opens sealed bids, for the jobs and tender routes.
+    pub jobs: jicai_jobs::JobConfig,
     /// Bounds concurrent password verifications: argon2 takes 19 MiB and a core each, so a
     /// burst of sign-ins queues instead of growing memory (128 at once measured 2.4 GB).
     pub logins: Arc<tokio::sync::Semaphore>,

@@ -13,6 +13,8 @@ use crate::policy::{
     ConfirmationPolicy, DeadlineRule, InterestPolicy, MonitoringPolicy, NewDeadlinePolicy, NewPolicy, PolicyRow,
     PrepaymentPolicy, HOSPITAL_CONFIRMATION, LATE_INTEREST, MONITORING, PAYMENT_DEADLINE, PREPAYMENT, RETENTION,
 };
+use crate::tender::rules::TenderPolicy;
+use crate::tender::TENDER_POLICY;
 
 /// Creates a pooling region with the initial version of every policy kind, the deadline rule
 /// as the request gives it (default: 30 calendar days).
@@ -36,6 +38,7 @@ pub fn initial_policies(deadline: DeadlineRule) -> Vec<(&'static str, String)> {
         (PREPAYMENT, json(serde_json::json!({"share": PrepaymentPolicy::default().share.to_string()}))),
         (RETENTION, serde_json::to_string(&crate::retention::RetentionPolicy::default()).expect("serializable")),
         (MONITORING, serde_json::to_string(&MonitoringPolicy::default()).expect("serializable")),
+        (TENDER_POLICY, serde_json::to_string(&TenderPolicy::default()).expect("serializable")),
     ]
 }
 
@@ -125,6 +128,11 @@ fn validated_params(kind: &str, params: serde_json::Value) -> DomainResult<Strin
             {
                 return Err(bad_params("thresholds are positive; the decline rate lies between 0 and 1"));
             }
+            serde_json::to_string(&p)?
+        }
+        TENDER_POLICY => {
+            let p: TenderPolicy = parse(params)?;
+            p.validate().map_err(bad_params)?;
             serde_json::to_string(&p)?
         }
         other => return Err(DomainError::invalid("unknown_policy_kind", "kind", format!("no policy kind {other:?}"))),

@@ -573,6 +573,153 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tenders (id) {
+        id -> Text,
+        tender_no -> Text,
+        region_id -> Text,
+        name -> Text,
+        document_no -> Text,
+        category -> Text,
+        level -> Text,
+        cycle_start -> Date,
+        cycle_end -> Date,
+        demand_closes_at -> Timestamp,
+        bid_deadline -> Timestamp,
+        opening_at -> Timestamp,
+        rules -> Text,
+        rules_policy_id -> Text,
+        status -> Text,
+        sealed_key -> Text,
+        opened_key -> Nullable<Text>,
+        opened_at -> Nullable<Timestamp>,
+        proposed_at -> Nullable<Timestamp>,
+        objections_close_at -> Nullable<Timestamp>,
+        final_at -> Nullable<Timestamp>,
+        enacted_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tender_regions (tender_id, region_id) {
+        tender_id -> Text,
+        region_id -> Text,
+    }
+}
+
+diesel::table! {
+    tender_generics (id) {
+        id -> Text,
+        tender_id -> Text,
+        generic_name -> Text,
+        dosage_form -> Text,
+        rep_strength -> Text,
+        rep_fill_volume -> Nullable<Text>,
+        strength_unit -> Text,
+        min_unit -> Text,
+        max_price -> BigInt,
+        valid_bids -> Nullable<Integer>,
+        shortlist_cap -> Nullable<Integer>,
+        lowest -> Nullable<BigInt>,
+        anchor -> Nullable<BigInt>,
+        threshold -> Nullable<BigInt>,
+        discount_line -> Nullable<BigInt>,
+        winners -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    tender_demands (id) {
+        id -> Text,
+        tender_id -> Text,
+        generic_id -> Text,
+        hospital_id -> Text,
+        region_id -> Text,
+        product_id -> Nullable<Text>,
+        quantity -> BigInt,
+        past_use -> Nullable<BigInt>,
+        reason -> Nullable<Text>,
+        status -> Text,
+        return_reason -> Nullable<Text>,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tender_qualifications (id) {
+        id -> Text,
+        tender_id -> Text,
+        generic_id -> Text,
+        enterprise_id -> Text,
+        product_id -> Text,
+        strength -> Text,
+        fill_volume -> Nullable<Text>,
+        units_per_pack -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tender_bids (id) {
+        id -> Text,
+        tender_id -> Text,
+        generic_id -> Text,
+        qualification_id -> Text,
+        enterprise_id -> Text,
+        sealed -> Text,
+        receipt -> Text,
+        version -> Integer,
+        submitted_at -> Timestamp,
+        pack_price -> Nullable<BigInt>,
+        unit_price -> Nullable<Text>,
+        coefficient -> Nullable<Text>,
+        comparable -> Nullable<BigInt>,
+        comparable_exact -> Nullable<Text>,
+        rank -> Nullable<Integer>,
+        shortlisted -> Nullable<Bool>,
+        wins -> Nullable<Bool>,
+        decision -> Nullable<Text>,
+        cost_statement -> Nullable<Bool>,
+        offer_price -> Nullable<BigInt>,
+        offer_pack_price -> Nullable<BigInt>,
+        offer_deadline -> Nullable<Timestamp>,
+        offer_answer -> Nullable<Text>,
+        offer_answered_at -> Nullable<Timestamp>,
+        final_pack_price -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    tender_picks (generic_id, seq) {
+        generic_id -> Text,
+        seq -> Integer,
+        enterprise_id -> Text,
+        region_id -> Text,
+        kind -> Text,
+        round -> Integer,
+        by_default -> Bool,
+        picked_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tender_objections (id) {
+        id -> Text,
+        tender_id -> Text,
+        generic_id -> Nullable<Text>,
+        enterprise_id -> Text,
+        body -> Text,
+        filed_at -> Timestamp,
+        answer -> Nullable<Text>,
+        answered_by -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(invoices -> payables (payable_id));
 diesel::joinable!(payment_batch_items -> payables (payable_id));
 diesel::joinable!(payment_batch_items -> payment_batches (batch_id));
@@ -590,6 +737,13 @@ diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(order_lines -> products (product_id));
 diesel::joinable!(delivery_lines -> deliveries (delivery_id));
 diesel::joinable!(delivery_lines -> order_lines (order_line_id));
+
+diesel::joinable!(tender_generics -> tenders (tender_id));
+diesel::joinable!(tender_bids -> tender_generics (generic_id));
+diesel::joinable!(tender_bids -> tender_qualifications (qualification_id));
+diesel::joinable!(tender_qualifications -> products (product_id));
+diesel::joinable!(tender_qualifications -> tender_generics (generic_id));
+diesel::joinable!(tender_demands -> tender_generics (generic_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -630,4 +784,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     retention_lines,
     retention_results,
     monitoring_warnings,
+    tenders,
+    tender_regions,
+    tender_generics,
+    tender_demands,
+    tender_qualifications,
+    tender_bids,
+    tender_picks,
+    tender_objections,
 );

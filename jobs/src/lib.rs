@@ -32,10 +32,13 @@ pub enum Job {
     /// Surplus retention runs: scheduled for agreement years that ended the day before; by hand,
     /// every year in progress.
     Retention,
+    /// Opens the tenders whose opening time has come, and picks supply regions by default for
+    /// winners whose turn lapsed.
+    Tenders,
 }
 
 impl Job {
-    pub const ALL: [Job; 8] = [
+    pub const ALL: [Job; 9] = [
         Job::SettlementSweep,
         Job::DeadlineWatch,
         Job::LateInterest,
@@ -43,6 +46,7 @@ impl Job {
         Job::MonthlyStatements,
         Job::Monitoring,
         Job::Retention,
+        Job::Tenders,
         Job::MailDispatch,
     ];
 
@@ -56,6 +60,7 @@ impl Job {
             Job::MonthlyStatements => "monthly-statements",
             Job::Monitoring => "monitoring",
             Job::Retention => "retention",
+            Job::Tenders => "tenders",
         }
     }
 
@@ -74,6 +79,8 @@ impl Job {
             Job::MonthlyStatements => "0 0 6 1 * *",
             Job::Monitoring => "0 0 2 * * *",
             Job::Retention => "0 30 2 * * *",
+            // Every five minutes: an opening happens within minutes of its time.
+            Job::Tenders => "0 */5 * * * *",
         }
     }
 }
@@ -81,12 +88,20 @@ impl Job {
 /// What to tell the mail job about where mail goes.
 pub use mail::MailConfig;
 
+/// What jobs need besides the database and the clock: where mail goes, and the key that
+/// opens sealed bids at a tender's opening.
+#[derive(Clone, Debug)]
+pub struct JobConfig {
+    pub mail: MailConfig,
+    pub sealing: std::sync::Arc<jicai_domain::tender::seal::SealingKey>,
+}
+
 /// Runs `job` as of `as_of`, recording the run, for one region (an officer's run) or all
 /// (`None`: the scheduler, the command line). Returns the run's id and counts.
 pub fn run(
     pool: &Pool,
     clock: &SharedClock,
-    mail: &MailConfig,
+    cfg: &JobConfig,
     job: Job,
     as_of: NaiveDate,
     trigger: &str,
@@ -94,7 +109,7 @@ pub fn run(
 ) -> DomainResult<(String, serde_json::Value)> {
     let mut conn = pool.get()?;
     let run_id = jobruns::start(&mut conn, job.name(), as_of, trigger, region, clock.now())?;
-    let outcome = execute(&mut conn, clock, mail, job, as_of, trigger, region);
+    let outcome = execute(&mut conn, clock, cfg, job, as_of, trigger, region);
     let now = clock.now();
     match &outcome {
         Ok(counts) => jobruns::finish(&mut conn, &run_id, Ok(counts), now)?,
@@ -113,7 +128,7 @@ fn json<T: Serialize>(v: T) -> serde_json::Value {
 fn execute(
     conn: &mut DbConnection,
     clock: &SharedClock,
-    mail: &MailConfig,
+    cfg: &JobConfig,
     job: Job,
     as_of: NaiveDate,
     trigger: &str,
@@ -125,10 +140,11 @@ fn execute(
         Job::DeadlineWatch => settlement::deadline_watch(conn, region, as_of, now).map(json),
         Job::LateInterest => settlement::accrue_interest(conn, region, as_of, now).map(json),
         Job::Prepayment => ledger::run_prepayments(conn, region, as_of, now).map(json),
-        Job::MailDispatch => mail::dispatch(conn, clock, mail, region).map(json),
+        Job::MailDispatch => mail::dispatch(conn, clock, &cfg.mail, region).map(json),
         Job::MonthlyStatements => ledger::send_statements(conn, region, as_of, now).map(json),
         Job::Monitoring => jicai_domain::monitoring::run(conn, region, as_of, now).map(json),
         Job::Retention => jicai_domain::retention::run_job(conn, region, as_of, trigger == "schedule", now),
+        Job::Tenders => jicai_domain::tender::run_job(conn, &cfg.sealing, region, as_of, now).map(json),
     }
 }
 
@@ -151,7 +167,7 @@ pub fn parse_job(name: &str) -> DomainResult<Job> {
 pub fn run_for(
     pool: &Pool,
     clock: &SharedClock,
-    mail: &MailConfig,
+    cfg: &JobConfig,
     actor: &jicai_domain::identity::Actor,
     job_name: &str,
     as_of: Option<NaiveDate>,
@@ -173,5 +189,5 @@ pub fn run_for(
         ));
     }
     let region = if admin { None } else { actor.region_id.clone() };
-    run(pool, clock, mail, job, as_of, &format!("api:{}", actor.username), region.as_deref()).map(|(id, _)| (job, id))
+    run(pool, clock, cfg, job, as_of, &format!("api:{}", actor.username), region.as_deref()).map(|(id, _)| (job, id))
 }

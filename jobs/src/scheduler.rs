@@ -10,7 +10,7 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::{run, Job, MailConfig};
+use crate::{run, Job, JobConfig};
 
 pub struct Entry {
     pub job: Job,
@@ -39,7 +39,7 @@ pub fn schedule_from(spec: Option<&str>) -> Result<Vec<Entry>, String> {
 }
 
 /// Runs the schedule until `stop` is set, checking every second.
-pub fn run_forever(pool: Pool, clock: SharedClock, mail: MailConfig, entries: Vec<Entry>, stop: Arc<AtomicBool>) {
+pub fn run_forever(pool: Pool, clock: SharedClock, cfg: JobConfig, entries: Vec<Entry>, stop: Arc<AtomicBool>) {
     let mut next: Vec<Option<DateTime<Utc>>> = entries
         .iter()
         .map(|e| e.schedule.after(&clock.now().with_timezone(&Shanghai)).next().map(|t| t.with_timezone(&Utc)))
@@ -50,7 +50,7 @@ pub fn run_forever(pool: Pool, clock: SharedClock, mail: MailConfig, entries: Ve
             if let Some(at) = next[i] {
                 if at <= now {
                     let as_of = shanghai_date(at);
-                    if let Err(e) = run(&pool, &clock, &mail, entry.job, as_of, "schedule", None) {
+                    if let Err(e) = run(&pool, &clock, &cfg, entry.job, as_of, "schedule", None) {
                         tracing::error!("scheduled {} failed: {e}", entry.job.name());
                     }
                     next[i] = entry.schedule.after(&now.with_timezone(&Shanghai)).next().map(|t| t.with_timezone(&Utc));

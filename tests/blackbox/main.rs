@@ -10,4 +10,5 @@ mod refusals;
 mod retention;
 mod settlement;
 mod tenancy;
+mod tender;
 mod workers;

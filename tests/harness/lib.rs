@@ -197,6 +197,19 @@ pub fn fresh_database(backend: Backend) -> Option<String> {
     }
 }
 
+/// The sealing-key file of a database's server and command line: one per test database, in the
+/// work folder (never in the database, never in the repository).
+pub fn sealing_key_file(database_url: &str) -> PathBuf {
+    let name: String = database_url
+        .rsplit(['/', ':'])
+        .next()
+        .unwrap_or("db")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    work_dir().join(format!("{name}.sealing-key"))
+}
+
 /// Runs SQL against a database URL with the backend's own command-line client; returns
 /// (success, stdout + stderr).
 pub fn sql(database_url: &str, statement: &str) -> (bool, String) {
@@ -230,6 +243,7 @@ pub fn cli_command(database_url: &str, fake_now: Option<&str>, args: &[&str], en
         .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "warn")
         .env("JICAI_MAIL_DIR", work_dir().join("mail"))
+        .env("JICAI_SEALING_KEY_FILE", sealing_key_file(database_url))
         .env_remove("JICAI_SMTP_HOST")
         .env_remove("JICAI_FAKE_NOW")
         .env_remove("JICAI_FAILPOINT")
@@ -254,6 +268,7 @@ pub fn cli_with(
         .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "warn")
         .env("JICAI_MAIL_DIR", work_dir().join("mail"))
+        .env("JICAI_SEALING_KEY_FILE", sealing_key_file(database_url))
         .env_remove("JICAI_SMTP_HOST")
         .env_remove("JICAI_FAKE_NOW");
     if let Some(t) = fake_now {
@@ -301,6 +316,7 @@ impl Server {
             .env("RUST_LOG", "warn")
             .env("JICAI_SCHEDULER", "off")
             .env("JICAI_MAIL_DIR", work_dir().join("mail"))
+            .env("JICAI_SEALING_KEY_FILE", sealing_key_file(database_url))
             .env_remove("JICAI_SMTP_HOST")
             .env_remove("JICAI_FAKE_NOW")
             .envs(extra_env.iter().copied())

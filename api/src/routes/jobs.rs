@@ -62,10 +62,10 @@ pub async fn start_job_run(
 ) -> Result<HttpResponse, ApiError> {
     let input: RunRequest = body::parse(&raw)?;
     let actor = caller.0;
-    let (pool, clock, mail) = (state.pool.clone(), state.clock.clone(), state.mail.clone());
+    let (pool, clock, cfg) = (state.pool.clone(), state.clock.clone(), state.jobs.clone());
     let run = state
         .run(move |conn, _| {
-            let (job, id) = jicai_jobs::run_for(&pool, &clock, &mail, &actor, &input.job, input.as_of)?;
+            let (job, id) = jicai_jobs::run_for(&pool, &clock, &cfg, &actor, &input.job, input.as_of)?;
             let page = jobruns::list(
                 conn,
                 &actor,

@@ -10,6 +10,7 @@ pub mod orders;
 pub mod payables;
 pub mod retention;
 pub mod settlement;
+pub mod tenders;
 
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -44,4 +45,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     settlement::configure(cfg);
     jobs::configure(cfg);
     retention::configure(cfg);
+    tenders::configure(cfg);
 }

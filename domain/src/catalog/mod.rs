@@ -319,6 +319,19 @@ pub fn create_batch(
 ) -> DomainResult<BatchRow> {
     actor.require(&[Role::BureauOfficer], "load VBP batches")?;
     let region_id = actor.region()?.to_string();
+    write_tx(conn, |conn| insert_batch(conn, actor, &region_id, input, now))
+}
+
+/// Writes a batch in `region_id` with its audit event (the caller holds the transaction): a
+/// bureau's own load, or a tender's results in each of its supply regions.
+pub(crate) fn insert_batch(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    region_id: &str,
+    input: NewBatch,
+    now: DateTime<Utc>,
+) -> DomainResult<BatchRow> {
+    let region_id = region_id.to_string();
     check_cycle(input.cycle_start, input.cycle_end)?;
     let ratios = input.volume_ratios.unwrap_or_default().validated()?;
     let row = BatchRow {
@@ -334,18 +347,16 @@ pub fn create_batch(
         created_by: actor.user_id.clone(),
         created_at: to_db(now),
     };
-    write_tx(conn, |conn| {
-        diesel::insert_into(batches::table).values(&row).execute(conn).map_err(|e| {
-            unique_conflict(e, || {
-                DomainError::conflict(
-                    "duplicate_batch",
-                    format!("batch {} is already loaded in this region", row.document_no),
-                )
-            })
-        })?;
-        audit::record(conn, AuditEntry::created(actor, Some(&row.region_id), "batch", &row.id, &row), now)?;
-        Ok(row.clone())
-    })
+    diesel::insert_into(batches::table).values(&row).execute(conn).map_err(|e| {
+        unique_conflict(e, || {
+            DomainError::conflict(
+                "duplicate_batch",
+                format!("batch {} is already loaded in this region", row.document_no),
+            )
+        })
+    })?;
+    audit::record(conn, AuditEntry::created(actor, Some(&row.region_id), "batch", &row.id, &row), now)?;
+    Ok(row)
 }
 
 /// Batches visible to the caller: their region's (bureau, fund, hospital), those holding one of
@@ -510,7 +521,8 @@ pub fn create_winning_bids(
     })
 }
 
-fn insert_bid(
+/// Writes one winning bid in `region_id`'s batch (the caller holds the transaction).
+pub(crate) fn insert_bid(
     conn: &mut DbConnection,
     actor: &Actor,
     region_id: &str,

@@ -11,6 +11,9 @@ use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
+use crate::catalog::volumes::{RatioBand, RatioTable};
+use crate::money::Ratio;
+
 /// Decimal places of a comparable price; rounding is half-up, before any comparison.
 pub const PRICE_SCALE: u32 = 4;
 
@@ -260,6 +263,174 @@ impl RuleSet {
         }
         Ok(())
     }
+}
+
+/// A named agreed-volume ratio table of the tender policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NamedRatios {
+    pub name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub table: RatioTable,
+}
+
+/// The region's tender policy **[policy]**: the tables and rule sets a tender may choose from,
+/// the coefficients, the demand floor and the windows. Versioned like every policy; a tender
+/// copies what it chose into its own rules when drafted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TenderPolicy {
+    pub coefficients: Coefficients,
+    pub cap_tables: Vec<CapTable>,
+    pub rule_sets: Vec<RuleSet>,
+    pub ratio_tables: Vec<NamedRatios>,
+    /// A hospital's report below this share of its past use on the platform needs a reason (0.8).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "0.8"))]
+    pub demand_floor: Decimal,
+    /// Hours a failed bidder has to accept an offered price.
+    pub offer_hours: u32,
+    /// Days the proposed results stay open to objections.
+    pub objection_days: u32,
+    /// Hours a winner has for each region pick before the default strategy picks for it.
+    pub pick_hours: u32,
+}
+
+impl Default for TenderPolicy {
+    fn default() -> Self {
+        TenderPolicy {
+            coefficients: Coefficients::default(),
+            cap_tables: vec![CapTable::batch10(), CapTable::batch9()],
+            rule_sets: vec![RuleSet::batch10(), RuleSet::batch9(), RuleSet::anchor()],
+            ratio_tables: vec![
+                NamedRatios { name: "by_winners".into(), table: RatioTable::default() },
+                NamedRatios {
+                    name: "anti_infective".into(),
+                    table: RatioTable(vec![
+                        RatioBand { min_winners: 1, ratio: Ratio::from_bp(3000) },
+                        RatioBand { min_winners: 2, ratio: Ratio::from_bp(4000) },
+                        RatioBand { min_winners: 3, ratio: Ratio::from_bp(5000) },
+                    ]),
+                },
+                NamedRatios {
+                    name: "flat_80".into(),
+                    table: RatioTable(vec![RatioBand { min_winners: 1, ratio: Ratio::from_bp(8000) }]),
+                },
+            ],
+            demand_floor: Decimal::new(8, 1),
+            offer_hours: 48,
+            objection_days: 3,
+            pick_hours: 24,
+        }
+    }
+}
+
+impl TenderPolicy {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.coefficients.strength < Decimal::ONE || self.coefficients.fill_volume < Decimal::ONE {
+            return Err("coefficients are at least 1".into());
+        }
+        for t in &self.cap_tables {
+            t.validate().map_err(|e| format!("cap table {}: {e}", t.name))?;
+        }
+        for r in &self.rule_sets {
+            r.validate().map_err(|e| format!("rule set {}: {e}", r.name))?;
+        }
+        for t in &self.ratio_tables {
+            t.table.clone().validated().map_err(|e| format!("ratio table {}: {e}", t.name))?;
+        }
+        if self.cap_tables.is_empty() || self.rule_sets.is_empty() || self.ratio_tables.is_empty() {
+            return Err("the policy offers at least one cap table, rule set and ratio table".into());
+        }
+        let names_unique = |names: Vec<&str>| {
+            let mut n = names.clone();
+            n.sort();
+            n.dedup();
+            n.len() == names.len()
+        };
+        if !names_unique(self.cap_tables.iter().map(|t| t.name.as_str()).collect())
+            || !names_unique(self.rule_sets.iter().map(|t| t.name.as_str()).collect())
+            || !names_unique(self.ratio_tables.iter().map(|t| t.name.as_str()).collect())
+        {
+            return Err("names of tables and rule sets are unique".into());
+        }
+        if self.demand_floor < Decimal::ZERO || self.demand_floor > Decimal::ONE {
+            return Err("the demand floor lies between 0 and 1".into());
+        }
+        if !(1..=720).contains(&self.offer_hours) || !(1..=720).contains(&self.pick_hours) {
+            return Err("offer and pick windows are 1 to 720 hours".into());
+        }
+        if !(1..=30).contains(&self.objection_days) {
+            return Err("the objection window is 1 to 30 days".into());
+        }
+        Ok(())
+    }
+
+    /// The rules of one tender: the named choices resolved into the tables themselves.
+    pub fn resolve(
+        &self,
+        cap_table: &str,
+        rule_set: &str,
+        ratio_table: &str,
+    ) -> Result<TenderRules, (&'static str, String)> {
+        let cap = self.cap_tables.iter().find(|t| t.name == cap_table).ok_or_else(|| {
+            (
+                "cap_table",
+                format!(
+                    "no cap table {cap_table:?}; the policy offers {}",
+                    names(self.cap_tables.iter().map(|t| &t.name))
+                ),
+            )
+        })?;
+        let rules = self.rule_sets.iter().find(|t| t.name == rule_set).ok_or_else(|| {
+            (
+                "rule_set",
+                format!(
+                    "no rule set {rule_set:?}; the policy offers {}",
+                    names(self.rule_sets.iter().map(|t| &t.name))
+                ),
+            )
+        })?;
+        let ratios = self.ratio_tables.iter().find(|t| t.name == ratio_table).ok_or_else(|| {
+            (
+                "ratio_table",
+                format!(
+                    "no ratio table {ratio_table:?}; the policy offers {}",
+                    names(self.ratio_tables.iter().map(|t| &t.name))
+                ),
+            )
+        })?;
+        Ok(TenderRules {
+            coefficients: self.coefficients.clone(),
+            cap_table: cap.clone(),
+            rule_set: rules.clone(),
+            ratio_table: ratios.clone(),
+            demand_floor: self.demand_floor,
+            offer_hours: self.offer_hours,
+            objection_days: self.objection_days,
+            pick_hours: self.pick_hours,
+            tie_rule: TIE_RULE.into(),
+        })
+    }
+}
+
+fn names<'a>(it: impl Iterator<Item = &'a String>) -> String {
+    it.map(String::as_str).collect::<Vec<_>>().join(", ")
+}
+
+/// One tender's rules, fixed when it is drafted and published with its procurement document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TenderRules {
+    pub coefficients: Coefficients,
+    pub cap_table: CapTable,
+    pub rule_set: RuleSet,
+    pub ratio_table: NamedRatios,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "0.8"))]
+    pub demand_floor: Decimal,
+    pub offer_hours: u32,
+    pub objection_days: u32,
+    pub pick_hours: u32,
+    pub tie_rule: String,
 }
 
 /// A bid as the opening reads it, unsealed.
@@ -540,7 +711,7 @@ pub fn primary_bases(picks: &[Pick], regions: &[RegionBase]) -> Vec<(String, i64
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::volumes::{agreed_quantity, RatioTable};
+    use crate::catalog::volumes::agreed_quantity;
     use std::str::FromStr;
 
     fn d(s: &str) -> Decimal {
@@ -788,6 +959,25 @@ mod tests {
         let want = [("A", 15_840_000), ("B", 6_400_000), ("C", 5_120_000), ("D", 3_280_000)];
         assert_eq!(agreed, want.map(|(w, q)| (w.to_string(), q)));
         assert_eq!(agreed.iter().map(|(_, q)| q).sum::<i64>(), 30_640_000);
+    }
+
+    #[test]
+    fn the_default_policy_is_valid_and_is_what_the_migration_stores() {
+        let policy = TenderPolicy::default();
+        assert!(policy.validate().is_ok());
+        let json = serde_json::to_string(&policy).unwrap();
+        for dialect in ["postgres", "sqlite"] {
+            let path =
+                format!("{}/../migrations/{dialect}/2026-12-06-000018_tendering/up.sql", env!("CARGO_MANIFEST_DIR"));
+            let sql = std::fs::read_to_string(path).unwrap();
+            assert!(
+                sql.contains(&format!("'{json}'")),
+                "{dialect} migration's tender policy differs from the default: {json}"
+            );
+        }
+        let rules = policy.resolve("batch9", "1.8x_0.10_50pct", "by_winners").unwrap();
+        assert_eq!(rules.cap_table, CapTable::batch9());
+        assert_eq!(policy.resolve("batch11", "anchor_price", "by_winners").unwrap_err().0, "cap_table");
     }
 
     #[test]
