@@ -197,7 +197,8 @@ fn run(cli: Cli) -> Result<(), String> {
             let clock = clock(&cli.db)?;
             let (url, pool) = open(&cli.db)?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
-            let outcome = demo::seed(&mut conn, clock.now()).map_err(|e| e.to_string())?;
+            let sealing = cli.db.sealing_key()?;
+            let outcome = demo::seed(&mut conn, &sealing, clock.now()).map_err(|e| e.to_string())?;
             let (what, accounts) = match outcome {
                 DemoOutcome::Seeded(a) => ("seeded demo data into", a),
                 DemoOutcome::AlreadyPresent(a) => ("demo data already present in", a),

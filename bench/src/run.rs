@@ -167,6 +167,11 @@ fn jicai_bin() -> PathBuf {
     }
 }
 
+/// The bench's tender sealing key: a file in the temp folder, never in the work tree.
+fn sealing_key_file() -> PathBuf {
+    std::env::temp_dir().join("jicai-bench.sealing-key")
+}
+
 impl Server {
     fn start(url: &str) -> Result<Server, String> {
         let mut child = Command::new(jicai_bin())
@@ -177,6 +182,7 @@ impl Server {
             .env("JICAI_FAKE_NOW", gen::as_of().to_string())
             .env("JICAI_JWT_SECRET", "jicai-bench-secret-jicai-bench-secret")
             .env("JICAI_FRONTEND_DIR", "/nonexistent")
+            .env("JICAI_SEALING_KEY_FILE", sealing_key_file())
             .env("RUST_LOG", "warn,jicai=info")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -785,6 +791,7 @@ fn time_job(url: &str, jobs: &[&str], as_of: &str) -> Result<(f64, u64, u64, Str
         .env("DATABASE_URL", url)
         .env("JICAI_FAKE_NOW", gen::as_of().to_string())
         .env("JICAI_MAIL_DIR", std::env::temp_dir().join("jicai-bench-mail"))
+        .env("JICAI_SEALING_KEY_FILE", sealing_key_file())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

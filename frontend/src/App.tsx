@@ -38,6 +38,8 @@ const PaymentBatch = lazy(() => import('./pages/fund/PaymentBatch'));
 const NewPaymentBatch = lazy(() => import('./pages/fund/NewPaymentBatch'));
 const Ledger = lazy(() => import('./pages/fund/Ledger'));
 const ApiDocs = lazy(() => import('./pages/ApiDocs'));
+const Tenders = lazy(() => import('./pages/shared/Tenders'));
+const TenderDetail = lazy(() => import('./pages/shared/TenderDetail'));
 
 const BUREAU: Role[] = ['bureau_officer', 'admin'];
 const HOSPITAL: Role[] = ['hospital_buyer'];
@@ -101,6 +103,8 @@ export function App() {
                   <Route path="orders/:id" element={<Guard><OrderDetail /></Guard>} />
                   <Route path="orders/:id/ship" element={<Guard roles={SUPPLIER}><DeliveryForm /></Guard>} />
                   <Route path="deliveries/:id" element={<Guard><Acceptance /></Guard>} />
+                  <Route path="tenders" element={<Guard><Tenders /></Guard>} />
+                  <Route path="tenders/:id" element={<Guard><TenderDetail /></Guard>} />
                   <Route path="bureau/dashboard" element={<Guard roles={BUREAU}><Dashboard /></Guard>} />
                   <Route path="bureau/batches" element={<Guard roles={BUREAU}><Batches /></Guard>} />
                   <Route path="bureau/products" element={<Guard roles={BUREAU}><Products /></Guard>} />

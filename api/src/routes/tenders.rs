@@ -77,6 +77,7 @@ pub async fn list_tenders(
 #[utoipa::path(
     tag = "tenders",
     request_body = NewTender,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
     responses((status = 201, body = TenderView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
 )]

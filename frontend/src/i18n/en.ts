@@ -1,5 +1,6 @@
 import { bureauEn } from './bureau.en';
 import { settlementEn } from './settlement.en';
+import { tenderEn } from './tender.en';
 import type { zh } from './zh';
 
 export const en: Record<keyof typeof zh, string> = {
@@ -376,4 +377,5 @@ export const en: Record<keyof typeof zh, string> = {
   'error.payload_too_large': 'The request is too large',
   ...bureauEn,
   ...settlementEn,
+  ...tenderEn,
 };

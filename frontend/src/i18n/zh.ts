@@ -1,5 +1,6 @@
 import { bureauZh } from './bureau.zh';
 import { settlementZh } from './settlement.zh';
+import { tenderZh } from './tender.zh';
 
 // Chinese (default). Every key here must exist in en.ts too: the type checker enforces it.
 export const zh = {
@@ -376,4 +377,5 @@ export const zh = {
   'error.payload_too_large': '提交内容过大',
   ...bureauZh,
   ...settlementZh,
+  ...tenderZh,
 } as const;

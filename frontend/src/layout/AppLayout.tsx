@@ -2,7 +2,7 @@ import {
   AuditOutlined, BarChartOutlined, DashboardOutlined, DollarOutlined, InboxOutlined,
   LogoutOutlined, MedicineBoxOutlined, PlusOutlined, ProfileOutlined, ShopOutlined, TagsOutlined, TeamOutlined, TranslationOutlined,
   TrophyOutlined, UnorderedListOutlined, ApiOutlined, CarOutlined, AccountBookOutlined, GiftOutlined, LineChartOutlined,
-  BankOutlined, ScheduleOutlined, FileTextOutlined,
+  BankOutlined, ScheduleOutlined, FileTextOutlined, FileSearchOutlined,
 } from '@ant-design/icons';
 import { Button, Layout, Menu, Space, Tag, Tooltip } from 'antd';
 import { useState, type ReactNode } from 'react';
@@ -23,15 +23,18 @@ export const MENUS: Record<Role, Item[]> = {
     { path: '/hospital/volumes', label: 'menu.volumes', icon: <BarChartOutlined /> },
     { path: '/hospital/statements', label: 'menu.prepayment', icon: <AccountBookOutlined /> },
     { path: '/hospital/retention', label: 'menu.retention', icon: <GiftOutlined /> },
+    { path: '/tenders', label: 'menu.tenders', icon: <FileSearchOutlined /> },
   ],
   supplier: [
     { path: '/supplier/orders', label: 'menu.incomingOrders', icon: <ProfileOutlined /> },
     { path: '/supplier/deliveries', label: 'menu.shipments', icon: <CarOutlined /> },
     { path: '/supplier/payments', label: 'menu.paymentStatus', icon: <DollarOutlined /> },
+    { path: '/tenders', label: 'menu.tenders', icon: <FileSearchOutlined /> },
   ],
   bureau_officer: [
     { path: '/bureau/dashboard', label: 'menu.dashboard', icon: <DashboardOutlined /> },
     { path: '/bureau/monitoring', label: 'menu.monitoring', icon: <LineChartOutlined /> },
+    { path: '/tenders', label: 'menu.tenders', icon: <FileSearchOutlined /> },
     { path: '/bureau/batches', label: 'menu.batches', icon: <UnorderedListOutlined /> },
     { path: '/bureau/products', label: 'menu.products', icon: <MedicineBoxOutlined /> },
     { path: '/bureau/bids', label: 'menu.bids', icon: <TrophyOutlined /> },

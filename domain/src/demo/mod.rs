@@ -7,6 +7,8 @@
 //! their real names, documents and prices; their cycles are placed around today so the demo
 //! can be used on any date.
 
+mod tender;
+
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
@@ -28,7 +30,7 @@ use crate::volumes::{self, NewAgreedVolume};
 
 pub const DEMO_PASSWORD: &str = "jicai-demo";
 
-const WINNING_ROWS: &str = include_str!("../demo/vbp-winning-rows.csv");
+const WINNING_ROWS: &str = include_str!("../../demo/vbp-winning-rows.csv");
 
 #[derive(Debug, Deserialize)]
 struct WinningRow {
@@ -180,7 +182,11 @@ fn enterprise_names() -> Vec<String> {
 
 /// Seeds the demo into an empty database, or reports that it is already there. Refuses a
 /// database that holds anything else.
-pub fn seed(conn: &mut DbConnection, now: DateTime<Utc>) -> DomainResult<DemoOutcome> {
+pub fn seed(
+    conn: &mut DbConnection,
+    sealing: &crate::tender::seal::SealingKey,
+    now: DateTime<Utc>,
+) -> DomainResult<DemoOutcome> {
     let (has_real, has_demo) = is_demo_database(conn)?;
     if has_real {
         return Err(DomainError::conflict(
@@ -191,7 +197,7 @@ pub fn seed(conn: &mut DbConnection, now: DateTime<Utc>) -> DomainResult<DemoOut
     if has_demo {
         return Ok(DemoOutcome::AlreadyPresent(accounts()));
     }
-    write_tx(conn, |conn| seed_all(conn, now))?;
+    write_tx(conn, |conn| seed_all(conn, sealing, now))?;
     Ok(DemoOutcome::Seeded(accounts()))
 }
 
@@ -205,7 +211,11 @@ fn actor_for(user_id: String, username: &str, role: Role, org: &OrgRow) -> Actor
     Actor { user_id, username: username.into(), role, org_id: org.id.clone(), region_id: org.region_id.clone() }
 }
 
-fn seed_all(conn: &mut DbConnection, now: DateTime<Utc>) -> DomainResult<()> {
+fn seed_all(
+    conn: &mut DbConnection,
+    sealing: &crate::tender::seal::SealingKey,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
     let setup_time = now - Duration::days(400);
     let platform = identity::ensure_platform_org(conn, true, setup_time)?;
     let system = Actor::system(String::new(), platform.id.clone());
@@ -389,7 +399,8 @@ fn seed_all(conn: &mut DbConnection, now: DateTime<Utc>) -> DomainResult<()> {
     seed_orders(conn, &seeded, now)?;
     let year_starts = [month_start(11), month_start(5)];
     seed_settlement(conn, &seeded, &fund1, &fund2, &year_starts, now)?;
-    seed_retention(conn, &seeded, &bureau, now)
+    seed_retention(conn, &seeded, &bureau, now)?;
+    tender::seed_tenders(conn, &bureau, &seeded.hospitals, &seeded.suppliers[DISTRIBUTORS.len()..], sealing, now)
 }
 
 #[derive(Clone, Copy, Debug)]
