@@ -6,6 +6,7 @@ mod gen;
 mod http;
 mod rows;
 mod run;
+mod tender;
 
 use clap::{Parser, Subcommand};
 use jicai_domain::db::DbUrl;
@@ -79,6 +80,21 @@ enum Cmd {
         #[arg(long)]
         out: Option<String>,
     },
+    /// Migrate, then run a tender of this size to its opening and time the opening beside the
+    /// same rules in memory; a Markdown row out.
+    Tender {
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        #[arg(long, default_value_t = 600)]
+        generics: usize,
+        #[arg(long, default_value_t = 20)]
+        bidders: usize,
+        #[arg(long, default_value_t = 5_000)]
+        hospitals: usize,
+        /// Generics each hospital reports demand for.
+        #[arg(long, default_value_t = 60)]
+        lines_per_hospital: usize,
+    },
 }
 
 fn main() {
@@ -149,6 +165,13 @@ fn real_main() -> Result<(), String> {
                 out,
             };
             let md = run::run(&opts)?;
+            println!("{md}");
+            Ok(())
+        }
+        Cmd::Tender { database_url, generics, bidders, hospitals, lines_per_hospital } => {
+            let mut conn = connect(&database_url)?;
+            let size = tender::Size { generics, bidders, hospitals, lines_per_hospital };
+            let md = tender::run(&mut conn, &size, |m| eprintln!("{m}"))?;
             println!("{md}");
             Ok(())
         }

@@ -114,3 +114,20 @@ fn tiny_run_on_postgres_measures_the_baselines_and_floors() {
         assert!(figures.len() == 2 && figures[1] > 0.0, "no avg / p99 in {floor}");
     }
 }
+
+#[test]
+fn a_small_tender_opens_as_its_rules_say() {
+    let dir = std::env::temp_dir().join(format!("jicai-bench-tender-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("tender.db").display());
+    let out = bench()
+        .args(["tender", "--generics", "4", "--bidders", "7", "--hospitals", "12", "--lines-per-hospital", "3"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "tender: {text}{}", String::from_utf8_lossy(&out.stderr));
+    // The run itself checks that the opening found what the rules in memory found.
+    assert!(text.contains("| 4 | 28 | 12 |"), "{text}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -128,7 +128,7 @@ pub struct GenericRow {
 }
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug)]
-#[diesel(table_name = tender_demands)]
+#[diesel(table_name = tender_demands, treat_none_as_default_value = false)]
 pub struct DemandRow {
     pub id: String,
     pub tender_id: String,
