@@ -83,6 +83,23 @@ describe('tendering', () => {
     await bureau.getByTestId('demand-totals').getByText('120,000').waitFor();
   });
 
+  test('a second hospital imports its demand from a sheet: the bad rows are listed, then the fixed sheet is taken', T, async () => {
+    const page = await as('hospital2');
+    await openTender(page, '浏览器测试');
+    await page.getByRole('tab', { name: '需求填报' }).click();
+    const file = (text) => ({ name: 'demand.csv', mimeType: 'text/csv', buffer: Buffer.from('\ufeff' + text) });
+    const input = page.locator('input[type=file]');
+    await input.setInputFiles(file('通用名,年需求量,原因\n氨氯地平片,12.5,\n不存在的药,100,\n'));
+    const errors = page.getByTestId('sheet-errors');
+    await errors.getByText('数量须为正整数').waitFor();
+    await errors.getByText('招标中没有该品种').waitFor();
+    assert.equal(await errors.locator('tbody tr.ant-table-row').count(), 2);
+    await screenshot(page, 'tender-03b-sheet-refused');
+    await input.setInputFiles(file('通用名,年需求量,原因\n氨氯地平片,80000,\n'));
+    await page.getByTestId('demand-table').getByText('80,000').waitFor();
+    assert.equal(await page.getByTestId('sheet-errors').count(), 0, 'the refusal is gone once the sheet is taken');
+  });
+
   test('a manufacturer bids on the open tender, keeps its receipt and replaces its bid', T, async () => {
     const page = await as('supplier3');
     await openTender(page, '投标中');

@@ -254,7 +254,8 @@ fn worked_example(backend: jicai_tests::Backend) {
     // The database alone holds no price: no opened figure, no price in any sealed value, the
     // audit trail, the idempotency store or the outbox; nor does the server log.
     let prices = ["4.20", "5.71", "2.52", "8.40", "9.80", "11.20", "1.68", "1.26", "5.04", "8.24"];
-    let (ok, opened) = sql(&db, "SELECT count(*) FROM tender_bids WHERE pack_price IS NOT NULL OR comparable IS NOT NULL OR unit_price IS NOT NULL");
+    let ours = format!("'{}', '{}', '{}'", id(&ninth), id(&tenth), id(&anchor));
+    let (ok, opened) = sql(&db, &format!("SELECT count(*) FROM tender_bids WHERE tender_id IN ({ours}) AND (pack_price IS NOT NULL OR comparable IS NOT NULL OR unit_price IS NOT NULL)"));
     assert!(ok && opened.trim() == "0", "opened figures before the opening: {opened}");
     for table in ["tender_bids", "audit_events", "idempotency_keys", "outbox", "tenders"] {
         let (ok, dump) = sql(&db, &format!("SELECT * FROM {table}"));
@@ -508,6 +509,7 @@ fn refusals(backend: jicai_tests::Backend) {
     // distributor may not qualify at all.
     assert_eq!(env.login("hospital1").post("/api/v1/tenders", &body).status, 403);
     step(&bureau, &t, "move", json!({"move": "open_demand"}));
+    demand_from_a_sheet(&env, &t);
     let s = env.login("supplier3");
     let early = s.post(
         &format!("/api/v1/tenders/{}/bids", id(&t)),
@@ -540,12 +542,61 @@ fn refusals(backend: jicai_tests::Backend) {
     let r =
         s.post(&format!("/api/v1/tenders/{}/bids", id(&t)), &json!({"generic_id": generic_id(&t), "pack_price": "0"}));
     assert_eq!((r.status, r.body["error"]["field"].as_str()), (422, Some("pack_price")));
-    assert_eq!(
-        sql(&env.server.database_url, "SELECT count(*) FROM tender_bids").1.trim(),
-        "0",
-        "a refused bid writes nothing"
-    );
+    let bids =
+        sql(&env.server.database_url, &format!("SELECT count(*) FROM tender_bids WHERE tender_id = '{}'", id(&t)));
+    assert_eq!(bids.1.trim(), "0", "a refused bid writes nothing");
     // The bureau's demand overview is the bureau's.
     let other = env.login("hospital2").get(&format!("/api/v1/tenders/{}/demand-totals", id(&t)));
     assert_eq!(other.status, 403);
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            match cell.parse::<f64>() {
+                // Numbers as spreadsheets keep them: floats.
+                Ok(n) if r > 0 => sheet.write_number(r as u32, c as u16, n).map(|_| ()),
+                _ => sheet.write_string(r as u32, c as u16, *cell).map(|_| ()),
+            }
+            .unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+/// A hospital's demand as a spreadsheet: every bad row listed and nothing written, then the
+/// corrected sheet taken; a CSV with a byte-order mark too; another format refused.
+fn demand_from_a_sheet(env: &Env, t: &Value) {
+    let h = env.login("hospital1");
+    let path = format!("/api/v1/tenders/{}/demands/import", id(t));
+    let bad = xlsx(&[
+        &["通用名", "年需求量", "原因"],
+        &["黑盒拒绝他汀片", "abc", ""],
+        &["不存在的药", "100", ""],
+        &["", "", ""],
+    ]);
+    let r = h.post_file(&path, XLSX, &bad);
+    assert_eq!((r.status, r.code()), (422, "sheet_rows_invalid"), "{}", r.body);
+    let rows: Vec<(u64, &str)> = r.body["error"]["details"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_u64().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rows, [(2, "invalid_quantity"), (3, "unknown_generic")]);
+    assert_eq!(h.ok(&format!("/api/v1/tenders/{}/demands", id(t)))["total"], 0, "a refused sheet writes nothing");
+    let good = xlsx(&[&["通用名", "年需求量", "原因"], &["黑盒拒绝他汀片", "120000", ""]]);
+    let r = h.post_file(&path, XLSX, &good);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body[0]["quantity"], 120_000);
+    let csv = "\u{feff}generic_name,quantity\n黑盒拒绝他汀片,90000\n";
+    let r = h.post_file(&path, "text/csv", csv.as_bytes());
+    assert_eq!((r.status, &r.body[0]["quantity"]), (200, &json!(90_000)), "{}", r.body);
+    let r = h.post_file(&path, "application/pdf", b"%PDF");
+    assert_eq!((r.status, r.code()), (415, "unsupported_media_type"));
+    assert_eq!(h.ok(&format!("/api/v1/tenders/{}/demands", id(t)))["items"][0]["quantity"], 90_000);
 }

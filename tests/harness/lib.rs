@@ -440,6 +440,11 @@ impl Client {
         Self::finish(self.request("PUT", path).send_json(body.clone()))
     }
 
+    /// POST a file's bytes with its content type (a spreadsheet upload).
+    pub fn post_file(&self, path: &str, content_type: &str, content: &[u8]) -> Resp {
+        Self::finish(self.request("POST", path).set("Content-Type", content_type).send_bytes(content))
+    }
+
     pub fn send_raw(&self, method: &str, path: &str, content: &[u8]) -> Resp {
         Self::finish(self.request(method, path).set("Content-Type", "application/json").send_bytes(content))
     }

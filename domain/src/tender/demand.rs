@@ -405,3 +405,134 @@ pub(crate) fn base_by_region(conn: &mut DbConnection, generic_id: &str) -> Domai
         .select(DemandRow::as_select())
         .load(conn)?)
 }
+
+// ---------------------------------------------------------------- a sheet of demand
+
+/// The header a demand sheet uses for each field: the Chinese a bureau writes, or the API's name.
+const SHEET_COLUMNS: [(&str, &[&str]); 4] = [
+    ("generic_name", &["通用名", "品种", "generic_name", "generic"]),
+    ("quantity", &["年需求量", "需求量", "数量", "quantity"]),
+    ("product_code", &["品牌产品编码", "产品编码", "指定品牌", "product_code"]),
+    ("reason", &["原因", "低于历史用量原因", "说明", "reason"]),
+];
+
+/// One bad cell of a sheet: its row as the spreadsheet numbers it (the header is row 1).
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SheetError {
+    pub row: usize,
+    pub column: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// Reports demand from a sheet (a header row, then a line per generic), all rows or none: every
+/// row of the wrong shape (unknown generic, a quantity that is not a whole number, a generic
+/// twice) is listed with its reason; then the checks that need the database (brand, past use)
+/// run as in `report`, and the first row they refuse is named.
+pub fn report_sheet(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    tender_id: &str,
+    table: &[Vec<String>],
+    now: DateTime<Utc>,
+) -> DomainResult<Vec<DemandView>> {
+    actor.require(&[Role::HospitalBuyer], "report demand")?;
+    let tender = store::visible_tender(conn, actor, tender_id)?;
+    let Some((header, body)) = table.split_first() else {
+        return Err(DomainError::invalid(
+            "empty_sheet",
+            "file",
+            "the sheet is empty: a header row, then a row per generic",
+        ));
+    };
+    let column = |field: &str| {
+        let names = SHEET_COLUMNS.iter().find(|(f, _)| *f == field).map(|(_, n)| *n).unwrap_or(&[]);
+        header.iter().position(|h| names.contains(&h.trim()))
+    };
+    let (Some(generic_col), Some(qty_col)) = (column("generic_name"), column("quantity")) else {
+        return Err(DomainError::invalid(
+            "missing_columns",
+            "file",
+            "the header names the columns 通用名 (generic_name) and 年需求量 (quantity); 品牌产品编码 and 原因 are optional",
+        ));
+    };
+    let (code_col, reason_col) = (column("product_code"), column("reason"));
+    let generics = store::generics_of(conn, &tender.id)?;
+    let cell = |row: &Vec<String>, col: Option<usize>| {
+        col.and_then(|c| row.get(c)).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    };
+    let mut lines = Vec::new();
+    let mut rows_of = Vec::new();
+    let mut errors: Vec<SheetError> = Vec::new();
+    let mut bad = |row: usize, column: &str, code: &str, message: String| {
+        errors.push(SheetError { row, column: column.into(), code: code.into(), message });
+    };
+    for (i, row) in body.iter().enumerate() {
+        let row_no = i + 2;
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let name = cell(row, Some(generic_col)).unwrap_or_default();
+        let generic = generics.iter().find(|g| g.generic_name == name);
+        if generic.is_none() {
+            bad(row_no, "通用名", "unknown_generic", format!("{name:?} is not a generic of this tender"));
+        }
+        let qty_text = cell(row, Some(qty_col)).unwrap_or_default();
+        // Spreadsheets store whole numbers as floats: "120000" and "120000.0" are the same count.
+        let qty = qty_text.strip_suffix(".0").unwrap_or(&qty_text).parse::<i64>().ok().filter(|q| *q >= 0);
+        if qty.is_none() {
+            bad(
+                row_no,
+                "年需求量",
+                "invalid_quantity",
+                format!("{qty_text:?} is not a whole number of minimum units, 0 or more"),
+            );
+        }
+        if let (Some(g), Some(q)) = (generic, qty) {
+            if rows_of.iter().any(|(_, id): &(usize, String)| *id == g.id) {
+                bad(row_no, "通用名", "duplicate_generic", format!("{name} is reported twice"));
+                continue;
+            }
+            rows_of.push((row_no, g.id.clone()));
+            lines.push(NewDemand {
+                generic_id: g.id.clone(),
+                product_code: cell(row, code_col),
+                quantity: q,
+                reason: cell(row, reason_col),
+            });
+        }
+    }
+    if errors.is_empty() && lines.is_empty() {
+        return Err(DomainError::invalid("demand_required", "file", "the sheet has no demand lines"));
+    }
+    // The checks that need the database (brand, past use), row by row, written only if all pass.
+    if errors.is_empty() {
+        match report(conn, actor, tender_id, lines, now) {
+            Ok(views) => return Ok(views),
+            Err(DomainError::Invalid(p)) => {
+                let index = p
+                    .field
+                    .as_deref()
+                    .and_then(|f| f.strip_prefix('['))
+                    .and_then(|f| f.split(']').next())
+                    .and_then(|i| i.parse::<usize>().ok());
+                let row = index.and_then(|i| rows_of.get(i)).map_or(0, |(r, _)| *r);
+                errors.push(SheetError {
+                    row,
+                    column: p.field.clone().unwrap_or_default(),
+                    code: p.code.into(),
+                    message: p.message.clone(),
+                });
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    let count = errors.len();
+    Err(DomainError::invalid(
+        "sheet_rows_invalid",
+        "file",
+        format!("{count} row(s) of the sheet are refused; nothing was written"),
+    )
+    .with_details(serde_json::json!({ "rows": errors })))
+}

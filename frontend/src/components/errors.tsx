@@ -16,7 +16,8 @@ export function errorTitle(t: T, tf: TF, e: unknown): string {
 /** The API's own message (with the offending field), shown under a translated title. */
 export function errorDetail(e: unknown): string | undefined {
   if (!(e instanceof ApiError) || e.code === 'network') return undefined;
-  const extra = e.details ? ' ' + JSON.stringify(e.details) : '';
+  // Row lists (a refused sheet's `rows`) are shown as tables by their screens, not as text here.
+  const extra = e.details && !('rows' in e.details) ? ' ' + JSON.stringify(e.details) : '';
   return (e.field ? `${e.field}: ` : '') + e.message + extra;
 }
 

@@ -1,7 +1,7 @@
-import { Alert, Button, Card, Descriptions, Empty, Form, Input, InputNumber, Popconfirm, Select, Space, Spin, Steps, Table, Tabs, Tag, Typography, type TableColumnsType } from 'antd';
+import { Alert, Button, Card, Descriptions, Empty, Form, Input, InputNumber, Popconfirm, Select, Space, Spin, Steps, Table, Tabs, Tag, Typography, Upload, type TableColumnsType } from 'antd';
 import { useState } from 'react';
 import { useParams } from 'react-router-dom';
-import { api, unwrap, type Ok } from '../../api/client';
+import { api, ApiError, unwrap, type Ok } from '../../api/client';
 import { useMe } from '../../auth';
 import { ErrorAlert } from '../../components/errors';
 import { fmtDateTime, fmtMoney, fmtUnitPrice } from '../../components/format';
@@ -19,6 +19,25 @@ type Demand = Ok<'/api/v1/tenders/{id}/demands', 'get'>['items'][number];
 type Receipt = Ok<'/api/v1/tenders/{id}/bids', 'post'>;
 
 const at = (s: string) => TENDER_STATUSES.indexOf(s as never);
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+interface SheetError { row: number; column: string; code: string; message: string }
+
+/** The rows a refused sheet names, each with its reason in the reader's language. */
+function SheetErrors({ error }: { error: unknown }) {
+  const { t, tf } = useI18n();
+  if (!(error instanceof ApiError) || error.code !== 'sheet_rows_invalid') return null;
+  const rows = ((error.details?.rows ?? []) as SheetError[]);
+  return (
+    <Table<SheetError> size="small" bordered pagination={false} rowKey={(r) => `${r.row}-${r.column}-${r.code}`} dataSource={rows} data-testid="sheet-errors"
+      columns={[
+        { title: t('tender.sheet.row'), dataIndex: 'row', className: 'jc-num' },
+        { title: t('tender.sheet.column'), dataIndex: 'column' },
+        { title: t('tender.sheet.reason'), key: 'why', render: (_, r) => tf('error.' + r.code, r.message) },
+        { title: t('tender.sheet.detail'), dataIndex: 'message', render: (m: string) => <span className="jc-muted">{m}</span> },
+      ]} />
+  );
+}
 
 /** The rules as a reader would state them. */
 /** The tie rule the server states, in the reader's language when it is the default one. */
@@ -127,6 +146,21 @@ function DemandTab({ tender }: { tender: TenderView }) {
     const ok = await action.run(() => unwrap(api.POST('/api/v1/tenders/{id}/demands', { params: { path: { id: tender.id } }, body: { lines } })), t('tender.demand.saved'));
     if (ok) setReload((n) => n + 1);
   };
+  const importSheet = async (file: File) => {
+    const type = file.name.toLowerCase().endsWith('.csv') ? 'text/csv' : XLSX;
+    const body = await file.arrayBuffer();
+    const ok = await action.run(() => unwrap(api.POST('/api/v1/tenders/{id}/demands/import', {
+      params: { path: { id: tender.id } }, body: body as never, bodySerializer: (b: unknown) => b as BodyInit, headers: { 'Content-Type': type },
+    })), t('tender.demand.saved'));
+    if (ok) setReload((n) => n + 1);
+  };
+  const template = () => {
+    const lines = ['通用名,年需求量,品牌产品编码,原因', ...tender.generics.map((g) => `${g.generic_name},,,`)];
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob(['\ufeff' + lines.join('\r\n') + '\r\n'], { type: 'text/csv' }));
+    a.download = `${tender.tender_no}-需求填报模板.csv`;
+    a.click();
+  };
   const sendBack = (d: Demand) => {
     const reason = window.prompt(t('tender.demand.returnReason'));
     if (!reason) return;
@@ -146,6 +180,7 @@ function DemandTab({ tender }: { tender: TenderView }) {
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       {action.error ? <ErrorAlert error={action.error} /> : null}
+      <SheetErrors error={action.error} />
       {me.role === 'hospital_buyer' ? (open ? (
         <Card size="small" title={t('tender.tab.demand')}>
           <Form form={form} layout="inline">
@@ -159,8 +194,15 @@ function DemandTab({ tender }: { tender: TenderView }) {
                 <Form.Item name={[g.id, 'reason']} label={t('tender.demand.reason')}><Input style={{ width: 220 }} /></Form.Item>
               </Space>
             ))}
-            <Button type="primary" onClick={submit} loading={action.busy} data-testid="demand-submit">{t('tender.demand.submit')}</Button>
+            <Space>
+              <Button type="primary" onClick={submit} loading={action.busy} data-testid="demand-submit">{t('tender.demand.submit')}</Button>
+              <Upload accept=".xlsx,.csv" showUploadList={false} beforeUpload={(f) => { importSheet(f); return false; }}>
+                <Button loading={action.busy} data-testid="demand-import">{t('tender.demand.import')}</Button>
+              </Upload>
+              <Button type="link" onClick={template}>{t('tender.demand.template')}</Button>
+            </Space>
           </Form>
+          <div className="jc-muted" style={{ marginTop: 6 }}>{t('tender.demand.importHelp')}</div>
         </Card>
       ) : <Alert type="info" showIcon title={t('tender.demand.closed')} />) : null}
       {me.role === 'bureau_officer' ? (
