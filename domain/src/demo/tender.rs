@@ -1,6 +1,7 @@
 //! The demo's tenders: one open for bids (sealed, opening in three days), and one already
-//! opened under the 10th-batch rules, with an accepted offer, an answered objection, final
-//! results and its region picks made, ready for the bureau to put in force.
+//! opened under the 10th-batch rules, with an accepted offer, an answered objection and final
+//! results, its winners' region picks open: once they pick, the bureau can put it in force and
+//! hospitals order its winning product.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -34,7 +35,7 @@ fn products(
             generic_name: generic.into(),
             generic_name_en: None,
             dosage_form: "片剂".into(),
-            specification: format!("{mg}mg×{units}片"),
+            specification: format!("{mg}mg"),
             pack_size: *units,
             min_unit: "片".into(),
         })
@@ -52,6 +53,7 @@ fn draft(
     generic: &str,
     max_price: &str,
     rule_set: &str,
+    cycle_start: NaiveDate,
     times: [DateTime<Utc>; 4],
 ) -> DomainResult<TenderView> {
     let [created, demand_closes, deadline, opening] = times;
@@ -64,8 +66,8 @@ fn draft(
             document_no: doc.into(),
             category: Category::Drug,
             level: BatchLevel::Provincial,
-            cycle_start: NaiveDate::from_ymd_opt(2027, 1, 1).expect("valid"),
-            cycle_end: NaiveDate::from_ymd_opt(2028, 12, 31).expect("valid"),
+            cycle_start,
+            cycle_end: cycle_start + chrono::Months::new(24) - chrono::Days::new(1),
             demand_closes_at: demand_closes,
             bid_deadline: deadline,
             opening_at: opening,
@@ -147,7 +149,11 @@ pub(super) fn seed_tenders(
     let some_hospitals = &hospitals[..hospitals.len().min(8)];
 
     // Opened under the 10th-batch rules: A and B win, C accepts the highest winning price, an
-    // objection is answered, the results are final and the region picked.
+    // objection is answered, the results are final. Its cycle starts this month, so that once
+    // in force its winning product can be ordered.
+    let today = crate::clock::shanghai_date(now);
+    let this_month =
+        NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), chrono::Datelike::month(&today), 1).expect("valid");
     let offers: [Offer; 5] =
         [("10", 28, "4.20"), ("20", 14, "5.71"), ("10", 7, "2.52"), ("5", 28, "8.40"), ("10", 14, "9.80")];
     let bidders = &manufacturers[..offers.len().min(manufacturers.len())];
@@ -161,6 +167,7 @@ pub(super) fn seed_tenders(
         "瑞舒伐他汀钙片",
         "1.2000",
         "batch10_accept_highest",
+        this_month,
         [now - day * 40, now - day * 35, now - day * 26, now - day * 25],
     )?;
     run_to_bids(
@@ -198,13 +205,9 @@ pub(super) fn seed_tenders(
         "经复核，含量相同，差比系数为 1，计算无误。",
         now - day * 20,
     )?;
-    results::finalize(conn, bureau, &t.id, now - day * 18)?;
-    // The one region: the rank-1 winner picks it, the rank-2 winner takes it as backup.
-    let region = t.supply_regions[0].id.clone();
-    let generic = t.generics[0].id.clone();
-    for (i, at) in [(0, now - day * 17), (1, now - day * 16)] {
-        results::pick(conn, &bidders[i].1, &t.id, &generic, &region, at)?;
-    }
+    // Final two hours ago: the winners' region picks are open (24 hours a turn), so a demo user
+    // can pick, and then the bureau put the results in force.
+    results::finalize(conn, bureau, &t.id, now - Duration::hours(2))?;
 
     // Open for bids: sealed, opening in three days.
     let offers: [Offer; 3] = [("10", 28, "3.92"), ("20", 14, "6.12"), ("10", 7, "1.75")];
@@ -219,6 +222,7 @@ pub(super) fn seed_tenders(
         "阿托伐他汀钙片",
         "0.9000",
         "1.8x_0.10_50pct",
+        NaiveDate::from_ymd_opt(chrono::Datelike::year(&today) + 1, 1, 1).expect("valid"),
         [now - day * 10, now - day * 4, now + day * 2, now + day * 3],
     )?;
     run_to_bids(

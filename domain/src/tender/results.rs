@@ -542,7 +542,11 @@ pub fn board(conn: &mut DbConnection, actor: &Actor, tender_id: &str) -> DomainR
         ));
     }
     let rules_ = tender.rules()?;
+    // The names of the tender's bidders (a winner or a picker is one of them).
     let names: BTreeMap<String, String> = organizations::table
+        .filter(organizations::id.eq_any(
+            tender_bids::table.filter(tender_bids::tender_id.eq(&tender.id)).select(tender_bids::enterprise_id),
+        ))
         .select((organizations::id, organizations::name))
         .load::<(String, String)>(conn)?
         .into_iter()

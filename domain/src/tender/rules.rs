@@ -372,33 +372,9 @@ impl TenderPolicy {
         rule_set: &str,
         ratio_table: &str,
     ) -> Result<TenderRules, (&'static str, String)> {
-        let cap = self.cap_tables.iter().find(|t| t.name == cap_table).ok_or_else(|| {
-            (
-                "cap_table",
-                format!(
-                    "no cap table {cap_table:?}; the policy offers {}",
-                    names(self.cap_tables.iter().map(|t| &t.name))
-                ),
-            )
-        })?;
-        let rules = self.rule_sets.iter().find(|t| t.name == rule_set).ok_or_else(|| {
-            (
-                "rule_set",
-                format!(
-                    "no rule set {rule_set:?}; the policy offers {}",
-                    names(self.rule_sets.iter().map(|t| &t.name))
-                ),
-            )
-        })?;
-        let ratios = self.ratio_tables.iter().find(|t| t.name == ratio_table).ok_or_else(|| {
-            (
-                "ratio_table",
-                format!(
-                    "no ratio table {ratio_table:?}; the policy offers {}",
-                    names(self.ratio_tables.iter().map(|t| &t.name))
-                ),
-            )
-        })?;
+        let cap = find_named(&self.cap_tables, |t| &t.name, cap_table, "cap_table", "cap table")?;
+        let rules = find_named(&self.rule_sets, |t| &t.name, rule_set, "rule_set", "rule set")?;
+        let ratios = find_named(&self.ratio_tables, |t| &t.name, ratio_table, "ratio_table", "ratio table")?;
         Ok(TenderRules {
             coefficients: self.coefficients.clone(),
             cap_table: cap.clone(),
@@ -413,8 +389,18 @@ impl TenderPolicy {
     }
 }
 
-fn names<'a>(it: impl Iterator<Item = &'a String>) -> String {
-    it.map(String::as_str).collect::<Vec<_>>().join(", ")
+/// The item of `items` called `name`, or the refusal that lists the names on offer.
+fn find_named<'a, T>(
+    items: &'a [T],
+    name_of: impl Fn(&T) -> &String,
+    name: &str,
+    field: &'static str,
+    what: &str,
+) -> Result<&'a T, (&'static str, String)> {
+    items.iter().find(|t| name_of(t) == name).ok_or_else(|| {
+        let offered: Vec<&str> = items.iter().map(|t| name_of(t).as_str()).collect();
+        (field, format!("no {what} {name:?}; the policy offers {}", offered.join(", ")))
+    })
 }
 
 /// One tender's rules, fixed when it is drafted and published with its procurement document.
