@@ -489,13 +489,30 @@ fn open_unchecked(
     let key = sealing.unwrap_key(&tender.sealed_key)?;
     let offer_deadline = to_db(now + Duration::hours(i64::from(rules.offer_hours)));
     let mut counts = OpeningCounts { tenders: 1, ..Default::default() };
+    // The tender's bids and qualifications, read once (not a query per generic and per bid).
+    let mut bids_by_generic: std::collections::HashMap<String, Vec<BidRow>> = std::collections::HashMap::new();
+    for b in tender_bids::table
+        .filter(tender_bids::tender_id.eq(&tender.id))
+        .order(tender_bids::submitted_at.asc())
+        .select(BidRow::as_select())
+        .load::<BidRow>(conn)?
+    {
+        bids_by_generic.entry(b.generic_id.clone()).or_default().push(b);
+    }
+    let qualifications: std::collections::HashMap<String, QualificationRow> = tender_qualifications::table
+        .filter(tender_qualifications::tender_id.eq(&tender.id))
+        .select(QualificationRow::as_select())
+        .load::<QualificationRow>(conn)?
+        .into_iter()
+        .map(|q| (q.id.clone(), q))
+        .collect();
     for generic in store::generics_of(conn, &tender.id)? {
         let representative = Spec {
             strength: dec(&generic.rep_strength)?,
             fill_volume: generic.rep_fill_volume.as_deref().map(dec).transpose()?,
             units_per_pack: 1,
         };
-        let bids = store::bids_of_generic(conn, &generic.id)?;
+        let bids = bids_by_generic.remove(&generic.id).unwrap_or_default();
         let mut opened = Vec::with_capacity(bids.len());
         for b in &bids {
             let canonical =
@@ -508,10 +525,9 @@ fn open_unchecked(
                 .as_str()
                 .and_then(|p| Money::parse(p).ok())
                 .ok_or_else(|| DomainError::Internal(format!("bid {} holds no readable price", b.id)))?;
-            let q: QualificationRow = tender_qualifications::table
-                .find(&b.qualification_id)
-                .select(QualificationRow::as_select())
-                .first(conn)?;
+            let q = qualifications
+                .get(&b.qualification_id)
+                .ok_or_else(|| DomainError::Internal(format!("bid {} has no qualification", b.id)))?;
             let units = u32::try_from(q.units_per_pack)
                 .map_err(|_| DomainError::Internal("units per pack out of range".into()))?;
             opened.push(OpenedBid {

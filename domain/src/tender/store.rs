@@ -316,14 +316,6 @@ pub fn regions_of(conn: &mut DbConnection, tender_id: &str) -> DomainResult<Vec<
         .load(conn)?)
 }
 
-pub fn bids_of_generic(conn: &mut DbConnection, generic_id: &str) -> DomainResult<Vec<BidRow>> {
-    Ok(tender_bids::table
-        .filter(tender_bids::generic_id.eq(generic_id))
-        .order(tender_bids::submitted_at.asc())
-        .select(BidRow::as_select())
-        .load(conn)?)
-}
-
 pub fn picks_of(conn: &mut DbConnection, generic_id: &str) -> DomainResult<Vec<PickRow>> {
     Ok(tender_picks::table
         .filter(tender_picks::generic_id.eq(generic_id))
