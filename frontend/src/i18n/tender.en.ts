@@ -154,6 +154,8 @@ export const tenderEn: Record<keyof typeof tenderZh, string> = {
   'error.unreadable_sheet': 'The file cannot be read',
   'error.missing_columns': 'The header lacks 通用名 or 年需求量',
   'error.empty_sheet': 'The sheet is empty',
+  'error.unknown_product': 'No product with this code',
+  'error.unsupported_media_type': 'Upload an Excel (.xlsx) or CSV file',
   'tender.none': 'No tenders yet',
   'tender.preset.batch10': '10th batch cap table',
   'tender.preset.batch9': '9th batch cap table',

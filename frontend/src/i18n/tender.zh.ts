@@ -152,6 +152,8 @@ export const tenderZh = {
   'error.unreadable_sheet': '无法读取该文件',
   'error.missing_columns': '表头缺少"通用名"或"年需求量"列',
   'error.empty_sheet': '表格为空',
+  'error.unknown_product': '没有该产品编码',
+  'error.unsupported_media_type': '请上传 Excel（.xlsx）或 CSV 文件',
   'tender.none': '暂无招标',
   'tender.preset.batch10': '第十批入围表',
   'tender.preset.batch9': '第九批入围表',
