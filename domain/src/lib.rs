@@ -8,9 +8,11 @@
 //!
 //! ```text
 //! demo, region_setup            (composition: seeds and wires capabilities together)
-//! ordering                      -> catalog, settlement, retention
+//! tender                        -> catalog, credit
+//! ordering                      -> catalog, settlement, retention, credit
 //! settlement, retention         -> catalog, ledger
-//! monitoring, ledger, catalog   -> identity
+//! catalog                       -> credit
+//! monitoring, ledger, credit    -> identity
 //! identity                      -> base
 //! ```
 //!
@@ -35,6 +37,7 @@ pub mod schema;
 
 // ---------------------------------------------------------------- capabilities
 pub mod catalog;
+pub mod credit;
 pub mod identity;
 pub mod ledger;
 pub mod monitoring;

@@ -6,6 +6,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::actor::Actor;
+use crate::credit::rules::CreditPolicy;
+use crate::credit::CREDIT_POLICY;
 use crate::db::DbConnection;
 use crate::error::{DomainError, DomainResult};
 use crate::identity::{self, NewRegion, RegionRow};
@@ -39,6 +41,7 @@ pub fn initial_policies(deadline: DeadlineRule) -> Vec<(&'static str, String)> {
         (RETENTION, serde_json::to_string(&crate::retention::RetentionPolicy::default()).expect("serializable")),
         (MONITORING, serde_json::to_string(&MonitoringPolicy::default()).expect("serializable")),
         (TENDER_POLICY, serde_json::to_string(&TenderPolicy::default()).expect("serializable")),
+        (CREDIT_POLICY, serde_json::to_string(&CreditPolicy::default()).expect("serializable")),
     ]
 }
 
@@ -132,6 +135,11 @@ fn validated_params(kind: &str, params: serde_json::Value) -> DomainResult<Strin
         }
         TENDER_POLICY => {
             let p: TenderPolicy = parse(params)?;
+            p.validate().map_err(bad_params)?;
+            serde_json::to_string(&p)?
+        }
+        CREDIT_POLICY => {
+            let p: CreditPolicy = parse(params)?;
             p.validate().map_err(bad_params)?;
             serde_json::to_string(&p)?
         }

@@ -720,6 +720,88 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    credit_cases (id) {
+        id -> Text,
+        case_no -> Text,
+        region_id -> Text,
+        status -> Text,
+        basis -> Text,
+        document_no -> Nullable<Text>,
+        decision_date -> Date,
+        conduct -> Text,
+        amount -> Nullable<BigInt>,
+        top_condition -> Nullable<Text>,
+        summary -> Text,
+        evidence -> Nullable<Text>,
+        proposal_key -> Nullable<Text>,
+        policy_id -> Text,
+        grading -> Text,
+        suggested_grade -> Nullable<Text>,
+        grade -> Nullable<Text>,
+        decision_reason -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        approved_by -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+        review_note -> Nullable<Text>,
+        measures -> Nullable<Text>,
+        effective_from -> Nullable<Date>,
+        ends_on -> Nullable<Date>,
+        distribution_until -> Nullable<Date>,
+        repaired_at -> Nullable<Timestamp>,
+        closed_reason -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    credit_case_parties (case_id, enterprise_id) {
+        case_id -> Text,
+        enterprise_id -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    credit_case_products (case_id, product_id) {
+        case_id -> Text,
+        product_id -> Text,
+    }
+}
+
+diesel::table! {
+    credit_repairs (id) {
+        id -> Text,
+        case_id -> Text,
+        measure -> Text,
+        evidence -> Text,
+        status -> Text,
+        submitted_by -> Text,
+        submitted_at -> Timestamp,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        review_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    commitment_letters (id) {
+        id -> Text,
+        enterprise_id -> Text,
+        template_version -> Text,
+        signer -> Text,
+        signed_on -> Date,
+        file_name -> Text,
+        content_type -> Text,
+        content -> Binary,
+        sha256 -> Text,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(invoices -> payables (payable_id));
 diesel::joinable!(payment_batch_items -> payables (payable_id));
 diesel::joinable!(payment_batch_items -> payment_batches (batch_id));
@@ -745,7 +827,19 @@ diesel::joinable!(tender_qualifications -> products (product_id));
 diesel::joinable!(tender_qualifications -> tender_generics (generic_id));
 diesel::joinable!(tender_demands -> tender_generics (generic_id));
 
+diesel::joinable!(credit_case_parties -> credit_cases (case_id));
+diesel::joinable!(credit_case_parties -> organizations (enterprise_id));
+diesel::joinable!(credit_case_products -> credit_cases (case_id));
+diesel::joinable!(credit_case_products -> products (product_id));
+diesel::joinable!(credit_repairs -> credit_cases (case_id));
+diesel::joinable!(commitment_letters -> organizations (enterprise_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    credit_cases,
+    credit_case_parties,
+    credit_case_products,
+    credit_repairs,
+    commitment_letters,
     regions,
     off_volume_purchases,
     organizations,

@@ -35,10 +35,12 @@ pub enum Job {
     /// Opens the tenders whose opening time has come, and picks supply regions by default for
     /// winners whose turn lapsed.
     Tenders,
+    /// Proposes breach-of-contract credit cases from the previous month's supply failures.
+    CreditProposals,
 }
 
 impl Job {
-    pub const ALL: [Job; 9] = [
+    pub const ALL: [Job; 10] = [
         Job::SettlementSweep,
         Job::DeadlineWatch,
         Job::LateInterest,
@@ -47,6 +49,7 @@ impl Job {
         Job::Monitoring,
         Job::Retention,
         Job::Tenders,
+        Job::CreditProposals,
         Job::MailDispatch,
     ];
 
@@ -61,6 +64,7 @@ impl Job {
             Job::Monitoring => "monitoring",
             Job::Retention => "retention",
             Job::Tenders => "tenders",
+            Job::CreditProposals => "credit-proposals",
         }
     }
 
@@ -81,6 +85,7 @@ impl Job {
             Job::Retention => "0 30 2 * * *",
             // Every five minutes: an opening happens within minutes of its time.
             Job::Tenders => "0 */5 * * * *",
+            Job::CreditProposals => "0 0 3 1 * *",
         }
     }
 }
@@ -145,6 +150,8 @@ fn execute(
         Job::Monitoring => jicai_domain::monitoring::run(conn, region, as_of, now).map(json),
         Job::Retention => jicai_domain::retention::run_job(conn, region, as_of, trigger == "schedule", now),
         Job::Tenders => jicai_domain::tender::run_job(conn, &cfg.sealing, region, as_of, now).map(json),
+        Job::CreditProposals => jicai_domain::credit::proposals::propose_all(conn, region, as_of, now)
+            .map(|proposed| serde_json::json!({ "proposed": proposed })),
     }
 }
 

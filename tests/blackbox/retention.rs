@@ -56,12 +56,13 @@ fn year_of(hospital: &Client, as_of: &str) -> (String, String) {
     (from, to)
 }
 
+/// A second officer of the same bureau (the admin adds one; the demo's bureau2 is taken).
 fn second_bureau_officer(env: &Env, bureau: &Client) -> Client {
     let admin = env.login("admin");
     let org = org_id(bureau);
-    let r = admin.post("/api/v1/users", &json!({"username": "bureau2", "password": jicai_tests::DEMO_PASSWORD, "role": "bureau_officer", "org_id": org}));
+    let r = admin.post("/api/v1/users", &json!({"username": "bureau3", "password": jicai_tests::DEMO_PASSWORD, "role": "bureau_officer", "org_id": org}));
     assert_eq!(r.status, 201, "{}", r.body);
-    env.login("bureau2")
+    env.login("bureau3")
 }
 
 on_both_databases! {

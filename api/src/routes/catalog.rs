@@ -165,7 +165,7 @@ pub async fn list_bids(
     let q = q.into_inner();
     let page = PageParams { page: q.page, per_page: q.per_page }.into();
     let filter = BidFilter { batch_id: q.batch_id, q: q.q, product_id: q.product_id };
-    Ok(web::Json(state.run(move |conn, _| catalog::list_bids(conn, &caller.0, &filter, page)).await?))
+    Ok(web::Json(state.run(move |conn, now| catalog::list_bids(conn, &caller.0, &filter, page, now)).await?))
 }
 
 #[utoipa::path(tag = "catalogue", responses((status = 200, body = BidView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
@@ -176,7 +176,7 @@ pub async fn get_bid(
     id: web::Path<String>,
 ) -> Result<web::Json<BidView>, ApiError> {
     let id = id.into_inner();
-    Ok(web::Json(state.run(move |conn, _| catalog::get_bid(conn, &caller.0, &id)).await?))
+    Ok(web::Json(state.run(move |conn, now| catalog::get_bid(conn, &caller.0, &id, now)).await?))
 }
 
 /// Loads winning bids (bureau officer). The unit price, when given, must equal pack price /
@@ -212,7 +212,7 @@ pub async fn list_listed(
     q: web::Query<PageParams>,
 ) -> Result<web::Json<Page<ListedView>>, ApiError> {
     let page = q.into_inner().into();
-    Ok(web::Json(state.run(move |conn, _| catalog::list_listed(conn, &caller.0, page)).await?))
+    Ok(web::Json(state.run(move |conn, now| catalog::list_listed(conn, &caller.0, page, now)).await?))
 }
 
 /// Lists non-winning products of a generic that has a winning bid in the region (bureau officer).

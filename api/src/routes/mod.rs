@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod credit;
 pub mod deliveries;
 pub mod health;
 pub mod identity;
@@ -46,4 +47,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     jobs::configure(cfg);
     retention::configure(cfg);
     tenders::configure(cfg);
+    credit::configure(cfg);
 }

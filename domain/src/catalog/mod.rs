@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 use crate::audit::{self, AuditEntry};
-use crate::clock::to_db;
+use crate::clock::{shanghai_date, to_db};
+use crate::credit::{self, enforce::RiskFlag};
 use crate::db::{unique_conflict, write_tx, DbConnection};
 use crate::error::{DomainError, DomainResult};
 use crate::identity::{escape_like, required_text, Actor, OrgKind, OrgRow, Role};
@@ -468,11 +469,32 @@ pub struct BidView {
     pub pack_price: Money,
     pub supply_regions: Vec<SupplyRegion>,
     pub distributors: Vec<OrgRef>,
+    /// The winner's credit risk flag in the reader's region today, if a rating in force
+    /// carries one (hospitals, bureau and fund readers).
+    pub risk_flag: Option<RiskFlag>,
     #[serde(serialize_with = "crate::clock::ser_utc")]
     pub created_at: NaiveDateTime,
 }
 
 pub use crate::identity::OrgRef;
+
+/// Sets the risk flag of each view's enterprise as rated in `region_id` on `today`.
+fn flag<T>(
+    conn: &mut DbConnection,
+    region_id: Option<&str>,
+    views: &mut [T],
+    today: NaiveDate,
+    parts: impl Fn(&mut T) -> (&String, &mut Option<RiskFlag>),
+) -> DomainResult<()> {
+    let Some(region_id) = region_id else { return Ok(()) };
+    let ids: Vec<String> = views.iter_mut().map(|v| parts(v).0.clone()).collect();
+    let flags = credit::enforce::risk_flags(conn, region_id, &ids, today)?;
+    for v in views.iter_mut() {
+        let (id, slot) = parts(v);
+        *slot = flags.get(id).cloned();
+    }
+    Ok(())
+}
 
 fn enterprise(conn: &mut DbConnection, id: &str, field: &str) -> DomainResult<OrgRow> {
     organizations::table
@@ -556,6 +578,8 @@ pub(crate) fn insert_bid(
         ));
     }
     let unit_price = check_prices(input.pack_price, input.unit_price, product.pack_size)?;
+    let today = shanghai_date(now);
+    credit::enforce::check_product(conn, region_id, &winner.id, &product.id, today, "enterprise_id")?;
     if input.supply_regions.is_empty() {
         return Err(DomainError::invalid(
             "supply_regions_required",
@@ -591,6 +615,7 @@ pub(crate) fn insert_bid(
                 format!("{} is not a distributor", org.name),
             ));
         }
+        credit::enforce::check_distribution(conn, region_id, &org.id, today, &format!("distributor_ids[{j}]"))?;
         if distributors.contains(&org.id) {
             return Err(DomainError::invalid(
                 "duplicate_distributor",
@@ -691,6 +716,7 @@ pub fn bid_views(conn: &mut DbConnection, ids: &[String]) -> DomainResult<Vec<Bi
                 enterprise_name: org.name,
                 unit_price: UnitPrice::from_ten_thousandths(bid.unit_price),
                 pack_price: Money::from_fen(bid.pack_price),
+                risk_flag: None,
                 created_at: bid.created_at,
             };
             (bid.id, view)
@@ -733,6 +759,7 @@ pub fn list_bids(
     actor: &Actor,
     filter: &BidFilter,
     page: PageRequest,
+    now: DateTime<Utc>,
 ) -> DomainResult<Page<BidView>> {
     let build = || {
         let mut q = visible_bids(actor);
@@ -766,17 +793,21 @@ pub fn list_bids(
         .offset(page.offset())
         .select(winning_bids::id)
         .load(conn)?;
-    Ok(Page::new(bid_views(conn, &ids)?, page, total))
+    let mut views = bid_views(conn, &ids)?;
+    flag(conn, actor.region_id.as_deref(), &mut views, shanghai_date(now), |v| (&v.enterprise_id, &mut v.risk_flag))?;
+    Ok(Page::new(views, page, total))
 }
 
-pub fn get_bid(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<BidView> {
+pub fn get_bid(conn: &mut DbConnection, actor: &Actor, id: &str, now: DateTime<Utc>) -> DomainResult<BidView> {
     let visible: Option<String> = visible_bids(actor)
         .filter(winning_bids::id.eq(id.to_string()))
         .select(winning_bids::id)
         .first(conn)
         .optional()?;
     let id = visible.ok_or(DomainError::not_found("winning bid"))?;
-    bid_views(conn, &[id])?.pop().ok_or(DomainError::not_found("winning bid"))
+    let mut views = bid_views(conn, &[id])?;
+    flag(conn, actor.region_id.as_deref(), &mut views, shanghai_date(now), |v| (&v.enterprise_id, &mut v.risk_flag))?;
+    views.pop().ok_or(DomainError::not_found("winning bid"))
 }
 
 /// Number of winning enterprises for each generic name in a batch (the agreed-volume ratio key).
@@ -836,6 +867,8 @@ pub struct ListedView {
     pub enterprise_name: String,
     pub unit_price: UnitPrice,
     pub pack_price: Money,
+    /// The listing enterprise's credit risk flag in the reader's region today.
+    pub risk_flag: Option<RiskFlag>,
     #[serde(serialize_with = "crate::clock::ser_utc")]
     pub created_at: NaiveDateTime,
 }
@@ -868,6 +901,7 @@ fn insert_listed(
     let product = product_by_code(conn, &input.product_code, "product_code")?;
     let ent = enterprise(conn, &input.enterprise_id, "enterprise_id")?;
     let unit_price = check_prices(input.pack_price, input.unit_price, product.pack_size)?;
+    credit::enforce::check_listing(conn, region_id, &ent.id, &product.id, shanghai_date(now), "enterprise_id")?;
     let region_batches = batches::table.filter(batches::region_id.eq(region_id)).select(batches::id);
     let same_generic_wins: i64 = winning_bids::table
         .inner_join(products::table)
@@ -941,6 +975,7 @@ fn listed_views(conn: &mut DbConnection, region_id: &str, ids: &[String]) -> Dom
                     enterprise_name: o.name,
                     unit_price: UnitPrice::from_ten_thousandths(l.unit_price),
                     pack_price: Money::from_fen(l.pack_price),
+                    risk_flag: None,
                     created_at: l.created_at,
                 },
             )
@@ -950,7 +985,12 @@ fn listed_views(conn: &mut DbConnection, region_id: &str, ids: &[String]) -> Dom
 }
 
 /// Listed products of the caller's region (bureau, fund, hospital), or the supplier's own.
-pub fn list_listed(conn: &mut DbConnection, actor: &Actor, page: PageRequest) -> DomainResult<Page<ListedView>> {
+pub fn list_listed(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    page: PageRequest,
+    now: DateTime<Utc>,
+) -> DomainResult<Page<ListedView>> {
     let build = || {
         let q = listed_products::table.into_boxed();
         match actor.role {
@@ -970,6 +1010,7 @@ pub fn list_listed(conn: &mut DbConnection, actor: &Actor, page: PageRequest) ->
     for (id, region) in rows {
         items.extend(listed_views(conn, &region, &[id])?);
     }
+    flag(conn, actor.region_id.as_deref(), &mut items, shanghai_date(now), |v| (&v.enterprise_id, &mut v.risk_flag))?;
     Ok(Page::new(items, page, total))
 }
 

@@ -7,6 +7,7 @@
 //! their real names, documents and prices; their cycles are placed around today so the demo
 //! can be used on any date.
 
+mod credit;
 mod tender;
 
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
@@ -138,6 +139,9 @@ pub fn accounts() -> Vec<DemoAccount> {
         DemoAccount { username: "admin".into(), role: Role::Admin, organization: "集采直结平台".into() },
         DemoAccount {
             username: "bureau1".into(), role: Role::BureauOfficer, organization: "深圳市医疗保障局".into()
+        },
+        DemoAccount {
+            username: "bureau2".into(), role: Role::BureauOfficer, organization: "深圳市医疗保障局".into()
         },
         DemoAccount {
             username: "fund1".into(), role: Role::FundOfficer, organization: "深圳市医疗保障局".into()
@@ -275,6 +279,8 @@ fn seed_all(
     };
     let bureau_org = org(conn, OrgKind::Bureau, "深圳市医疗保障局", None, false, false)?;
     let bureau = user(conn, "bureau1", "招采处 李明", Role::BureauOfficer, &bureau_org)?;
+    // A second officer: credit ratings take effect on a second officer's approval.
+    let bureau2 = user(conn, "bureau2", "招采处 周敏", Role::BureauOfficer, &bureau_org)?;
     let fund1 = user(conn, "fund1", "经办机构 王芳", Role::FundOfficer, &bureau_org)?;
     let fund2 = user(conn, "fund2", "经办机构 陈刚", Role::FundOfficer, &bureau_org)?;
 
@@ -291,6 +297,7 @@ fn seed_all(
         let a = user(conn, &format!("supplier{}", i + 1), &format!("{name} 财务部"), Role::Supplier, &e)?;
         suppliers.push((e, a));
     }
+    credit::seed_letters(conn, &suppliers, setup_time)?;
     let by_name =
         |name: &str| suppliers.iter().find(|(o, _)| o.name == name).map(|(o, _)| o.id.clone()).expect("seeded");
 
@@ -400,6 +407,19 @@ fn seed_all(
     let year_starts = [month_start(11), month_start(5)];
     seed_settlement(conn, &seeded, &fund1, &fund2, &year_starts, now)?;
     seed_retention(conn, &seeded, &bureau, now)?;
+    let makers: Vec<&BidView> = seeded
+        .bids
+        .iter()
+        .filter(|b| seeded.suppliers[DISTRIBUTORS.len()..].iter().any(|(o, _)| o.id == b.enterprise_id))
+        .collect();
+    // Two different manufacturers, the last ones seeded (away from the orders other demos show).
+    let mut picked: Vec<&BidView> = Vec::new();
+    for b in makers.iter().rev() {
+        if picked.iter().all(|p| p.enterprise_id != b.enterprise_id) {
+            picked.push(b);
+        }
+    }
+    credit::seed_ratings(conn, &bureau, &bureau2, &picked, now)?;
     tender::seed_tenders(conn, &bureau, &seeded.hospitals, &seeded.suppliers[DISTRIBUTORS.len()..], sealing, now)
 }
 

@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 use crate::audit::{self, AuditEntry};
 use crate::catalog::{region_codes, BatchRow, BidRow, ListedRow, OrgRef, ProductRow};
 use crate::clock::{shanghai_date, to_db};
+use crate::credit;
 use crate::db::{write_tx, DbBackend, DbConnection};
 use crate::error::{DomainError, DomainResult, Problem};
 use crate::identity::{escape_like, Actor, OrgNames, Role};
@@ -362,6 +363,7 @@ pub fn place_order(
         let hospital_codes = region_codes(conn, &region_id)?;
         let order_id = new_id();
         let mut priced = Vec::with_capacity(input.lines.len());
+        let mut parties = Vec::with_capacity(input.lines.len());
         let mut seen = HashSet::new();
         for (i, line) in input.lines.iter().enumerate() {
             let source = match (&line.winning_bid_id, &line.listed_product_id) {
@@ -384,13 +386,21 @@ pub fn place_order(
                     "the same product is ordered twice; use one line".into(),
                 ));
             }
-            let row = if line.winning_bid_id.is_some() {
+            let (row, owner) = if line.winning_bid_id.is_some() {
                 price_winning_line(conn, i, line, &source, &order_id, &region_id, &hospital_codes, &supplier_id, today)?
             } else {
                 price_listed_line(conn, i, line, &source, &order_id, &region_id, &supplier_id)?
             };
+            let field = if line.winning_bid_id.is_some() { "winning_bid_id" } else { "listed_product_id" };
+            parties.push(credit::enforce::OrderLineParty {
+                field: format!("lines[{i}].{field}"),
+                enterprise_id: owner,
+                product_id: row.product_id.clone(),
+            });
             priced.push(PricedLine { row });
         }
+        // Credit measures in force refuse new orders only: confirmed orders still ship.
+        credit::enforce::check_order(conn, &region_id, &supplier_id, &parties, today)?;
         for (i, p) in priced.iter_mut().enumerate() {
             p.row.line_no = (i + 1) as i32;
         }
@@ -462,7 +472,7 @@ fn price_winning_line(
     hospital_codes: &[String],
     supplier_id: &str,
     today: NaiveDate,
-) -> DomainResult<OrderLineRow> {
+) -> DomainResult<(OrderLineRow, String)> {
     let found: Option<(BidRow, BatchRow, ProductRow)> = winning_bids::table
         .inner_join(batches::table)
         .inner_join(products::table)
@@ -513,7 +523,7 @@ fn price_winning_line(
         )
         .with_details(serde_json::json!({ "allowed_supplier_ids": allowed })));
     }
-    Ok(OrderLineRow {
+    let line_row = OrderLineRow {
         id: new_id(),
         order_id: order_id.to_string(),
         line_no: 0,
@@ -528,7 +538,8 @@ fn price_winning_line(
         above_volume_qty: line.quantity,
         amount: amount_of([(line.quantity, expected)]).fen(),
         accepted_qty: 0,
-    })
+    };
+    Ok((line_row, bid.enterprise_id))
 }
 
 fn price_listed_line(
@@ -539,7 +550,7 @@ fn price_listed_line(
     order_id: &str,
     region_id: &str,
     supplier_id: &str,
-) -> DomainResult<OrderLineRow> {
+) -> DomainResult<(OrderLineRow, String)> {
     let found: Option<(ListedRow, ProductRow)> = listed_products::table
         .inner_join(products::table)
         .filter(listed_products::id.eq(listed_id))
@@ -560,7 +571,8 @@ fn price_listed_line(
             "a listed product is ordered from the enterprise that listed it".into(),
         ));
     }
-    Ok(OrderLineRow {
+    let owner = listed.enterprise_id.clone();
+    let line_row = OrderLineRow {
         id: new_id(),
         order_id: order_id.to_string(),
         line_no: 0,
@@ -576,7 +588,8 @@ fn price_listed_line(
         above_volume_qty: 0,
         amount: amount_of([(line.quantity, expected)]).fen(),
         accepted_qty: 0,
-    })
+    };
+    Ok((line_row, owner))
 }
 
 /// The line's price must be the `kind` ("winning" or "listed") price; its quantity whole packs.

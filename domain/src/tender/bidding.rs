@@ -25,24 +25,28 @@ use super::store::{self, BidRow, OpenedBidForm, OpenedGenericForm, Qualification
 
 // ---------------------------------------------------------------- eligibility
 
-/// Why an enterprise may not bid or qualify on `date`, if it may not. The place where the
-/// supervision capability's measures (a credit rating that suspends bidding, a missing
-/// commitment letter) will answer; until it exists, only the organisation's kind is checked.
-pub fn bidding_refusal(
+/// Refuses an enterprise that may not bid or qualify in `tender` on `date`: one that is not a
+/// manufacturer, one whose bidding a credit rating in force in the tender's region suspends,
+/// or one without a commitment letter after the credit policy's grace date.
+pub fn check_bidder(
     conn: &mut DbConnection,
+    tender: &TenderRow,
     enterprise_id: &str,
-    _date: chrono::NaiveDate,
-) -> DomainResult<Option<String>> {
+    date: chrono::NaiveDate,
+) -> DomainResult<()> {
     let manufacturer: Option<bool> = organizations::table
         .find(enterprise_id)
         .filter(organizations::kind.eq(OrgKind::Enterprise.as_str()))
         .select(organizations::is_manufacturer)
         .first(conn)
         .optional()?;
-    Ok(match manufacturer {
-        Some(true) => None,
-        _ => Some("only a manufacturer (marketing-authorisation holder) bids in a tender".into()),
-    })
+    if manufacturer != Some(true) {
+        return Err(DomainError::Forbidden(crate::error::Problem::new(
+            "bidding_refused",
+            "only a manufacturer (marketing-authorisation holder) bids in a tender",
+        )));
+    }
+    crate::credit::enforce::check_bidding(conn, &tender.region_id, enterprise_id, date, "generic_id")
 }
 
 // ---------------------------------------------------------------- qualification
@@ -89,9 +93,7 @@ pub fn qualify(
         if to_db(now) >= tender.bid_deadline {
             return Err(DomainError::conflict("bid_deadline_passed", "the bid deadline has passed"));
         }
-        if let Some(reason) = bidding_refusal(conn, &actor.org_id, shanghai_date(now))? {
-            return Err(DomainError::Forbidden(crate::error::Problem::new("bidding_refused", reason)));
-        }
+        check_bidder(conn, &tender, &actor.org_id, shanghai_date(now))?;
         let generic = store::generic_of(conn, &tender.id, &input.generic_id, "generic_id")?;
         let code = input.product_code.trim().to_ascii_uppercase();
         let (product_id, generic_name, category, pack_size): (String, String, String, i64) = products::table
@@ -292,9 +294,7 @@ pub fn submit_bid(
         if at >= tender.bid_deadline {
             return Err(DomainError::conflict("bid_deadline_passed", "the bid deadline has passed"));
         }
-        if let Some(reason) = bidding_refusal(conn, &actor.org_id, shanghai_date(now))? {
-            return Err(DomainError::Forbidden(crate::error::Problem::new("bidding_refused", reason)));
-        }
+        check_bidder(conn, &tender, &actor.org_id, shanghai_date(now))?;
         let generic = store::generic_of(conn, &tender.id, &input.generic_id, "generic_id")?;
         let qualification: QualificationRow = tender_qualifications::table
             .filter(tender_qualifications::generic_id.eq(&generic.id))

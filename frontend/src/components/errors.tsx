@@ -4,11 +4,19 @@ import { useI18n, type T } from '../i18n';
 
 type TF = (key: string, fallback: string, vars?: Record<string, string | number>) => string;
 
+/** The plain values of a refusal's details, for texts that name them (a case number, a date). */
+function scalars(details?: Record<string, unknown> | null): Record<string, string | number> | undefined {
+  if (!details) return undefined;
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(details)) if (typeof v === 'string' || typeof v === 'number') out[k] = v;
+  return out;
+}
+
 /** The text to show for a failure: the translation of its code where there is one, else the API's message. */
 export function errorTitle(t: T, tf: TF, e: unknown): string {
   if (e instanceof ApiError) {
     if (e.code === 'network') return t('error.network');
-    return tf('error.' + e.code, e.message || t('error.unknown', { status: e.status }));
+    return tf('error.' + e.code, e.message || t('error.unknown', { status: e.status }), scalars(e.details));
   }
   return e instanceof Error ? e.message : String(e);
 }

@@ -1,6 +1,7 @@
 import { bureauEn } from './bureau.en';
 import { settlementEn } from './settlement.en';
 import { tenderEn } from './tender.en';
+import { creditEn } from './credit.en';
 import type { zh } from './zh';
 
 export const en: Record<keyof typeof zh, string> = {
@@ -64,7 +65,7 @@ export const en: Record<keyof typeof zh, string> = {
   'login.username': 'Username',
   'login.password': 'Password',
   'login.submit': 'Sign in',
-  'login.demoHint': 'Demo accounts: admin, bureau1, fund1, hospital1…hospital20, supplier1…supplier12; password jicai-demo',
+  'login.demoHint': 'Demo accounts: admin, bureau1, bureau2, fund1, hospital1…hospital20, supplier1…supplier12; password jicai-demo',
   'login.expired': 'Your session has expired; please sign in again',
 
   'menu.catalogue': 'Catalogue',
@@ -378,4 +379,5 @@ export const en: Record<keyof typeof zh, string> = {
   ...bureauEn,
   ...settlementEn,
   ...tenderEn,
+  ...creditEn,
 };

@@ -201,4 +201,5 @@ export const tenderEn: Record<keyof typeof tenderZh, string> = {
   'error.bid_exists': 'Your bid was just submitted; replace it',
   'error.bid_changed': 'Your bid was replaced at the same moment; submit again',
   'error.demand_required': 'Report at least one line',
+  'job.name.tenders': 'Openings and default region picks',
 };

@@ -199,4 +199,5 @@ export const tenderZh = {
   'error.bid_exists': '报价刚刚提交，请替换',
   'error.bid_changed': '报价同时被替换，请重新提交',
   'error.demand_required': '至少填报一行',
+  'job.name.tenders': '开标与默认选择供应地区',
 } as const;

@@ -1,6 +1,7 @@
 import { bureauZh } from './bureau.zh';
 import { settlementZh } from './settlement.zh';
 import { tenderZh } from './tender.zh';
+import { creditZh } from './credit.zh';
 
 // Chinese (default). Every key here must exist in en.ts too: the type checker enforces it.
 export const zh = {
@@ -64,7 +65,7 @@ export const zh = {
   'login.username': '用户名',
   'login.password': '密码',
   'login.submit': '登录',
-  'login.demoHint': '演示账号：admin、bureau1、fund1、hospital1…hospital20、supplier1…supplier12，密码均为 jicai-demo',
+  'login.demoHint': '演示账号：admin、bureau1、bureau2、fund1、hospital1…hospital20、supplier1…supplier12，密码均为 jicai-demo',
   'login.expired': '登录已过期，请重新登录',
 
   'menu.catalogue': '可采购目录',
@@ -378,4 +379,5 @@ export const zh = {
   ...bureauZh,
   ...settlementZh,
   ...tenderZh,
+  ...creditZh,
 } as const;

@@ -3,6 +3,7 @@ import {
   LogoutOutlined, MedicineBoxOutlined, PlusOutlined, ProfileOutlined, ShopOutlined, TagsOutlined, TeamOutlined, TranslationOutlined,
   TrophyOutlined, UnorderedListOutlined, ApiOutlined, CarOutlined, AccountBookOutlined, GiftOutlined, LineChartOutlined,
   BankOutlined, ScheduleOutlined, FileTextOutlined, FileSearchOutlined,
+  SafetyCertificateOutlined,
 } from '@ant-design/icons';
 import { Button, Layout, Menu, Space, Tag, Tooltip } from 'antd';
 import { useState, type ReactNode } from 'react';
@@ -24,17 +25,20 @@ export const MENUS: Record<Role, Item[]> = {
     { path: '/hospital/statements', label: 'menu.prepayment', icon: <AccountBookOutlined /> },
     { path: '/hospital/retention', label: 'menu.retention', icon: <GiftOutlined /> },
     { path: '/tenders', label: 'menu.tenders', icon: <FileSearchOutlined /> },
+    { path: '/credit', label: 'menu.credit', icon: <SafetyCertificateOutlined /> },
   ],
   supplier: [
     { path: '/supplier/orders', label: 'menu.incomingOrders', icon: <ProfileOutlined /> },
     { path: '/supplier/deliveries', label: 'menu.shipments', icon: <CarOutlined /> },
     { path: '/supplier/payments', label: 'menu.paymentStatus', icon: <DollarOutlined /> },
     { path: '/tenders', label: 'menu.tenders', icon: <FileSearchOutlined /> },
+    { path: '/credit', label: 'menu.credit', icon: <SafetyCertificateOutlined /> },
   ],
   bureau_officer: [
     { path: '/bureau/dashboard', label: 'menu.dashboard', icon: <DashboardOutlined /> },
     { path: '/bureau/monitoring', label: 'menu.monitoring', icon: <LineChartOutlined /> },
     { path: '/tenders', label: 'menu.tenders', icon: <FileSearchOutlined /> },
+    { path: '/credit', label: 'menu.credit', icon: <SafetyCertificateOutlined /> },
     { path: '/bureau/batches', label: 'menu.batches', icon: <UnorderedListOutlined /> },
     { path: '/bureau/products', label: 'menu.products', icon: <MedicineBoxOutlined /> },
     { path: '/bureau/bids', label: 'menu.bids', icon: <TrophyOutlined /> },
@@ -53,11 +57,13 @@ export const MENUS: Record<Role, Item[]> = {
     { path: '/fund/ledger', label: 'menu.ledger', icon: <AccountBookOutlined /> },
     { path: '/fund/statements', label: 'menu.statements', icon: <FileTextOutlined /> },
     { path: '/fund/retention', label: 'menu.retention', icon: <GiftOutlined /> },
+    { path: '/credit', label: 'menu.credit', icon: <SafetyCertificateOutlined /> },
     { path: '/fund/jobs', label: 'menu.jobs', icon: <ScheduleOutlined /> },
   ],
   admin: [],
 };
-MENUS.admin = MENUS.bureau_officer;
+// The platform admin has no region: credit cases are a region's.
+MENUS.admin = MENUS.bureau_officer.filter((i) => i.path !== '/credit');
 
 export function AppLayout() {
   const me = useMe();

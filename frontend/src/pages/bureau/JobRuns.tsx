@@ -16,7 +16,7 @@ import { PageTitle } from '../../layout/AppLayout';
 type JobRunRow = Ok<'/api/v1/job-runs', 'get'>['items'][number];
 
 /** The jobs the API runs (jobs/src: `Job::ALL`); `retention` is the bureau's alone. */
-const JOBS = ['settlement-sweep', 'deadline-watch', 'late-interest', 'prepayment', 'monthly-statements', 'monitoring', 'retention', 'mail-dispatch'] as const;
+const JOBS = ['settlement-sweep', 'deadline-watch', 'late-interest', 'prepayment', 'monthly-statements', 'monitoring', 'retention', 'tenders', 'credit-proposals', 'mail-dispatch'] as const;
 
 const OUTCOME_COLOR: Record<string, string> = { succeeded: 'green', failed: 'red', running: 'processing' };
 

@@ -9,6 +9,7 @@ import { useMe } from '../../auth';
 import { fmtInt, fmtMoney, fmtUnitPrice } from '../../components/format';
 import { useAsync } from '../../components/hooks';
 import { ServerTable } from '../../components/ServerTable';
+import { RiskFlagTag } from '../../components/RiskFlag';
 import { KindTag } from '../../components/tags';
 import { useI18n } from '../../i18n';
 import { PageTitle } from '../../layout/AppLayout';
@@ -37,7 +38,7 @@ export default function Catalogue() {
     { title: t('field.kind'), key: 'kind', render: () => <KindTag kind="winning" /> },
     {
       title: `${t('field.manufacturer')} / ${t('field.batch')}`, key: 'ent',
-      render: (_, b) => <div>{b.enterprise_name}<div className="jc-muted"><Tooltip title={`${t('field.cycle')} ${b.cycle_start} ~ ${b.cycle_end}`}>{b.batch_name}</Tooltip></div></div>,
+      render: (_, b) => <div>{b.enterprise_name} <RiskFlagTag flag={b.risk_flag} /><div className="jc-muted"><Tooltip title={`${t('field.cycle')} ${b.cycle_start} ~ ${b.cycle_end}`}>{b.batch_name}</Tooltip></div></div>,
     },
     {
       title: `${t('field.unitPrice')} / ${t('field.packPrice')}`, key: 'price', className: 'jc-num',
@@ -71,7 +72,7 @@ export default function Catalogue() {
   const listedColumns: TableColumnsType<ListedView> = [
     { title: t('field.genericName'), key: 'product', render: (_, l) => productCell(l.product, lang === 'en') },
     { title: t('field.kind'), key: 'kind', render: () => <KindTag kind="listed" /> },
-    { title: t('field.enterprise'), dataIndex: 'enterprise_name' },
+    { title: t('field.enterprise'), dataIndex: 'enterprise_name', render: (v, l) => <>{v} <RiskFlagTag flag={l.risk_flag} /></> },
     { title: t('field.category'), key: 'cat', render: (_, l) => tf('category.' + l.product.category, l.product.category) },
     { title: t('field.unitPrice'), dataIndex: 'unit_price', className: 'jc-num', render: (v, l) => `${fmtUnitPrice(v)}/${l.product.min_unit}` },
     { title: t('field.packPrice'), dataIndex: 'pack_price', className: 'jc-num', render: (v) => fmtMoney(v) },

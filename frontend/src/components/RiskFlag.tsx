@@ -1,0 +1,16 @@
+import { Tag, Tooltip } from 'antd';
+import { useI18n } from '../i18n';
+
+export interface RiskFlag { case_no: string; grade: string; grade_name_zh: string; grade_name_en: string; until: string }
+
+/** A credit risk flag beside an enterprise's product (domain.md section 9): the grade, the case and until when. */
+export function RiskFlagTag({ flag }: { flag?: RiskFlag | null }) {
+  const { t, lang } = useI18n();
+  if (!flag) return null;
+  const grade = lang === 'zh' ? flag.grade_name_zh : flag.grade_name_en;
+  return (
+    <Tooltip title={t('credit.riskFlag', { grade, case: flag.case_no, until: flag.until })}>
+      <Tag color="red" data-testid="risk-flag" data-grade={flag.grade}>{t('credit.riskTag')}：{grade}</Tag>
+    </Tooltip>
+  );
+}
