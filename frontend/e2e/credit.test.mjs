@@ -106,6 +106,8 @@ describe('credit rating', () => {
     const hospital = await as('hospital1');
     const row = await catalogueRow(hospital, generic);
     await row.getByTestId('risk-flag').getByText('特别严重失信').waitFor();
+    // Its listing is suspended: no order button, the reason instead.
+    await row.getByTestId('credit-blocked').waitFor();
     await screenshot(hospital, 'credit-03-risk-flag');
 
     const maker = await as('supplier3');
@@ -149,6 +151,7 @@ describe('credit rating', () => {
     const hospital = await as('hospital1');
     const row = await catalogueRow(hospital, generic);
     assert.equal(await row.getByTestId('risk-flag').count(), 0, 'no flag once repaired');
+    assert.equal(await row.getByTestId('credit-blocked').count(), 0, 'orderable again');
     await openTender(maker, '投标中');
     await field(maker, 'bid-price').fill('3.60');
     await maker.getByTestId('bid-submit').click();

@@ -333,6 +333,19 @@ pub struct RiskFlag {
     pub grade_name_zh: String,
     pub grade_name_en: String,
     pub until: NaiveDate,
+    /// The rating's measures against this enterprise.
+    pub measures: Vec<Measure>,
+    /// The products whose listing the rating cancels (at its serious grades).
+    pub product_ids: Vec<String>,
+}
+
+impl RiskFlag {
+    /// Whether a new order of `product_id` would be refused under this rating.
+    pub fn blocks(&self, product_id: &str) -> bool {
+        self.measures.contains(&Measure::SuspendBiddingAndListing)
+            || (self.measures.contains(&Measure::CancelInvolvedListing)
+                && self.product_ids.iter().any(|p| p == product_id))
+    }
 }
 
 /// The risk flags on `date` of the enterprises among `enterprise_ids` that carry one (the
@@ -358,6 +371,8 @@ pub fn risk_flags(
             grade_name_zh: r.grade_name_zh.clone(),
             grade_name_en: r.grade_name_en.clone(),
             until: r.ends_on,
+            measures: r.measures.clone(),
+            product_ids: r.product_ids.clone(),
         };
         match out.get(&r.enterprise_id) {
             Some((w, _)) if *w >= weight => {}

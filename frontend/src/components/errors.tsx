@@ -21,11 +21,14 @@ export function errorTitle(t: T, tf: TF, e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** The API's own message (with the offending field), shown under a translated title. */
-export function errorDetail(e: unknown): string | undefined {
+/** The API's own message (with the offending field), shown under a translated title. Details the
+ *  title already states (a text with placeholders, e.g. a credit refusal's case and date) are not
+ *  repeated as JSON. */
+export function errorDetail(e: unknown, tf?: TF): string | undefined {
   if (!(e instanceof ApiError) || e.code === 'network') return undefined;
+  const stated = tf ? tf('error.' + e.code, '').includes('{') : false;
   // Row lists (a refused sheet's `rows`) are shown as tables by their screens, not as text here.
-  const extra = e.details && !('rows' in e.details) ? ' ' + JSON.stringify(e.details) : '';
+  const extra = e.details && !('rows' in e.details) && !stated ? ' ' + JSON.stringify(e.details) : '';
   return (e.field ? `${e.field}: ` : '') + e.message + extra;
 }
 
@@ -33,7 +36,7 @@ export function useErrorText() {
   const { t, tf } = useI18n();
   return (e: unknown) => {
     const title = errorTitle(t, tf, e);
-    const detail = errorDetail(e);
+    const detail = errorDetail(e, tf);
     return detail && detail !== title ? `${title}（${detail}）` : title;
   };
 }
@@ -41,7 +44,7 @@ export function useErrorText() {
 export function ErrorAlert({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const { t, tf } = useI18n();
   const title = errorTitle(t, tf, error);
-  const detail = errorDetail(error);
+  const detail = errorDetail(error, tf);
   return (
     <div data-testid="error-alert"><Alert
       type="error"

@@ -97,6 +97,7 @@ export const creditEn = {
   'credit.enterprise': 'Enterprise',
   'credit.explain': 'Explanation',
   'credit.riskFlag': 'Credit risk: {grade} ({case}, until {until})',
+  'credit.blocked': 'Suspended by a credit rating',
   'credit.riskTag': 'Credit risk',
   'credit.letter.upload': 'Upload a letter',
   'credit.letter.template': 'Template version',

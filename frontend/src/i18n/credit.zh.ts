@@ -97,6 +97,7 @@ export const creditZh = {
   'credit.enterprise': '企业',
   'credit.explain': '计算说明',
   'credit.riskFlag': '失信风险：{grade}（{case}，至 {until}）',
+  'credit.blocked': '信用惩戒中，暂停采购',
   'credit.riskTag': '信用风险',
   'credit.letter.upload': '上传承诺书',
   'credit.letter.template': '模板版本',

@@ -9,7 +9,7 @@ import { useMe } from '../../auth';
 import { fmtInt, fmtMoney, fmtUnitPrice } from '../../components/format';
 import { useAsync } from '../../components/hooks';
 import { ServerTable } from '../../components/ServerTable';
-import { RiskFlagTag } from '../../components/RiskFlag';
+import { CreditBlockedTag, creditBlocks, RiskFlagTag } from '../../components/RiskFlag';
 import { KindTag } from '../../components/tags';
 import { useI18n } from '../../i18n';
 import { PageTitle } from '../../layout/AppLayout';
@@ -62,6 +62,7 @@ export default function Catalogue() {
     {
       title: t('common.actions'), key: 'act', fixed: 'right',
       render: (_, b) => {
+        if (creditBlocks(b.risk_flag, b.product.id)) return <CreditBlockedTag flag={b.risk_flag!} />;
         const a = bidAvailability(b, me, today);
         if (a !== 'ok') return <Tag color="default">{t(a === 'outside_cycle' ? 'catalogue.outsideCycle' : 'catalogue.notSupplied')}</Tag>;
         return <Button type="primary" icon={<ShoppingCartOutlined />} onClick={() => navigate(`/hospital/orders/new?bid=${b.id}`)}>{t('catalogue.order')}</Button>;
@@ -78,7 +79,7 @@ export default function Catalogue() {
     { title: t('field.packPrice'), dataIndex: 'pack_price', className: 'jc-num', render: (v) => fmtMoney(v) },
     {
       title: t('common.actions'), key: 'act',
-      render: (_, l) => <Button icon={<ShoppingCartOutlined />} onClick={() => navigate(`/hospital/orders/new?listed=${l.id}`)}>{t('catalogue.order')}</Button>,
+      render: (_, l) => creditBlocks(l.risk_flag, l.product.id) ? <CreditBlockedTag flag={l.risk_flag!} /> : <Button icon={<ShoppingCartOutlined />} onClick={() => navigate(`/hospital/orders/new?listed=${l.id}`)}>{t('catalogue.order')}</Button>,
     },
   ];
 
