@@ -8,6 +8,7 @@
 //!
 //! ```text
 //! demo, region_setup            (composition: seeds and wires capabilities together)
+//! standards                     -> catalog
 //! ordering                      -> catalog, settlement, retention
 //! settlement, retention         -> catalog, ledger
 //! monitoring, ledger, catalog   -> identity
@@ -41,6 +42,7 @@ pub mod monitoring;
 pub mod ordering;
 pub mod retention;
 pub mod settlement;
+pub mod standards;
 pub mod tender;
 
 // ---------------------------------------------------------------- composition

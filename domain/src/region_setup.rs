@@ -13,6 +13,8 @@ use crate::policy::{
     ConfirmationPolicy, DeadlineRule, InterestPolicy, MonitoringPolicy, NewDeadlinePolicy, NewPolicy, PolicyRow,
     PrepaymentPolicy, HOSPITAL_CONFIRMATION, LATE_INTEREST, MONITORING, PAYMENT_DEADLINE, PREPAYMENT, RETENTION,
 };
+use crate::standards::rules::PaymentStandardPolicy;
+use crate::standards::PAYMENT_STANDARD_POLICY;
 use crate::tender::rules::TenderPolicy;
 use crate::tender::TENDER_POLICY;
 
@@ -39,6 +41,7 @@ pub fn initial_policies(deadline: DeadlineRule) -> Vec<(&'static str, String)> {
         (RETENTION, serde_json::to_string(&crate::retention::RetentionPolicy::default()).expect("serializable")),
         (MONITORING, serde_json::to_string(&MonitoringPolicy::default()).expect("serializable")),
         (TENDER_POLICY, serde_json::to_string(&TenderPolicy::default()).expect("serializable")),
+        (PAYMENT_STANDARD_POLICY, serde_json::to_string(&PaymentStandardPolicy::default()).expect("serializable")),
     ]
 }
 
@@ -132,6 +135,11 @@ fn validated_params(kind: &str, params: serde_json::Value) -> DomainResult<Strin
         }
         TENDER_POLICY => {
             let p: TenderPolicy = parse(params)?;
+            p.validate().map_err(bad_params)?;
+            serde_json::to_string(&p)?
+        }
+        PAYMENT_STANDARD_POLICY => {
+            let p: PaymentStandardPolicy = parse(params)?;
             p.validate().map_err(bad_params)?;
             serde_json::to_string(&p)?
         }

@@ -67,6 +67,7 @@ diesel::table! {
         pack_size -> BigInt,
         min_unit -> Text,
         created_at -> Timestamp,
+        consistency -> Nullable<Text>,
     }
 }
 
@@ -720,6 +721,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    payment_standards (id) {
+        id -> Text,
+        region_id -> Text,
+        generic_name -> Text,
+        product_id -> Text,
+        enterprise_id -> Text,
+        source -> Text,
+        source_id -> Text,
+        effective_from -> Date,
+        version -> Integer,
+        status -> Text,
+        branch -> Text,
+        glide_year -> Nullable<Integer>,
+        consistency -> Nullable<Text>,
+        product_price -> BigInt,
+        winning_price -> BigInt,
+        standard -> BigInt,
+        fund_share -> Text,
+        variant -> Text,
+        policy_id -> Text,
+        inputs -> Text,
+        explanation -> Text,
+        computed_by -> Text,
+        computed_at -> Timestamp,
+        published_by -> Nullable<Text>,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(invoices -> payables (payable_id));
 diesel::joinable!(payment_batch_items -> payables (payable_id));
 diesel::joinable!(payment_batch_items -> payment_batches (batch_id));
@@ -744,6 +775,7 @@ diesel::joinable!(tender_bids -> tender_qualifications (qualification_id));
 diesel::joinable!(tender_qualifications -> products (product_id));
 diesel::joinable!(tender_qualifications -> tender_generics (generic_id));
 diesel::joinable!(tender_demands -> tender_generics (generic_id));
+diesel::joinable!(payment_standards -> products (product_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -792,4 +824,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     tender_bids,
     tender_picks,
     tender_objections,
+    payment_standards,
 );

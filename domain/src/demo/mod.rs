@@ -336,6 +336,7 @@ fn seed_all(
             specification: r.specification.clone(),
             pack_size: size,
             min_unit: unit.into(),
+            consistency: None,
         });
         let batch_id = batch_ids.get(r.batch.as_str()).cloned().expect("batch of the CSV exists");
         bids.push(NewWinningBid {
@@ -358,6 +359,7 @@ fn seed_all(
         specification: "10 mg".into(),
         pack_size: 10,
         min_unit: "片".into(),
+        consistency: Some(catalog::Consistency::Originator),
     });
     catalog::create_products(conn, &bureau, new_products, setup_time)?;
     let bids = catalog::create_winning_bids(conn, &bureau, bids, setup_time)?;
