@@ -21,7 +21,8 @@ instants are RFC 3339 in UTC. Every list is paginated (`page`, `per_page` ≤ 20
         jicai_domain::orders::OrderStatus,
         jicai_domain::payables::PayableSort,
         jicai_domain::identity::OrgKind,
-        jicai_domain::catalog::Category
+        jicai_domain::catalog::Category,
+        jicai_domain::standards::StandardStatus
     )),
     tags(
         (name = "auth", description = "Sign-in and the current user"),
@@ -37,6 +38,7 @@ instants are RFC 3339 in UTC. Every list is paginated (`page`, `per_page` ≤ 20
         (name = "retention", description = "Surplus retention (结余留用): inputs, runs, approval, explanation, export"),
         (name = "monitoring", description = "Agreed-volume progress against pace and early warnings"),
         (name = "tenders", description = "Tendering (招标): demand, qualification, sealed bids, the opening, results, region picks"),
+        (name = "payment-standards", description = "Insurance payment standards (医保支付标准): compute from winning prices, publish, explain, export, feed"),
         (name = "audit", description = "The append-only audit log"),
         (name = "system", description = "Health")
     )

@@ -10,6 +10,7 @@ pub mod orders;
 pub mod payables;
 pub mod retention;
 pub mod settlement;
+pub mod standards;
 pub mod tenders;
 
 use serde::Deserialize;
@@ -46,4 +47,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     jobs::configure(cfg);
     retention::configure(cfg);
     tenders::configure(cfg);
+    standards::configure(cfg);
 }
