@@ -402,7 +402,22 @@ fn seed_all(
     let year_starts = [month_start(11), month_start(5)];
     seed_settlement(conn, &seeded, &fund1, &fund2, &year_starts, now)?;
     seed_retention(conn, &seeded, &bureau, now)?;
-    tender::seed_tenders(conn, &bureau, &seeded.hospitals, &seeded.suppliers[DISTRIBUTORS.len()..], sealing, now)
+    tender::seed_tenders(conn, &bureau, &seeded.hospitals, &seeded.suppliers[DISTRIBUTORS.len()..], sealing, now)?;
+    seed_standards(conn, &bureau, now)
+}
+
+/// The region's payment standards, computed by the national rule and published, in force from
+/// today: the winning products at their prices and the originator ezetimibe in its glide.
+fn seed_standards(conn: &mut DbConnection, bureau: &Actor, now: DateTime<Utc>) -> DomainResult<()> {
+    let today = crate::clock::shanghai_date(now);
+    crate::standards::compute(
+        conn,
+        bureau,
+        crate::standards::ComputeRequest { effective_from: Some(today), ..Default::default() },
+        now,
+    )?;
+    crate::standards::publish_all(conn, bureau, crate::standards::PublishRequest { effective_from: today }, now)?;
+    Ok(())
 }
 
 #[derive(Clone, Copy, Debug)]
