@@ -657,11 +657,13 @@ pub fn get(conn: &mut DbConnection, actor: &Actor, id: &str, quantity: Option<i6
         .map_err(|e| DomainError::Internal(format!("standard {} has fund share {:?}: {e}", row.id, row.fund_share)))?;
     let view = view_of(conn, row)?;
     let quantity = quantity.unwrap_or(view.product.pack_size);
-    if !(1..=10_000_000).contains(&quantity) {
+    // A bound on the purchase keeps every figure within what money holds (a fen count in i64).
+    let too_dear = view.product_price.extend(quantity.clamp(0, 10_000_000)) > Decimal::from(1_000_000_000_000i64);
+    if !(1..=10_000_000).contains(&quantity) || too_dear {
         return Err(DomainError::invalid(
             "invalid_quantity",
             "quantity",
-            "the quantity is 1 to 10000000 minimum units",
+            "the quantity is 1 to 10000000 minimum units, and the purchase at most 1000000000000 yuan",
         ));
     }
     let patient = rules::patient_share(view.product_price, view.standard, fund_share, quantity);
