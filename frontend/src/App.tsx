@@ -40,6 +40,7 @@ const Ledger = lazy(() => import('./pages/fund/Ledger'));
 const ApiDocs = lazy(() => import('./pages/ApiDocs'));
 const Tenders = lazy(() => import('./pages/shared/Tenders'));
 const TenderDetail = lazy(() => import('./pages/shared/TenderDetail'));
+const PaymentStandards = lazy(() => import('./pages/shared/PaymentStandards'));
 
 const BUREAU: Role[] = ['bureau_officer', 'admin'];
 const HOSPITAL: Role[] = ['hospital_buyer'];
@@ -105,6 +106,7 @@ export function App() {
                   <Route path="deliveries/:id" element={<Guard><Acceptance /></Guard>} />
                   <Route path="tenders" element={<Guard><Tenders /></Guard>} />
                   <Route path="tenders/:id" element={<Guard><TenderDetail /></Guard>} />
+                  <Route path="payment-standards" element={<Guard roles={[...OFFICERS, 'supplier']}><PaymentStandards /></Guard>} />
                   <Route path="bureau/dashboard" element={<Guard roles={BUREAU}><Dashboard /></Guard>} />
                   <Route path="bureau/batches" element={<Guard roles={BUREAU}><Batches /></Guard>} />
                   <Route path="bureau/products" element={<Guard roles={BUREAU}><Products /></Guard>} />

@@ -1,5 +1,6 @@
 import { bureauEn } from './bureau.en';
 import { settlementEn } from './settlement.en';
+import { standardsEn } from './standards.en';
 import { tenderEn } from './tender.en';
 import type { zh } from './zh';
 
@@ -378,4 +379,5 @@ export const en: Record<keyof typeof zh, string> = {
   ...bureauEn,
   ...settlementEn,
   ...tenderEn,
+  ...standardsEn,
 };

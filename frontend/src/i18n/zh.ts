@@ -1,5 +1,6 @@
 import { bureauZh } from './bureau.zh';
 import { settlementZh } from './settlement.zh';
+import { standardsZh } from './standards.zh';
 import { tenderZh } from './tender.zh';
 
 // Chinese (default). Every key here must exist in en.ts too: the type checker enforces it.
@@ -378,4 +379,5 @@ export const zh = {
   ...bureauZh,
   ...settlementZh,
   ...tenderZh,
+  ...standardsZh,
 } as const;

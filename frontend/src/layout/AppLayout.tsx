@@ -2,7 +2,7 @@ import {
   AuditOutlined, BarChartOutlined, DashboardOutlined, DollarOutlined, InboxOutlined,
   LogoutOutlined, MedicineBoxOutlined, PlusOutlined, ProfileOutlined, ShopOutlined, TagsOutlined, TeamOutlined, TranslationOutlined,
   TrophyOutlined, UnorderedListOutlined, ApiOutlined, CarOutlined, AccountBookOutlined, GiftOutlined, LineChartOutlined,
-  BankOutlined, ScheduleOutlined, FileTextOutlined, FileSearchOutlined,
+  BankOutlined, ScheduleOutlined, FileTextOutlined, FileSearchOutlined, SafetyCertificateOutlined,
 } from '@ant-design/icons';
 import { Button, Layout, Menu, Space, Tag, Tooltip } from 'antd';
 import { useState, type ReactNode } from 'react';
@@ -30,6 +30,7 @@ export const MENUS: Record<Role, Item[]> = {
     { path: '/supplier/deliveries', label: 'menu.shipments', icon: <CarOutlined /> },
     { path: '/supplier/payments', label: 'menu.paymentStatus', icon: <DollarOutlined /> },
     { path: '/tenders', label: 'menu.tenders', icon: <FileSearchOutlined /> },
+    { path: '/payment-standards', label: 'menu.paymentStandards', icon: <SafetyCertificateOutlined /> },
   ],
   bureau_officer: [
     { path: '/bureau/dashboard', label: 'menu.dashboard', icon: <DashboardOutlined /> },
@@ -40,6 +41,7 @@ export const MENUS: Record<Role, Item[]> = {
     { path: '/bureau/bids', label: 'menu.bids', icon: <TrophyOutlined /> },
     { path: '/bureau/agreed-volumes', label: 'menu.agreedVolumes', icon: <TeamOutlined /> },
     { path: '/bureau/listed', label: 'menu.listed', icon: <TagsOutlined /> },
+    { path: '/payment-standards', label: 'menu.paymentStandards', icon: <SafetyCertificateOutlined /> },
     { path: '/bureau/orders', label: 'menu.allOrders', icon: <ProfileOutlined /> },
     { path: '/bureau/payables', label: 'menu.payables', icon: <DollarOutlined /> },
     { path: '/bureau/payment-batches', label: 'menu.paymentBatches', icon: <BankOutlined /> },
@@ -51,6 +53,7 @@ export const MENUS: Record<Role, Item[]> = {
     { path: '/fund/payables', label: 'menu.regionPayables', icon: <DollarOutlined /> },
     { path: '/fund/batches', label: 'menu.paymentBatches', icon: <BankOutlined /> },
     { path: '/fund/ledger', label: 'menu.ledger', icon: <AccountBookOutlined /> },
+    { path: '/payment-standards', label: 'menu.paymentStandards', icon: <SafetyCertificateOutlined /> },
     { path: '/fund/statements', label: 'menu.statements', icon: <FileTextOutlined /> },
     { path: '/fund/retention', label: 'menu.retention', icon: <GiftOutlined /> },
     { path: '/fund/jobs', label: 'menu.jobs', icon: <ScheduleOutlined /> },
