@@ -21,7 +21,8 @@ instants are RFC 3339 in UTC. Every list is paginated (`page`, `per_page` ≤ 20
         jicai_domain::orders::OrderStatus,
         jicai_domain::payables::PayableSort,
         jicai_domain::identity::OrgKind,
-        jicai_domain::catalog::Category
+        jicai_domain::catalog::Category,
+        jicai_domain::standards::StandardStatus
     )),
     tags(
         (name = "auth", description = "Sign-in and the current user"),
@@ -38,6 +39,7 @@ instants are RFC 3339 in UTC. Every list is paginated (`page`, `per_page` ≤ 20
         (name = "monitoring", description = "Agreed-volume progress against pace and early warnings"),
         (name = "tenders", description = "Tendering (招标): demand, qualification, sealed bids, the opening, results, region picks"),
         (name = "credit", description = "Credit rating of enterprises (医药价格和招采信用评价): cases, grading, approval, measures, repair, commitment letters"),
+        (name = "payment-standards", description = "Insurance payment standards (医保支付标准): compute from winning prices, publish, explain, export, feed"),
         (name = "audit", description = "The append-only audit log"),
         (name = "system", description = "Health")
     )

@@ -126,6 +126,7 @@ pub fn run(conn: &mut DbConnection, size: &Size, log: impl Fn(&str)) -> Result<S
                 specification: format!("{mg}mg×{units}片"),
                 pack_size: units,
                 min_unit: "片".into(),
+                consistency: None,
             });
         }
     }

@@ -9,6 +9,7 @@
 //! ```text
 //! demo, region_setup            (composition: seeds and wires capabilities together)
 //! tender                        -> catalog, credit
+//! standards                     -> catalog
 //! ordering                      -> catalog, settlement, retention, credit
 //! settlement, retention         -> catalog, ledger
 //! catalog                       -> credit
@@ -44,6 +45,7 @@ pub mod monitoring;
 pub mod ordering;
 pub mod retention;
 pub mod settlement;
+pub mod standards;
 pub mod tender;
 
 // ---------------------------------------------------------------- composition

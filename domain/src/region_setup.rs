@@ -15,6 +15,8 @@ use crate::policy::{
     ConfirmationPolicy, DeadlineRule, InterestPolicy, MonitoringPolicy, NewDeadlinePolicy, NewPolicy, PolicyRow,
     PrepaymentPolicy, HOSPITAL_CONFIRMATION, LATE_INTEREST, MONITORING, PAYMENT_DEADLINE, PREPAYMENT, RETENTION,
 };
+use crate::standards::rules::PaymentStandardPolicy;
+use crate::standards::PAYMENT_STANDARD_POLICY;
 use crate::tender::rules::TenderPolicy;
 use crate::tender::TENDER_POLICY;
 
@@ -42,6 +44,7 @@ pub fn initial_policies(deadline: DeadlineRule) -> Vec<(&'static str, String)> {
         (MONITORING, serde_json::to_string(&MonitoringPolicy::default()).expect("serializable")),
         (TENDER_POLICY, serde_json::to_string(&TenderPolicy::default()).expect("serializable")),
         (CREDIT_POLICY, serde_json::to_string(&CreditPolicy::default()).expect("serializable")),
+        (PAYMENT_STANDARD_POLICY, serde_json::to_string(&PaymentStandardPolicy::default()).expect("serializable")),
     ]
 }
 
@@ -140,6 +143,11 @@ fn validated_params(kind: &str, params: serde_json::Value) -> DomainResult<Strin
         }
         CREDIT_POLICY => {
             let p: CreditPolicy = parse(params)?;
+            p.validate().map_err(bad_params)?;
+            serde_json::to_string(&p)?
+        }
+        PAYMENT_STANDARD_POLICY => {
+            let p: PaymentStandardPolicy = parse(params)?;
             p.validate().map_err(bad_params)?;
             serde_json::to_string(&p)?
         }

@@ -67,6 +67,7 @@ diesel::table! {
         pack_size -> BigInt,
         min_unit -> Text,
         created_at -> Timestamp,
+        consistency -> Nullable<Text>,
     }
 }
 
@@ -802,6 +803,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    payment_standards (id) {
+        id -> Text,
+        region_id -> Text,
+        generic_name -> Text,
+        product_id -> Text,
+        enterprise_id -> Text,
+        source -> Text,
+        source_id -> Text,
+        effective_from -> Date,
+        version -> Integer,
+        status -> Text,
+        branch -> Text,
+        glide_year -> Nullable<Integer>,
+        consistency -> Nullable<Text>,
+        product_price -> BigInt,
+        winning_price -> BigInt,
+        standard -> BigInt,
+        fund_share -> Text,
+        variant -> Text,
+        policy_id -> Text,
+        inputs -> Text,
+        explanation -> Text,
+        computed_by -> Text,
+        computed_at -> Timestamp,
+        published_by -> Nullable<Text>,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(invoices -> payables (payable_id));
 diesel::joinable!(payment_batch_items -> payables (payable_id));
 diesel::joinable!(payment_batch_items -> payment_batches (batch_id));
@@ -832,9 +863,11 @@ diesel::joinable!(credit_case_parties -> organizations (enterprise_id));
 diesel::joinable!(credit_case_products -> credit_cases (case_id));
 diesel::joinable!(credit_case_products -> products (product_id));
 diesel::joinable!(credit_repairs -> credit_cases (case_id));
+diesel::joinable!(payment_standards -> products (product_id));
 diesel::joinable!(commitment_letters -> organizations (enterprise_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    payment_standards,
     credit_cases,
     credit_case_parties,
     credit_case_products,

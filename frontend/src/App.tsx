@@ -42,6 +42,7 @@ const Tenders = lazy(() => import('./pages/shared/Tenders'));
 const TenderDetail = lazy(() => import('./pages/shared/TenderDetail'));
 const Credit = lazy(() => import('./pages/shared/Credit'));
 const CreditCase = lazy(() => import('./pages/shared/CreditCase'));
+const PaymentStandards = lazy(() => import('./pages/shared/PaymentStandards'));
 
 const BUREAU: Role[] = ['bureau_officer', 'admin'];
 const HOSPITAL: Role[] = ['hospital_buyer'];
@@ -109,6 +110,7 @@ export function App() {
                   <Route path="tenders/:id" element={<Guard><TenderDetail /></Guard>} />
                   <Route path="credit" element={<Guard roles={['bureau_officer', 'fund_officer', 'hospital_buyer', 'supplier']}><Credit /></Guard>} />
                   <Route path="credit/:id" element={<Guard roles={['bureau_officer', 'fund_officer', 'hospital_buyer', 'supplier']}><CreditCase /></Guard>} />
+                  <Route path="payment-standards" element={<Guard roles={[...OFFICERS, 'supplier']}><PaymentStandards /></Guard>} />
                   <Route path="bureau/dashboard" element={<Guard roles={BUREAU}><Dashboard /></Guard>} />
                   <Route path="bureau/batches" element={<Guard roles={BUREAU}><Batches /></Guard>} />
                   <Route path="bureau/products" element={<Guard roles={BUREAU}><Products /></Guard>} />

@@ -10,6 +10,7 @@ mod operations;
 mod refusals;
 mod retention;
 mod settlement;
+mod standards;
 mod tenancy;
 mod tender;
 mod workers;

@@ -2,15 +2,15 @@
 //! agreed volumes. Creates take one object or an array (all or nothing).
 
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use jicai_domain::catalog::{
-    self, BatchRow, BidFilter, BidView, Category, ListedView, NewBatch, NewListedProduct, NewProduct, NewWinningBid,
-    ProductFilter, ProductRow,
+    self, BatchRow, BidFilter, BidView, Category, Consistency, ListedView, NewBatch, NewListedProduct, NewProduct,
+    NewWinningBid, ProductFilter, ProductRow,
 };
 use jicai_domain::paging::Page;
 use jicai_domain::volumes::{self, AgreedVolumeView, NewAgreedVolume, VolumeFilter};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::PageParams;
@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_products)
         .service(get_product)
         .service(create_products)
+        .service(set_consistency)
         .service(list_batches)
         .service(get_batch)
         .service(create_batch)
@@ -93,6 +94,36 @@ pub async fn create_products(
     let was_array = input.was_array;
     body::write(&state, caller, &req, raw, StatusCode::CREATED, move |conn, actor, now| {
         catalog::create_products(conn, actor, input.items, now).map(|out| render_bulk(was_array, out))
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ConsistencyRequest {
+    /// `originator`, `passed` or `not_passed`; null clears it.
+    pub consistency: Option<Consistency>,
+}
+
+/// Records a product's consistency-evaluation standing (bureau officer): payment standards treat
+/// a generic that has not passed differently. Audited.
+#[utoipa::path(
+    tag = "catalogue",
+    request_body = ConsistencyRequest,
+    responses((status = 200, body = ProductRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[put("/products/{id}/consistency")]
+pub async fn set_consistency(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    raw: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let input: ConsistencyRequest = body::parse(&raw)?;
+    let id = id.into_inner();
+    body::write(&state, caller, &req, raw, StatusCode::OK, move |conn, actor, now| {
+        catalog::set_consistency(conn, actor, &id, input.consistency, now)
     })
     .await
 }

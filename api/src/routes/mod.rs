@@ -11,6 +11,7 @@ pub mod orders;
 pub mod payables;
 pub mod retention;
 pub mod settlement;
+pub mod standards;
 pub mod tenders;
 
 use serde::Deserialize;
@@ -48,4 +49,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     retention::configure(cfg);
     tenders::configure(cfg);
     credit::configure(cfg);
+    standards::configure(cfg);
 }

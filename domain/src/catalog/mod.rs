@@ -90,6 +90,32 @@ pub fn classify_code(raw: &str) -> Result<(String, Category), String> {
     }
 }
 
+/// A product's standing in generic consistency evaluation (仿制药质量和疗效一致性评价): the
+/// originator (原研药), a generic that passed (通过一致性评价), or one that has not (未通过).
+/// Payment standards treat a generic that has not passed differently (domain.md section 10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Consistency {
+    Originator,
+    Passed,
+    NotPassed,
+}
+
+impl Consistency {
+    pub const ALL: [Consistency; 3] = [Consistency::Originator, Consistency::Passed, Consistency::NotPassed];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Consistency::Originator => "originator",
+            Consistency::Passed => "passed",
+            Consistency::NotPassed => "not_passed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Consistency> {
+        Consistency::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[diesel(table_name = products)]
@@ -105,6 +131,16 @@ pub struct ProductRow {
     pub min_unit: String,
     #[serde(serialize_with = "crate::clock::ser_utc")]
     pub created_at: NaiveDateTime,
+    /// `originator`, `passed` or `not_passed` (consistency evaluation); null when not recorded.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Consistency>))]
+    pub consistency: Option<String>,
+}
+
+impl ProductRow {
+    /// The recorded consistency-evaluation standing, if any.
+    pub fn consistency(&self) -> Option<Consistency> {
+        self.consistency.as_deref().and_then(Consistency::parse)
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -118,6 +154,9 @@ pub struct NewProduct {
     pub specification: String,
     pub pack_size: i64,
     pub min_unit: String,
+    /// Consistency evaluation: `originator`, `passed` or `not_passed` (optional).
+    #[serde(default)]
+    pub consistency: Option<Consistency>,
 }
 
 fn product_row(input: NewProduct, now: DateTime<Utc>) -> DomainResult<ProductRow> {
@@ -141,6 +180,7 @@ fn product_row(input: NewProduct, now: DateTime<Utc>) -> DomainResult<ProductRow
         pack_size: input.pack_size,
         min_unit: required_text(&input.min_unit, "min_unit", 10)?,
         created_at: to_db(now),
+        consistency: input.consistency.map(|c| c.as_str().to_string()),
     })
 }
 
@@ -170,6 +210,37 @@ pub fn create_products(
             audit::record(conn, AuditEntry::created(actor, actor.region_id.as_deref(), "product", &row.id, row), now)?;
         }
         Ok(rows.clone())
+    })
+}
+
+/// Records (or clears, with `None`) a product's consistency-evaluation standing (bureau officers
+/// and admins), audited with the value before and after.
+pub fn set_consistency(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: &str,
+    consistency: Option<Consistency>,
+    now: DateTime<Utc>,
+) -> DomainResult<ProductRow> {
+    actor.require(&[Role::Admin, Role::BureauOfficer], "record consistency evaluation")?;
+    write_tx(conn, |conn| {
+        let before = get_product(conn, id)?;
+        let value = consistency.map(|c| c.as_str().to_string());
+        diesel::update(products::table.find(&before.id)).set(products::consistency.eq(&value)).execute(conn)?;
+        audit::record(
+            conn,
+            AuditEntry::changed(
+                actor,
+                actor.region_id.as_deref(),
+                "product",
+                &before.id,
+                "consistency",
+                &serde_json::json!({"consistency": before.consistency}),
+                &serde_json::json!({"consistency": value}),
+            ),
+            now,
+        )?;
+        get_product(conn, &before.id)
     })
 }
 

@@ -343,6 +343,7 @@ fn seed_all(
             specification: r.specification.clone(),
             pack_size: size,
             min_unit: unit.into(),
+            consistency: None,
         });
         let batch_id = batch_ids.get(r.batch.as_str()).cloned().expect("batch of the CSV exists");
         bids.push(NewWinningBid {
@@ -365,6 +366,7 @@ fn seed_all(
         specification: "10 mg".into(),
         pack_size: 10,
         min_unit: "片".into(),
+        consistency: Some(catalog::Consistency::Originator),
     });
     catalog::create_products(conn, &bureau, new_products, setup_time)?;
     let bids = catalog::create_winning_bids(conn, &bureau, bids, setup_time)?;
@@ -420,7 +422,22 @@ fn seed_all(
         }
     }
     credit::seed_ratings(conn, &bureau, &bureau2, &picked, now)?;
-    tender::seed_tenders(conn, &bureau, &seeded.hospitals, &seeded.suppliers[DISTRIBUTORS.len()..], sealing, now)
+    tender::seed_tenders(conn, &bureau, &seeded.hospitals, &seeded.suppliers[DISTRIBUTORS.len()..], sealing, now)?;
+    seed_standards(conn, &bureau, now)
+}
+
+/// The region's payment standards, computed by the national rule and published, in force from
+/// today: the winning products at their prices and the originator ezetimibe in its glide.
+fn seed_standards(conn: &mut DbConnection, bureau: &Actor, now: DateTime<Utc>) -> DomainResult<()> {
+    let today = crate::clock::shanghai_date(now);
+    crate::standards::compute(
+        conn,
+        bureau,
+        crate::standards::ComputeRequest { effective_from: Some(today), ..Default::default() },
+        now,
+    )?;
+    crate::standards::publish_all(conn, bureau, crate::standards::PublishRequest { effective_from: today }, now)?;
+    Ok(())
 }
 
 #[derive(Clone, Copy, Debug)]

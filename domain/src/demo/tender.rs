@@ -38,6 +38,7 @@ fn products(
             specification: format!("{mg}mg"),
             pack_size: *units,
             min_unit: "片".into(),
+            consistency: None,
         })
         .collect();
     Ok(catalog::create_products(conn, bureau, items, at)?.into_iter().map(|p| p.code).collect())

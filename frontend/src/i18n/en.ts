@@ -1,5 +1,6 @@
 import { bureauEn } from './bureau.en';
 import { settlementEn } from './settlement.en';
+import { standardsEn } from './standards.en';
 import { tenderEn } from './tender.en';
 import { creditEn } from './credit.en';
 import type { zh } from './zh';
@@ -380,4 +381,5 @@ export const en: Record<keyof typeof zh, string> = {
   ...settlementEn,
   ...tenderEn,
   ...creditEn,
+  ...standardsEn,
 };

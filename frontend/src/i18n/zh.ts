@@ -1,5 +1,6 @@
 import { bureauZh } from './bureau.zh';
 import { settlementZh } from './settlement.zh';
+import { standardsZh } from './standards.zh';
 import { tenderZh } from './tender.zh';
 import { creditZh } from './credit.zh';
 
@@ -380,4 +381,5 @@ export const zh = {
   ...settlementZh,
   ...tenderZh,
   ...creditZh,
+  ...standardsZh,
 } as const;

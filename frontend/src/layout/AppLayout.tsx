@@ -2,8 +2,7 @@ import {
   AuditOutlined, BarChartOutlined, DashboardOutlined, DollarOutlined, InboxOutlined,
   LogoutOutlined, MedicineBoxOutlined, PlusOutlined, ProfileOutlined, ShopOutlined, TagsOutlined, TeamOutlined, TranslationOutlined,
   TrophyOutlined, UnorderedListOutlined, ApiOutlined, CarOutlined, AccountBookOutlined, GiftOutlined, LineChartOutlined,
-  BankOutlined, ScheduleOutlined, FileTextOutlined, FileSearchOutlined,
-  SafetyCertificateOutlined,
+  BankOutlined, ScheduleOutlined, FileTextOutlined, FileSearchOutlined, SafetyCertificateOutlined, PropertySafetyOutlined,
 } from '@ant-design/icons';
 import { Button, Layout, Menu, Space, Tag, Tooltip } from 'antd';
 import { useState, type ReactNode } from 'react';
@@ -33,6 +32,7 @@ export const MENUS: Record<Role, Item[]> = {
     { path: '/supplier/payments', label: 'menu.paymentStatus', icon: <DollarOutlined /> },
     { path: '/tenders', label: 'menu.tenders', icon: <FileSearchOutlined /> },
     { path: '/credit', label: 'menu.credit', icon: <SafetyCertificateOutlined /> },
+    { path: '/payment-standards', label: 'menu.paymentStandards', icon: <PropertySafetyOutlined /> },
   ],
   bureau_officer: [
     { path: '/bureau/dashboard', label: 'menu.dashboard', icon: <DashboardOutlined /> },
@@ -44,6 +44,7 @@ export const MENUS: Record<Role, Item[]> = {
     { path: '/bureau/bids', label: 'menu.bids', icon: <TrophyOutlined /> },
     { path: '/bureau/agreed-volumes', label: 'menu.agreedVolumes', icon: <TeamOutlined /> },
     { path: '/bureau/listed', label: 'menu.listed', icon: <TagsOutlined /> },
+    { path: '/payment-standards', label: 'menu.paymentStandards', icon: <PropertySafetyOutlined /> },
     { path: '/bureau/orders', label: 'menu.allOrders', icon: <ProfileOutlined /> },
     { path: '/bureau/payables', label: 'menu.payables', icon: <DollarOutlined /> },
     { path: '/bureau/payment-batches', label: 'menu.paymentBatches', icon: <BankOutlined /> },
@@ -55,6 +56,7 @@ export const MENUS: Record<Role, Item[]> = {
     { path: '/fund/payables', label: 'menu.regionPayables', icon: <DollarOutlined /> },
     { path: '/fund/batches', label: 'menu.paymentBatches', icon: <BankOutlined /> },
     { path: '/fund/ledger', label: 'menu.ledger', icon: <AccountBookOutlined /> },
+    { path: '/payment-standards', label: 'menu.paymentStandards', icon: <PropertySafetyOutlined /> },
     { path: '/fund/statements', label: 'menu.statements', icon: <FileTextOutlined /> },
     { path: '/fund/retention', label: 'menu.retention', icon: <GiftOutlined /> },
     { path: '/credit', label: 'menu.credit', icon: <SafetyCertificateOutlined /> },

@@ -25,6 +25,7 @@ export default function Products() {
     { title: t('field.specification'), dataIndex: 'specification' },
     { title: t('field.packSize'), dataIndex: 'pack_size', className: 'jc-num' },
     { title: t('field.minUnit'), dataIndex: 'min_unit' },
+    { title: t('standards.consistency'), dataIndex: 'consistency', render: (v?: string | null) => (v ? tf('standards.consistency.' + v, v) : '—') },
   ];
   return (
     <div>
@@ -41,7 +42,7 @@ export default function Products() {
       <CreateModal<NewProduct, NewProduct>
         title={t('bureau.productCreate')} open={open} onClose={() => setOpen(false)} onCreated={() => setReload((n) => n + 1)}
         bulk bulkExample={EXAMPLE} csvFields={{ pack_size: int }}
-        toBody={(v) => ({ ...v, code: v.code.trim(), generic_name_en: v.generic_name_en?.trim() || null })}
+        toBody={(v) => ({ ...v, code: v.code.trim(), generic_name_en: v.generic_name_en?.trim() || null, consistency: v.consistency ?? null })}
         send={(items, key) => unwrap(api.POST('/api/v1/products', { params: { header: { 'Idempotency-Key': key } }, body: items }))}
         fields={() => (
           <>
@@ -57,6 +58,9 @@ export default function Products() {
               <Form.Item name="specification" label={t('field.specification')} rules={[{ required: true, whitespace: true }]}><Input style={{ width: 140 }} placeholder="10 mg" /></Form.Item>
               <Form.Item name="pack_size" label={t('field.packSize')} rules={[{ required: true }]}><InputNumber min={1} precision={0} style={{ width: 100 }} /></Form.Item>
               <Form.Item name="min_unit" label={t('field.minUnit')} rules={[{ required: true, whitespace: true }]}><Input style={{ width: 80 }} placeholder="片" /></Form.Item>
+              <Form.Item name="consistency" label={t('standards.consistency')}>
+                <Select allowClear style={{ width: 120 }} options={(['originator', 'passed', 'not_passed'] as const).map((v) => ({ value: v, label: tf('standards.consistency.' + v, v) }))} />
+              </Form.Item>
             </Space>
           </>
         )}

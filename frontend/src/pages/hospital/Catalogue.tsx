@@ -5,6 +5,7 @@ import { useNavigate } from 'react-router-dom';
 import { bidAvailability, currentVolumes } from '../../api/catalog';
 import { api, unwrap, type BidView, type ListedView } from '../../api/client';
 import { serverToday } from '../../api/session';
+import { standardKey, standardsInForce, type StandardView } from '../../api/standards';
 import { useMe } from '../../auth';
 import { fmtInt, fmtMoney, fmtUnitPrice } from '../../components/format';
 import { useAsync } from '../../components/hooks';
@@ -32,6 +33,24 @@ export default function Catalogue() {
   const [q, setQ] = useState('');
   const [tab, setTab] = useState('winning');
   const volumes = useAsync(() => currentVolumes(today), [today]);
+  const standards = useAsync(() => standardsInForce(today), [today]);
+
+  /** The payment standard in force beside the price, with what the patient pays above it per minimum unit. */
+  const standardCell = (productId: string, enterpriseId: string, minUnit: string) => {
+    const s: StandardView | undefined = standards.data?.get(standardKey(productId, enterpriseId));
+    if (!s) return <span className="jc-muted">{standards.loading ? '…' : t('catalogue.noStandard')}</span>;
+    const excess = s.excess_per_unit !== '0.0000';
+    return (
+      <div data-testid="standard" data-standard={s.standard} data-excess={s.excess_per_unit}>
+        <b>{fmtUnitPrice(s.standard)}</b>/{minUnit}
+        <div>
+          {excess
+            ? <Tag color="volcano">{t('catalogue.excessPerUnit', { amount: fmtUnitPrice(s.excess_per_unit), unit: minUnit })}</Tag>
+            : <Tag color="green">{t('catalogue.noExcess')}</Tag>}
+        </div>
+      </div>
+    );
+  };
 
   const bidColumns: TableColumnsType<BidView> = [
     { title: t('field.genericName'), key: 'product', render: (_, b) => productCell(b.product, lang === 'en'), fixed: 'left' },
@@ -44,6 +63,7 @@ export default function Catalogue() {
       title: `${t('field.unitPrice')} / ${t('field.packPrice')}`, key: 'price', className: 'jc-num',
       render: (_, b) => <div>{fmtUnitPrice(b.unit_price)}/{b.product.min_unit}<div className="jc-muted">{fmtMoney(b.pack_price)}</div></div>,
     },
+    { title: t('catalogue.standard'), key: 'standard', className: 'jc-num', render: (_, b) => standardCell(b.product.id, b.enterprise_id, b.product.min_unit) },
     { title: t('field.distributors'), key: 'dist', render: (_, b) => b.distributors.map((d) => <div key={d.id} style={{ fontSize: 12 }}>{d.name}</div>) },
     {
       title: t('field.remaining'), key: 'remaining', width: 190,
@@ -77,6 +97,7 @@ export default function Catalogue() {
     { title: t('field.category'), key: 'cat', render: (_, l) => tf('category.' + l.product.category, l.product.category) },
     { title: t('field.unitPrice'), dataIndex: 'unit_price', className: 'jc-num', render: (v, l) => `${fmtUnitPrice(v)}/${l.product.min_unit}` },
     { title: t('field.packPrice'), dataIndex: 'pack_price', className: 'jc-num', render: (v) => fmtMoney(v) },
+    { title: t('catalogue.standard'), key: 'standard', className: 'jc-num', render: (_, l) => standardCell(l.product.id, l.enterprise_id, l.product.min_unit) },
     {
       title: t('common.actions'), key: 'act',
       render: (_, l) => creditBlocks(l.risk_flag, l.product.id) ? <CreditBlockedTag flag={l.risk_flag!} /> : <Button icon={<ShoppingCartOutlined />} onClick={() => navigate(`/hospital/orders/new?listed=${l.id}`)}>{t('catalogue.order')}</Button>,
