@@ -7,7 +7,7 @@
 //! capabilities point one way, downwards in this list:
 //!
 //! ```text
-//! demo, region_setup            (composition: seeds and wires capabilities together)
+//! demo, region_setup, disclosure (composition: seeds, wires and publishes the capabilities)
 //! tender                        -> catalog, credit
 //! standards                     -> catalog
 //! ordering                      -> catalog, settlement, retention, credit
@@ -50,6 +50,7 @@ pub mod tender;
 
 // ---------------------------------------------------------------- composition
 pub mod demo;
+pub mod disclosure;
 pub mod region_setup;
 
 // The modules' paths before they moved into their capability folders.

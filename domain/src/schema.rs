@@ -833,6 +833,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    publications (id) {
+        id -> Text,
+        region_id -> Text,
+        kind -> Text,
+        version -> Integer,
+        as_of -> Date,
+        content -> Text,
+        sha256 -> Text,
+        items -> Integer,
+        note -> Nullable<Text>,
+        published_by -> Text,
+        published_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(invoices -> payables (payable_id));
 diesel::joinable!(payment_batch_items -> payables (payable_id));
 diesel::joinable!(payment_batch_items -> payment_batches (batch_id));
@@ -865,9 +881,11 @@ diesel::joinable!(credit_case_products -> products (product_id));
 diesel::joinable!(credit_repairs -> credit_cases (case_id));
 diesel::joinable!(payment_standards -> products (product_id));
 diesel::joinable!(commitment_letters -> organizations (enterprise_id));
+diesel::joinable!(publications -> regions (region_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     payment_standards,
+    publications,
     credit_cases,
     credit_case_parties,
     credit_case_products,

@@ -7,7 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Modules above the capabilities: they may use any of them.
-const COMPOSITION: [&str; 3] = ["lib", "demo", "region_setup"];
+const COMPOSITION: [&str; 4] = ["lib", "demo", "region_setup", "disclosure"];
 /// Paths kept at the crate root for the modules that moved into folders.
 const MOVED: [(&str, &str); 5] = [
     ("volumes", "catalog"),

@@ -2,6 +2,7 @@
 
 mod audit;
 mod credit;
+mod disclosure;
 mod fixtures;
 mod flow;
 mod idempotency;

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod catalog;
 pub mod credit;
 pub mod deliveries;
+pub mod disclosure;
 pub mod health;
 pub mod identity;
 pub mod jobs;
@@ -50,4 +51,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     tenders::configure(cfg);
     credit::configure(cfg);
     standards::configure(cfg);
+    disclosure::configure(cfg);
 }

@@ -423,7 +423,13 @@ fn seed_all(
     }
     credit::seed_ratings(conn, &bureau, &bureau2, &picked, now)?;
     tender::seed_tenders(conn, &bureau, &seeded.hospitals, &seeded.suppliers[DISTRIBUTORS.len()..], sealing, now)?;
-    seed_standards(conn, &bureau, now)
+    seed_standards(conn, &bureau, now)?;
+    // The public site: everything published once, as of the demo's today.
+    for kind in crate::disclosure::Kind::ALL {
+        let note = Some("演示数据首次公开".to_string());
+        crate::disclosure::publish(conn, &bureau, crate::disclosure::NewPublication { kind, note }, now)?;
+    }
+    Ok(())
 }
 
 /// The region's payment standards, computed by the national rule and published, in force from
