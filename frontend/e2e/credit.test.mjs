@@ -39,7 +39,26 @@ async function catalogueRow(page, generic) {
   return row;
 }
 
+/** The bureau publishes a new version of the credit ratings from its disclosure page. */
+async function publishCredit(page) {
+  await page.goto(env.server.url + '/bureau/publications');
+  const button = page.getByTestId('publish-credit_ratings');
+  await button.click();
+  await page.locator('.ant-popconfirm').getByRole('button', { name: /确\s*定|OK/ }).click();
+  await page.locator('.ant-message').getByText('已发布').or(page.getByTestId('publish-table').getByText(/版本 [2-9]/)).first().waitFor();
+}
+
+/** The public credit page in a fresh, signed-out tab. */
+async function publicCredit() {
+  const context = await env.browser.browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(env.server.url + '/public/440300/credit_ratings');
+  await page.getByTestId('public-ratings').waitFor();
+  return page;
+}
+
 describe('credit rating', () => {
+  let caseNo;
   let caseUrl;
   let generic;
   let enterprise;
@@ -100,6 +119,12 @@ describe('credit rating', () => {
     await second.getByTestId('case-measures').getByText('暂停全部产品投标、挂网').waitFor();
     assert.equal(await second.getByTestId('case-grade').innerText(), '特别严重失信');
     await screenshot(second, 'credit-02-in-force');
+    caseNo = (await second.locator('h1, h2, h3, h4').filter({ hasText: 'CC-' }).first().innerText()).match(/CC-[\w-]+/)[0];
+    // The officer publishes the ratings; the public site, without sign-in, shows this one.
+    await publishCredit(page);
+    const pub = await publicCredit();
+    await pub.getByTestId('public-ratings').locator('tr', { hasText: caseNo }).getByText('特别严重失信').waitFor();
+    await screenshot(pub, 'credit-07-public-rating');
   });
 
   test('a hospital sees the risk flag; the enterprise\'s next bid is refused with the reason', T, async () => {
@@ -147,6 +172,11 @@ describe('credit rating', () => {
     }
     await bureau.locator('[data-testid="case-status"][data-status="repaired"]').waitFor();
     await screenshot(bureau, 'credit-06-repaired');
+    // Published again: the public site shows the repair.
+    await publishCredit(bureau);
+    const pub = await publicCredit();
+    await pub.getByTestId('public-ratings').locator('tr', { hasText: caseNo }).getByTestId('public-repaired').waitFor();
+    await screenshot(pub, 'credit-08-public-repaired');
 
     const hospital = await as('hospital1');
     const row = await catalogueRow(hospital, generic);

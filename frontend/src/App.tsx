@@ -41,6 +41,8 @@ const ApiDocs = lazy(() => import('./pages/ApiDocs'));
 const Tenders = lazy(() => import('./pages/shared/Tenders'));
 const TenderDetail = lazy(() => import('./pages/shared/TenderDetail'));
 const Credit = lazy(() => import('./pages/shared/Credit'));
+const Publications = lazy(() => import('./pages/bureau/Publications'));
+const PublicSite = lazy(() => import('./pages/public/PublicSite'));
 const CreditCase = lazy(() => import('./pages/shared/CreditCase'));
 const PaymentStandards = lazy(() => import('./pages/shared/PaymentStandards'));
 
@@ -92,6 +94,10 @@ export function App() {
               <Routes>
                 <Route path="/login" element={<LoginPage />} />
                 <Route path="/api/docs" element={<ApiDocs />} />
+                {/* The public disclosure site: no sign-in. */}
+                <Route path="/public" element={<PublicSite />} />
+                <Route path="/public/:region" element={<PublicSite />} />
+                <Route path="/public/:region/:kind" element={<PublicSite />} />
                 <Route element={<Guard><AppLayout /></Guard>}>
                   <Route index element={<Home />} />
                   <Route path="hospital/catalogue" element={<Guard roles={HOSPITAL}><Catalogue /></Guard>} />
@@ -119,6 +125,7 @@ export function App() {
                   <Route path="bureau/listed" element={<Guard roles={BUREAU}><Listed /></Guard>} />
                   <Route path="bureau/orders" element={<Guard roles={BUREAU}><Orders /></Guard>} />
                   <Route path="bureau/payables" element={<Guard roles={BUREAU}><Payables /></Guard>} />
+                  <Route path="bureau/publications" element={<Guard roles={['bureau_officer']}><Publications /></Guard>} />
                   <Route path="bureau/audit" element={<Guard roles={BUREAU}><Audit /></Guard>} />
                   <Route path="fund/payables" element={<Guard roles={FUND}><Payables /></Guard>} />
                   <Route path="payables/:id" element={<Guard><PayableDetail /></Guard>} />

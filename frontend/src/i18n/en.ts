@@ -3,6 +3,7 @@ import { settlementEn } from './settlement.en';
 import { standardsEn } from './standards.en';
 import { tenderEn } from './tender.en';
 import { creditEn } from './credit.en';
+import { publicEn } from './public.en';
 import type { zh } from './zh';
 
 export const en: Record<keyof typeof zh, string> = {
@@ -381,5 +382,6 @@ export const en: Record<keyof typeof zh, string> = {
   ...settlementEn,
   ...tenderEn,
   ...creditEn,
+  ...publicEn,
   ...standardsEn,
 };

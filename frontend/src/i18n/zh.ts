@@ -3,6 +3,7 @@ import { settlementZh } from './settlement.zh';
 import { standardsZh } from './standards.zh';
 import { tenderZh } from './tender.zh';
 import { creditZh } from './credit.zh';
+import { publicZh } from './public.zh';
 
 // Chinese (default). Every key here must exist in en.ts too: the type checker enforces it.
 export const zh = {
@@ -381,5 +382,6 @@ export const zh = {
   ...settlementZh,
   ...tenderZh,
   ...creditZh,
+  ...publicZh,
   ...standardsZh,
 } as const;

@@ -2,7 +2,7 @@ import {
   AuditOutlined, BarChartOutlined, DashboardOutlined, DollarOutlined, InboxOutlined,
   LogoutOutlined, MedicineBoxOutlined, PlusOutlined, ProfileOutlined, ShopOutlined, TagsOutlined, TeamOutlined, TranslationOutlined,
   TrophyOutlined, UnorderedListOutlined, ApiOutlined, CarOutlined, AccountBookOutlined, GiftOutlined, LineChartOutlined,
-  BankOutlined, ScheduleOutlined, FileTextOutlined, FileSearchOutlined, SafetyCertificateOutlined, PropertySafetyOutlined,
+  BankOutlined, ScheduleOutlined, FileTextOutlined, FileSearchOutlined, SafetyCertificateOutlined, PropertySafetyOutlined, GlobalOutlined,
 } from '@ant-design/icons';
 import { Button, Layout, Menu, Space, Tag, Tooltip } from 'antd';
 import { useState, type ReactNode } from 'react';
@@ -50,6 +50,7 @@ export const MENUS: Record<Role, Item[]> = {
     { path: '/bureau/payment-batches', label: 'menu.paymentBatches', icon: <BankOutlined /> },
     { path: '/bureau/retention', label: 'menu.retention', icon: <GiftOutlined /> },
     { path: '/bureau/jobs', label: 'menu.jobs', icon: <ScheduleOutlined /> },
+    { path: '/bureau/publications', label: 'menu.publications', icon: <GlobalOutlined /> },
     { path: '/bureau/audit', label: 'menu.audit', icon: <AuditOutlined /> },
   ],
   fund_officer: [
@@ -65,7 +66,7 @@ export const MENUS: Record<Role, Item[]> = {
   admin: [],
 };
 // The platform admin has no region: credit cases are a region's.
-MENUS.admin = MENUS.bureau_officer.filter((i) => i.path !== '/credit');
+MENUS.admin = MENUS.bureau_officer.filter((i) => i.path !== '/credit' && i.path !== '/bureau/publications');
 
 export function AppLayout() {
   const me = useMe();
