@@ -3,10 +3,8 @@
 // the open-data download; English on request; a signed-in page still asks for a sign-in.
 //   node --test --test-concurrency=1 e2e/public.test.mjs   (after `npm run build`)
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { artifactsDir, repoDir, screenshot, serverAndBrowser } from './harness.mjs';
+import { screenshot, serverAndBrowser } from './harness.mjs';
 
 const T = { timeout: 120_000 };
 const env = serverAndBrowser();
@@ -32,9 +30,7 @@ describe('public disclosure site', () => {
     assert.ok(await rows.count() >= 1, 'months of payables');
     await page.getByTestId('public-version').getByText('第 1 版').waitFor();
     await screenshot(page, 'public-01-timeliness');
-    // The README shows this page.
-    mkdirSync(join(repoDir, 'docs/screenshots'), { recursive: true });
-    copyFileSync(join(artifactsDir, 'public-01-timeliness.png'), join(repoDir, 'docs/screenshots/public-timeliness.png'));
+    // The README shows this page (docs/screenshots/public-timeliness.png is a copy of this one).
 
     const menu = page.getByTestId('public-menu');
     await menu.getByText('招标结果').click();
