@@ -38,6 +38,7 @@ instants are RFC 3339 in UTC. Every list is paginated (`page`, `per_page` ≤ 20
         (name = "monitoring", description = "Agreed-volume progress against pace and early warnings"),
         (name = "tenders", description = "Tendering (招标): demand, qualification, sealed bids, the opening, results, region picks"),
         (name = "credit", description = "Credit rating of enterprises (医药价格和招采信用评价): cases, grading, approval, measures, repair, commitment letters"),
+        (name = "open data", description = "OCDS 1.1 open data (Open Contracting Data Standard): public, no sign-in"),
         (name = "audit", description = "The append-only audit log"),
         (name = "system", description = "Health")
     )

@@ -8,6 +8,7 @@
 //!
 //! ```text
 //! demo, region_setup            (composition: seeds and wires capabilities together)
+//! disclosure                    (composition: reads every capability for open data)
 //! tender                        -> catalog, credit
 //! ordering                      -> catalog, settlement, retention, credit
 //! settlement, retention         -> catalog, ledger
@@ -48,6 +49,7 @@ pub mod tender;
 
 // ---------------------------------------------------------------- composition
 pub mod demo;
+pub mod disclosure;
 pub mod region_setup;
 
 // The modules' paths before they moved into their capability folders.

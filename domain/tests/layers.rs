@@ -7,7 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Modules above the capabilities: they may use any of them.
-const COMPOSITION: [&str; 3] = ["lib", "demo", "region_setup"];
+const COMPOSITION: [&str; 4] = ["lib", "demo", "region_setup", "disclosure"];
 /// Paths kept at the crate root for the modules that moved into folders.
 const MOVED: [(&str, &str); 5] = [
     ("volumes", "catalog"),
@@ -128,6 +128,17 @@ fn capability_folders_import_each_other_one_way() {
     if let Some(cycle) = find_cycle(&caps, &edges) {
         panic!("capability folders import each other in a circle: {}", cycle.join(" -> "));
     }
+}
+
+#[test]
+fn nothing_imports_the_disclosure() {
+    let (_, edges) = graph();
+    let importers: Vec<&String> = edges
+        .iter()
+        .filter(|(unit, imports)| *unit != "lib" && imports.contains("disclosure"))
+        .map(|(u, _)| u)
+        .collect();
+    assert!(importers.is_empty(), "disclosure reads every capability and is read by none: {importers:?}");
 }
 
 #[test]

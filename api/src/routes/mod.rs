@@ -7,6 +7,7 @@ pub mod deliveries;
 pub mod health;
 pub mod identity;
 pub mod jobs;
+pub mod ocds;
 pub mod orders;
 pub mod payables;
 pub mod retention;
@@ -48,4 +49,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     retention::configure(cfg);
     tenders::configure(cfg);
     credit::configure(cfg);
+    ocds::configure(cfg);
 }
