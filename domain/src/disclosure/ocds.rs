@@ -556,14 +556,16 @@ fn contracts_of(
         );
     }
     let mut paid: HashMap<String, Vec<(String, chrono::NaiveDate, i64)>> = HashMap::new();
+    let mut payee_of: HashMap<String, String> = HashMap::new();
     let payable_ids: Vec<String> = dues.iter().map(|p| p.id.clone()).collect();
     for chunk in payable_ids.chunks(500) {
-        let rows: Vec<(String, String, chrono::NaiveDate, i64)> = payments::table
+        let rows: Vec<(String, String, String, chrono::NaiveDate, i64)> = payments::table
             .filter(payments::payable_id.eq_any(chunk))
             .order(payments::paid_on.asc())
-            .select((payments::id, payments::payable_id, payments::paid_on, payments::amount))
+            .select((payments::id, payments::payable_id, payments::payee_id, payments::paid_on, payments::amount))
             .load(conn)?;
-        for (id, payable, on, amount) in rows {
+        for (id, payable, payee, on, amount) in rows {
+            payee_of.insert(id.clone(), payee);
             paid.entry(payable).or_default().push((id, on, amount));
         }
     }
@@ -593,10 +595,12 @@ fn contracts_of(
                 amount: Money::from_fen(amounts[k]),
                 state,
             });
-            for (id, on, shares) in &payment_parts {
+            for (n, (payment, on, shares)) in payment_parts.iter().enumerate() {
                 if shares[k] > 0 {
                     c.payments.push(Payment {
-                        id: id.clone(),
+                        // The payable's public number and the payment's place among its payments.
+                        id: format!("{}-{}", p.payable_no, n + 1),
+                        payee: names.org(payee_of.get(payment).unwrap_or(&p.supplier_id)),
                         payable_no: p.payable_no.clone(),
                         date: *on,
                         amount: Money::from_fen(shares[k]),

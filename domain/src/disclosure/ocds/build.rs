@@ -202,10 +202,12 @@ pub struct PaymentMilestone {
     pub state: PaymentState,
 }
 
-/// A payment (its part in one contract): the fund pays the supplier.
+/// A payment (its part in one contract): the fund pays the supplier that delivered (the
+/// winner, or its distributor).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Payment {
     pub id: String,
+    pub payee: Org,
     pub payable_no: String,
     pub date: NaiveDate,
     pub amount: Money,
@@ -403,9 +405,9 @@ fn all_parties(p: &Process) -> Parties {
     for c in &p.contracts {
         parties.add(&c.hospital, "buyer");
         parties.add(&c.supplier, "supplier");
-        if !c.payments.is_empty() {
+        for t in &c.payments {
             parties.add(&p.fund, "payer");
-            parties.add(&c.supplier, "payee");
+            parties.add(&t.payee, "payee");
         }
     }
     parties
@@ -620,11 +622,19 @@ fn implementation_object(p: &Process, c: &Contract) -> Value {
                 "date": day_start(t.date),
                 "value": value(t.amount.to_decimal()),
                 "payer": org_ref(&p.fund),
-                "payee": org_ref(&c.supplier),
+                "payee": org_ref(&t.payee),
             })
         })
         .collect();
-    json!({"id": c.id, "awardID": c.award_id, "implementation": {"milestones": milestones, "transactions": transactions}})
+    // Empty arrays are left out (an empty field says nothing).
+    let mut implementation = Map::new();
+    if !milestones.is_empty() {
+        implementation.insert("milestones".into(), Value::Array(milestones));
+    }
+    if !transactions.is_empty() {
+        implementation.insert("transactions".into(), Value::Array(transactions));
+    }
+    json!({"id": c.id, "awardID": c.award_id, "implementation": implementation})
 }
 
 // ---------------------------------------------------------------- releases
@@ -740,6 +750,7 @@ pub fn releases(p: &Process) -> Vec<Value> {
             p.contracts.iter().filter(|c| !c.milestones.is_empty() || !c.payments.is_empty()).collect();
         if !busy.is_empty() {
             let mut orgs: Vec<&Org> = busy.iter().map(|c| &c.supplier).collect();
+            orgs.extend(busy.iter().flat_map(|c| c.payments.iter().map(|t| &t.payee)));
             orgs.push(&p.bureau);
             if busy.iter().any(|c| !c.payments.is_empty()) {
                 orgs.push(&p.fund);
@@ -978,6 +989,7 @@ mod tests {
             ],
             payments: vec![Payment {
                 id: "p1".into(),
+                payee: org("a"),
                 payable_no: "AP-1".into(),
                 date: d("2026-11-20"),
                 amount: Money::parse("42.00").unwrap(),
