@@ -54,6 +54,28 @@ pub struct ServeArgs {
     /// Folder of the built web app (served at `/`).
     #[arg(long, env = "JICAI_FRONTEND_DIR", default_value = "frontend/dist")]
     pub frontend_dir: String,
+    /// The OCDS ocid prefix registered with the Open Contracting Partnership (`ocds-` and six
+    /// lowercase letters or digits). The default is a placeholder: replace it before publishing.
+    #[arg(long, env = "JICAI_OCDS_PREFIX", default_value = jicai_domain::disclosure::ocds::Publisher::PLACEHOLDER_PREFIX)]
+    pub ocds_prefix: String,
+    /// The publisher named in OCDS packages.
+    #[arg(long, env = "JICAI_OCDS_PUBLISHER", default_value = "集采直结 Jicai (demo publisher)")]
+    pub ocds_publisher: String,
+    /// A URI identifying the OCDS publisher (optional).
+    #[arg(long, env = "JICAI_OCDS_PUBLISHER_URI")]
+    pub ocds_publisher_uri: Option<String>,
+}
+
+impl ServeArgs {
+    /// The OCDS publisher, refusing a prefix of the wrong shape.
+    pub fn ocds_publisher(&self) -> Result<jicai_domain::disclosure::ocds::Publisher, String> {
+        jicai_domain::disclosure::ocds::Publisher::new(
+            &self.ocds_publisher,
+            self.ocds_publisher_uri.as_deref(),
+            &self.ocds_prefix,
+        )
+        .map_err(|e| format!("JICAI_OCDS_PREFIX / JICAI_OCDS_PUBLISHER: {e}"))
+    }
 }
 
 /// Parses `JICAI_FAKE_NOW`.

@@ -134,6 +134,7 @@ fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), String> {
         }
     };
     let jobs = job_config(db)?;
+    let ocds = Arc::new(args.ocds_publisher()?);
     let scheduler = start_scheduler(&pool, &clock, &jobs)?;
     let state = state::AppState {
         pool,
@@ -144,6 +145,7 @@ fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), String> {
         logins: Arc::new(tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
         )),
+        ocds,
     };
     let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
     let result = actix_web::rt::System::new()

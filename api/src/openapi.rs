@@ -41,6 +41,7 @@ instants are RFC 3339 in UTC. Every list is paginated (`page`, `per_page` ≤ 20
         (name = "credit", description = "Credit rating of enterprises (医药价格和招采信用评价): cases, grading, approval, measures, repair, commitment letters"),
         (name = "payment-standards", description = "Insurance payment standards (医保支付标准): compute from winning prices, publish, explain, export, feed"),
         (name = "disclosure", description = "Public disclosure (信息披露): the bureau publishes snapshots; `/public/...` serves them without sign-in"),
+        (name = "open data", description = "OCDS 1.1 open data (Open Contracting Data Standard): public, no sign-in"),
         (name = "audit", description = "The append-only audit log"),
         (name = "system", description = "Health")
     )

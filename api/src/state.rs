@@ -21,6 +21,8 @@ pub struct AppState {
     /// Bounds concurrent password verifications: argon2 takes 19 MiB and a core each, so a
     /// burst of sign-ins queues instead of growing memory (128 at once measured 2.4 GB).
     pub logins: Arc<tokio::sync::Semaphore>,
+    /// Who publishes the OCDS open data, and its ocid prefix.
+    pub ocds: Arc<jicai_domain::disclosure::ocds::Publisher>,
 }
 
 impl AppState {

@@ -7,7 +7,8 @@
 //! capabilities point one way, downwards in this list:
 //!
 //! ```text
-//! demo, region_setup, disclosure (composition: seeds, wires and publishes the capabilities)
+//! demo, region_setup            (composition: seeds and wires capabilities together)
+//! disclosure                    (composition: public snapshots and open data; reads every capability)
 //! tender                        -> catalog, credit
 //! standards                     -> catalog
 //! ordering                      -> catalog, settlement, retention, credit

@@ -131,6 +131,18 @@ fn capability_folders_import_each_other_one_way() {
 }
 
 #[test]
+fn nothing_imports_the_disclosure() {
+    let (_, edges) = graph();
+    let importers: Vec<&String> = edges
+        .iter()
+        // The demo publishes what it seeded, as an officer would.
+        .filter(|(unit, imports)| *unit != "lib" && *unit != "demo" && imports.contains("disclosure"))
+        .map(|(u, _)| u)
+        .collect();
+    assert!(importers.is_empty(), "disclosure reads every capability and is read by none: {importers:?}");
+}
+
+#[test]
 fn imports_are_read_as_their_folders_and_circles_are_found() {
     let found = crate_imports("use crate::catalog::x; fn f() { crate::ordering::y(); $crate::db::z }");
     assert_eq!(found, ["catalog", "ordering"].into_iter().map(String::from).collect());

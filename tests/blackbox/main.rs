@@ -7,6 +7,7 @@ mod fixtures;
 mod flow;
 mod idempotency;
 mod mail;
+mod ocds;
 mod operations;
 mod refusals;
 mod retention;

@@ -8,6 +8,7 @@ pub mod disclosure;
 pub mod health;
 pub mod identity;
 pub mod jobs;
+pub mod ocds;
 pub mod orders;
 pub mod payables;
 pub mod retention;
@@ -52,4 +53,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     credit::configure(cfg);
     standards::configure(cfg);
     disclosure::configure(cfg);
+    ocds::configure(cfg);
 }

@@ -6,6 +6,7 @@
 //!
 //! A composition module: it reads every capability and nothing imports it.
 
+pub mod ocds;
 pub mod rules;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
