@@ -312,6 +312,51 @@ fn letters_and_proposals(backend: jicai_tests::Backend) {
     assert_eq!((r.status, r.code()), (409, "wrong_case_status"), "{}", r.body);
 }
 
+/// The serious grade cancels the listing of the products involved: new orders of it and a new
+/// listing of it are refused; the enterprise's bidding is not suspended.
+fn serious_grade(backend: jicai_tests::Backend) {
+    let Some(env) = Env::demo(backend, Some(NOW)) else { return };
+    let bureau = env.login("bureau1");
+    let bureau2 = env.login("bureau2");
+    let hospital = env.login("hospital3");
+    let maker = env.login("supplier4");
+    let maker_id = org_id(&maker);
+    let the_bid = own_bid(&maker, &hospital);
+    let code = the_bid["product"]["code"].as_str().unwrap().to_string();
+    let distributor_id = the_bid["distributors"][0]["id"].as_str().unwrap().to_string();
+    let rated = rate(&bureau, &bureau2, &case_body(&maker_id, "bribery", "800000.00", &[&code]), "serious");
+    assert_eq!(rated["suggested_grade"], "serious");
+    let measures: Vec<&str> = rated["measures"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    assert!(
+        measures.contains(&"cancel_involved_listing") && !measures.contains(&"suspend_bidding_and_listing"),
+        "{measures:?}"
+    );
+    let flagged = own_bid(&maker, &hospital);
+    assert_eq!(flagged["risk_flag"]["grade"], "serious");
+    let r = hospital.post("/api/v1/orders", &order_body(&distributor_id, &flagged, 1));
+    assert_eq!((r.status, r.code()), (422, "listing_cancelled"), "{}", r.body);
+    assert_eq!(r.body["error"]["details"]["case_no"], rated["case_no"]);
+    let r = bureau.post(
+        "/api/v1/listed-products",
+        &json!({"product_code": code, "enterprise_id": maker_id, "pack_price": "99.00"}),
+    );
+    assert_eq!((r.status, r.code()), (422, "listing_cancelled"), "a cancelled product is not listed again: {}", r.body);
+    // Bidding is not suspended at this grade: the demo's open tender still takes its bid.
+    let tenders = maker.ok("/api/v1/tenders?status=bidding");
+    let tender = &tenders["items"][0];
+    let r = maker.post(
+        &format!("/api/v1/tenders/{}/bids", id(tender)),
+        &json!({"generic_id": tender["generics"][0]["id"], "pack_price": "5.50"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+}
+
+on_both_databases! {
+    fn credit_serious_grade_cancels_the_products_involved(backend: Backend) {
+        serious_grade(backend)
+    }
+}
+
 on_both_databases! {
     fn credit_letters_and_proposed_breach_cases(backend: Backend) {
         letters_and_proposals(backend)
