@@ -38,7 +38,8 @@ fn parse_scaled(s: &str, scale: u32) -> Result<i64, DecimalParseError> {
     if normalized.scale() > scale {
         return Err(DecimalParseError::TooManyDecimals(scale));
     }
-    let units = normalized * Decimal::from(10i64.pow(scale));
+    // A 27-digit amount times 100 is past Decimal's range: checked, or the request would panic.
+    let units = normalized.checked_mul(Decimal::from(10i64.pow(scale))).ok_or(DecimalParseError::TooLarge)?;
     units.to_i64().filter(|v| *v <= i64::MAX / 1000).ok_or(DecimalParseError::TooLarge)
 }
 
@@ -285,6 +286,13 @@ mod tests {
         assert_eq!(UnitPrice::from_pack_price(Money::parse("0.01").unwrap(), 32).to_string(), "0.0003");
         // 0.03 / 8 = 0.00375 → 0.0038 (half-up)
         assert_eq!(UnitPrice::from_pack_price(Money::parse("0.03").unwrap(), 8).to_string(), "0.0038");
+    }
+
+    #[test]
+    fn numbers_past_decimal_range_are_too_large_not_a_panic() {
+        assert_eq!(Money::parse("999999999999999999999999999"), Err(DecimalParseError::TooLarge));
+        assert_eq!(Money::parse("79228162514264337593543950335"), Err(DecimalParseError::TooLarge));
+        assert_eq!(UnitPrice::parse("999999999999999999999999.9"), Err(DecimalParseError::TooLarge));
     }
 
     #[test]

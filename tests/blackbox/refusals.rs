@@ -199,3 +199,17 @@ on_both_databases! {
         assert!(text.contains("immutable"), "{text}");
     }
 }
+
+on_both_databases! {
+    fn money_past_the_decimal_range_is_a_clear_refusal(backend: Backend) {
+        // A 27-digit amount once panicked the parser and dropped the connection (issue 21).
+        let Some(env) = Env::demo(backend, Some(NOW)) else { return };
+        let fund1 = env.login("fund1");
+        let hospital_id = org_id(&env.login("hospital1"));
+        for amount in ["999999999999999999999999999", "79228162514264337593543950335"] {
+            let r = fund1.post("/api/v1/monthly-settlements", &json!({"hospital_id": hospital_id, "month": "2026-10", "amount": amount}));
+            assert_eq!((r.status, r.code()), (422, "invalid_body"), "{amount}: {}", r.body);
+            assert!(r.body["error"]["message"].as_str().unwrap().contains("too large"), "{}", r.body);
+        }
+    }
+}
