@@ -64,7 +64,12 @@ fn published_and_private(backend: jicai_tests::Backend) {
     let results = public(&env, "tender_results");
     let tenders = results["content"]["tenders"].as_array().unwrap();
     assert!(tenders.iter().all(|t| t["status"] != "bidding"), "no tender before its results");
-    assert!(tenders.iter().any(|t| t["generics"][0]["winners"].as_array().is_some_and(|w| !w.is_empty())));
+    // The demo's opened tender (10th-batch rules): A at 0.1500 and B at 0.2399 a tablet, comparable.
+    let winners = tenders.iter().flat_map(|t| t["generics"][0]["winners"].as_array().cloned().unwrap_or_default());
+    let figures: Vec<(String, String)> =
+        winners.map(|w| (w["unit_price"].to_string(), w["pack_price"].to_string())).collect();
+    assert!(figures.contains(&("\"0.1500\"".into(), "\"4.20\"".into())), "{figures:?}");
+    assert!(figures.contains(&("\"0.2399\"".into(), "\"5.71\"".into())), "{figures:?}");
     let standards = public(&env, "payment_standards");
     assert!(standards["content"]["standards"].as_array().is_some_and(|s| !s.is_empty()), "{standards}");
 

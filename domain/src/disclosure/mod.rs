@@ -90,7 +90,8 @@ pub struct PublicWinner {
     /// Strength and units per pack as bid, e.g. "10mg×28".
     pub specification: String,
     pub pack_price: Option<Money>,
-    /// The winning price per representative minimum unit (comparable), 4 decimals.
+    /// The comparable price per representative minimum unit (the figure the rules ranked), 4
+    /// decimals.
     pub unit_price: Option<UnitPrice>,
     /// Supply regions picked (names), priority first.
     pub regions: Vec<String>,
@@ -258,8 +259,7 @@ fn tender_results(conn: &mut DbConnection, region_id: &str) -> DomainResult<Vec<
             .load(conn)?;
         let mut public_generics = Vec::new();
         for (gid, generic_name, dosage_form, strength, fill, unit, _rep_min_unit, max_price, valid_bids) in generics {
-            type W =
-                (String, Option<i32>, Option<i64>, Option<i64>, Option<String>, String, String, i64, String, String);
+            type W = (String, Option<i32>, Option<i64>, Option<i64>, Option<i64>, String, String, i64, String, String);
             let winners: Vec<W> = tender_bids::table
                 .inner_join(tender_qualifications::table.inner_join(products::table))
                 .inner_join(organizations::table.on(organizations::id.eq(tender_bids::enterprise_id)))
@@ -271,7 +271,7 @@ fn tender_results(conn: &mut DbConnection, region_id: &str) -> DomainResult<Vec<
                     tender_bids::rank,
                     tender_bids::final_pack_price,
                     tender_bids::pack_price,
-                    tender_bids::unit_price,
+                    tender_bids::comparable,
                     organizations::name,
                     tender_qualifications::strength,
                     tender_qualifications::units_per_pack,
@@ -296,7 +296,7 @@ fn tender_results(conn: &mut DbConnection, region_id: &str) -> DomainResult<Vec<
                 winners: winners
                     .into_iter()
                     .map(
-                        |(ent, rank, final_pack, pack, unit_price, enterprise, strength_bid, units, code, min_unit)| {
+                        |(ent, rank, final_pack, pack, comparable, enterprise, strength_bid, units, code, min_unit)| {
                             PublicWinner {
                                 regions: picks
                                     .iter()
@@ -308,7 +308,7 @@ fn tender_results(conn: &mut DbConnection, region_id: &str) -> DomainResult<Vec<
                                 product_code: code,
                                 specification: format!("{strength_bid}{unit}×{units}{min_unit}"),
                                 pack_price: final_pack.or(pack).map(Money::from_fen),
-                                unit_price: unit_price.as_deref().and_then(|u| UnitPrice::parse(u).ok()),
+                                unit_price: comparable.map(UnitPrice::from_ten_thousandths),
                             }
                         },
                     )

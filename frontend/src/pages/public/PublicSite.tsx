@@ -166,7 +166,7 @@ function OpenData({ region }: { region: string }) {
   return (
     <Card size="small" title={t('public.o.title')}>
       <Typography.Paragraph>{t('public.o.text')}</Typography.Paragraph>
-      <Button icon={<DownloadOutlined />} href={`/api/v1/ocds/bulk?region=${region}`} data-testid="ocds-bulk">{t('public.o.bulk')}</Button>
+      <Button icon={<DownloadOutlined />} href={`/api/v1/ocds/bulk?region=${region}`} download={`jicai-ocds-${region}.json`} data-testid="ocds-bulk">{t('public.o.bulk')}</Button>
     </Card>
   );
 }
