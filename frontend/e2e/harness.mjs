@@ -22,7 +22,38 @@ function jicaiBin() {
   return bin;
 }
 
-/** Starts a fresh server (own temp database, demo data) and returns its base URL and a stop(). */
+/** Starts `jicai serve` with `env` and resolves to the child and the URL it listens on. */
+async function serve(bin, env) {
+  const child = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const url = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error('server did not start in 30 s:\n' + log)), 30_000);
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); fail(new Error(`server exited (${code}):\n${log}`)); });
+  });
+  return { child, url };
+}
+
+async function halt(child) {
+  child.removeAllListeners('exit');
+  if (child.exitCode === null) {
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+/**
+ * Starts a fresh server (own temp database, demo data) and returns its base URL, a stop(), and a
+ * restartAt(fakeNow) that serves the same database at another "now" (time travel: a new URL).
+ */
 export async function startServer() {
   const dist = join(frontendDir, 'dist');
   if (!existsSync(join(dist, 'index.html'))) throw new Error('frontend/dist is missing: run `npm run build` first');
@@ -40,32 +71,20 @@ export async function startServer() {
   const bin = jicaiBin();
   const seeded = spawnSync(bin, ['demo'], { env, encoding: 'utf8' });
   if (seeded.status !== 0) throw new Error(`jicai demo failed: ${seeded.stderr || seeded.stdout}`);
-  const child = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stderr.on('data', (d) => { log += d; });
-  const url = await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error('server did not start in 30 s:\n' + log)), 30_000);
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) { clearTimeout(timer); ok(m[1]); }
-    });
-    child.on('exit', (code) => { clearTimeout(timer); fail(new Error(`server exited (${code}):\n${log}`)); });
-  });
-  return {
-    url,
+  let running = await serve(bin, env);
+  const server = {
+    url: running.url,
+    async restartAt(fakeNow, extraEnv = {}) {
+      await halt(running.child);
+      running = await serve(bin, { ...env, ...extraEnv, JICAI_FAKE_NOW: fakeNow });
+      server.url = running.url;
+    },
     async stop() {
-      child.removeAllListeners('exit');
-      if (child.exitCode === null) {
-        const gone = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
+      await halt(running.child);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return server;
 }
 
 /**
