@@ -1188,6 +1188,28 @@ pub fn run(o: &Opts) -> Result<String, String> {
                 }
                 md.push('\n');
             }
+            // The tender's opening beside the jobs: a tender of the scale's size, in its own
+            // database of the same backend (the generated region is not the tender's).
+            let size = tender_size(o.scale.name);
+            let tender_url = match &pg_cluster {
+                Some(c) => {
+                    c.createdb("tender")?;
+                    c.url("tender")
+                }
+                None => format!("sqlite://{}", tmp.join("tender.db").display()),
+            };
+            let mut tconn =
+                DbUrl::parse(&tender_url).map_err(|e| e.to_string())?.establish().map_err(|e| e.to_string())?;
+            eprintln!(
+                "[{backend}] tender: {} generics × {} bidders, {} hospitals",
+                size.generics, size.bidders, size.hospitals
+            );
+            md.push_str("**Tender opening** (same run, its own database: a tender written through the operations, then `open_tender` timed as the officer's button runs it, beside the same rules over the same bids in memory; see `jicai-bench tender`):\n\n");
+            match crate::tender::run(&mut tconn, &size, |m| eprintln!("[{backend}] {m}")) {
+                Ok(table) => md.push_str(&table),
+                Err(e) => md.push_str(&format!("failed: {}", e.replace('\n', " "))),
+            }
+            md.push_str("\n\n");
             save(&md);
         }
         drop(pg_cluster);
@@ -1197,4 +1219,15 @@ pub fn run(o: &Opts) -> Result<String, String> {
     }
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(md)
+}
+
+/// The tender measured at each scale: the province's is the (600 generics, 20 bidders
+/// each, 5,000 hospitals' demand).
+fn tender_size(scale: &str) -> crate::tender::Size {
+    let (generics, bidders, hospitals, lines_per_hospital) = match scale {
+        "province" => (600, 20, 5_000, 60),
+        "city" => (100, 10, 500, 30),
+        _ => (10, 4, 20, 5),
+    };
+    crate::tender::Size { generics, bidders, hospitals, lines_per_hospital }
 }

@@ -43,10 +43,13 @@ fn tiny_data_checks_and_a_short_run_completes() {
         .unwrap();
     let md = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "run: {md}{}", String::from_utf8_lossy(&out.stderr));
-    for table in ["**Write path**", "**Read path**", "| HTTP: `GET /healthz`", "**Jobs**", "all hold"] {
+    for table in
+        ["**Write path**", "**Read path**", "| HTTP: `GET /healthz`", "**Jobs**", "all hold", "**Tender opening**"]
+    {
         assert!(md.contains(table), "missing {table} in:\n{md}");
     }
     assert!(!md.contains("| failed |"), "a job failed or skipped its work:\n{md}");
+    assert!(!md.contains("failed: "), "the tender failed:\n{md}");
     assert!(md.contains(r#"{"runs":1,"skipped":[]}"#), "the retention run calculated:\n{md}");
     // Each job's peak memory is reported, and is small for a tiny job.
     let jobs: Vec<&str> = md.lines().filter(|l| l.contains("| `jicai jobs run ")).collect();
