@@ -771,6 +771,7 @@ fn case_view(conn: &mut DbConnection, row: CaseRow, today: NaiveDate) -> DomainR
         .select((products::id, products::code, products::generic_name, products::specification))
         .load(conn)?;
     let progress = repair_progress(conn, &row)?;
+    let parties_roles: Vec<bool> = parties.iter().map(|(_, _, role)| role == PartyRole::Distributor.as_str()).collect();
     let names = user_names(conn, row.decided_by.iter().chain(row.approved_by.iter()).map(String::as_str))?;
     let grade_def = row.grade.as_deref().and_then(|g| policy.grade(g)).cloned();
     let frozen: Option<GradeDef> = row.measures.as_deref().and_then(|m| serde_json::from_str(m).ok());
@@ -810,7 +811,17 @@ fn case_view(conn: &mut DbConnection, row: CaseRow, today: NaiveDate) -> DomainR
         decided_by: row.decided_by.as_ref().and_then(|u| names.get(u).cloned()),
         approved_by: row.approved_by.as_ref().and_then(|u| names.get(u).cloned()),
         review_note: row.review_note,
-        measures: frozen.map(|g| g.measures).unwrap_or_default(),
+        // The measures the parties bear: a manufacturer's suspension of bidding is not a
+        // distributor's, nor the other way round.
+        measures: frozen
+            .map(|g| {
+                let mut m: Vec<rules::Measure> =
+                    parties_roles.iter().flat_map(|d| rules::measures_for(&g, *d)).collect();
+                m.sort();
+                m.dedup();
+                m
+            })
+            .unwrap_or_default(),
         effective_from: row.effective_from,
         ends_on: row.ends_on,
         distribution_until: row.distribution_until,
