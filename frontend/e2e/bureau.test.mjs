@@ -264,12 +264,13 @@ describe('bureau screens', () => {
     const { readFileSync } = await import('node:fs');
     assert.match(readFileSync(await download.path(), 'utf8'), /深圳市人民医院/);
 
-    // A second bureau officer (created by the admin through the API) approves it.
+    // A second bureau officer (created by the admin through the API; the demo's bureau2 is
+    // taken) approves it.
     const admin = await apiAs('admin');
     const orgs = await admin('GET', '/api/v1/organizations?kind=bureau');
     const bureauOrg = orgs.items.find((o) => o.name === '深圳市医疗保障局');
-    await admin('POST', '/api/v1/users', { username: 'bureau2', password: PASSWORD, role: 'bureau_officer', org_id: bureauOrg.id, display_name: '招采处 赵敏' });
-    const b2 = await as('bureau2');
+    await admin('POST', '/api/v1/users', { username: 'bureau3', password: PASSWORD, role: 'bureau_officer', org_id: bureauOrg.id, display_name: '招采处 赵敏' });
+    const b2 = await as('bureau3');
     await b2.goto(`${env.server.url}/retention/${state.runId}`);
     await b2.getByTestId('run-header').waitFor();
     assert.equal(await b2.getByTestId('run-approve').isDisabled(), false);
@@ -278,7 +279,7 @@ describe('bureau screens', () => {
     await b2.locator('[data-testid="run-status"][data-status="approved"]').waitFor();
     await b2.getByTestId('approved-by').waitFor();
     assert.equal(await b2.getByTestId('run-approve').count(), 0);
-    await screenshot(b2, 'bureau2-retention-approved');
+    await screenshot(b2, 'bureau3-retention-approved');
   });
 
   test('a hospital sees only its own retention result, with the explanation', T, async () => {
