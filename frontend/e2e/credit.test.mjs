@@ -91,7 +91,7 @@ describe('credit rating', () => {
     await field(page, 'case-summary').fill('向医疗机构人员给予回扣，判决认定金额100万元');
     await pick(page, page.getByTestId('case-enterprise'), enterprise);
     await page.getByTestId('case-submit').click();
-    await page.locator('.ant-form-item-explain-error', { hasText: '请输入大于 0 的数字' }).waitFor();
+    await page.locator('.ant-form-item-explain-error:not(.ant-form-show-help-item-leave)', { hasText: '请输入大于 0 的数字' }).waitFor();
     await field(page, 'case-amount').fill('1000000.00');
     await page.getByTestId('case-submit').click();
     await page.getByTestId('case-why').waitFor();

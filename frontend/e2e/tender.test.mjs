@@ -62,7 +62,7 @@ describe('tendering', () => {
     await field(page, 'generic-strength').fill('5');
     await field(page, 'generic-max-price').fill('abc');
     await page.getByTestId('tender-submit').click();
-    await page.locator('.ant-form-item-explain-error', { hasText: '请输入大于 0 的数字' }).waitFor();
+    await page.locator('.ant-form-item-explain-error:not(.ant-form-show-help-item-leave)', { hasText: '请输入大于 0 的数字' }).waitFor();
     await field(page, 'generic-max-price').fill('0.6000');
     await page.getByTestId('tender-submit').click();
     const refusal = page.getByTestId('error-alert');
@@ -116,7 +116,7 @@ describe('tendering', () => {
     await page.getByRole('tab', { name: '资格与投标' }).click();
     await field(page, 'bid-price').fill('3.8x');
     await page.getByTestId('bid-submit').click();
-    await page.locator('.ant-form-item-explain-error', { hasText: '请输入大于 0 的数字' }).waitFor();
+    await page.locator('.ant-form-item-explain-error:not(.ant-form-show-help-item-leave)', { hasText: '请输入大于 0 的数字' }).waitFor();
     await field(page, 'bid-price').fill('3.80');
     await page.getByTestId('bid-submit').click();
     const receipt = page.getByTestId('bid-receipt');
