@@ -1,5 +1,7 @@
 //! Sign-in and bearer tokens (JWT, HS256). Every `/api/v1` route but login needs a token; the
-//! `Caller` extractor turns it into the domain's `Actor`, which scopes every query.
+//! `Caller` extractor checks it, then the user's session in the database (a switched-off user,
+//! or one changed since the token was issued, is refused on the very next request), and turns
+//! it into the domain's `Actor`, which scopes every query.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -8,7 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 use jicai_domain::identity::{Actor, Role};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use std::future::{ready, Ready};
+use std::future::Future;
+use std::pin::Pin;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -36,12 +39,20 @@ struct Claims {
     role: Role,
     org: String,
     region: Option<String>,
+    /// The user's session version when the token was issued.
+    #[serde(default)]
+    ver: i32,
     iat: i64,
     exp: i64,
 }
 
 /// Issues a token for `actor`, valid from `now` for the configured lifetime.
-pub fn issue(keys: &TokenKeys, actor: &Actor, now: DateTime<Utc>) -> Result<(String, DateTime<Utc>), ApiError> {
+pub fn issue(
+    keys: &TokenKeys,
+    actor: &Actor,
+    session_version: i32,
+    now: DateTime<Utc>,
+) -> Result<(String, DateTime<Utc>), ApiError> {
     let expires = now + keys.ttl;
     let claims = Claims {
         sub: actor.user_id.clone(),
@@ -49,6 +60,7 @@ pub fn issue(keys: &TokenKeys, actor: &Actor, now: DateTime<Utc>) -> Result<(Str
         role: actor.role,
         org: actor.org_id.clone(),
         region: actor.region_id.clone(),
+        ver: session_version,
         iat: now.timestamp(),
         exp: expires.timestamp(),
     };
@@ -59,7 +71,7 @@ pub fn issue(keys: &TokenKeys, actor: &Actor, now: DateTime<Utc>) -> Result<(Str
 
 /// Checks a token's signature, then its expiry against the server's clock (which tests and
 /// demos may place in another year, so the library's wall-clock check is off).
-fn verify(keys: &TokenKeys, token: &str, now: DateTime<Utc>) -> Result<Actor, ApiError> {
+fn verify(keys: &TokenKeys, token: &str, now: DateTime<Utc>) -> Result<(Actor, i32), ApiError> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.validate_exp = false;
     validation.required_spec_claims.clear();
@@ -69,7 +81,7 @@ fn verify(keys: &TokenKeys, token: &str, now: DateTime<Utc>) -> Result<Actor, Ap
     if c.exp <= now.timestamp() {
         return Err(ApiError::unauthenticated("the access token has expired; sign in again"));
     }
-    Ok(Actor { user_id: c.sub, username: c.username, role: c.role, org_id: c.org, region_id: c.region })
+    Ok((Actor { user_id: c.sub, username: c.username, role: c.role, org_id: c.org, region_id: c.region }, c.ver))
 }
 
 /// The authenticated caller.
@@ -77,10 +89,10 @@ pub struct Caller(pub Actor);
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Caller, ApiError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Caller, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let result = (|| {
+        let checked = (|| -> Result<(web::Data<AppState>, Actor, i32), ApiError> {
             let state =
                 req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal("application state missing"))?;
             let value = req
@@ -94,9 +106,16 @@ impl FromRequest for Caller {
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
                 .ok_or_else(|| ApiError::unauthenticated("the Authorization header must be `Bearer <token>`"))?;
-            verify(&state.keys, token, state.clock.now()).map(Caller)
+            let (actor, version) = verify(&state.keys, token, state.clock.now())?;
+            Ok((state.clone(), actor, version))
         })();
-        ready(result)
+        Box::pin(async move {
+            let (state, claimed, version) = checked?;
+            let actor = state
+                .run(move |conn, _| jicai_domain::identity::current_session(conn, &claimed.user_id, version))
+                .await?;
+            Ok(Caller(actor))
+        })
     }
 }
 
@@ -118,9 +137,9 @@ mod tests {
     fn tokens_round_trip_and_expire_by_the_server_clock() {
         let keys = TokenKeys::new("secret", Duration::hours(8));
         let issued_at = DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
-        let (token, expires) = issue(&keys, &actor(), issued_at).unwrap();
+        let (token, expires) = issue(&keys, &actor(), 3, issued_at).unwrap();
         assert_eq!(expires - issued_at, Duration::hours(8));
-        assert_eq!(verify(&keys, &token, issued_at + Duration::hours(7)).unwrap(), actor());
+        assert_eq!(verify(&keys, &token, issued_at + Duration::hours(7)).unwrap(), (actor(), 3));
         assert!(verify(&keys, &token, issued_at + Duration::hours(8)).is_err());
         let other = TokenKeys::new("other secret", Duration::hours(8));
         assert!(verify(&other, &token, issued_at).is_err());

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::guard;
 use crate::state::AppState;
 
 pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
@@ -34,13 +35,50 @@ fn parse_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     }
 }
 
-/// Parses a JSON body into `T`, naming the offending field on failure.
+/// Parses a JSON body into `T`, naming the offending field on failure. A date (a string
+/// starting `YYYY-MM-DD`) outside the platform's years is refused wherever it stands.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.is_empty() {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", "the request needs a JSON body"));
     }
+    jicai_domain::failpoint::pause("parse");
     let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(parse_error)
+    let value = serde_path_to_error::deserialize(de).map_err(parse_error)?;
+    check_dates(body)?;
+    Ok(value)
+}
+
+/// Finds a string value shaped like a date with a year out of range: a scan of the bytes (no
+/// second parse), and only when one is found the JSON is walked to name its field.
+fn check_dates(body: &[u8]) -> Result<(), ApiError> {
+    let found = body
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'"')
+        .filter_map(|(i, _)| guard::date_year(&body[i + 1..]))
+        .any(|year| !guard::year_in_range(year));
+    if !found {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else { return Ok(()) };
+    fn walk(v: &serde_json::Value, path: String) -> Option<(String, String)> {
+        match v {
+            serde_json::Value::String(s) => {
+                guard::date_year(s.as_bytes()).filter(|y| !guard::year_in_range(*y)).map(|_| (path, s.clone()))
+            }
+            serde_json::Value::Array(items) => {
+                items.iter().enumerate().find_map(|(i, item)| walk(item, format!("{path}[{i}]")))
+            }
+            serde_json::Value::Object(fields) => fields
+                .iter()
+                .find_map(|(k, item)| walk(item, if path.is_empty() { k.clone() } else { format!("{path}.{k}") })),
+            _ => None,
+        }
+    }
+    match walk(&value, String::new()) {
+        Some((field, text)) => Err(guard::date_out_of_range(&field, &text)),
+        None => Ok(()),
+    }
 }
 
 /// A bulk body: one object, or an array of them (all or nothing).

@@ -64,9 +64,29 @@ pub struct ServeArgs {
     /// A URI identifying the OCDS publisher (optional).
     #[arg(long, env = "JICAI_OCDS_PUBLISHER_URI")]
     pub ocds_publisher_uri: Option<String>,
+    /// Failed sign-ins of one username, within the window, that lock it (0: no limit).
+    #[arg(long, env = "JICAI_SIGNIN_MAX_FAILURES", default_value_t = 5)]
+    pub signin_max_failures: usize,
+    /// Failed sign-ins from one client address, within the window, that lock it (0: no limit).
+    #[arg(long, env = "JICAI_SIGNIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 30)]
+    pub signin_max_failures_per_address: usize,
+    /// How far back failed sign-ins count, in minutes; also the longest lock.
+    #[arg(long, env = "JICAI_SIGNIN_WINDOW_MINUTES", default_value_t = 15)]
+    pub signin_window_minutes: i64,
+    /// The first lock's length in seconds; each further failure doubles it.
+    #[arg(long, env = "JICAI_SIGNIN_FIRST_DELAY_SECONDS", default_value_t = 60)]
+    pub signin_first_delay_seconds: i64,
 }
 
 impl ServeArgs {
+    pub fn sign_in_limits(&self) -> jicai_domain::identity::SignInLimits {
+        jicai_domain::identity::SignInLimits {
+            per_account: self.signin_max_failures,
+            per_client: self.signin_max_failures_per_address,
+            window: chrono::Duration::minutes(self.signin_window_minutes.clamp(1, 24 * 60)),
+            first_delay: chrono::Duration::seconds(self.signin_first_delay_seconds.clamp(1, 24 * 3600)),
+        }
+    }
     /// The OCDS publisher, refusing a prefix of the wrong shape.
     pub fn ocds_publisher(&self) -> Result<jicai_domain::disclosure::ocds::Publisher, String> {
         jicai_domain::disclosure::ocds::Publisher::new(

@@ -32,6 +32,8 @@ pub struct ErrorBody {
 pub struct ApiError {
     pub status: StatusCode,
     pub detail: ErrorDetail,
+    /// Seconds for a `Retry-After` header (429, 503).
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -39,10 +41,15 @@ impl ApiError {
         ApiError {
             status,
             detail: ErrorDetail { code: code.into(), message: message.into(), field: None, details: None },
+            retry_after: None,
         }
     }
     pub fn field(mut self, field: impl Into<String>) -> Self {
         self.detail.field = Some(field.into());
+        self
+    }
+    pub fn retry_after(mut self, seconds: i64) -> Self {
+        self.retry_after = Some(u32::try_from(seconds.max(1)).unwrap_or(u32::MAX));
         self
     }
     pub fn unauthenticated(message: &str) -> Self {
@@ -56,6 +63,7 @@ impl ApiError {
         ApiError {
             status,
             detail: ErrorDetail { code: p.code.into(), message: p.message, field: p.field, details: p.details },
+            retry_after: None,
         }
     }
 }
@@ -78,6 +86,13 @@ impl From<DomainError> for ApiError {
             DomainError::BadCredentials => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", "wrong username or password")
             }
+            DomainError::TooManyAttempts { retry_after_secs } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_sign_in_attempts",
+                format!("too many failed sign-ins; try again in {retry_after_secs} seconds"),
+            )
+            .retry_after(retry_after_secs),
+            DomainError::SessionEnded(p) => ApiError::from_problem(StatusCode::UNAUTHORIZED, p),
             DomainError::Database(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::SerializationFailure,
                 _,
@@ -95,6 +110,9 @@ impl ResponseError for ApiError {
         let mut builder = HttpResponse::build(self.status);
         if self.status == StatusCode::UNAUTHORIZED {
             builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let Some(seconds) = self.retry_after {
+            builder.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         builder.json(ErrorBody {
             error: ErrorDetail {

@@ -6,6 +6,7 @@ mod config;
 mod error;
 mod export;
 mod frontend;
+mod guard;
 mod openapi;
 mod routes;
 mod server;
@@ -124,6 +125,9 @@ fn open(db: &DbArgs) -> Result<(DbUrl, Pool), String> {
 }
 
 fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), String> {
+    // A panic costs its request a 500 (see `guard`), and the log one line: where and what,
+    // never a backtrace per request.
+    std::panic::set_hook(Box::new(|info| tracing::error!("panic: {info}")));
     let clock = clock(db)?;
     let (url, pool) = open(db)?;
     let secret = match args.jwt_secret.clone().filter(|s| !s.is_empty()) {
@@ -146,6 +150,7 @@ fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), String> {
             std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
         )),
         ocds,
+        sign_in_limits: args.sign_in_limits(),
     };
     let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
     let result = actix_web::rt::System::new()

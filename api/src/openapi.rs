@@ -26,7 +26,8 @@ instants are RFC 3339 in UTC. Every list is paginated (`page`, `per_page` ≤ 20
     )),
     tags(
         (name = "auth", description = "Sign-in and the current user"),
-        (name = "organizations", description = "Regions, organisations and users"),
+        (name = "organizations", description = "Regions and organisations"),
+        (name = "users", description = "User administration: create, switch off and on, reset passwords, change roles, lift sign-in locks"),
         (name = "policies", description = "Region policy versions (payment deadline rules)"),
         (name = "catalogue", description = "Products, VBP batches, winning bids, listed non-winning products"),
         (name = "volumes", description = "Agreed volumes"),

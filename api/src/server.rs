@@ -81,6 +81,7 @@ pub async fn run(state: AppState, bind: &str, workers: usize, frontend_dir: Stri
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
+            .wrap(actix_web::middleware::from_fn(crate::guard::guard))
             .wrap(ErrorHandlers::new().default_handler(jsonify_errors))
             .wrap(actix_web::middleware::Compress::default())
             .wrap(Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))

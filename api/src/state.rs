@@ -23,6 +23,8 @@ pub struct AppState {
     pub logins: Arc<tokio::sync::Semaphore>,
     /// Who publishes the OCDS open data, and its ocid prefix.
     pub ocds: Arc<jicai_domain::disclosure::ocds::Publisher>,
+    /// How many failed sign-ins lock an account or a client address, and for how long.
+    pub sign_in_limits: jicai_domain::identity::SignInLimits,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
                     "database_unavailable",
                     "the database is not reachable right now; retry shortly",
                 )
+                .retry_after(5)
             })?;
             f(&mut conn, clock.now()).map_err(ApiError::from)
         })

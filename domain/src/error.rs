@@ -49,6 +49,12 @@ pub enum DomainError {
     Forbidden(Problem),
     #[error("wrong username or password")]
     BadCredentials,
+    /// Failed sign-ins lock the account or the client address for a while (429).
+    #[error("too many failed sign-ins; retry in {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: i64 },
+    /// The token's session has ended: the user was switched off, or changed since (401).
+    #[error("{0}")]
+    SessionEnded(Problem),
     #[error("configuration error: {0}")]
     Config(String),
     #[error("database error: {0}")]

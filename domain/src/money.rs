@@ -134,6 +134,12 @@ macro_rules! serde_as_decimal_string {
                 let s = String::deserialize(d).map_err(|_| {
                     serde::de::Error::custom(concat!($what, " must be a decimal string, e.g. \"16.50\""))
                 })?;
+                if s.trim() != s {
+                    return Err(serde::de::Error::custom(format!(
+                        concat!($what, " {:?}: remove the spaces around it"),
+                        s
+                    )));
+                }
                 $parse(&s).map_err(|e| serde::de::Error::custom(format!(concat!($what, " {:?}: {}"), s, e)))
             }
         }
@@ -300,5 +306,9 @@ mod tests {
         let m: Money = serde_json::from_str("\"45.00\"").unwrap();
         assert_eq!(serde_json::to_string(&m).unwrap(), "\"45.00\"");
         assert!(serde_json::from_str::<Money>("45.0").is_err());
+        // The API takes no spaces around a figure (a sheet's cell is trimmed by its reader).
+        assert!(serde_json::from_str::<Money>("\" 1.00\"").is_err());
+        assert!(serde_json::from_str::<UnitPrice>("\"1.2963 \"").is_err());
+        assert_eq!(Money::parse(" 1.00").unwrap().fen(), 100);
     }
 }

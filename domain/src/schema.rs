@@ -39,6 +39,17 @@ diesel::table! {
         org_id -> Text,
         active -> Bool,
         created_at -> Timestamp,
+        session_version -> Integer,
+        last_sign_in_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sign_in_failures (id) {
+        id -> Text,
+        username -> Text,
+        client -> Text,
+        failed_at -> Timestamp,
     }
 }
 

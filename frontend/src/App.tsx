@@ -45,6 +45,7 @@ const Publications = lazy(() => import('./pages/bureau/Publications'));
 const PublicSite = lazy(() => import('./pages/public/PublicSite'));
 const CreditCase = lazy(() => import('./pages/shared/CreditCase'));
 const PaymentStandards = lazy(() => import('./pages/shared/PaymentStandards'));
+const Users = lazy(() => import('./pages/shared/Users'));
 
 const BUREAU: Role[] = ['bureau_officer', 'admin'];
 const HOSPITAL: Role[] = ['hospital_buyer'];
@@ -126,6 +127,7 @@ export function App() {
                   <Route path="bureau/orders" element={<Guard roles={BUREAU}><Orders /></Guard>} />
                   <Route path="bureau/payables" element={<Guard roles={BUREAU}><Payables /></Guard>} />
                   <Route path="bureau/publications" element={<Guard roles={['bureau_officer']}><Publications /></Guard>} />
+                  <Route path="users" element={<Guard roles={BUREAU}><Users /></Guard>} />
                   <Route path="bureau/audit" element={<Guard roles={BUREAU}><Audit /></Guard>} />
                   <Route path="fund/payables" element={<Guard roles={FUND}><Payables /></Guard>} />
                   <Route path="payables/:id" element={<Guard><PayableDetail /></Guard>} />

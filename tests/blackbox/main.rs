@@ -15,4 +15,5 @@ mod settlement;
 mod standards;
 mod tenancy;
 mod tender;
+mod users;
 mod workers;

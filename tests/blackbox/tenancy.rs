@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 /// Creates a second pooling region (广州市) with a bureau officer and a hospital buyer, and an
 /// enterprise with no bids; returns their signed-in clients.
-fn second_region(env: &Env) -> (Client, Client, Client) {
+pub(crate) fn second_region(env: &Env) -> (Client, Client, Client) {
     let admin = env.login("admin");
     let r = admin.post("/api/v1/regions", &json!({"code": "440100", "province_code": "440000", "name": "广州市"}));
     assert_eq!(r.status, 201, "{}", r.body);

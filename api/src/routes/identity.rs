@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use jicai_domain::identity::{self, NewOrg, NewRegion, NewUser, OrgFilter, OrgKind, OrgRow, RegionRow, UserView};
+use jicai_domain::identity::{self, NewOrg, NewRegion, OrgFilter, OrgKind, OrgRow, RegionRow};
 use jicai_domain::paging::Page;
 use jicai_domain::policy::{self, NewDeadlinePolicy, PolicyRow};
 use serde::{Deserialize, Serialize};
@@ -24,8 +24,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(list_orgs)
         .service(get_org)
         .service(create_org)
-        .service(list_users)
-        .service(create_user)
         .service(list_policies)
         .service(create_policy);
 }
@@ -60,7 +58,7 @@ pub struct LoginResponse {
     pub user: Me,
 }
 
-fn load_me(
+pub(crate) fn load_me(
     conn: &mut jicai_domain::db::DbConnection,
     actor: &identity::Actor,
     now: DateTime<Utc>,
@@ -78,25 +76,47 @@ fn load_me(
     })
 }
 
-/// Signs in with a username and password; returns a bearer token.
+/// Signs in with a username and password; returns a bearer token. Failed sign-ins are limited
+/// per username and per client address: past the limit, even the right password gets 429 with
+/// `Retry-After` until the lock ends (it grows with each further failure).
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, description = "wrong username or password", body = ErrorBody))
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 400, description = "the body is not JSON", body = ErrorBody),
+        (status = 401, description = "wrong username or password", body = ErrorBody),
+        (status = 422, description = "a field is missing or of the wrong type", body = ErrorBody),
+        (status = 429, description = "too many failed sign-ins: wait for `Retry-After` seconds", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "seconds until the lock ends")))
+    )
 )]
 #[post("/auth/login")]
-pub async fn login(state: web::Data<AppState>, raw: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn login(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) -> Result<HttpResponse, ApiError> {
     let input: LoginRequest = body::parse(&raw)?;
+    let client = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into());
+    sign_in_response(&state, input.username, input.password, client).await
+}
+
+/// Signs in and answers with a fresh token and the user's profile.
+pub async fn sign_in_response(
+    state: &AppState,
+    username: String,
+    password: String,
+    client: String,
+) -> Result<HttpResponse, ApiError> {
     let keys = state.keys.clone();
+    let limits = state.sign_in_limits;
     let _permit = state.logins.acquire().await.map_err(|_| ApiError::internal("login limiter closed"))?;
-    let (actor, profile, now) = state
+    let (actor, version, profile, now) = state
         .run(move |conn, now| {
-            let actor = identity::authenticate(conn, &input.username, &input.password)?;
+            let attempt = identity::SignIn { username: &username, password: &password, client: &client };
+            let (actor, version) = identity::sign_in(conn, &attempt, &limits, now)?;
             let profile = load_me(conn, &actor, now)?;
-            Ok((actor, profile, now))
+            Ok((actor, version, profile, now))
         })
         .await?;
-    let (token, expires_at) = auth::issue(&keys, &actor, now)?;
+    let (token, expires_at) = auth::issue(&keys, &actor, version, now)?;
     Ok(HttpResponse::Ok().json(LoginResponse { token, token_type: "Bearer", expires_at, user: profile }))
 }
 
@@ -192,40 +212,6 @@ pub async fn create_org(
     let input: NewOrg = body::parse(&raw)?;
     body::write(&state, caller, &req, raw, StatusCode::CREATED, move |conn, actor, now| {
         identity::create_org(conn, actor, input, false, now)
-    })
-    .await
-}
-
-/// Users (admin).
-#[utoipa::path(tag = "organizations", params(PageParams), responses((status = 200, body = Page<UserView>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
-#[get("/users")]
-pub async fn list_users(
-    state: web::Data<AppState>,
-    caller: Caller,
-    q: web::Query<PageParams>,
-) -> Result<web::Json<Page<UserView>>, ApiError> {
-    let page = q.into_inner().into();
-    Ok(web::Json(state.run(move |conn, _| identity::list_users(conn, &caller.0, page)).await?))
-}
-
-/// Creates a user in an organisation of the matching kind (admin).
-#[utoipa::path(
-    tag = "organizations",
-    request_body = NewUser,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe")),
-    responses((status = 201, body = UserView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
-    security(("bearer" = []))
-)]
-#[post("/users")]
-pub async fn create_user(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: HttpRequest,
-    raw: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let input: NewUser = body::parse(&raw)?;
-    body::write(&state, caller, &req, raw, StatusCode::CREATED, move |conn, actor, now| {
-        identity::create_user(conn, actor, input, None, now)
     })
     .await
 }

@@ -15,6 +15,7 @@ pub mod retention;
 pub mod settlement;
 pub mod standards;
 pub mod tenders;
+pub mod users;
 
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -41,6 +42,7 @@ impl From<PageParams> for PageRequest {
 /// Every `/api/v1` route.
 pub fn configure(cfg: &mut ServiceConfig) {
     identity::configure(cfg);
+    users::configure(cfg);
     catalog::configure(cfg);
     orders::configure(cfg);
     deliveries::configure(cfg);

@@ -16,6 +16,11 @@ use crate::policy::{DeadlineRule, PolicyRow};
 use crate::schema::{organizations, region_policies, regions, users};
 
 pub use crate::actor::{user_names, Actor, OrgKind, Role};
+pub use accounts::*;
+pub use rules::SignInLimits;
+
+mod accounts;
+pub mod rules;
 pub use crate::error::required_text;
 
 // ---------------------------------------------------------------- rows
@@ -63,33 +68,8 @@ pub struct UserRow {
     pub org_id: String,
     pub active: bool,
     pub created_at: NaiveDateTime,
-}
-
-/// A user as shown to others: never the password hash.
-#[derive(Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct UserView {
-    pub id: String,
-    pub username: String,
-    pub display_name: String,
-    pub email: Option<String>,
-    pub role: String,
-    pub org_id: String,
-    pub active: bool,
-}
-
-impl From<UserRow> for UserView {
-    fn from(u: UserRow) -> Self {
-        UserView {
-            id: u.id,
-            username: u.username,
-            display_name: u.display_name,
-            email: u.email,
-            role: u.role,
-            org_id: u.org_id,
-            active: u.active,
-        }
-    }
+    pub session_version: i32,
+    pub last_sign_in_at: Option<NaiveDateTime>,
 }
 
 // ---------------------------------------------------------------- passwords
@@ -110,29 +90,9 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 
 /// A hash that no password matches, verified against when the user does not exist so that a
 /// wrong username costs as much time as a wrong password.
-fn dummy_hash() -> &'static str {
+pub(crate) fn dummy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HASH.get_or_init(|| hash_password("no user has this password").expect("argon2 works"))
-}
-
-/// Checks a username and password; returns the actor they authenticate.
-pub fn authenticate(conn: &mut DbConnection, username: &str, password: &str) -> DomainResult<Actor> {
-    let found: Option<(UserRow, OrgRow)> = users::table
-        .inner_join(organizations::table)
-        .filter(users::username.eq(username.trim()))
-        .select((UserRow::as_select(), OrgRow::as_select()))
-        .first(conn)
-        .optional()?;
-    match found {
-        Some((user, org)) if user.active && verify_password(password, &user.password_hash) => {
-            Ok(actor_of(&user, &org)?)
-        }
-        Some(_) => Err(DomainError::BadCredentials),
-        None => {
-            let _ = verify_password(password, dummy_hash());
-            Err(DomainError::BadCredentials)
-        }
-    }
 }
 
 fn actor_of(user: &UserRow, org: &OrgRow) -> DomainResult<Actor> {
@@ -145,18 +105,6 @@ fn actor_of(user: &UserRow, org: &OrgRow) -> DomainResult<Actor> {
         org_id: org.id.clone(),
         region_id: org.region_id.clone(),
     })
-}
-
-/// Loads the actor of a user id (used when a token is presented); inactive users are refused.
-pub fn load_actor(conn: &mut DbConnection, user_id: &str) -> DomainResult<Option<Actor>> {
-    let found: Option<(UserRow, OrgRow)> = users::table
-        .inner_join(organizations::table)
-        .filter(users::id.eq(user_id))
-        .filter(users::active.eq(true))
-        .select((UserRow::as_select(), OrgRow::as_select()))
-        .first(conn)
-        .optional()?;
-    found.map(|(u, o)| actor_of(&u, &o)).transpose()
 }
 
 // ---------------------------------------------------------------- regions
@@ -472,111 +420,6 @@ pub fn get_org(conn: &mut DbConnection, id: &str) -> DomainResult<OrgRow> {
         .first(conn)
         .optional()?
         .ok_or(DomainError::not_found("organization"))
-}
-
-// ---------------------------------------------------------------- users
-
-#[derive(Clone, Debug, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct NewUser {
-    pub username: String,
-    pub display_name: Option<String>,
-    #[serde(default)]
-    pub email: Option<String>,
-    pub password: String,
-    pub role: Role,
-    pub org_id: String,
-}
-
-pub const MIN_PASSWORD_LEN: usize = 8;
-
-fn check_username(u: &str) -> DomainResult<String> {
-    let u = u.trim();
-    let ok =
-        (3..=40).contains(&u.len()) && u.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
-    if ok {
-        Ok(u.to_string())
-    } else {
-        Err(DomainError::invalid(
-            "invalid_username",
-            "username",
-            "a username has 3 to 40 letters, digits, '.', '_' or '-'",
-        ))
-    }
-}
-
-/// Creates a user. `password_hash` may be given to reuse one hash for many demo users.
-pub fn create_user(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    input: NewUser,
-    password_hash: Option<String>,
-    now: DateTime<Utc>,
-) -> DomainResult<UserView> {
-    actor.require(&[Role::Admin], "create users")?;
-    let username = check_username(&input.username)?;
-    if input.password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(DomainError::invalid(
-            "weak_password",
-            "password",
-            format!("a password has at least {MIN_PASSWORD_LEN} characters"),
-        ));
-    }
-    let org = organizations::table
-        .find(input.org_id.trim())
-        .select(OrgRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| DomainError::invalid("unknown_organization", "org_id", "no such organisation"))?;
-    let expected = input.role.org_kind();
-    if org.kind != expected.as_str() {
-        return Err(DomainError::invalid(
-            "role_mismatch",
-            "role",
-            format!("a {} belongs to a {} organisation, not a {}", input.role.as_str(), expected.as_str(), org.kind),
-        ));
-    }
-    let hash = match password_hash {
-        Some(h) => h,
-        None => hash_password(&input.password)?,
-    };
-    let row = UserRow {
-        id: new_id(),
-        display_name: input
-            .display_name
-            .map(|d| d.trim().to_string())
-            .filter(|d| !d.is_empty())
-            .unwrap_or_else(|| username.clone()),
-        username,
-        email: input.email.map(|e| e.trim().to_string()).filter(|e| !e.is_empty()),
-        password_hash: hash,
-        role: input.role.as_str().into(),
-        org_id: org.id.clone(),
-        active: true,
-        created_at: to_db(now),
-    };
-    let view = UserView::from(row.clone());
-    write_tx(conn, |conn| {
-        diesel::insert_into(users::table).values(&row).execute(conn).map_err(|e| {
-            unique_conflict(e, || {
-                DomainError::conflict("duplicate_username", format!("username {:?} is taken", row.username))
-            })
-        })?;
-        audit::record(conn, AuditEntry::created(actor, org.region_id.as_deref(), "user", &row.id, &view), now)?;
-        Ok(view.clone())
-    })
-}
-
-pub fn list_users(conn: &mut DbConnection, actor: &Actor, page: PageRequest) -> DomainResult<Page<UserView>> {
-    actor.require(&[Role::Admin], "list users")?;
-    let total = users::table.count().get_result::<i64>(conn)?;
-    let rows = users::table
-        .order(users::username.asc())
-        .limit(page.per_page)
-        .offset(page.offset())
-        .select(UserRow::as_select())
-        .load(conn)?;
-    Ok(Page::new(rows.into_iter().map(UserView::from).collect(), page, total))
 }
 
 /// The platform organisation (admins' home), created on first use.

@@ -64,9 +64,10 @@ export class ApiError extends Error {
   }
 }
 
-let onUnauthorized: () => void = () => {};
-/** Called when a request with a token answers 401 (expired or revoked session). */
-export function setUnauthorizedHandler(f: () => void) {
+let onUnauthorized: (code: string) => void = () => {};
+/** Called with the refusal's code when a request with a token answers 401 (expired, revoked or
+ *  switched-off session). */
+export function setUnauthorizedHandler(f: (code: string) => void) {
   onUnauthorized = f;
 }
 
@@ -77,10 +78,16 @@ api.use({
     if (token) request.headers.set('Authorization', `Bearer ${token}`);
     return request;
   },
-  onResponse({ request, response }) {
+  async onResponse({ request, response }) {
     if (response.status === 401 && request.headers.has('Authorization')) {
+      let code = 'unauthenticated';
+      try {
+        code = ((await response.clone().json()) as { error?: { code?: string } }).error?.code ?? code;
+      } catch {
+        // not JSON: the generic code
+      }
       clearSession();
-      onUnauthorized();
+      onUnauthorized(code);
     }
     return response;
   },

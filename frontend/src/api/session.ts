@@ -7,7 +7,8 @@ export interface Session {
   /** Server clock minus browser clock at sign-in (see clockOffsetFromToken). */
   clock_offset_ms?: number;
 }
-const KEY = 'jicai.session';
+export const SESSION_KEY = 'jicai.session';
+const KEY = SESSION_KEY;
 
 export function loadSession(): Session | null {
   try {

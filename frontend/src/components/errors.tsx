@@ -21,15 +21,18 @@ export function errorTitle(t: T, tf: TF, e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** The API's own message (with the offending field), shown under a translated title. Details the
- *  title already states (a text with placeholders, e.g. a credit refusal's case and date) are not
- *  repeated as JSON. */
+/** What to show under a translated title: the offending field, and the API's own message only
+ *  where the code has no translation, so that a Chinese user never reads the server's English;
+ *  details the title does not already state (a text with placeholders, e.g. a credit refusal's case
+ *  and date) are added as JSON. */
 export function errorDetail(e: unknown, tf?: TF): string | undefined {
   if (!(e instanceof ApiError) || e.code === 'network') return undefined;
-  const stated = tf ? tf('error.' + e.code, '').includes('{') : false;
+  const translation = tf ? tf('error.' + e.code, '') : '';
+  const stated = translation.includes('{');
   // Row lists (a refused sheet's `rows`) are shown as tables by their screens, not as text here.
-  const extra = e.details && !('rows' in e.details) && !stated ? ' ' + JSON.stringify(e.details) : '';
-  return (e.field ? `${e.field}: ` : '') + e.message + extra;
+  const extra = e.details && !('rows' in e.details) && !stated ? JSON.stringify(e.details) : '';
+  const own = translation ? (e.field ?? '') : (e.field ? `${e.field}: ` : '') + e.message;
+  return [own, extra].filter(Boolean).join(' ') || undefined;
 }
 
 export function useErrorText() {

@@ -4,6 +4,7 @@ import { standardsEn } from './standards.en';
 import { tenderEn } from './tender.en';
 import { creditEn } from './credit.en';
 import { publicEn } from './public.en';
+import { usersEn } from './users.en';
 import type { zh } from './zh';
 
 export const en: Record<keyof typeof zh, string> = {
@@ -383,5 +384,6 @@ export const en: Record<keyof typeof zh, string> = {
   ...tenderEn,
   ...creditEn,
   ...publicEn,
+  ...usersEn,
   ...standardsEn,
 };

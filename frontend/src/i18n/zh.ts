@@ -4,6 +4,7 @@ import { standardsZh } from './standards.zh';
 import { tenderZh } from './tender.zh';
 import { creditZh } from './credit.zh';
 import { publicZh } from './public.zh';
+import { usersZh } from './users.zh';
 
 // Chinese (default). Every key here must exist in en.ts too: the type checker enforces it.
 export const zh = {
@@ -383,5 +384,6 @@ export const zh = {
   ...tenderZh,
   ...creditZh,
   ...publicZh,
+  ...usersZh,
   ...standardsZh,
 } as const;

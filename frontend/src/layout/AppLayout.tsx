@@ -2,9 +2,12 @@ import {
   AuditOutlined, BarChartOutlined, DashboardOutlined, DollarOutlined, InboxOutlined,
   LogoutOutlined, MedicineBoxOutlined, PlusOutlined, ProfileOutlined, ShopOutlined, TagsOutlined, TeamOutlined, TranslationOutlined,
   TrophyOutlined, UnorderedListOutlined, ApiOutlined, CarOutlined, AccountBookOutlined, GiftOutlined, LineChartOutlined,
-  BankOutlined, ScheduleOutlined, FileTextOutlined, FileSearchOutlined, SafetyCertificateOutlined, PropertySafetyOutlined, GlobalOutlined,
+  BankOutlined, ScheduleOutlined, UserOutlined, KeyOutlined, FileTextOutlined, FileSearchOutlined, SafetyCertificateOutlined, PropertySafetyOutlined, GlobalOutlined,
 } from '@ant-design/icons';
-import { Button, Layout, Menu, Space, Tag, Tooltip } from 'antd';
+import { Button, Form, Input, Layout, Menu, Modal, Space, Tag, Tooltip } from 'antd';
+import { api, unwrap } from '../api/client';
+import { ErrorAlert } from '../components/errors';
+import { useAction } from '../components/useAction';
 import { useState, type ReactNode } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth, useMe, type Role } from '../auth';
@@ -52,6 +55,7 @@ export const MENUS: Record<Role, Item[]> = {
     { path: '/bureau/jobs', label: 'menu.jobs', icon: <ScheduleOutlined /> },
     { path: '/bureau/publications', label: 'menu.publications', icon: <GlobalOutlined /> },
     { path: '/bureau/audit', label: 'menu.audit', icon: <AuditOutlined /> },
+    { path: '/users', label: 'menu.users', icon: <UserOutlined /> },
   ],
   fund_officer: [
     { path: '/fund/payables', label: 'menu.regionPayables', icon: <DollarOutlined /> },
@@ -77,6 +81,7 @@ export function AppLayout() {
   const items = MENUS[me.role] ?? [];
   // Narrow windows get the icons only (labels as tooltips).
   const [collapsed, setCollapsed] = useState(false);
+  const [changingPassword, setChangingPassword] = useState(false);
   // The longest menu path that prefixes the location is the selected one.
   const selected = items.map((i) => i.path).filter((p) => loc.pathname === p || loc.pathname.startsWith(p + '/'))
     .sort((a, b) => b.length - a.length)[0];
@@ -98,6 +103,10 @@ export function AppLayout() {
         <Button size="small" icon={<TranslationOutlined />} onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')} data-testid="lang-switch">
           {t('lang.switch')}
         </Button>
+        <Button size="small" icon={<KeyOutlined />} onClick={() => setChangingPassword(true)} data-testid="change-password">
+          {t('users.changeOwnPassword')}
+        </Button>
+        <OwnPassword open={changingPassword} onClose={() => setChangingPassword(false)} />
         <Button size="small" icon={<LogoutOutlined />} onClick={() => { logout(); navigate('/login'); }} data-testid="logout">
           {t('common.logout')}
         </Button>
@@ -130,5 +139,47 @@ export function PageTitle({ title, extra, icon }: { title: ReactNode; extra?: Re
       <span style={{ flex: 1 }} />
       {extra}
     </div>
+  );
+}
+
+/** The signed-in user changes their own password; their other sessions end, this one goes on. */
+function OwnPassword({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const { t } = useI18n();
+  const { renew } = useAuth();
+  const [form] = Form.useForm<{ current_password: string; new_password: string; repeat: string }>();
+  const action = useAction();
+  const submit = async () => {
+    let v: { current_password: string; new_password: string };
+    try {
+      v = await form.validateFields();
+    } catch {
+      return;
+    }
+    const out = await action.run(() => unwrap(api.POST('/api/v1/me/password', { body: { current_password: v.current_password, new_password: v.new_password } })), t('users.ownPasswordChanged'));
+    if (out) {
+      renew(out);
+      form.resetFields();
+      onClose();
+    }
+  };
+  return (
+    <Modal title={t('users.changeOwnPassword')} open={open} onCancel={onClose} onOk={submit} confirmLoading={action.busy} destroyOnHidden>
+      {action.error ? <ErrorAlert error={action.error} /> : null}
+      <Form form={form} layout="vertical" size="small" data-testid="own-password-form">
+        <Form.Item name="current_password" label={t('users.currentPassword')} rules={[{ required: true, message: t('common.required') }]}>
+          <Input.Password autoComplete="current-password" />
+        </Form.Item>
+        <Form.Item name="new_password" label={t('users.newPassword')} extra={t('users.passwordRule')}
+          rules={[{ required: true, message: t('common.required') }, { min: 8, message: t('users.passwordRule') }, { max: 128, message: t('users.passwordRule') }]}>
+          <Input.Password autoComplete="new-password" />
+        </Form.Item>
+        <Form.Item name="repeat" label={t('users.repeatPassword')} dependencies={['new_password']}
+          rules={[{ required: true, message: t('common.required') }, ({ getFieldValue }) => ({
+            validator: (_, value) => (value === getFieldValue('new_password') ? Promise.resolve() : Promise.reject(new Error(t('users.repeatMismatch')))),
+          })]}>
+          <Input.Password autoComplete="new-password" />
+        </Form.Item>
+      </Form>
+    </Modal>
   );
 }

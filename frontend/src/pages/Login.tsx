@@ -8,7 +8,7 @@ import { ErrorAlert } from '../components/errors';
 import { useI18n } from '../i18n';
 
 export function LoginPage() {
-  const { t, lang, setLang } = useI18n();
+  const { t, tf, lang, setLang } = useI18n();
   const { login, role, expired } = useAuth();
   const navigate = useNavigate();
   const loc = useLocation();
@@ -33,7 +33,7 @@ export function LoginPage() {
       <Card style={{ width: 380 }} title={<span>{t('app.name')} · {t('login.title')}</span>}
         extra={<Button size="small" type="text" icon={<TranslationOutlined />} onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')} data-testid="lang-switch">{t('lang.switch')}</Button>}>
         <Typography.Paragraph type="secondary" style={{ marginTop: -4 }}>{t('app.subtitle')}</Typography.Paragraph>
-        {expired ? <Alert type="warning" showIcon title={t('login.expired')} style={{ marginBottom: 12 }} /> : null}
+        {expired ? <Alert type="warning" showIcon title={tf('login.ended.' + expired, t('login.expired'))} style={{ marginBottom: 12 }} data-testid="session-ended" /> : null}
         {error ? <ErrorAlert error={error} /> : null}
         <Form layout="vertical" onFinish={onFinish} requiredMark={false} size="middle">
           <Form.Item name="username" label={t('login.username')} rules={[{ required: true, message: t('common.required') }]}>
