@@ -9,6 +9,7 @@ mod idempotency;
 mod mail;
 mod ocds;
 mod operations;
+mod payment_status;
 mod refusals;
 mod retention;
 mod settlement;

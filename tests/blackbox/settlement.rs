@@ -379,7 +379,8 @@ on_both_databases! {
         let numbers: Vec<String> = [&a, &b].iter().map(|id| supplier.ok(&format!("/api/v1/payables/{id}"))["payable_no"].as_str().unwrap().to_string()).collect();
         let paid: Vec<&csv::StringRecord> = records.iter().filter(|r| numbers.iter().any(|n| n == &r[col("payable_no")])).collect();
         assert_eq!(paid.len(), 2);
-        assert!(paid.iter().all(|r| &r[col(" status")] == "paid"));
+        // Statuses in words, as the supplier's accountant reads them (issue 22), not codes.
+        assert!(paid.iter().all(|r| &r[col(" status")] == "已支付"));
         let refs: Vec<&str> = paid.iter().map(|r| &r[col("bank_reference")]).collect();
         assert!(refs.contains(&"ABC-0001") && refs.contains(&"ABC-0002"), "{refs:?}");
         for r in &paid {

@@ -4,6 +4,7 @@ use actix_web::{get, web, HttpResponse};
 use chrono::NaiveDate;
 use jicai_domain::paging::Page;
 use jicai_domain::payables::{self, PayableFilter, PayableSort, PayableView, SettlementSummary};
+use jicai_domain::settlement::status_page::{self, PayableTotals};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -14,7 +15,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_payables).service(export_payables).service(summary).service(get_payable);
+    cfg.service(list_payables).service(export_payables).service(payable_totals).service(summary).service(get_payable);
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -33,7 +34,8 @@ pub struct PayableQuery {
     pub due_from: Option<NaiveDate>,
     /// Due on or before.
     pub due_to: Option<NaiveDate>,
-    /// `due_date` (default), `due_date_desc`, `acceptance_date`, `acceptance_date_desc`, `amount`, `amount_desc`.
+    /// `due_date` (default), `urgency` (overdue first, then due soonest, paid last), `due_date_desc`,
+    /// `acceptance_date`, `acceptance_date_desc`, `amount`, `amount_desc`.
     pub sort: Option<PayableSort>,
 }
 
@@ -81,8 +83,18 @@ pub async fn get_payable(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FormatQuery {
-    /// `csv` (default) or `xlsx`.
+    /// `csv` (default) or `xlsx` (with a summary sheet of the totals).
     pub format: Option<String>,
+    /// The language of the statuses in words: `zh` (default) or `en`.
+    pub lang: Option<String>,
+}
+
+/// The payment-status page's totals over every payable the caller sees: outstanding, overdue,
+/// due within 7 days (counts and what they still owe), and paid this month.
+#[utoipa::path(tag = "settlement", responses((status = 200, body = PayableTotals), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/payables/totals")]
+pub async fn payable_totals(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<PayableTotals>, ApiError> {
+    Ok(web::Json(state.run(move |conn, now| status_page::totals(conn, &caller.0, now)).await?))
 }
 
 /// The payment-status list as a file (CSV or XLSX), with the list's filters, at most 100,000
@@ -101,18 +113,34 @@ pub async fn export_payables(
     q: web::Query<PayableQuery>,
     f: web::Query<FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let format = crate::export::check_format(f.into_inner().format)?;
+    let f = f.into_inner();
+    let format = crate::export::check_format(f.format)?;
+    let lang = if f.lang.as_deref() == Some("en") { "en" } else { "zh" };
     let filter = q.into_inner().filter();
-    let (rows, today) = state
+    let (rows, totals) = state
         .run(move |conn, now| {
-            Ok((payables::export_rows(conn, &caller.0, &filter, now)?, jicai_domain::clock::shanghai_date(now)))
+            let rows = payables::export_rows(conn, &caller.0, &filter, now)?;
+            Ok((rows, status_page::totals(conn, &caller.0, now)?))
         })
         .await?;
-    let (header, body) = payables::export_table(&rows);
+    let (header, body) = payables::export_table(&rows, lang);
     let sheet = crate::export::Sheet { name: "payables", header, rows: body };
-    let name = format!("payables-{today}.{format}");
+    let name = format!("payables-{}.{format}", totals.as_of);
     if format == "xlsx" {
-        crate::export::xlsx(&[sheet], &name)
+        let figure =
+            |label: &str, f: &status_page::Figure| vec![label.to_string(), f.count.to_string(), f.amount.to_string()];
+        let summary_sheet = crate::export::Sheet {
+            name: "summary",
+            header: vec!["项目 item", "笔数 count", "金额 amount"],
+            rows: vec![
+                vec![format!("截至 as of {}", totals.as_of), String::new(), String::new()],
+                figure("未付合计 outstanding", &totals.outstanding),
+                figure("已逾期 overdue", &totals.overdue),
+                figure("7天内到期 due within 7 days", &totals.due_within_7_days),
+                figure("本月已付 paid this month", &totals.paid_this_month),
+            ],
+        };
+        crate::export::xlsx(&[summary_sheet, sheet], &name)
     } else {
         crate::export::csv(&sheet, &name)
     }

@@ -399,7 +399,8 @@ enum UserKey<'a> {
 
 /// A user and their organisation, in one query.
 fn user_with_org(conn: &mut DbConnection, key: UserKey<'_>) -> DomainResult<Option<(UserRow, OrgRow)>> {
-    let q = users::table.inner_join(organizations::table).select((UserRow::as_select(), OrgRow::as_select())).into_boxed();
+    let q =
+        users::table.inner_join(organizations::table).select((UserRow::as_select(), OrgRow::as_select())).into_boxed();
     let q = match key {
         UserKey::Id(id) => q.filter(users::id.eq(id.to_string())),
         UserKey::Username(name) => q.filter(users::username.eq(name.to_string())),

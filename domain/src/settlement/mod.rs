@@ -4,6 +4,7 @@
 //! payer's share of them.
 
 pub mod payable;
+pub mod status_page;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -83,6 +84,10 @@ pub mod stage {
     /// partial index only when the query repeats its predicate, which bound parameters don't.
     pub const UNSETTLED_SQL: &str = "stage IN ('awaiting_invoice', 'awaiting_hospital_confirmation', 'confirmed', \
                                      'disputed', 'in_batch', 'approved')";
+
+    /// 1 for a settled payable (paid, nothing due), 0 for one still owing: the first key of the
+    /// payment-status page's urgency order (settled last).
+    pub const SETTLED_LAST_SQL: &str = "CASE WHEN stage IN ('paid', 'nothing_due') THEN 1 ELSE 0 END";
 
     /// `stage = AWAITING_CONFIRMATION` written with a literal, as in the predicate of the partial
     /// index `payables_awaiting_confirmation` (migration 2026-12-05-000016) the sweep's scan of

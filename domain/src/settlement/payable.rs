@@ -201,6 +201,12 @@ pub struct PayableView {
     pub bank_reference: Option<String>,
     pub hospital: OrgRef,
     pub supplier: OrgRef,
+    /// What it pays for: the accepted lines of the delivery, drug and quantity.
+    pub items: Vec<crate::settlement::status_page::PayableItem>,
+    /// The payment batch it is in, with its preparation and approval dates.
+    pub batch: Option<crate::settlement::status_page::PayableBatch>,
+    /// While unpaid: the fund pays by this date at the latest (the due date).
+    pub expected_payment_by: Option<NaiveDate>,
     pub order_id: String,
     pub order_no: String,
     pub delivery_id: String,
@@ -213,7 +219,7 @@ pub struct PayableView {
 
 /// Payables visible to the caller: a supplier its own (as payee), a hospital its own, bureau and
 /// fund officers their region's.
-fn visible_payables<'a>(actor: &Actor) -> payables::BoxedQuery<'a, DbBackend> {
+pub(super) fn visible_payables<'a>(actor: &Actor) -> payables::BoxedQuery<'a, DbBackend> {
     let q = payables::table.into_boxed();
     match actor.role {
         Role::Admin => q,
@@ -231,6 +237,8 @@ fn visible_payables<'a>(actor: &Actor) -> payables::BoxedQuery<'a, DbBackend> {
 pub enum PayableSort {
     #[default]
     DueDate,
+    /// Overdue first, then due soonest; paid (and nothing due) last.
+    Urgency,
     DueDateDesc,
     AcceptanceDate,
     AcceptanceDateDesc,
@@ -256,9 +264,16 @@ fn views(conn: &mut DbConnection, rows: Vec<PayableRow>, today: NaiveDate) -> Do
     // The order and delivery numbers are the payable's own; the names come from the kept names.
     let org_ids: Vec<&str> = rows.iter().flat_map(|p| [p.hospital_id.as_str(), p.supplier_id.as_str()]).collect();
     let names = OrgNames::load(conn, &org_ids)?;
+    let delivery_ids: Vec<&str> = rows.iter().map(|p| p.delivery_id.as_str()).collect();
+    let mut items = crate::settlement::status_page::items_of(conn, &delivery_ids)?;
+    let batch_ids: Vec<&str> = rows.iter().filter_map(|p| p.batch_id.as_deref()).collect();
+    let batches = crate::settlement::status_page::batches_of(conn, &batch_ids)?;
     Ok(rows
         .into_iter()
         .map(|p| PayableView {
+            items: items.remove(&p.delivery_id).unwrap_or_default(),
+            batch: p.batch_id.as_ref().and_then(|b| batches.get(b).cloned()),
+            expected_payment_by: (!settlement::stage::is_settled(&p.stage)).then_some(p.due_date),
             stage: p.stage_now().to_string(),
             days_remaining: (p.due_date - today).num_days(),
             hospital: names.reference(&p.hospital_id),
@@ -370,6 +385,9 @@ pub fn list_payables(
     let q = build();
     let q = match filter.sort {
         PayableSort::DueDate => q.order((payables::due_date.asc(), payables::id.asc())),
+        PayableSort::Urgency => q
+            .order(diesel::dsl::sql::<diesel::sql_types::Integer>(settlement::stage::SETTLED_LAST_SQL))
+            .then_order_by((payables::due_date.asc(), payables::id.asc())),
         PayableSort::DueDateDesc => q.order((payables::due_date.desc(), payables::id.desc())),
         PayableSort::AcceptanceDate => q.order((payables::acceptance_date.asc(), payables::id.asc())),
         PayableSort::AcceptanceDateDesc => q.order((payables::acceptance_date.desc(), payables::id.desc())),
@@ -427,7 +445,8 @@ pub fn export_rows(
 }
 
 /// The export's columns: header (Chinese / English) and the cell of each row.
-pub fn export_table(rows: &[PayableView]) -> (Vec<&'static str>, Vec<Vec<String>>) {
+pub fn export_table(rows: &[PayableView], lang: &str) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    use crate::settlement::status_page::status_words;
     let header = vec![
         "应付编号 payable_no",
         "状态 status",
@@ -436,6 +455,11 @@ pub fn export_table(rows: &[PayableView]) -> (Vec<&'static str>, Vec<Vec<String>
         "企业 supplier",
         "订单 order_no",
         "送货单 delivery_no",
+        "药品及数量 items",
+        "支付批次 batch_no",
+        "编入批次日 batch_prepared_on",
+        "批次审批日 batch_approved_on",
+        "最迟付款日 expected_payment_by",
         "金额 amount",
         "争议 disputed",
         "未付 outstanding",
@@ -460,12 +484,32 @@ pub fn export_table(rows: &[PayableView]) -> (Vec<&'static str>, Vec<Vec<String>
         .map(|p| {
             vec![
                 p.payable_no.clone(),
-                p.status.clone(),
-                p.stage.clone(),
+                status_words(&p.status, lang),
+                status_words(&p.stage, lang),
                 p.hospital.name.clone(),
                 p.supplier.name.clone(),
                 p.order_no.clone(),
                 p.delivery_no.clone(),
+                p.items
+                    .iter()
+                    .map(|i| {
+                        let packs =
+                            i.packs.map(|n| if lang == "en" { format!(" ({n} packs)") } else { format!("（{n}盒）") });
+                        format!(
+                            "{} {} {}{}{}",
+                            i.generic_name,
+                            i.specification,
+                            i.accepted_qty,
+                            i.min_unit,
+                            packs.unwrap_or_default()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                p.batch.as_ref().map(|b| b.batch_no.clone()).unwrap_or_default(),
+                opt(&p.batch.as_ref().and_then(|b| b.prepared_on)),
+                opt(&p.batch.as_ref().and_then(|b| b.approved_on)),
+                opt(&p.expected_payment_by),
                 p.amount.to_string(),
                 p.disputed_amount.to_string(),
                 p.outstanding.to_string(),
@@ -479,7 +523,7 @@ pub fn export_table(rows: &[PayableView]) -> (Vec<&'static str>, Vec<Vec<String>
                 p.interest.to_string(),
                 opt(&p.invoiced_on),
                 opt(&p.confirmed_on),
-                p.confirmation.clone().unwrap_or_default(),
+                p.confirmation.as_deref().map(|c| status_words(c, lang)).unwrap_or_default(),
                 opt(&p.paid_on),
                 p.paid_amount.to_string(),
                 p.bank_reference.clone().unwrap_or_default(),

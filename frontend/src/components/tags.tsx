@@ -74,3 +74,22 @@ export function DelayTags({ delay }: { delay: { supplier: number; hospital: numb
     </span>
   );
 }
+
+/** What a payable pays for: each accepted drug with its quantity in its unit, and in packs. */
+export function PayableItems({ items, compact }: { items: { generic_name: string; specification: string; accepted_qty: number; min_unit: string; packs?: number | null }[]; compact?: boolean }) {
+  const { t } = useI18n();
+  if (items.length === 0) return <span className="jc-muted">—</span>;
+  const shown = compact ? items.slice(0, 2) : items;
+  return (
+    <span>
+      {shown.map((i, n) => (
+        <div key={n} style={{ whiteSpace: 'nowrap' }}>
+          {i.generic_name} <span className="jc-muted">{i.specification}</span>{' '}
+          <b>{i.accepted_qty.toLocaleString()}{i.min_unit}</b>
+          {i.packs != null ? <span className="jc-muted">{t('payable.packs', { n: i.packs.toLocaleString() })}</span> : null}
+        </div>
+      ))}
+      {compact && items.length > shown.length ? <span className="jc-muted">{t('payable.moreItems', { n: items.length - shown.length })}</span> : null}
+    </span>
+  );
+}

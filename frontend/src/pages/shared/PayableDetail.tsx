@@ -13,7 +13,7 @@ import { useAction } from '../../components/useAction';
 import { fmtDateTime, fmtMoney, sumMoney, toTenThousandths } from '../../components/format';
 import { useAsync } from '../../components/hooks';
 import { moneyPattern } from '../../components/refs';
-import { Countdown, DelayTags, PayableStatusTag } from '../../components/tags';
+import { Countdown, DelayTags, PayableItems, PayableStatusTag } from '../../components/tags';
 import { useI18n } from '../../i18n';
 import { PageTitle } from '../../layout/AppLayout';
 import { NotFound } from '../NotFound';
@@ -65,10 +65,23 @@ export default function PayableDetail() {
           <Descriptions.Item label={t('field.hospital')}>{p.hospital.name}</Descriptions.Item>
           <Descriptions.Item label={t('field.supplier')}>{p.supplier.name}</Descriptions.Item>
           <Descriptions.Item label={t('field.acceptanceDate')}>{p.acceptance_date}</Descriptions.Item>
-          <Descriptions.Item label={t('field.orderNo')}><Link to={`/orders/${p.order_id}`}>{p.order_no}</Link></Descriptions.Item>
-          <Descriptions.Item label={t('field.deliveryNo')}><Link to={`/deliveries/${p.delivery_id}`}>{p.delivery_no}</Link></Descriptions.Item>
+          <Descriptions.Item label={t('field.orderNo')}><Link to={`/orders/${p.order_id}`} style={{ whiteSpace: 'nowrap' }}>{p.order_no}</Link></Descriptions.Item>
+          <Descriptions.Item label={t('field.deliveryNo')}><Link to={`/deliveries/${p.delivery_id}`} style={{ whiteSpace: 'nowrap' }}>{p.delivery_no}</Link></Descriptions.Item>
           <Descriptions.Item label={t('payable.batch')}>
-            {p.batch_id ? (officer ? <Link to={`/payment-batches/${p.batch_id}`}>{t('payable.viewBatch')}</Link> : t('common.yes')) : '—'}
+            <span data-testid="payable-batch">{p.batch ? (
+              <Space size={4} wrap>
+                {officer ? <Link to={`/payment-batches/${p.batch.id}`}>{p.batch.batch_no}</Link> : <b>{p.batch.batch_no}</b>}
+                <Tag>{tf('batchStatus.' + p.batch.status, p.batch.status)}</Tag>
+                {p.batch.prepared_on ? <span className="jc-muted">{t('payable.batchPrepared', { date: p.batch.prepared_on })}</span> : null}
+                {p.batch.approved_on ? <span className="jc-muted">{t('payable.batchApproved', { date: p.batch.approved_on })}</span> : null}
+              </Space>
+            ) : '—'}</span>
+          </Descriptions.Item>
+          <Descriptions.Item label={t('payable.expectedBy')}>
+            <span data-testid="expected-payment">{p.expected_payment_by ? t('payable.expectedByDate', { date: p.expected_payment_by }) : (p.paid_on ?? '—')}</span>
+          </Descriptions.Item>
+          <Descriptions.Item label={t('payable.items')} span={3}>
+            <span data-testid="payable-items"><PayableItems items={p.items} /></span>
           </Descriptions.Item>
           <Descriptions.Item label={t('payable.paidOnLabel')}>{p.paid_on ?? '—'}</Descriptions.Item>
           <Descriptions.Item label={t('payable.bankReference')}><span data-testid="bank-reference">{p.bank_reference ?? '—'}</span></Descriptions.Item>
@@ -133,8 +146,8 @@ function StageSteps({ p }: { p: PayableView }) {
             ? `${p.confirmed_on}${p.confirmation ? ' · ' + t(p.confirmation === 'deemed' ? 'confirmation.deemed' : 'confirmation.explicit') : ''}`
             : p.confirm_deadline ? t('step.confirmBy', { date: p.confirm_deadline }) : '',
         },
-        { title: t('step.inBatch') },
-        { title: t('step.approved') },
+        { title: t('step.inBatch'), description: p.batch?.prepared_on ?? '' },
+        { title: t('step.approved'), description: p.batch?.approved_on ?? '' },
         { title: t('step.paid'), description: p.paid_on ?? t('step.dueOn', { date: p.due_date }) },
       ]}
     />
