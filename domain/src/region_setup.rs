@@ -11,6 +11,7 @@ use crate::credit::CREDIT_POLICY;
 use crate::db::DbConnection;
 use crate::error::{DomainError, DomainResult};
 use crate::identity::{self, NewRegion, RegionRow};
+use crate::ordering::rules::{OrderLimitPolicy, ORDER_LIMIT_POLICY};
 use crate::policy::{
     ConfirmationPolicy, DeadlineRule, InterestPolicy, MonitoringPolicy, NewDeadlinePolicy, NewPolicy, PolicyRow,
     PrepaymentPolicy, HOSPITAL_CONFIRMATION, LATE_INTEREST, MONITORING, PAYMENT_DEADLINE, PREPAYMENT, RETENTION,
@@ -45,6 +46,7 @@ pub fn initial_policies(deadline: DeadlineRule) -> Vec<(&'static str, String)> {
         (TENDER_POLICY, serde_json::to_string(&TenderPolicy::default()).expect("serializable")),
         (CREDIT_POLICY, serde_json::to_string(&CreditPolicy::default()).expect("serializable")),
         (PAYMENT_STANDARD_POLICY, serde_json::to_string(&PaymentStandardPolicy::default()).expect("serializable")),
+        (ORDER_LIMIT_POLICY, serde_json::to_string(&OrderLimitPolicy::default()).expect("serializable")),
     ]
 }
 
@@ -148,6 +150,11 @@ fn validated_params(kind: &str, params: serde_json::Value) -> DomainResult<Strin
         }
         PAYMENT_STANDARD_POLICY => {
             let p: PaymentStandardPolicy = parse(params)?;
+            p.validate().map_err(bad_params)?;
+            serde_json::to_string(&p)?
+        }
+        ORDER_LIMIT_POLICY => {
+            let p: OrderLimitPolicy = parse(params)?;
             p.validate().map_err(bad_params)?;
             serde_json::to_string(&p)?
         }

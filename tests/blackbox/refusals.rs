@@ -267,3 +267,48 @@ fn a_panicking_handler_costs_one_request_not_the_connection() {
     assert_eq!(panics.len(), 3, "{log}");
     assert!(log.len() < 8_000, "no backtrace per request: {} bytes\n{log}", log.len());
 }
+
+on_both_databases! {
+    fn an_absurd_order_line_is_refused_by_the_regions_limit(backend: Backend) {
+        // 9,999,999 boxes of 依巴斯汀片 went through with one click (issue 22): a line beyond the
+        // region's limit (policy: twice the year's agreed volume) is refused, with the limit.
+        let Some(env) = Env::demo(backend, Some(NOW)) else { return };
+        let hospital = env.login("hospital1");
+        let supplier_org = org_id(&env.login("supplier1"));
+        let bid = bid(&hospital, "依折麦布片");
+        let pack = bid["product"]["pack_size"].as_i64().unwrap();
+        let v = volume(&hospital, id(&bid));
+        let agreed = v["agreed_qty"].as_i64().unwrap();
+        let orders_before = order_count(&hospital);
+        let limit_packs = (2 * agreed / pack).max(100);
+
+        let r = hospital.post("/api/v1/orders", &order_body(&supplier_org, &bid, 9_999_999));
+        assert_eq!((r.status, r.code()), (422, "quantity_beyond_limit"), "{}", r.body);
+        assert_eq!(r.body["error"]["field"], "lines[0].quantity");
+        assert_eq!(r.body["error"]["details"]["limit"], limit_packs * pack);
+        assert_eq!(r.body["error"]["details"]["limit_packs"], limit_packs);
+        assert_eq!(r.body["error"]["details"]["annual_agreed"], agreed);
+        let r = hospital.post("/api/v1/orders", &order_body(&supplier_org, &bid, limit_packs + 1));
+        assert_eq!((r.status, r.code()), (422, "quantity_beyond_limit"), "{}", r.body);
+        // Nothing changed: no order, the volume untouched.
+        assert_eq!(order_count(&hospital), orders_before);
+        assert_eq!(volume(&hospital, id(&bid))["remaining_qty"], v["remaining_qty"]);
+
+        // At the limit the line goes through (above the volume, as the hospital confirmed).
+        let order = place(&hospital, &supplier_org, &bid, limit_packs);
+        assert!(order["lines"][0]["above_volume_qty"].as_i64().unwrap() > 0, "{order}");
+
+        // The limit is data: a new version allows three times the volume from today.
+        let bureau = env.login("bureau1");
+        let r = bureau.post(
+            "/api/v1/policies/order_limit",
+            &json!({"effective_from": "2026-11-22", "params": {"max_multiple_of_agreed": "3", "max_packs_without_volume": 10000, "always_allowed_packs": 100}, "note": "黑盒：三倍"}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        let r = bureau.post("/api/v1/policies/order_limit", &json!({"effective_from": "2026-11-23", "params": {"max_multiple_of_agreed": "0.5", "max_packs_without_volume": 10000, "always_allowed_packs": 100}}));
+        assert_eq!((r.status, r.code()), (422, "invalid_policy"), "{}", r.body);
+        place(&hospital, &supplier_org, &bid, limit_packs + 1);
+        let r = hospital.post("/api/v1/orders", &order_body(&supplier_org, &bid, (3 * agreed / pack).max(100) + 1));
+        assert_eq!((r.status, r.code()), (422, "quantity_beyond_limit"), "{}", r.body);
+    }
+}

@@ -36,7 +36,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// Adds a version of any policy kind for the bureau's region, effective today or later:
 /// `payment_deadline`, `hospital_confirmation`, `late_interest`, `prepayment`, `retention`,
-/// `monitoring`, `tender`, `payment_standard`. The parameters are those `GET /policies` shows.
+/// `monitoring`, `tender`, `credit`, `payment_standard`, `order_limit`. The parameters are those
+/// `GET /policies` shows.
 #[utoipa::path(
     tag = "policies",
     request_body = NewPolicy,

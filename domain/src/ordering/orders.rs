@@ -332,6 +332,53 @@ fn invalid_line(i: usize, field: &str, code: &'static str, message: String) -> D
     DomainError::Invalid(Problem::new(code, format!("line {}: {message}", i + 1)).field(format!("lines[{i}].{field}")))
 }
 
+/// Refuses the first line that asks for more than the order-limit policy in force allows.
+fn check_line_limits(
+    conn: &mut DbConnection,
+    region_id: &str,
+    priced: &[PricedLine],
+    agreed: &[Option<volumes::AgreedVolumeRow>],
+    today: NaiveDate,
+) -> DomainResult<()> {
+    let (policy, policy_id): (super::rules::OrderLimitPolicy, String) =
+        crate::policy::params_in_force(conn, region_id, super::rules::ORDER_LIMIT_POLICY, today)?;
+    let product_ids: Vec<&str> = priced.iter().map(|p| p.row.product_id.as_str()).collect();
+    let packs: HashMap<String, (i64, String)> = products::table
+        .filter(products::id.eq_any(&product_ids))
+        .select((products::id, products::pack_size, products::min_unit))
+        .load::<(String, i64, String)>(conn)?
+        .into_iter()
+        .map(|(id, pack, unit)| (id, (pack, unit)))
+        .collect();
+    for (i, (p, volume)) in priced.iter().zip(agreed).enumerate() {
+        let (pack_size, unit) = packs.get(&p.row.product_id).cloned().unwrap_or((1, String::new()));
+        let annual = volume.as_ref().map(|v| v.agreed_qty);
+        let limit = policy.line_limit(annual, pack_size);
+        if p.row.quantity > limit {
+            let why = match annual {
+                Some(a) => format!("{} times the year's agreed volume of {a} {unit}", policy.max_multiple_of_agreed),
+                None => format!("{} packs for a product without an agreed volume", policy.max_packs_without_volume),
+            };
+            return Err(invalid_line(
+                i,
+                "quantity",
+                "quantity_beyond_limit",
+                format!("{} {unit} is more than one line may order ({limit} {unit}: {why})", p.row.quantity),
+            )
+            .with_details(serde_json::json!({
+                "line": i + 1,
+                "quantity": p.row.quantity,
+                "limit": limit,
+                "limit_packs": limit / pack_size.max(1),
+                "unit": unit,
+                "annual_agreed": annual,
+                "policy_id": policy_id,
+            })));
+        }
+    }
+    Ok(())
+}
+
 pub fn place_order(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -404,17 +451,21 @@ pub fn place_order(
         for (i, p) in priced.iter_mut().enumerate() {
             p.row.line_no = (i + 1) as i32;
         }
+        // A line beyond the region's sanity limit (a multiple of the year's agreed volume, or
+        // so many packs without one) is refused as the typing error it almost surely is.
+        let mut agreed: Vec<Option<volumes::AgreedVolumeRow>> = Vec::with_capacity(priced.len());
+        for p in &priced {
+            agreed.push(match &p.row.bid_id {
+                Some(bid_id) => volumes::volume_for(conn, &actor.org_id, bid_id, today)?,
+                None => None,
+            });
+        }
+        check_line_limits(conn, &region_id, &priced, &agreed, today)?;
         // Volumes are consumed after every line is known good, in the order of the volumes' ids,
         // so that concurrent orders lock the rows in one order and cannot deadlock. A winning
         // line without an agreed volume this year is all above volume (as priced).
-        let mut consumption: Vec<(String, usize)> = Vec::new();
-        for (i, p) in priced.iter().enumerate() {
-            if let Some(bid_id) = &p.row.bid_id {
-                if let Some(v) = volumes::volume_for(conn, &actor.org_id, bid_id, today)? {
-                    consumption.push((v.id, i));
-                }
-            }
-        }
+        let mut consumption: Vec<(String, usize)> =
+            agreed.into_iter().enumerate().filter_map(|(i, v)| v.map(|v| (v.id, i))).collect();
         consumption.sort();
         for (volume_id, i) in consumption {
             let line = &mut priced[i].row;

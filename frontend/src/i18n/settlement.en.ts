@@ -150,4 +150,12 @@ export const settlementEn: Record<keyof typeof settlementZh, string> = {
   'payable.empty.supplier': 'No payables yet: each one appears when a hospital confirms an acceptance, and its payment term runs from the acceptance date.',
   'payable.empty.filtered': 'No payable matches the filters; change or reset them.',
   'payable.empty.manufacturer': 'The fund pays the distributor directly, so a manufacturer has no payables. Ask your distributors about payment for your winning products.',
+  'order.err.packsFormat': '“{text}” is not a number of packs: type a whole number, no sign, decimal point or letters',
+  'order.aboveVolumeTitle': 'Beyond the agreed volume: place the order?',
+  'order.aboveVolumeText': 'These lines go beyond your remaining agreed volume. The part above it is still bought at the winning price but does not count for surplus retention:',
+  'order.aboveVolumeLine': '{name}: {n} {unit} above, {amount}',
+  'order.aboveVolumeOk': 'Order above the volume',
+  'order.aboveVolumeBack': 'Back to the order',
+  'error.quantity_beyond_limit': 'Line {line} asks for more than one order may ({limit} {unit}, about {limit_packs} packs); check the quantity',
+  'accept.err.format': '“{text}” is not a quantity: type a whole number of {unit}, no sign, decimal point or letters',
 };

@@ -149,4 +149,12 @@ export const settlementZh = {
   'payable.empty.supplier': '暂无应付记录：医院确认验收后，系统自动生成应付并从验收日起计算付款期限。',
   'payable.empty.filtered': '没有符合筛选条件的应付，请调整或重置筛选。',
   'payable.empty.manufacturer': '医保基金直接向配送企业付款，生产企业没有应付记录。如需了解本企业中选产品的回款，请联系配送企业。',
+  'order.err.packsFormat': '“{text}”不是有效的盒数：请输入正整数，不能为负数、小数或字母',
+  'order.aboveVolumeTitle': '超出约定采购量，确认下单？',
+  'order.aboveVolumeText': '以下品种超出本院剩余约定采购量。超量部分仍按中选价采购，但不计入结余留用基数：',
+  'order.aboveVolumeLine': '{name}：超量 {n} {unit}，金额 {amount}',
+  'order.aboveVolumeOk': '确认超量下单',
+  'order.aboveVolumeBack': '返回修改',
+  'error.quantity_beyond_limit': '第 {line} 行数量超过单次订购上限（{limit} {unit}，约 {limit_packs} 盒），请核对数量',
+  'accept.err.format': '“{text}”不是有效的数量：请输入以{unit}计的非负整数，不能为负数、小数或字母',
 } as const;

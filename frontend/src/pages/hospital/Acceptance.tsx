@@ -1,5 +1,5 @@
 import { CheckCircleFilled, CloseCircleFilled } from '@ant-design/icons';
-import { Alert, App, Button, Card, Descriptions, Form, Input, InputNumber, Modal, Select, Space, Spin, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Descriptions, Form, Input, Modal, Select, Space, Spin, Table, Tag, Typography } from 'antd';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, newIdempotencyKey, unwrap, type DeliveryLineView, type DeliveryView } from '../../api/client';
@@ -23,7 +23,14 @@ const REASONS: { value: string; label: MsgKey }[] = [
 ];
 const OTHER = '__other__';
 
-interface Count { accepted: number | null; rejected: number | null; reason?: string; other: string }
+/** Counts as typed: `NaN` for anything but a whole number (shown as an error, never corrected). */
+interface Count { accepted: number | null; rejected: number | null; reason?: string; other: string; acceptedText?: string; rejectedText?: string }
+
+function parseCount(text: string): number | null {
+  const v = text.trim();
+  if (v === '') return null;
+  return /^\d{1,12}$/.test(v) ? Number(v) : NaN;
+}
 
 function initialCount(l: DeliveryLineView): Count {
   const r = l.reject_reason ?? undefined;
@@ -42,6 +49,9 @@ function lineProblems(l: DeliveryLineView, c: Count, t: (k: MsgKey, v?: Record<s
   const a = c.accepted ?? 0;
   const r = c.rejected ?? 0;
   if (c.accepted == null && c.rejected == null) return [t('error.lines_incomplete')];
+  for (const [v, text] of [[c.accepted, c.acceptedText], [c.rejected, c.rejectedText]] as const) {
+    if (v != null && Number.isNaN(v)) return [t('accept.err.format', { text: text ?? '', unit: l.product.min_unit })];
+  }
   if (a < 0 || r < 0 || !Number.isInteger(a) || !Number.isInteger(r) || a + r !== l.quantity) {
     out.push(t('accept.err.arith', { a, r, s: l.quantity }));
   }
@@ -156,7 +166,7 @@ function AcceptanceForm({ delivery: d, editable, onSaved }: { delivery: Delivery
         : editable ? <Alert type="info" showIcon title={a?.status === 'draft' ? t('accept.draftExists') : t('accept.help')} style={{ marginBottom: 12 }} /> : null}
 
       <Card size="small" title={t('delivery.lines')} extra={editable ? (
-        <Button size="small" onClick={() => setCounts(Object.fromEntries(d.lines.map((l) => [l.id, { accepted: l.quantity, rejected: 0, reason: undefined, other: '' }])))} data-testid="accept-all">
+        <Button size="small" onClick={() => setCounts(Object.fromEntries(d.lines.map((l) => [l.id, { accepted: l.quantity, rejected: 0, reason: undefined, other: '', acceptedText: undefined, rejectedText: undefined }])))} data-testid="accept-all">
           {t('accept.acceptAll')}
         </Button>) : null}>
         <Table<DeliveryLineView>
@@ -184,16 +194,16 @@ function AcceptanceForm({ delivery: d, editable, onSaved }: { delivery: Delivery
             {
               title: t('field.accepted'), key: 'acc',
               render: (_, l, i) => editable
-                ? <InputNumber min={0} max={l.quantity} precision={0} value={counts[l.id].accepted} style={{ width: 90 }} data-testid={`accepted-${i}`}
-                    onChange={(v) => set(l.id, { accepted: v == null ? null : Number(v) })} />
-                : <span className="jc-num">{fmtInt(l.accepted_qty)}</span>,
+                ? <Input inputMode="numeric" value={counts[l.id].acceptedText ?? (counts[l.id].accepted == null ? '' : String(counts[l.id].accepted))} style={{ width: 110 }} data-testid={`accepted-${i}`}
+                    suffix={l.product.min_unit} onChange={(e) => set(l.id, { acceptedText: e.target.value, accepted: parseCount(e.target.value) })} />
+                : <span className="jc-num">{fmtInt(l.accepted_qty)} {l.product.min_unit}</span>,
             },
             {
               title: t('field.rejected'), key: 'rej',
               render: (_, l, i) => editable
-                ? <InputNumber min={0} max={l.quantity} precision={0} value={counts[l.id].rejected} style={{ width: 90 }} data-testid={`rejected-${i}`}
-                    onChange={(v) => set(l.id, { rejected: v == null ? null : Number(v) })} />
-                : <span className="jc-num">{fmtInt(l.rejected_qty)}</span>,
+                ? <Input inputMode="numeric" value={counts[l.id].rejectedText ?? (counts[l.id].rejected == null ? '' : String(counts[l.id].rejected))} style={{ width: 110 }} data-testid={`rejected-${i}`}
+                    suffix={l.product.min_unit} onChange={(e) => set(l.id, { rejectedText: e.target.value, rejected: parseCount(e.target.value) })} />
+                : <span className="jc-num">{fmtInt(l.rejected_qty)} {l.product.min_unit}</span>,
             },
             {
               title: t('field.rejectReason'), key: 'reason', width: 200,

@@ -1,5 +1,5 @@
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Descriptions, Input, InputNumber, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Descriptions, Input, Select, Space, Table, Tag, Typography } from 'antd';
 import { useMemo, useRef, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { allBids, allListed, allowedSuppliers, bidAvailability, currentVolumes, listedSupplier } from '../../api/catalog';
@@ -26,12 +26,20 @@ interface Source {
   suppliers: { id: string; name: string }[];
 }
 
-interface Line { key: number; source?: string; packs: number | null }
+/** `packs` is the whole number typed, `null` while empty, `NaN` for anything else (never corrected). */
+interface Line { key: number; source?: string; packs: number | null; packsText?: string }
+
+/** Whole packs as typed: digits only; a sign, a decimal point or a letter is refused, not rounded. */
+function parsePacks(text: string): number | null {
+  const v = text.trim();
+  if (v === '') return null;
+  return /^\d{1,9}$/.test(v) ? Number(v) : NaN;
+}
 
 export default function NewOrder() {
   const { t } = useI18n();
   const me = useMe();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const errorText = useErrorText();
   const navigate = useNavigate();
   const [params] = useSearchParams();
@@ -85,7 +93,8 @@ export default function NewOrder() {
     const errs: string[] = [];
     const s = l.source ? sources.get(l.source) : undefined;
     if (!s) return [t('order.pickProduct')];
-    if (l.packs == null || !Number.isInteger(l.packs) || l.packs <= 0) errs.push(t('order.err.packs'));
+    if (l.packs != null && Number.isNaN(l.packs)) errs.push(t('order.err.packsFormat', { text: l.packsText ?? '' }));
+    else if (l.packs == null || !Number.isInteger(l.packs) || l.packs <= 0) errs.push(t('order.err.packs'));
     if (lines.findIndex((o) => o.source === l.source) !== i) errs.push(t('order.err.duplicate'));
     if (s.bid) {
       const a = bidAvailability(s.bid, me, today);
@@ -103,13 +112,48 @@ export default function NewOrder() {
     const s = l.source ? sources.get(l.source) : undefined;
     return s && l.packs && l.packs > 0 ? lineAmount(l.packs * s.product.pack_size, s.unitPrice) : '0.00';
   });
+  /** Each line's quantity beyond the hospital's remaining agreed volume, with its amount. */
+  const aboveVolume = lines.flatMap((l) => {
+    const s = l.source ? sources.get(l.source) : undefined;
+    const v = volumeOf(s);
+    if (!s || !v || !l.packs || !(l.packs > 0)) return [];
+    const above = l.packs * s.product.pack_size - Math.max(0, v.remaining_qty);
+    return above > 0 ? [{ name: `${s.product.generic_name} ${s.product.specification}`, above, unit: s.product.min_unit, amount: lineAmount(above, s.unitPrice) }] : [];
+  });
 
   const update = (key: number, patch: Partial<Line>) => setLines((ls) => ls.map((l) => (l.key === key ? { ...l, ...patch } : l)));
 
-  const submit = async () => {
+  const submit = () => {
     setSubmitted(true);
     setApiError(undefined);
     if (!valid || !supplier) return;
+    if (aboveVolume.length === 0) {
+      void send();
+      return;
+    }
+    // Beyond the agreed volume: the quantity and amount above it, and an explicit confirmation.
+    modal.confirm({
+      title: t('order.aboveVolumeTitle'),
+      width: 560,
+      content: (
+        <div data-testid="above-volume-confirm">
+          <p>{t('order.aboveVolumeText')}</p>
+          <ul style={{ paddingLeft: 20 }}>
+            {aboveVolume.map((a) => (
+              <li key={a.name}>{t('order.aboveVolumeLine', { name: a.name, n: fmtInt(a.above), unit: a.unit, amount: fmtMoney(a.amount) })}</li>
+            ))}
+          </ul>
+        </div>
+      ),
+      okText: t('order.aboveVolumeOk'),
+      okButtonProps: { danger: true, ...({ 'data-testid': 'above-volume-ok' } as Record<string, string>) },
+      cancelText: t('order.aboveVolumeBack'),
+      onOk: () => send(),
+    });
+  };
+
+  const send = async () => {
+    if (!supplier) return;
     setBusy(true);
     try {
       const order = await unwrap(api.POST('/api/v1/orders', {
@@ -206,9 +250,10 @@ export default function NewOrder() {
                 const s = l.source ? sources.get(l.source) : undefined;
                 return (
                   <div>
-                    <InputNumber min={1} precision={0} step={1} value={l.packs} style={{ width: 110 }}
-                      onChange={(v) => update(l.key, { packs: v == null ? null : Number(v) })}
-                      status={(submitted || l.packs != null) && (l.packs == null || l.packs <= 0) ? 'error' : undefined}
+                    <Input inputMode="numeric" value={l.packsText ?? (l.packs == null ? '' : String(l.packs))} style={{ width: 110 }}
+                      suffix={t('unit.pack')}
+                      onChange={(e) => update(l.key, { packsText: e.target.value, packs: parsePacks(e.target.value) })}
+                      status={(submitted || l.packs != null) && (l.packs == null || Number.isNaN(l.packs) || l.packs <= 0) ? 'error' : undefined}
                       data-testid={`line-packs-${i}`} />
                     <div className="jc-muted">{t('order.packsHelp')}{s ? ` · ${s.product.pack_size}${s.product.min_unit}/${t('unit.pack')}` : ''}</div>
                   </div>
@@ -219,7 +264,7 @@ export default function NewOrder() {
               title: t('field.units'), key: 'units', className: 'jc-num',
               render: (_, l) => {
                 const s = l.source ? sources.get(l.source) : undefined;
-                return s && l.packs ? <span data-testid="line-units">{fmtInt(l.packs * s.product.pack_size)} {s.product.min_unit}</span> : '—';
+                return s && l.packs && l.packs > 0 ? <span data-testid="line-units">{fmtInt(l.packs * s.product.pack_size)} {s.product.min_unit}</span> : '—';
               },
             },
             {
@@ -229,7 +274,7 @@ export default function NewOrder() {
                 const v = volumeOf(s);
                 if (!s || s.kind !== 'winning') return '—';
                 if (!v) return <span className="jc-muted">{t('catalogue.noVolume')}</span>;
-                const qty = (l.packs ?? 0) * s.product.pack_size;
+                const qty = (l.packs && l.packs > 0 ? l.packs : 0) * s.product.pack_size;
                 const above = qty - Math.max(0, v.remaining_qty);
                 return (
                   <div>

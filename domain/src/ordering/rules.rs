@@ -1,0 +1,89 @@
+//! The pure rules of ordering: the sanity limit on an order line.
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// The policy kind of the order-line limit.
+pub const ORDER_LIMIT_POLICY: &str = "order_limit";
+
+/// How much one order line may ask for before it is refused as a typing error (9,999,999 boxes
+/// for 100 agreed): versioned region policy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderLimitPolicy {
+    /// A line of a winning product may order at most this multiple of the hospital's annual
+    /// agreed volume of it (e.g. "2": twice the year's agreement).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub max_multiple_of_agreed: Decimal,
+    /// A line without an agreed volume (a listed product, or a bid the hospital has no volume
+    /// of) may order at most this many packs.
+    pub max_packs_without_volume: i64,
+    /// A line of this many packs or fewer is always allowed, however small the agreed volume
+    /// (a community clinic agreeing on 51 tablets a year may still order 100 boxes).
+    pub always_allowed_packs: i64,
+}
+
+impl Default for OrderLimitPolicy {
+    fn default() -> Self {
+        OrderLimitPolicy {
+            max_multiple_of_agreed: Decimal::from(2),
+            max_packs_without_volume: 10_000,
+            always_allowed_packs: 100,
+        }
+    }
+}
+
+impl OrderLimitPolicy {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.max_multiple_of_agreed < Decimal::ONE || self.max_multiple_of_agreed > Decimal::from(100) {
+            return Err("the multiple of the agreed volume lies between 1 and 100".into());
+        }
+        if !(1..=10_000_000).contains(&self.max_packs_without_volume) {
+            return Err("the packs without an agreed volume lie between 1 and 10,000,000".into());
+        }
+        if !(1..=self.max_packs_without_volume).contains(&self.always_allowed_packs) {
+            return Err("the packs always allowed lie between 1 and the packs without an agreed volume".into());
+        }
+        Ok(())
+    }
+
+    /// The most a line may order, in minimum units: the multiple of the annual agreed volume
+    /// (rounded down to whole packs), or the packs without a volume; never fewer than the packs
+    /// always allowed.
+    pub fn line_limit(&self, annual_agreed: Option<i64>, pack_size: i64) -> i64 {
+        let pack = pack_size.max(1);
+        let limit = match annual_agreed {
+            Some(agreed) => {
+                let units = (Decimal::from(agreed) * self.max_multiple_of_agreed).floor().to_i64().unwrap_or(i64::MAX);
+                units / pack * pack
+            }
+            None => self.max_packs_without_volume.saturating_mul(pack),
+        };
+        limit.max(self.always_allowed_packs.saturating_mul(pack))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_may_ask_twice_the_years_agreement_or_ten_thousand_packs_without_one() {
+        let p = OrderLimitPolicy::default();
+        // 依巴斯汀片 10 mg × 10: 3,000 tablets agreed a year → at most 6,000 (600 boxes).
+        assert_eq!(p.line_limit(Some(3_000), 10), 6_000);
+        // 9,999,999 boxes are far beyond it.
+        assert!(9_999_999 * 10 > p.line_limit(Some(3_000), 10));
+        // Rounded down to whole packs: 2 × 4,005 = 8,010 → 267 boxes of 30 = 8,010.
+        assert_eq!(p.line_limit(Some(4_005), 30), 8_010);
+        assert_eq!(p.line_limit(Some(4_001), 30), 7_980);
+        // A small agreement still allows the packs always allowed (100 boxes).
+        assert_eq!(p.line_limit(Some(51), 30), 3_000);
+        assert_eq!(p.line_limit(None, 30), 300_000);
+        assert!(p.validate().is_ok());
+        assert!(OrderLimitPolicy { max_multiple_of_agreed: Decimal::new(5, 1), ..p.clone() }.validate().is_err());
+        assert!(OrderLimitPolicy { max_packs_without_volume: 0, ..p.clone() }.validate().is_err());
+        assert!(OrderLimitPolicy { always_allowed_packs: 20_000, ..p }.validate().is_err());
+    }
+}

@@ -1,0 +1,1 @@
+DELETE FROM region_policies WHERE kind = 'order_limit';
