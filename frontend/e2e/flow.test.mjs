@@ -157,7 +157,8 @@ describe('procurement flow across roles', () => {
     const { readFileSync } = await import('node:fs');
     const csv = readFileSync(path, 'utf8');
     assert.match(csv, /^\ufeff应付编号 payable_no,状态 status,阶段 stage,医疗机构 hospital,企业 supplier,订单 order_no/);
-    assert.match(csv, new RegExp(`,awaiting_invoice,awaiting_invoice,深圳市人民医院,国药控股深圳有限公司,${flow.orderNo},[^,]+,350\\.00,0\\.00,350\\.00,2026-11-22,2026-12-22,30,0,`));
+    // Statuses in words, the drug and quantity accepted, no batch yet, paid by the due date.
+    assert.match(csv, new RegExp(`,待企业开票,待企业开票,深圳市人民医院,国药控股深圳有限公司,${flow.orderNo},[^,]+,依折麦布片 10 mg 270片（9盒）,,,,2026-12-22,350\\.00,0\\.00,350\\.00,2026-11-22,2026-12-22,30,0,`));
     const dataLines = csv.trim().split(/\r?\n/).slice(1);
     assert.ok(dataLines.length >= 1);
     for (const line of dataLines) assert.match(line, /,深圳市人民医院,/);
@@ -387,7 +388,7 @@ describe('guards and checks', () => {
     const expected = {
       hospital1: ['可采购目录', '新建订单', '我的订单', '到货验收', '结算应付', '约定量进度', '预付与对账', '结余留用', '招标采购', '信用评价'],
       supplier1: ['订单处理', '送货单', '回款状态', '招标采购', '信用评价', '支付标准'],
-      bureau1: ['监测看板', '执行监测', '招标采购', '信用评价', '集采批次', '产品目录', '中选结果', '约定采购量', '挂网非中选', '支付标准', '订单', '结算应付', '支付批次', '结余留用', '定时任务', '信息公开', '审计日志'],
+      bureau1: ['监测看板', '执行监测', '招标采购', '信用评价', '集采批次', '产品目录', '中选结果', '约定采购量', '挂网非中选', '支付标准', '订单', '结算应付', '支付批次', '结余留用', '定时任务', '信息公开', '审计日志', '用户管理'],
       fund1: ['辖区应付', '支付批次', '基金账务', '支付标准', '医院对账单', '结余留用', '信用评价', '定时任务'],
     };
     for (const [user, items] of Object.entries(expected)) {
@@ -461,13 +462,25 @@ describe('guards and checks', () => {
   test('the interactive API docs render offline from the server’s OpenAPI document', T, async () => {
     const page = await as('supplier1');
     await page.goto(`${env.server.url}/api/docs`);
-    await page.locator('.swagger-ui').getByText('/api/v1/payables', { exact: true }).first().waitFor();
+    await page.locator('.swagger-ui').getByText('/api/v1/auth/login', { exact: true }).first().waitFor();
+    // Swagger UI renders the operations near the viewport only: scroll down to the payables.
+    const payables = page.locator('.swagger-ui').getByText('/api/v1/payables', { exact: true }).first();
+    for (let i = 0; i < 60 && !(await payables.count()); i++) {
+      await page.mouse.wheel(0, 1200);
+      await page.waitForTimeout(100);
+    }
+    await payables.waitFor();
     await page.locator('.swagger-ui .title').getByText(/Jicai/).waitFor();
+    assert.deepEqual(page.jsErrors, [], 'the docs run under the Content-Security-Policy');
   });
 
   test('hashed assets are cached for good, the page is revalidated, and app routes fall back to it', T, async () => {
     const page = await fetch(env.server.url + '/');
     assert.equal(page.headers.get('cache-control'), 'no-cache');
+    // Served with security headers the app passes (every tab of these tests records a refusal).
+    assert.match(page.headers.get('content-security-policy'), /script-src 'self';.*frame-ancestors 'none'/);
+    assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
     const asset = (await page.text()).match(/src="(\/assets\/[^"]+\.js)"/)[1];
     const a = await fetch(env.server.url + asset);
     assert.equal(a.status, 200);

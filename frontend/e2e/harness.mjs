@@ -116,6 +116,10 @@ export async function loginAs(context, baseUrl, username) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
+  // A script, style or request the Content-Security-Policy refuses is an error of the app too.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to (load|execute|apply|connect|create)/.test(m.text())) errors.push(new Error(m.text()));
+  });
   page.jsErrors = errors;
   await page.goto(baseUrl + '/login');
   await page.locator('#username').fill(username);
