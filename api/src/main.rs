@@ -59,6 +59,42 @@ enum Command {
     },
     /// Runs the job scheduler alone (no HTTP server).
     Worker,
+    /// Writes a backup of the database to FILE while it serves (SQLite: a consistent copy;
+    /// PostgreSQL: pg_dump's custom format). Never overwrites a file.
+    Backup { file: std::path::PathBuf },
+    /// Restores FILE into DATABASE_URL, which must be a new file or an empty database, then
+    /// verifies it (audit chains, journal balance).
+    Restore { file: std::path::PathBuf },
+    /// Checks the audit log and the journal.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walks every audit hash chain and names the first broken link; checks that every journal
+    /// entry balances. Exits non-zero on any failure.
+    Verify,
+}
+
+fn verify_report(conn: &mut jicai_domain::db::DbConnection) -> Result<(), String> {
+    let v = jicai_domain::backup::verify(conn).map_err(|e| e.to_string())?;
+    println!("audit: {} events in {} chains", v.events, v.chains);
+    println!("journal: {} entries", v.journal_entries);
+    if let Some((entity_type, entity_id, event)) = &v.broken {
+        println!("BROKEN: the audit chain of {entity_type} {entity_id} breaks at event {event}");
+    }
+    for entry in &v.unbalanced {
+        println!("UNBALANCED: journal entry {entry}");
+    }
+    if v.ok() {
+        println!("verified: every chain links, every entry balances");
+        Ok(())
+    } else {
+        Err("verification failed".into())
+    }
 }
 
 #[derive(Subcommand)]
@@ -238,6 +274,26 @@ fn run(cli: Cli) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
             println!("added user {} ({}) with id {}", user.username, user.role, user.id);
             Ok(())
+        }
+        Command::Backup { file } => {
+            let (url, pool) = open(&cli.db)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            jicai_domain::backup::backup(&url, &mut conn, &file).map_err(|e| e.to_string())?;
+            println!("backed up {} to {}", url.redacted(), file.display());
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let url = DbUrl::parse(&cli.db.database_url).map_err(|e| e.to_string())?;
+            jicai_domain::backup::restore(&url, &file).map_err(|e| e.to_string())?;
+            println!("restored {} into {}", file.display(), url.redacted());
+            let (_, pool) = open(&cli.db)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            verify_report(&mut conn)
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let (_, pool) = open(&cli.db)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            verify_report(&mut conn)
         }
         Command::Jobs { command: JobsCommand::List } => {
             for job in jicai_jobs::Job::ALL {

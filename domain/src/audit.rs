@@ -180,9 +180,12 @@ pub fn record_many(conn: &mut DbConnection, entries: Vec<AuditEntry<'_>>, now: D
 }
 
 fn event_row(entry: AuditEntry<'_>, prev_hash: Option<String>, now: DateTime<Utc>) -> AuditEventRow {
+    // The hash covers the time as the database keeps it: PostgreSQL keeps microseconds, so a
+    // hash over nanoseconds could never be verified from the stored row.
+    use chrono::SubsecRound;
     let mut row = AuditEventRow {
         id: new_id(),
-        occurred_at: to_db(now),
+        occurred_at: to_db(now.trunc_subsecs(6)),
         region_id: entry.region_id.map(str::to_string),
         actor_user_id: Some(entry.actor.user_id.clone()).filter(|id| !id.is_empty()),
         actor_org_id: Some(entry.actor.org_id.clone()).filter(|id| !id.is_empty()),

@@ -23,6 +23,7 @@
 // ---------------------------------------------------------------- base
 pub mod actor;
 pub mod audit;
+pub mod backup;
 pub mod calendar;
 pub mod clock;
 pub mod db;

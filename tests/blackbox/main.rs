@@ -1,6 +1,7 @@
 //! Black-box tests: each runs on SQLite and on PostgreSQL, against the real `jicai` binary.
 
 mod audit;
+mod backup;
 mod credit;
 mod disclosure;
 mod fixtures;
