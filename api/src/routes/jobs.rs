@@ -27,6 +27,8 @@ pub struct RunQuery {
     pub per_page: Option<i64>,
     /// e.g. `settlement-sweep`.
     pub job: Option<String>,
+    /// Without `job`: also list `mail-dispatch` runs (one a minute; left out by default).
+    pub include_mail: Option<bool>,
 }
 
 #[utoipa::path(tag = "jobs", params(RunQuery), responses((status = 200, body = Page<JobRunRow>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
@@ -38,7 +40,11 @@ pub async fn list_job_runs(
 ) -> Result<web::Json<Page<JobRunRow>>, ApiError> {
     let q = q.into_inner();
     let page = PageParams { page: q.page, per_page: q.per_page }.into();
-    Ok(web::Json(state.run(move |conn, _| jobruns::list(conn, &caller.0, q.job.as_deref(), page)).await?))
+    Ok(web::Json(
+        state
+            .run(move |conn, _| jobruns::list(conn, &caller.0, q.job.as_deref(), q.include_mail.unwrap_or(false), page))
+            .await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -70,6 +76,7 @@ pub async fn start_job_run(
                 conn,
                 &actor,
                 Some(job.name()),
+                true,
                 jicai_domain::paging::PageRequest::new(Some(1), Some(20)),
             )?;
             page.items.into_iter().find(|r| r.id == id).ok_or(jicai_domain::DomainError::not_found("job run"))

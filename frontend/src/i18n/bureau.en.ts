@@ -189,4 +189,5 @@ export const bureauEn: Record<keyof typeof bureauZh, string> = {
   'error.invalid_subject': 'Invalid subject',
   'error.unknown_hospital': 'No such hospital in your region',
   'error.invalid_part': 'The export part is summary or detail',
+  'job.includeMail': 'Show mail dispatch (every minute)',
 };

@@ -193,4 +193,5 @@ export const bureauZh = {
   'error.invalid_subject': '对象不正确',
   'error.unknown_hospital': '本统筹区没有该医疗机构',
   'error.invalid_part': '导出内容须为 summary 或 detail',
+  'job.includeMail': '显示邮件发送（每分钟一次）',
 } as const;

@@ -147,6 +147,7 @@ export const en: Record<keyof typeof zh, string> = {
   'field.totalAmount': 'Order total',
   'field.lines': 'Lines',
   'field.createdAt': 'Placed',
+  'field.recordedAt': 'Created',
   'field.updatedAt': 'Updated',
   'field.quantity': 'Quantity',
   'field.packs': 'Packs',

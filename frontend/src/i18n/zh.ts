@@ -147,6 +147,7 @@ export const zh = {
   'field.totalAmount': '订单金额',
   'field.lines': '品规数',
   'field.createdAt': '下单时间',
+  'field.recordedAt': '创建时间',
   'field.updatedAt': '更新时间',
   'field.quantity': '数量',
   'field.packs': '盒/包数',

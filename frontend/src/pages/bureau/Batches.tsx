@@ -34,7 +34,7 @@ export default function Batches() {
     { title: t('field.documentNo'), dataIndex: 'document_no' },
     { title: t('field.cycle'), key: 'cycle', render: (_, b) => `${b.cycle_start} ~ ${b.cycle_end}` },
     { title: t('field.volumeRatios'), dataIndex: 'volume_ratios', render: ratios },
-    { title: t('field.createdAt'), dataIndex: 'created_at', render: fmtDateTime },
+    { title: t('field.recordedAt'), dataIndex: 'created_at', render: fmtDateTime },
   ];
   return (
     <div>

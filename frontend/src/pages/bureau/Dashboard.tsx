@@ -43,7 +43,7 @@ function ChartCard({ title, extra, loading, error, onRetry, empty, children }: {
 }
 
 export default function Dashboard() {
-  const { t, tf } = useI18n();
+  const { t, tf, lang } = useI18n();
   const today = serverToday();
   // The API has no aggregate route for orders: one count per status (per_page=1, read `total`).
   const counts = useAsync(() => Promise.all(ORDER_STATUSES.map(async (status) => {
@@ -58,13 +58,14 @@ export default function Dashboard() {
   const statusOption = useMemo<EChartOption>(() => ({
     tooltip: { trigger: 'item' },
     grid: { left: 40, right: 16, top: 28, bottom: 40 },
-    xAxis: { type: 'category', data: (counts.data ?? []).map((c) => tf('orderStatus.' + c.status, c.status)), axisLabel: { interval: 0, fontSize: 11 } },
+    // English status names are long: tilted so that none overlaps its neighbour.
+    xAxis: { type: 'category', data: (counts.data ?? []).map((c) => tf('orderStatus.' + c.status, c.status)), axisLabel: { interval: 0, fontSize: 11, rotate: lang === 'en' ? 30 : 0 } },
     yAxis: { type: 'value', minInterval: 1 },
     series: [{
       type: 'bar', name: t('dash.orders'), barMaxWidth: 36, label: { show: true, position: 'top' },
       data: (counts.data ?? []).map((c) => ({ value: c.total, itemStyle: { color: STATUS_COLORS[c.status] } })),
     }],
-  }), [counts.data, t, tf]);
+  }), [counts.data, t, tf, lang]);
 
   const forecast = settlement.data?.forecast ?? [];
   const dueTotal = forecast.length ? forecast[forecast.length - 1].cumulative : '0.00';
@@ -116,7 +117,10 @@ export default function Dashboard() {
   }, [batches.data, t]);
 
   const rate = onTimeRate(months);
-  const lastRated = [...months].reverse().find((m) => m.on_time_rate != null);
+  // The latest month with a rate up to this one (next month's payables may be paid early: a
+  // caption dated next month would read as a forecast).
+  const thisMonth = (settlement.data?.as_of ?? '').slice(0, 7);
+  const lastRated = [...months].reverse().find((m) => m.on_time_rate != null && m.month <= thisMonth);
   const s = settlement.data;
   const totalOrders = (counts.data ?? []).reduce((a, c) => a + c.total, 0);
   const behind = (batches.data ?? []).reduce((a, b) => a + b.hospitals_behind, 0);

@@ -1,5 +1,5 @@
 import { PlayCircleOutlined } from '@ant-design/icons';
-import { Alert, Button, DatePicker, Descriptions, Form, Modal, Result, Select, Space, Spin, Tag, Tooltip, Typography, type TableColumnsType } from 'antd';
+import { Alert, Button, Checkbox, DatePicker, Descriptions, Form, Modal, Result, Select, Space, Spin, Tag, Tooltip, Typography, type TableColumnsType } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useRef, useState, type HTMLAttributes } from 'react';
 import { useSearchParams } from 'react-router-dom';
@@ -78,6 +78,8 @@ export default function JobRuns() {
   const today = serverToday();
   const [params, setParams] = useSearchParams();
   const job = params.get('job') ?? undefined;
+  // Mail dispatch runs every minute: hidden unless asked for, so the daily jobs stay in view.
+  const includeMail = params.get('mail') === '1';
   const [open, setOpen] = useState(false);
   const [phase, setPhase] = useState<Phase>({ kind: 'form' });
   const [reloadKey, setReloadKey] = useState(0);
@@ -161,13 +163,21 @@ export default function JobRuns() {
             onChange={(v) => { const p = new URLSearchParams(params); if (v) p.set('job', v); else p.delete('job'); setParams(p, { replace: true }); }}
             options={JOBS.map((j) => ({ value: j, label: jobLabel(j) }))} />
         </Form.Item>
+        {job ? null : (
+          <Form.Item>
+            <Checkbox checked={includeMail} data-testid="include-mail"
+              onChange={(e) => { const p = new URLSearchParams(params); if (e.target.checked) p.set('mail', '1'); else p.delete('mail'); setParams(p, { replace: true }); }}>
+              {t('job.includeMail')}
+            </Checkbox>
+          </Form.Item>
+        )}
       </Form>
       <ServerTable<JobRunRow>
         testId="job-runs-table"
         columns={columns}
-        deps={[job, reloadKey]}
+        deps={[job, includeMail, reloadKey]}
         onRow={(r) => ({ 'data-run-id': r.id, style: r.id === lastId ? { background: '#e6f4ff' } : undefined } as HTMLAttributes<HTMLElement>)}
-        fetchPage={(page, per_page) => unwrap(api.GET('/api/v1/job-runs', { params: { query: { page, per_page, job } } }))}
+        fetchPage={(page, per_page) => unwrap(api.GET('/api/v1/job-runs', { params: { query: { page, per_page, job, include_mail: includeMail } } }))}
       />
       <Modal
         open={open}

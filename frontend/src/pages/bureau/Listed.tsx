@@ -24,7 +24,7 @@ export default function Listed() {
     { title: t('field.enterprise'), dataIndex: 'enterprise_name' },
     { title: t('field.unitPrice'), dataIndex: 'unit_price', className: 'jc-num', render: (v, l) => `${fmtUnitPrice(v)}/${l.product.min_unit}` },
     { title: t('field.packPrice'), dataIndex: 'pack_price', className: 'jc-num', render: (v) => fmtMoney(v) },
-    { title: t('field.createdAt'), dataIndex: 'created_at', render: fmtDateTime },
+    { title: t('field.recordedAt'), dataIndex: 'created_at', render: fmtDateTime },
   ];
   return (
     <div>

@@ -30,7 +30,7 @@ export default function PaymentBatches() {
     { title: t('batch.proposedOn'), dataIndex: 'proposed_on', render: (v) => v ?? '—' },
     { title: t('batch.preparedAt'), dataIndex: 'prepared_at', render: fmtDateTime },
     { title: t('batch.approvedAt'), dataIndex: 'approved_at', render: fmtDateTime },
-    { title: t('field.createdAt'), dataIndex: 'created_at', render: fmtDateTime },
+    { title: t('field.recordedAt'), dataIndex: 'created_at', render: fmtDateTime },
   ];
   return (
     <div>
