@@ -48,6 +48,13 @@ on_both_databases! {
         assert_eq!(acceptance["delivered_by"], "配送员 刘洋");
         assert_eq!(acceptance["accepted_amount"], "350.00"); // 270 × 1.2963 = 350.001
         assert_eq!(accepted["lines"][0]["reject_reason"], "外包装破损 damaged packaging");
+        // Completion counts what is accepted (as monitoring does), with the ordered beside it.
+        let now = volume(&hospital, id(&bid));
+        assert_eq!(now["accepted_qty"].as_i64().unwrap(), before["accepted_qty"].as_i64().unwrap() + 270);
+        assert_eq!(now["ordered_qty"].as_i64().unwrap(), before["ordered_qty"].as_i64().unwrap() + 300);
+        let progress = bureau.ok(&format!("/api/v1/monitoring/progress?as_of={TODAY}&per_page=200"));
+        let monitored = progress["items"].as_array().unwrap().iter().find(|p| p["agreed_volume_id"] == now["id"]).expect("monitored");
+        assert_eq!(monitored["accepted_qty"], now["accepted_qty"], "one definition of completion");
 
         // The supplier sees the payable: amount, acceptance date (day 0), due date = +30.
         let payables = supplier.ok(&format!("/api/v1/payables?order_id={}", id(&order)));

@@ -154,6 +154,9 @@ pub struct AgreedVolumeView {
     pub ratio: Ratio,
     pub agreed_qty: i64,
     pub ordered_qty: i64,
+    /// Accepted within the agreement year (confirmed acceptances): completion is accepted ÷
+    /// agreed, everywhere.
+    pub accepted_qty: i64,
     pub remaining_qty: i64,
 }
 
@@ -277,7 +280,45 @@ fn to_view(t: ViewTuple) -> AgreedVolumeView {
         ratio: Ratio::from_bp(v.ratio_bp as u32),
         agreed_qty: v.agreed_qty,
         ordered_qty: v.ordered_qty,
+        accepted_qty: 0,
     }
+}
+
+/// Accepted winning quantities per agreed volume, inside each volume's year, up to `as_of`.
+pub fn accepted_per_volume(
+    conn: &mut DbConnection,
+    volume_ids: &[String],
+    as_of: NaiveDate,
+) -> DomainResult<std::collections::HashMap<String, i64>> {
+    if volume_ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    use crate::schema::{acceptances, deliveries, delivery_lines, order_lines};
+    let rows: Vec<(Option<String>, Option<i64>, Option<NaiveDate>)> = delivery_lines::table
+        .inner_join(deliveries::table.inner_join(acceptances::table.on(acceptances::delivery_id.eq(deliveries::id))))
+        .inner_join(order_lines::table)
+        .filter(order_lines::agreed_volume_id.eq_any(volume_ids))
+        .filter(acceptances::status.eq("confirmed"))
+        .filter(acceptances::acceptance_date.le(as_of))
+        .select((order_lines::agreed_volume_id, delivery_lines::accepted_qty, acceptances::acceptance_date))
+        .load(conn)?;
+    let windows: std::collections::HashMap<String, (NaiveDate, NaiveDate)> = agreed_volumes::table
+        .filter(agreed_volumes::id.eq_any(volume_ids))
+        .select((agreed_volumes::id, agreed_volumes::year_start, agreed_volumes::year_end))
+        .load::<(String, NaiveDate, NaiveDate)>(conn)?
+        .into_iter()
+        .map(|(id, s, e)| (id, (s, e)))
+        .collect();
+    let mut out = std::collections::HashMap::new();
+    for (v, qty, date) in rows {
+        let (Some(v), Some(qty), Some(date)) = (v, qty, date) else { continue };
+        if let Some((s, e)) = windows.get(&v) {
+            if date >= *s && date <= *e {
+                *out.entry(v).or_default() += qty;
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn views(conn: &mut DbConnection, ids: &[String]) -> DomainResult<Vec<AgreedVolumeView>> {
@@ -295,8 +336,17 @@ fn views(conn: &mut DbConnection, ids: &[String]) -> DomainResult<Vec<AgreedVolu
             products::min_unit,
         ))
         .load(conn)?;
-    let mut by_id: std::collections::HashMap<String, AgreedVolumeView> =
-        rows.into_iter().map(to_view).map(|v| (v.id.clone(), v)).collect();
+    // Every acceptance within each volume's year (a far date, written as SQLite compares text).
+    let any_date = NaiveDate::from_ymd_opt(9999, 12, 31).expect("valid");
+    let accepted = accepted_per_volume(conn, ids, any_date)?;
+    let mut by_id: std::collections::HashMap<String, AgreedVolumeView> = rows
+        .into_iter()
+        .map(to_view)
+        .map(|mut v| {
+            v.accepted_qty = accepted.get(&v.id).copied().unwrap_or(0);
+            (v.id.clone(), v)
+        })
+        .collect();
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 

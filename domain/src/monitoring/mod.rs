@@ -72,42 +72,6 @@ pub struct VolumeProgress {
 
 type VolumeRow = (String, String, String, String, String, String, NaiveDate, NaiveDate, i64, i64);
 
-/// Accepted winning quantities per agreed volume, inside each volume's year, up to `as_of`.
-fn accepted_per_volume(
-    conn: &mut DbConnection,
-    volume_ids: &[String],
-    as_of: NaiveDate,
-) -> DomainResult<HashMap<String, i64>> {
-    if volume_ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(Option<String>, Option<i64>, Option<NaiveDate>)> = delivery_lines::table
-        .inner_join(deliveries::table.inner_join(acceptances::table.on(acceptances::delivery_id.eq(deliveries::id))))
-        .inner_join(order_lines::table)
-        .filter(order_lines::agreed_volume_id.eq_any(volume_ids))
-        .filter(acceptances::status.eq("confirmed"))
-        .filter(acceptances::acceptance_date.le(as_of))
-        .select((order_lines::agreed_volume_id, delivery_lines::accepted_qty, acceptances::acceptance_date))
-        .load(conn)?;
-    let windows: HashMap<String, (NaiveDate, NaiveDate)> = agreed_volumes::table
-        .filter(agreed_volumes::id.eq_any(volume_ids))
-        .select((agreed_volumes::id, agreed_volumes::year_start, agreed_volumes::year_end))
-        .load::<(String, NaiveDate, NaiveDate)>(conn)?
-        .into_iter()
-        .map(|(id, s, e)| (id, (s, e)))
-        .collect();
-    let mut out = HashMap::new();
-    for (v, qty, date) in rows {
-        let (Some(v), Some(qty), Some(date)) = (v, qty, date) else { continue };
-        if let Some((s, e)) = windows.get(&v) {
-            if date >= *s && date <= *e {
-                *out.entry(v).or_default() += qty;
-            }
-        }
-    }
-    Ok(out)
-}
-
 #[derive(Clone, Debug, Default)]
 pub struct ProgressFilter {
     pub batch_id: Option<String>,
@@ -157,7 +121,7 @@ pub fn progress(
     }
     let rows: Vec<VolumeRow> = q.load(conn)?;
     let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
-    let accepted = accepted_per_volume(conn, &ids, as_of)?;
+    let accepted = crate::volumes::accepted_per_volume(conn, &ids, as_of)?;
     let hospital_ids: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
     let names = OrgNames::load(conn, &hospital_ids)?;
     let all: Vec<VolumeProgress> = rows
@@ -305,7 +269,7 @@ pub fn run(
         }
         let volumes: Vec<(String, String, String, String, NaiveDate, NaiveDate, i64)> = volumes.load(conn)?;
         let ids: Vec<String> = volumes.iter().map(|v| v.0.clone()).collect();
-        let accepted = accepted_per_volume(conn, &ids, as_of)?;
+        let accepted = crate::volumes::accepted_per_volume(conn, &ids, as_of)?;
         let mut policies: HashMap<String, MonitoringPolicy> = HashMap::new();
         // Behind pace.
         let mut winning_by: BTreeMap<(String, String, String), (i64, NaiveDate, NaiveDate)> = BTreeMap::new();

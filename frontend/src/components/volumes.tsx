@@ -23,11 +23,13 @@ export function volumeColumns(t: T, today: string, withHospital: boolean): Table
     { title: t('field.ratio'), dataIndex: 'ratio', className: 'jc-num', render: (r: string, v) => <Tooltip title={`${t('field.winners')}: ${v.winners}`}>{Math.round(Number(r) * 1000) / 10}%</Tooltip> },
     { title: t('field.agreed'), dataIndex: 'agreed_qty', className: 'jc-num', render: (q, v) => `${fmtInt(q)} ${v.min_unit}` },
     { title: t('field.ordered'), dataIndex: 'ordered_qty', className: 'jc-num', render: fmtInt },
+    { title: t('field.accepted'), dataIndex: 'accepted_qty', className: 'jc-num', render: (q: number) => <span data-testid="volume-accepted">{fmtInt(q)}</span> },
     { title: t('field.remaining'), dataIndex: 'remaining_qty', className: 'jc-num', render: fmtInt },
     {
       title: `${t('field.completion')} / ${t('field.pace')}`, key: 'progress', width: 220,
       render: (_, v) => {
-        const done = v.agreed_qty > 0 ? v.ordered_qty / v.agreed_qty : 0;
+        // One definition everywhere (as 执行监测): accepted ÷ agreed; ordered is shown beside.
+        const done = v.agreed_qty > 0 ? v.accepted_qty / v.agreed_qty : 0;
         const p = pace(v, today);
         const behind = done < p && today <= v.year_end;
         return (

@@ -303,7 +303,7 @@ export const en: Record<keyof typeof zh, string> = {
   'payable.exporting': 'Exporting…',
 
   'volume.title': 'Agreed-volume progress',
-  'volume.paceHelp': 'Time elapsed = share of the agreement year gone by; completion = ordered / agreed. Completion behind time elapsed shows in orange.',
+  'volume.paceHelp': 'Time elapsed = share of the agreement year gone by; completion = accepted / agreed (as in monitoring; ordered is shown beside it). Completion behind time elapsed shows in orange.',
   'volume.behind': 'Behind pace',
 
   'dash.title': 'Dashboard',

@@ -303,7 +303,7 @@ export const zh = {
   'payable.exporting': '正在导出…',
 
   'volume.title': '约定采购量进度',
-  'volume.paceHelp': '时间进度 = 协议年度已过天数 / 协议年度总天数；完成率 = 已采购 / 约定量。完成率低于时间进度时以橙色提示。',
+  'volume.paceHelp': '时间进度 = 协议年度已过天数 / 协议年度总天数；完成率 = 已验收 / 约定量（与执行监测一致，已采购量另列）。完成率低于时间进度时以橙色提示。',
   'volume.behind': '落后于时间进度',
 
   'dash.title': '监测看板',
