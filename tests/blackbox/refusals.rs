@@ -234,6 +234,21 @@ on_both_databases! {
         let r = fund1.post_file("/api/v1/monthly-settlements", "application/json; charset=utf-8", body.as_bytes());
         assert_eq!(r.status, 201, "{}", r.body);
 
+        // A compressed body is refused before it is inflated (a gzip bomb cost seconds of CPU).
+        let bomb = [0x1f_u8, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03];
+        let resp = match env.server.client().request("POST", "/api/v1/auth/login")
+            .set("Content-Type", "application/json")
+            .set("Content-Encoding", "gzip")
+            .send_bytes(&bomb)
+        {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("transport error: {e}"),
+        };
+        assert_eq!(resp.status(), 415);
+        let body: serde_json::Value = resp.into_json().unwrap();
+        assert_eq!(body["error"]["field"], "Content-Encoding", "{body}");
+
         let r = fund1.get("/api/v1/payables?due_from=0000-01-01");
         assert_eq!((r.status, r.code(), r.body["error"]["field"].clone()), (422, "date_out_of_range", json!("due_from")), "{}", r.body);
         let r = fund1.get("/api/v1/payables?due_to=9999-12-31");
