@@ -113,9 +113,9 @@ on_both_databases! {
         let kinds: Vec<&str> = policies.as_array().unwrap().iter().map(|p| p["kind"].as_str().unwrap()).collect();
         assert_eq!(
             kinds,
-            ["credit", "hospital_confirmation", "late_interest", "monitoring", "payment_deadline", "payment_standard", "prepayment", "retention", "tender"]
+            ["credit", "hospital_confirmation", "late_interest", "monitoring", "order_limit", "payment_deadline", "payment_standard", "prepayment", "retention", "tender"]
         );
-        assert_eq!(policies[4]["params"], r#"{"rule":"calendar_days","days":29}"#);
+        assert_eq!(policies[5]["params"], r#"{"rule":"calendar_days","days":29}"#);
         let r = officer.post("/api/v1/organizations", &json!({"kind": "hospital", "name": "x", "region_code": "440300", "hospital_level": 1}));
         assert_eq!((r.status, r.code()), (403, "forbidden"));
     }
