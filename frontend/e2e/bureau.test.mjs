@@ -274,9 +274,15 @@ describe('bureau screens', () => {
     await b2.goto(`${env.server.url}/retention/${state.runId}`);
     await b2.getByTestId('run-header').waitFor();
     assert.equal(await b2.getByTestId('run-approve').isDisabled(), false);
+    // Approving posts every hospital's retention to the ledger and queues their mail: under a
+    // loaded machine it can take longer than a click's usual wait, so the test waits for the
+    // answer itself.
+    const answered = b2.waitForResponse((r) => r.url().endsWith('/approve') && r.request().method() === 'POST', { timeout: 120_000 });
     await b2.getByTestId('run-approve').click();
     await b2.getByTestId('approve-ok').click();
-    await b2.locator('[data-testid="run-status"][data-status="approved"]').waitFor();
+    const answer = await answered;
+    assert.equal(answer.status(), 200, await answer.text());
+    await b2.locator('[data-testid="run-status"][data-status="approved"]').waitFor({ timeout: 60_000 });
     await b2.getByTestId('approved-by').waitFor();
     assert.equal(await b2.getByTestId('run-approve').count(), 0);
     await screenshot(b2, 'bureau3-retention-approved');
