@@ -79,6 +79,7 @@ describe('safe ordering', () => {
     const refusal = page.getByTestId('error-alert');
     await refusal.getByText(/第 1 行数量超过单次订购上限（[\d,]+ 片，约 \d+ 盒）/).waitFor();
     assert.ok(page.url().includes('/hospital/orders/new'), 'no order was created');
+    await page.getByTestId('above-volume-confirm').waitFor({ state: 'detached' });
     await screenshot(page, 'ordering-03-absurd-refused');
     for (const p of Object.values(as.pages)) assert.deepEqual(p.jsErrors, []);
   });
