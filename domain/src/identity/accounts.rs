@@ -445,22 +445,18 @@ pub fn sign_in(
 ) -> DomainResult<(Actor, i32)> {
     let username = attempt.username.trim();
     let since = to_db(now - limits.window);
-    let account_failures: Vec<DateTime<Utc>> = sign_in_failures::table
-        .filter(sign_in_failures::username.eq(username))
-        .filter(sign_in_failures::failed_at.gt(since))
-        .select(sign_in_failures::failed_at)
-        .load::<NaiveDateTime>(conn)?
-        .into_iter()
-        .map(from_db)
-        .collect();
-    let client_failures: Vec<DateTime<Utc>> = sign_in_failures::table
-        .filter(sign_in_failures::client.eq(attempt.client))
-        .filter(sign_in_failures::failed_at.gt(since))
-        .select(sign_in_failures::failed_at)
-        .load::<NaiveDateTime>(conn)?
-        .into_iter()
-        .map(from_db)
-        .collect();
+    // The failure times of this username, and of this client address, within the window.
+    let failures = |conn: &mut DbConnection, by_client: bool| -> DomainResult<Vec<DateTime<Utc>>> {
+        let q = sign_in_failures::table.filter(sign_in_failures::failed_at.gt(since)).into_boxed();
+        let q = if by_client {
+            q.filter(sign_in_failures::client.eq(attempt.client.to_string()))
+        } else {
+            q.filter(sign_in_failures::username.eq(username.to_string()))
+        };
+        Ok(q.select(sign_in_failures::failed_at).load::<NaiveDateTime>(conn)?.into_iter().map(from_db).collect())
+    };
+    let account_failures = failures(conn, false)?;
+    let client_failures = failures(conn, true)?;
     let lock = [
         rules::locked_until(&account_failures, limits.per_account, limits, now),
         rules::locked_until(&client_failures, limits.per_client, limits, now),
