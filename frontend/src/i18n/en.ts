@@ -380,6 +380,7 @@ export const en: Record<keyof typeof zh, string> = {
   'error.internal': 'Internal server error',
   'error.timeout': 'The request timed out',
   'error.payload_too_large': 'The request is too large',
+  'error.date_out_of_range': 'The date is outside the allowed range (2000-01-01 to 2100-12-31)',
   ...bureauEn,
   ...settlementEn,
   ...tenderEn,

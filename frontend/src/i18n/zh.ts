@@ -380,6 +380,7 @@ export const zh = {
   'error.internal': '服务器内部错误',
   'error.timeout': '请求超时',
   'error.payload_too_large': '提交内容过大',
+  'error.date_out_of_range': '日期超出允许范围（2000-01-01 至 2100-12-31）',
   ...bureauZh,
   ...settlementZh,
   ...tenderZh,
