@@ -3,7 +3,7 @@
 -- to draw from, and the distributors for the read floor. The write floor runs against these, so the generated data stay untouched.
 DROP TABLE IF EXISTS floor_plan, floor_dist, floor_agreed_volumes, floor_orders, floor_order_lines,
   floor_order_status_history, floor_deliveries, floor_delivery_lines, floor_acceptances,
-  floor_payables, floor_audit_events;
+  floor_payables, floor_audit_events, floor_journal_entries, floor_journal_lines;
 CREATE TABLE floor_orders (LIKE orders INCLUDING ALL);
 CREATE TABLE floor_order_lines (LIKE order_lines INCLUDING ALL);
 CREATE TABLE floor_order_status_history (LIKE order_status_history INCLUDING ALL);
@@ -12,6 +12,8 @@ CREATE TABLE floor_delivery_lines (LIKE delivery_lines INCLUDING ALL);
 CREATE TABLE floor_acceptances (LIKE acceptances INCLUDING ALL);
 CREATE TABLE floor_payables (LIKE payables INCLUDING ALL);
 CREATE TABLE floor_audit_events (LIKE audit_events INCLUDING ALL);
+CREATE TABLE floor_journal_entries (LIKE journal_entries INCLUDING ALL);
+CREATE TABLE floor_journal_lines (LIKE journal_lines INCLUDING ALL);
 CREATE TABLE floor_plan AS
 SELECT row_number() OVER (ORDER BY av.id) AS n, av.id AS av_id, av.region_id, av.hospital_id,
        b.id AS bid_id, b.product_id, b.unit_price, bd.enterprise_id AS supplier_id,

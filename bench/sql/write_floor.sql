@@ -1,5 +1,5 @@
 -- The write floor: the rows one procurement cycle must write (order + 3 lines + agreed volume,
--- confirmation, delivery + 3 lines, acceptance + payable, status history and an audit event
+-- confirmation, delivery + 3 lines, acceptance + payable + its journal entry, status history and an audit event
 -- per change), as four durable transactions (four users' actions), one statement each and no
 -- lookups but the plan. What PostgreSQL does for the cycle with no server, no HTTP, no checks.
 \set p random(1, :nplans)
@@ -84,7 +84,19 @@ p AS (
          :supplier_id, (SELECT sum(amount) FROM ol), current_date, current_date + 30, :policy_id, now(),
          'F-order-no', 'F-delivery-no'
     FROM ac
+  RETURNING id, amount),
+je AS (
+  INSERT INTO floor_journal_entries (id, region_id, entry_date, kind, memo, source_type, source_id, created_by,
+                                     created_at)
+  SELECT gen_random_uuid()::text, :region_id, current_date, 'payable_recognised', 'floor', 'payable', p.id,
+         :hospital_user, now()
+    FROM p
   RETURNING id),
+jl AS (
+  INSERT INTO floor_journal_lines (id, entry_id, region_id, account, party_id, debit, credit, entry_date)
+  SELECT gen_random_uuid()::text, je.id, :region_id, x.account, x.party, x.debit, x.credit, current_date
+    FROM je, p, LATERAL (VALUES ('hospital_offset_due', :hospital_id, p.amount, 0::bigint),
+                                ('supplier_payable', :supplier_id, 0::bigint, p.amount)) x (account, party, debit, credit)),
 d AS (UPDATE floor_deliveries SET status = 'accepted' WHERE id = :did),
 o AS (UPDATE floor_orders SET status = 'completed', updated_at = now() WHERE id = :oid RETURNING id),
 h AS (

@@ -108,6 +108,11 @@ const RULES: &[(&str, &str)] = &[
         "prepayment balance never negative",
         "SELECT COUNT(*) AS n FROM (SELECT party_id FROM journal_lines WHERE account = 'hospital_prepayment' GROUP BY party_id HAVING SUM(credit) - SUM(debit) < 0) x",
     ),
+    (
+        "each supplier's payable balance = what its payables still owe",
+        "SELECT COUNT(*) AS n FROM (SELECT supplier_id, SUM(amount - credited_amount - paid_amount) AS owed FROM payables GROUP BY supplier_id) o \
+         WHERE o.owed <> COALESCE((SELECT SUM(credit) - SUM(debit) FROM journal_lines j WHERE j.account = 'supplier_payable' AND j.party_id = o.supplier_id), 0)",
+    ),
 ];
 
 pub struct Report {

@@ -107,6 +107,8 @@ struct BidInfo {
 
 /// (account, party, debit, credit) of one journal line, in fen.
 type Posting<'a> = (Account, Option<&'a String>, i64, i64);
+/// kind, memo, source type, source id, date, posted by, postings.
+type JournalDraft<'a> = (&'a str, &'a str, &'a str, String, NaiveDate, String, Vec<Posting<'a>>);
 
 /// One generated accepted line, before it is written.
 struct Line {
@@ -882,6 +884,20 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
                             amount: s.amount,
                         });
                     }
+                    // The journal as the platform posts it: the payable recognised on its
+                    // acceptance day, then the hospital's cover and the fund's payment.
+                    let mut entries: Vec<JournalDraft<'_>> = vec![(
+                        "payable_recognised",
+                        "owed to the supplier on the hospital's behalf",
+                        "payable",
+                        pid.clone(),
+                        l.day,
+                        huid.clone(),
+                        vec![
+                            (Account::HospitalOffsetDue, Some(hid), s.amount, 0),
+                            (Account::SupplierPayable, Some(sid), 0, s.amount),
+                        ],
+                    )];
                     if paid {
                         let day = pay_day.expect("paid");
                         let pay_id = ids.next();
@@ -898,54 +914,63 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
                             recorded_by: fund1.clone(),
                             recorded_at: at(day, 4),
                         });
-                        let postings: [(&str, &str, Vec<Posting<'_>>); 2] = [
-                            (
-                                "direct_payment_cover",
-                                "cover on the hospital's behalf",
-                                vec![
-                                    (Account::HospitalPrepayment, Some(hid), from_prepay, 0),
-                                    (Account::HospitalReceivable, Some(hid), receivable, 0),
-                                    (Account::SupplierPayable, Some(sid), 0, s.amount),
-                                ],
-                            ),
-                            (
-                                "direct_payment",
-                                "paid",
-                                vec![
-                                    (Account::SupplierPayable, Some(sid), s.amount, 0),
-                                    (Account::Fund, None, 0, s.amount),
-                                ],
-                            ),
-                        ];
-                        for (kind, memo, ps) in postings {
-                            let eid = ids.next();
-                            e_rows.push(JournalEntry {
-                                id: eid.clone(),
-                                region_id: region_id.clone(),
-                                entry_date: day,
-                                kind: kind.into(),
-                                memo: format!("payable {}: {memo}", doc_no("AP", l.day, seq)),
-                                source_type: "payment".into(),
-                                source_id: pay_id.clone(),
-                                reverses_entry_id: None,
-                                created_by: Some(fund1.clone()),
-                                created_at: at(day, 4),
-                            });
-                            for (account, party, debit, credit) in ps {
-                                if debit == 0 && credit == 0 {
-                                    continue;
-                                }
-                                jl_rows.push(JournalLine {
-                                    id: ids.next(),
-                                    entry_id: eid.clone(),
-                                    region_id: region_id.clone(),
-                                    account: account.as_str().into(),
-                                    party_id: party.cloned(),
-                                    debit,
-                                    credit,
-                                    entry_date: day,
-                                });
+                        entries.push((
+                            "direct_payment_cover",
+                            "cover on the hospital's behalf",
+                            "payment",
+                            pay_id.clone(),
+                            day,
+                            fund1.clone(),
+                            vec![
+                                (Account::HospitalPrepayment, Some(hid), from_prepay, 0),
+                                (Account::HospitalReceivable, Some(hid), receivable, 0),
+                                (Account::HospitalOffsetDue, Some(hid), 0, s.amount),
+                            ],
+                        ));
+                        entries.push((
+                            "direct_payment",
+                            "paid",
+                            "payment",
+                            pay_id,
+                            day,
+                            fund1.clone(),
+                            vec![
+                                (Account::SupplierPayable, Some(sid), s.amount, 0),
+                                (Account::Fund, None, 0, s.amount),
+                            ],
+                        ));
+                    }
+                    for (kind, memo, source_type, source_id, day, by, ps) in entries {
+                        if s.amount == 0 {
+                            break;
+                        }
+                        let eid = ids.next();
+                        e_rows.push(JournalEntry {
+                            id: eid.clone(),
+                            region_id: region_id.clone(),
+                            entry_date: day,
+                            kind: kind.into(),
+                            memo: format!("payable {}: {memo}", doc_no("AP", l.day, seq)),
+                            source_type: source_type.into(),
+                            source_id,
+                            reverses_entry_id: None,
+                            created_by: Some(by),
+                            created_at: at(day, if source_type == "payment" { 4 } else { 2 }),
+                        });
+                        for (account, party, debit, credit) in ps {
+                            if debit == 0 && credit == 0 {
+                                continue;
                             }
+                            jl_rows.push(JournalLine {
+                                id: ids.next(),
+                                entry_id: eid.clone(),
+                                region_id: region_id.clone(),
+                                account: account.as_str().into(),
+                                party_id: party.cloned(),
+                                debit,
+                                credit,
+                                entry_date: day,
+                            });
                         }
                     }
                 }

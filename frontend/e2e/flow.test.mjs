@@ -284,6 +284,15 @@ describe('the fund ledger and hospital statements', () => {
     await menu(f, '基金账务');
     await f.getByTestId('ledger-balanced').filter({ hasText: '借贷平衡' }).waitFor();
     await f.getByTestId('ledger-table').getByText('深圳市人民医院').first().waitFor();
+    // What is owed to suppliers is recognised when a payable arises: a credit balance, as an
+    // accountant writes it, explained on the card; the fund's own account is a credit too.
+    const owed = f.getByTestId('ledger-card-supplier_payable');
+    assert.match(await owed.locator('.ant-statistic-content').innerText(), /^贷 ¥[\d,]+\.\d\d$/);
+    assert.doesNotMatch(await owed.innerText(), /¥0\.00/);
+    assert.match(await owed.innerText(), /回款列表中尚未支付的金额之和/);
+    const fundRow = f.getByTestId('ledger-table').locator('tbody tr').filter({ hasText: '医保基金' }).first();
+    assert.match(await fundRow.innerText(), /\t贷\t/);
+    assert.doesNotMatch(await f.getByTestId('ledger-table').innerText(), /-¥|¥-/, 'no negative balances: the side says it');
     await screenshot(f, 'fund1-ledger');
 
     await menu(f, '医院对账单');

@@ -425,6 +425,44 @@ on_both_databases! {
 }
 
 /// Batches and pays one payable's outstanding amount with a bank reference.
+/// The fund officer's ledger against the fund officer's payables list: each supplier's
+/// `supplier_payable` balance, and each hospital's `hospital_offset_due`, equal the sum still owed
+/// on its payables (amount less credited less paid, a held-back disputed part included).
+fn ledger_ties_to_payables(env: &Env) {
+    use std::collections::BTreeMap;
+    let fund1 = env.login("fund1");
+    let (mut by_supplier, mut by_hospital) = (BTreeMap::<String, i64>::new(), BTreeMap::<String, i64>::new());
+    let mut page = 1;
+    loop {
+        let body = fund1.ok(&format!("/api/v1/payables?per_page=200&page={page}"));
+        for p in body["items"].as_array().unwrap() {
+            let owed = fen(&p["amount"]) - fen(&p["credited_amount"]) - fen(&p["paid_amount"]);
+            *by_supplier.entry(p["supplier"]["id"].as_str().unwrap().to_string()).or_default() += owed;
+            *by_hospital.entry(p["hospital"]["id"].as_str().unwrap().to_string()).or_default() += owed;
+        }
+        if page * 200 >= body["total"].as_i64().unwrap() {
+            break;
+        }
+        page += 1;
+    }
+    assert!(by_supplier.values().any(|&v| v > 0), "the demo leaves something owed: {by_supplier:?}");
+    let balances = fund1.ok("/api/v1/ledger/balances");
+    let ledger = |account: &str| -> BTreeMap<String, i64> {
+        balances["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["account"] == account)
+            .map(|a| (a["party_id"].as_str().unwrap().to_string(), fen(&a["balance"])))
+            .filter(|(_, v)| *v != 0)
+            .collect()
+    };
+    by_supplier.retain(|_, v| *v != 0);
+    by_hospital.retain(|_, v| *v != 0);
+    assert_eq!(ledger("supplier_payable"), by_supplier, "supplier_payable against the payables list");
+    assert_eq!(ledger("hospital_offset_due"), by_hospital, "hospital_offset_due against the payables list");
+}
+
 fn batch_and_pay(env: &Env, id: &str, amount: &str, reference: &str) -> Value {
     let fund1 = env.login("fund1");
     let r = fund1.post("/api/v1/payment-batches", &json!({"payable_ids": [id]}));
@@ -455,6 +493,7 @@ fn invoiced(env: &Env, packs: i64, invoice_no: &str) -> (String, String) {
 on_both_databases! {
     fn a_dispute_holds_back_its_part_until_resolved(backend: Backend) {
         let Some(env) = Env::demo(backend, Some(NOW)) else { return };
+        ledger_ties_to_payables(&env);
         let hospital = env.login("hospital1");
         let supplier = env.login("supplier1");
 
@@ -504,6 +543,9 @@ on_both_databases! {
         // The journal still balances and paid the supplier exactly what was paid.
         let balances = env.login("fund1").ok("/api/v1/ledger/balances");
         assert_eq!(balances["total_debit"], balances["total_credit"]);
+        // What the fund owes each supplier, and is owed back by each hospital, is what the
+        // payables list still shows unpaid: b and c credited part, a and b paid in full.
+        ledger_ties_to_payables(&env);
         let db = &env.server.database_url;
         let (_, n) = jicai_tests::sql(db, &format!("SELECT count(*) FROM payments WHERE payable_id = '{a}'"));
         assert_eq!(n.trim(), "2");

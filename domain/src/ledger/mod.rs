@@ -11,6 +11,11 @@
 //!   from which direct payments are deducted (liability).
 //! * `hospital_receivable` (per hospital): what could not be deducted, to collect (托收) (asset).
 //! * `supplier_payable` (per supplier): owed to suppliers on hospitals' behalf (liability).
+//!   Recognised when a payable arises, cleared by its payment or by a credited dispute, so its
+//!   balance is what the payables list shows as still owed.
+//! * `hospital_offset_due` (per hospital): what the fund pays or will pay on a hospital's behalf
+//!   and has not yet netted out of the hospital's money (asset). Recognised with the payable,
+//!   cleared at payment by the hospital's cover (prepayment, settlement, receivable).
 //! * `medical_expense`: the fund's cost of insured care (expense).
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -35,17 +40,19 @@ pub enum Account {
     HospitalPrepayment,
     HospitalSettlement,
     HospitalReceivable,
+    HospitalOffsetDue,
     SupplierPayable,
     MedicalExpense,
 }
 
 impl Account {
-    pub const ALL: [Account; 7] = [
+    pub const ALL: [Account; 8] = [
         Account::Fund,
         Account::PrepaymentAdvance,
         Account::HospitalPrepayment,
         Account::HospitalSettlement,
         Account::HospitalReceivable,
+        Account::HospitalOffsetDue,
         Account::SupplierPayable,
         Account::MedicalExpense,
     ];
@@ -58,6 +65,7 @@ impl Account {
             Account::HospitalReceivable => "hospital_receivable",
             Account::SupplierPayable => "supplier_payable",
             Account::MedicalExpense => "medical_expense",
+            Account::HospitalOffsetDue => "hospital_offset_due",
         }
     }
     pub fn parse(s: &str) -> Option<Account> {

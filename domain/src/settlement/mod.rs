@@ -588,6 +588,9 @@ pub fn resolve_dispute(
         } else {
             stage::NOTHING_DUE
         };
+        if credited > p.credited_amount {
+            post_owed(conn, actor, &p, Owed::Credited(Money::from_fen(credited - p.credited_amount), today), now)?;
+        }
         diesel::update(payables::table.find(&p.id))
             .set((
                 payables::disputed_amount.eq(0i64),
@@ -1461,8 +1464,61 @@ pub fn record_payment(
     }
 }
 
+/// A change in what a payable owes the supplier, as the fund's journal records it.
+pub(crate) enum Owed {
+    /// The payable arose: the fund owes the supplier on the hospital's behalf and will net the
+    /// same out of the hospital's money (on the acceptance date).
+    Recognised,
+    /// The supplier credited a disputed part: owed by nobody any more (on the resolution date).
+    Credited(Money, NaiveDate),
+}
+
+pub(crate) fn post_owed(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    p: &PayableRow,
+    change: Owed,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let (kind, what, amount, date) = match change {
+        Owed::Recognised => (
+            "payable_recognised",
+            "owed to the supplier on the hospital's behalf",
+            Money::from_fen(p.amount),
+            p.acceptance_date,
+        ),
+        Owed::Credited(amount, on) => ("payable_credited", "disputed part credited by the supplier", amount, on),
+    };
+    if amount == Money::ZERO {
+        return Ok(());
+    }
+    let (h, s) = (Some(p.hospital_id.as_str()), Some(p.supplier_id.as_str()));
+    let postings = match change {
+        Owed::Recognised => vec![
+            Posting::debit(Account::HospitalOffsetDue, h, amount),
+            Posting::credit(Account::SupplierPayable, s, amount),
+        ],
+        Owed::Credited(..) => vec![
+            Posting::debit(Account::SupplierPayable, s, amount),
+            Posting::credit(Account::HospitalOffsetDue, h, amount),
+        ],
+    };
+    let entry = Entry {
+        region_id: &p.region_id,
+        date,
+        kind,
+        memo: format!("payable {}: {what}", p.payable_no),
+        source_type: "payable",
+        source_id: &p.id,
+        postings,
+    };
+    ledger::post(conn, Some(actor), entry, now)?;
+    Ok(())
+}
+
 /// The journal of a direct payment: the hospital's cover (prepayment first, then its monthly
-/// settlement, the rest a receivable) against the supplier payable, then the fund's payment.
+/// settlement, the rest a receivable) clears what was due from it, then the fund pays the
+/// supplier.
 fn post_payment(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -1492,7 +1548,7 @@ fn post_payment(
                 Posting::debit(Account::HospitalPrepayment, h, offset.from_prepayment),
                 Posting::debit(Account::HospitalSettlement, h, offset.from_settlement),
                 Posting::debit(Account::HospitalReceivable, h, offset.receivable),
-                Posting::credit(Account::SupplierPayable, s, amount),
+                Posting::credit(Account::HospitalOffsetDue, h, amount),
             ],
         },
         now,

@@ -142,6 +142,7 @@ pub fn create_for_acceptance(
         unique_conflict(e, || DomainError::conflict("payable_exists", "this acceptance already has its payable"))
     })?;
     audit::record(conn, AuditEntry::created(actor, Some(&row.region_id), "payable", &row.id, &row).first_event(), now)?;
+    settlement::post_owed(conn, actor, &row, settlement::Owed::Recognised, now)?;
     Ok(row)
 }
 

@@ -15,8 +15,10 @@ export const fmtUnitPrice = (s: string | null | undefined) => fmtMoney(s, 4);
 
 /** Exact decimal arithmetic on money strings, in integer 1/10,000 yuan. */
 export function toTenThousandths(s: string): bigint {
-  const [int, frac = ''] = s.split('.');
-  return BigInt(int || '0') * 10000n + BigInt((frac + '0000').slice(0, 4));
+  const negative = s.trim().startsWith('-');
+  const [int, frac = ''] = s.trim().replace(/^-/, '').split('.');
+  const v = BigInt(int || '0') * 10000n + BigInt((frac + '0000').slice(0, 4));
+  return negative ? -v : v;
 }
 
 /** qty × unit price, rounded half-up to the fen, as "123.45". */
@@ -28,7 +30,8 @@ export function lineAmount(qty: number, unitPrice: string): string {
 
 export function sumMoney(amounts: string[]): string {
   const fen = amounts.reduce((a, s) => a + toTenThousandths(s) / 100n, 0n);
-  return `${fen / 100n}.${(fen % 100n).toString().padStart(2, '0')}`;
+  const abs = fen < 0n ? -fen : fen;
+  return `${fen < 0n ? '-' : ''}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
 }
 
 const dtFmt = new Intl.DateTimeFormat('zh-CN', {

@@ -1,4 +1,5 @@
-import { Card, Col, DatePicker, Form, Input, Row, Select, Statistic, Table, Tag } from 'antd';
+import { QuestionCircleOutlined } from '@ant-design/icons';
+import { Alert, Card, Col, DatePicker, Form, Input, Row, Select, Statistic, Table, Tag, Tooltip } from 'antd';
 import dayjs from 'dayjs';
 import { useMemo, useState } from 'react';
 import { api, unwrap, type Ok } from '../../api/client';
@@ -11,7 +12,18 @@ import { PageTitle } from '../../layout/AppLayout';
 
 type Balances = Ok<'/api/v1/ledger/balances', 'get'>;
 type AccountBalance = Balances['accounts'][number];
-export const ACCOUNTS = ['fund', 'prepayment_advance', 'hospital_prepayment', 'hospital_settlement', 'hospital_receivable', 'supplier_payable', 'medical_expense'] as const;
+export const ACCOUNTS = ['fund', 'prepayment_advance', 'hospital_prepayment', 'hospital_settlement', 'hospital_receivable', 'hospital_offset_due', 'supplier_payable', 'medical_expense'] as const;
+/** Liabilities: their balance is normally a credit. */
+const CREDIT_NORMAL = ['hospital_prepayment', 'hospital_settlement', 'supplier_payable'];
+
+/** A balance as an accountant writes it: a positive amount and its side (借/贷), or 平. */
+export function sided(account: string, balance: string): { side: 'debit' | 'credit' | 'flat'; amount: string } {
+  const negative = balance.startsWith('-');
+  const amount = negative ? balance.slice(1) : balance;
+  if (/^0+(\.0+)?$/.test(amount)) return { side: 'flat', amount };
+  const normal = CREDIT_NORMAL.includes(account) ? 'credit' : 'debit';
+  return { side: negative ? (normal === 'credit' ? 'debit' : 'credit') : normal, amount };
+}
 
 /** The region's double-entry journal as balances per account and party on a date; debits equal credits. */
 export default function Ledger() {
@@ -27,6 +39,13 @@ export default function Ledger() {
     acc, total: sumMoney((res.data?.accounts ?? []).filter((a) => a.account === acc).map((a) => a.balance)),
   })), [res.data]);
   const balanced = res.data ? res.data.total_debit === res.data.total_credit : undefined;
+  const side = (account: string, balance: string) => {
+    const b = sided(account, balance);
+    return b.side === 'flat' ? t('ledger.dir.flat') : `${tf('ledger.dir.' + b.side, b.side)} ${fmtMoney(b.amount)}`;
+  };
+  const label = (a: string) => (
+    <Tooltip title={tf('accountHelp.' + a, '')}><span>{tf('account.' + a, a)} <QuestionCircleOutlined className="jc-muted" /></span></Tooltip>
+  );
 
   return (
     <div>
@@ -35,12 +54,16 @@ export default function Ledger() {
       } />
       {res.error ? <ErrorAlert error={res.error} onRetry={res.reload} /> : null}
       <Row gutter={12} style={{ marginBottom: 12 }}>
-        {byAccount.filter((b) => ['hospital_prepayment', 'hospital_receivable', 'supplier_payable', 'hospital_settlement'].includes(b.acc)).map((b) => (
-          <Col span={6} key={b.acc}><Card size="small"><Statistic title={tf('account.' + b.acc, b.acc)} value={fmtMoney(b.total)} loading={res.loading} /></Card></Col>
+        {byAccount.filter((b) => ['supplier_payable', 'hospital_offset_due', 'hospital_prepayment', 'hospital_receivable'].includes(b.acc)).map((b) => (
+          <Col span={6} key={b.acc}><Card size="small" data-testid={`ledger-card-${b.acc}`} style={{ height: '100%' }}>
+            <Statistic title={tf('account.' + b.acc, b.acc)} value={side(b.acc, b.total)} loading={res.loading} />
+            <div className="jc-muted" style={{ fontSize: 12, marginTop: 4 }}>{tf('accountHelp.' + b.acc, '')}</div>
+          </Card></Col>
         ))}
       </Row>
       <Card size="small" title={<span>{t('ledger.balancesOn', { date: asOf })} {balanced === undefined ? null
         : <Tag color={balanced ? 'green' : 'red'} data-testid="ledger-balanced">{t(balanced ? 'ledger.balanced' : 'ledger.unbalanced')}</Tag>}</span>}>
+        <Alert type="info" showIcon message={t('ledger.signs')} style={{ marginBottom: 12 }} />
         <Form layout="inline" className="jc-filters">
           <Form.Item label={t('ledger.account')}>
             <Select allowClear style={{ width: 200 }} value={account} placeholder={t('common.all')} onChange={setAccount}
@@ -52,18 +75,19 @@ export default function Ledger() {
           size="small" bordered loading={res.loading} dataSource={rows} rowKey={(a) => `${a.account}:${a.party_id ?? ''}`} data-testid="ledger-table"
           pagination={{ pageSize: 50, showSizeChanger: false, size: 'small', showTotal: (n) => t('common.total', { n }) }}
           columns={[
-            { title: t('ledger.account'), dataIndex: 'account', render: (a) => tf('account.' + a, a) },
+            { title: t('ledger.account'), dataIndex: 'account', render: (a) => label(a) },
             { title: t('ledger.party'), dataIndex: 'party_name', render: (v) => v ?? '—' },
             { title: t('ledger.debit'), dataIndex: 'debit', className: 'jc-num', render: (v) => fmtMoney(v) },
             { title: t('ledger.credit'), dataIndex: 'credit', className: 'jc-num', render: (v) => fmtMoney(v) },
-            { title: t('ledger.balance'), dataIndex: 'balance', className: 'jc-num', render: (v) => <b>{fmtMoney(v)}</b> },
+            { title: t('ledger.direction'), key: 'side', align: 'center', width: 64, render: (_, a) => tf('ledger.dir.' + sided(a.account, a.balance).side, '') },
+            { title: t('ledger.balance'), dataIndex: 'balance', className: 'jc-num', render: (v, a) => <b>{fmtMoney(sided(a.account, v).amount)}</b> },
           ]}
           summary={() => res.data ? (
             <Table.Summary.Row>
               <Table.Summary.Cell index={0} colSpan={2}><b>{t('ledger.totals')}</b></Table.Summary.Cell>
               <Table.Summary.Cell index={2} className="jc-num"><b>{fmtMoney(res.data.total_debit)}</b></Table.Summary.Cell>
               <Table.Summary.Cell index={3} className="jc-num"><b>{fmtMoney(res.data.total_credit)}</b></Table.Summary.Cell>
-              <Table.Summary.Cell index={4} />
+              <Table.Summary.Cell index={4} colSpan={2} />
             </Table.Summary.Row>
           ) : null}
         />
