@@ -1,7 +1,8 @@
 // End-to-end: the supplier's payment-status page as a distributor's accountant reads it, at
 // 1280 px in Chinese: the four totals at the top, the list by urgency (overdue first, paid last),
 // what each payable pays for, its batch with dates, document numbers not cut, a total that opens
-// its list; the detail's timeline with dates; a manufacturer's empty page explains itself.
+// its list; the detail's timeline with dates; a manufacturer's empty pages explain themselves,
+// and it reads its products' flow through the distributors instead.
 //   node --test --test-concurrency=1 e2e/money.test.mjs   (after `npm run build`)
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -61,10 +62,46 @@ describe('the supplier’s money', () => {
     await page.context().close();
   });
 
-  test('a manufacturer’s empty payment page explains why', T, async () => {
+  test('a manufacturer’s empty pages explain why and point to its product flow', T, async () => {
     const page = await at1280('supplier4');
     await page.goto(env.server.url + '/supplier/payments');
     await page.getByTestId('payables-empty').getByText('医保基金直接向配送企业付款').waitFor();
+    await page.goto(env.server.url + '/supplier/orders');
+    await page.getByTestId('orders-empty').getByText('中选产品流向').waitFor();
+    await page.context().close();
+  });
+
+  test('a manufacturer reads its products’ flow: distributor named, shipped, accepted, paid', T, async () => {
+    const page = await at1280('supplier4');
+    await page.locator('.ant-menu').getByText('中选产品流向').click();
+    const rows = page.getByTestId('flow-table').locator('tbody tr.ant-table-row');
+    await rows.first().waitFor();
+    const n = await rows.count();
+    assert.ok(n > 0);
+    // Each line names a distributor of the demo; some delivery of Bracco's products is paid.
+    for (let i = 0; i < n; i++) {
+      assert.match(await rows.nth(i).getByTestId('flow-distributor').innerText(), /国药控股深圳有限公司|华润广东医药有限公司/);
+    }
+    const deliveries = await page.getByTestId('flow-delivery').allInnerTexts();
+    assert.ok(deliveries.some((d) => /DN-\d{8}-\w+ · \d{4}-\d\d-\d\d 发货 \d+ /.test(d)), deliveries.join('\n'));
+    assert.ok(deliveries.some((d) => /已支付|已付/.test(d)), deliveries.join('\n'));
+    // No payable amount or other enterprise's product: every product cell is one of its own.
+    const own = new Set(await rows.evaluateAll((trs) => trs.map((tr) => tr.children[4].textContent.split(' ')[0])));
+    assert.ok(own.size >= 1 && own.size <= 3, [...own].join(','));
+    await screenshot(page, 'supplier4-product-flow');
+
+    // The distributor filter narrows to one distributor's lines.
+    await page.getByTestId('flow-distributor-filter').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: '华润广东医药有限公司' }).click();
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="flow-distributor"]')].every((e) => e.textContent === '华润广东医药有限公司'));
+    assert.ok(await rows.count() >= 1);
+    assert.deepEqual(page.jsErrors, []);
+    await page.context().close();
+  });
+
+  test('a distributor has no product-flow menu', T, async () => {
+    const page = await at1280('supplier1');
+    assert.equal(await page.locator('.ant-menu').getByText('中选产品流向').count(), 0);
     await page.context().close();
   });
 });

@@ -20,6 +20,7 @@ const OrderDetail = lazy(() => import('./pages/shared/OrderDetail'));
 const Deliveries = lazy(() => import('./pages/shared/Deliveries'));
 const Payables = lazy(() => import('./pages/shared/Payables'));
 const DeliveryForm = lazy(() => import('./pages/supplier/DeliveryForm'));
+const ProductFlow = lazy(() => import('./pages/supplier/ProductFlow'));
 const Dashboard = lazy(() => import('./pages/bureau/Dashboard'));
 const Batches = lazy(() => import('./pages/bureau/Batches'));
 const Products = lazy(() => import('./pages/bureau/Products'));
@@ -110,6 +111,7 @@ export function App() {
                   <Route path="supplier/orders" element={<Guard roles={SUPPLIER}><Orders /></Guard>} />
                   <Route path="supplier/deliveries" element={<Guard roles={SUPPLIER}><Deliveries /></Guard>} />
                   <Route path="supplier/payments" element={<Guard roles={SUPPLIER}><Payables /></Guard>} />
+                  <Route path="supplier/product-flow" element={<Guard roles={SUPPLIER}><ProductFlow /></Guard>} />
                   <Route path="orders/:id" element={<Guard><OrderDetail /></Guard>} />
                   <Route path="orders/:id/ship" element={<Guard roles={SUPPLIER}><DeliveryForm /></Guard>} />
                   <Route path="deliveries/:id" element={<Guard><Acceptance /></Guard>} />

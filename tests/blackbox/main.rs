@@ -11,6 +11,7 @@ mod mail;
 mod ocds;
 mod operations;
 mod payment_status;
+mod product_flow;
 mod refusals;
 mod retention;
 mod settlement;

@@ -6,6 +6,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use jicai_domain::orders::{self, NewOrder, OrderFilter, OrderStatus, OrderSummary, OrderView};
 use jicai_domain::paging::Page;
+use jicai_domain::settlement::product_flow::{self as flow, FlowFilter, FlowLine};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -17,7 +18,13 @@ use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_orders).service(get_order).service(create_order).service(confirm).service(decline).service(cancel);
+    cfg.service(list_orders)
+        .service(product_flow)
+        .service(get_order)
+        .service(create_order)
+        .service(confirm)
+        .service(decline)
+        .service(cancel);
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -60,6 +67,49 @@ pub async fn list_orders(
         created_to: q.to.map(|d| day_start_utc(d + chrono::Days::new(1))),
     };
     Ok(web::Json(state.run(move |conn, _| orders::list_orders(conn, &caller.0, &filter, page)).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FlowQuery {
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+    pub hospital_id: Option<String>,
+    /// The distributor the hospital ordered from.
+    pub distributor_id: Option<String>,
+    pub product_id: Option<String>,
+    /// Ordered on or after this date (Asia/Shanghai).
+    pub from: Option<NaiveDate>,
+    /// Ordered on or before this date (Asia/Shanghai).
+    pub to: Option<NaiveDate>,
+}
+
+/// A winning manufacturer's products' flow (中选产品流向), read-only: the order lines for its
+/// winning products with the distributor named, what was shipped and accepted, and whether the
+/// fund has paid the distributor for each delivery. Newest order first. Suppliers only; a
+/// distributor that wins nothing reads an empty list.
+#[utoipa::path(
+    tag = "orders",
+    params(FlowQuery),
+    responses((status = 200, body = Page<FlowLine>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/product-flow")]
+pub async fn product_flow(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<FlowQuery>,
+) -> Result<web::Json<Page<FlowLine>>, ApiError> {
+    let q = q.into_inner();
+    let page = PageParams { page: q.page, per_page: q.per_page }.into();
+    let filter = FlowFilter {
+        hospital_id: q.hospital_id,
+        distributor_id: q.distributor_id,
+        product_id: q.product_id,
+        from: q.from.map(day_start_utc),
+        to: q.to.map(|d| day_start_utc(d + chrono::Days::new(1))),
+    };
+    Ok(web::Json(state.run(move |conn, now| flow::list(conn, &caller.0, &filter, page, now)).await?))
 }
 
 /// One order with its lines (ordered, shipped, accepted, open) and status history.

@@ -4,6 +4,7 @@
 //! payer's share of them.
 
 pub mod payable;
+pub mod product_flow;
 pub mod status_page;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};

@@ -32,6 +32,7 @@ export type StatusChange = OrderView['history'][number];
 export type DeliveryView = ItemOf<'/api/v1/deliveries'>;
 export type DeliveryLineView = DeliveryView['lines'][number];
 export type PayableView = ItemOf<'/api/v1/payables'>;
+export type FlowLine = ItemOf<'/api/v1/product-flow'>;
 export type AuditEventRow = ItemOf<'/api/v1/audit-events'>;
 export type BatchRow = ItemOf<'/api/v1/batches'>;
 export type ProductRow = ItemOf<'/api/v1/products'>;

@@ -11,10 +11,12 @@ export interface ServerTableProps<T> extends Omit<TableProps<T>, 'dataSource' | 
   deps: DependencyList;
   defaultPerPage?: number;
   testId?: string;
+  /** With `expandable`: every row of each page opens expanded; the user may close one. */
+  expandAllRows?: boolean;
 }
 
 /** A table paged by the server (`page`, `per_page`, `total`), with loading, empty and error states. */
-export function ServerTable<T extends object>({ fetchPage, deps, defaultPerPage = 20, testId, ...rest }: ServerTableProps<T>) {
+export function ServerTable<T extends object>({ fetchPage, deps, defaultPerPage = 20, testId, expandAllRows, ...rest }: ServerTableProps<T>) {
   const { t } = useI18n();
   const [perPage, setPerPage] = useState(defaultPerPage);
   const depsKey = JSON.stringify(deps);
@@ -23,6 +25,13 @@ export function ServerTable<T extends object>({ fetchPage, deps, defaultPerPage 
   const page = paged.key === depsKey ? paged.page : 1;
   const setPage = (p: number) => setPaged({ key: depsKey, page: p });
   const res = useAsync(() => fetchPage(page, perPage), [page, perPage, depsKey]);
+  const [closed, setClosed] = useState<Set<string>>(new Set());
+  const idOf = (r: T) => String((r as { id?: unknown }).id);
+  const expandable = expandAllRows && rest.expandable ? {
+    ...rest.expandable,
+    expandedRowKeys: (res.data?.items ?? []).map(idOf).filter((k) => !closed.has(k)),
+    onExpand: (open: boolean, r: T) => setClosed((c) => { const n = new Set(c); if (open) n.delete(idOf(r)); else n.add(idOf(r)); return n; }),
+  } : rest.expandable;
   return (
     <div data-testid={testId}>
       {res.error ? <ErrorAlert error={res.error} onRetry={res.reload} /> : null}
@@ -32,6 +41,7 @@ export function ServerTable<T extends object>({ fetchPage, deps, defaultPerPage 
         rowKey={'id' as never}
         scroll={{ x: 'max-content' }}
         {...rest}
+        expandable={expandable}
         loading={res.loading}
         dataSource={res.data?.items ?? []}
         pagination={{

@@ -2,7 +2,7 @@ import {
   AuditOutlined, BarChartOutlined, DashboardOutlined, DollarOutlined, InboxOutlined,
   LogoutOutlined, MedicineBoxOutlined, PlusOutlined, ProfileOutlined, ShopOutlined, TagsOutlined, TeamOutlined, TranslationOutlined,
   TrophyOutlined, UnorderedListOutlined, ApiOutlined, CarOutlined, AccountBookOutlined, GiftOutlined, LineChartOutlined,
-  BankOutlined, ScheduleOutlined, UserOutlined, KeyOutlined, FileTextOutlined, FileSearchOutlined, SafetyCertificateOutlined, PropertySafetyOutlined, GlobalOutlined,
+  BankOutlined, ScheduleOutlined, UserOutlined, KeyOutlined, FileTextOutlined, FileSearchOutlined, SafetyCertificateOutlined, PropertySafetyOutlined, GlobalOutlined, NodeIndexOutlined,
 } from '@ant-design/icons';
 import { Button, Form, Input, Layout, Menu, Modal, Space, Tag, Tooltip } from 'antd';
 import { api, unwrap } from '../api/client';
@@ -33,6 +33,7 @@ export const MENUS: Record<Role, Item[]> = {
     { path: '/supplier/orders', label: 'menu.incomingOrders', icon: <ProfileOutlined /> },
     { path: '/supplier/deliveries', label: 'menu.shipments', icon: <CarOutlined /> },
     { path: '/supplier/payments', label: 'menu.paymentStatus', icon: <DollarOutlined /> },
+    { path: '/supplier/product-flow', label: 'menu.productFlow', icon: <NodeIndexOutlined /> },
     { path: '/tenders', label: 'menu.tenders', icon: <FileSearchOutlined /> },
     { path: '/credit', label: 'menu.credit', icon: <SafetyCertificateOutlined /> },
     { path: '/payment-standards', label: 'menu.paymentStandards', icon: <PropertySafetyOutlined /> },
@@ -78,7 +79,8 @@ export function AppLayout() {
   const { t, tf, lang, setLang } = useI18n();
   const loc = useLocation();
   const navigate = useNavigate();
-  const items = MENUS[me.role] ?? [];
+  // Product flow is a winning manufacturer's page.
+  const items = (MENUS[me.role] ?? []).filter((i) => i.path !== '/supplier/product-flow' || me.organization.is_manufacturer);
   // Narrow windows get the icons only (labels as tooltips).
   const [collapsed, setCollapsed] = useState(false);
   const [changingPassword, setChangingPassword] = useState(false);
@@ -92,10 +94,10 @@ export function AppLayout() {
         <span className="jc-spacer" />
         <Space size={8} data-testid="whoami">
           <ShopOutlined />
-          <span data-testid="org-name">{me.organization.name}</span>
+          <span data-testid="org-name" className="jc-org-name" title={me.organization.name}>{me.organization.name}</span>
           {me.region ? <Tag>{me.region.name}</Tag> : null}
           <Tag color="blue" data-testid="role">{tf('role.' + me.role, me.role)}</Tag>
-          <span className="jc-muted">{me.display_name || me.username}</span>
+          <span className="jc-muted jc-org-name" style={{ maxWidth: 160 }} title={me.display_name || me.username}>{me.display_name || me.username}</span>
         </Space>
         <Tooltip title="API">
           <Link to="/api/docs" target="_blank"><ApiOutlined /> {t('common.apiDocs')}</Link>

@@ -52,6 +52,8 @@ export default function Deliveries() {
       <ServerTable<DeliveryView>
         testId="deliveries-table"
         columns={columns}
+        locale={me.role === 'supplier' && me.organization.is_manufacturer && !me.organization.is_distributor
+          ? { emptyText: <div style={{ padding: 16 }} data-testid="deliveries-empty">{t('order.empty.manufacturer')}</div> } : undefined}
         deps={[status]}
         fetchPage={(page, per_page) => unwrap(api.GET('/api/v1/deliveries', {
           params: { query: { page, per_page, status: status && status !== 'all' ? status : undefined } },

@@ -77,6 +77,8 @@ export default function Orders() {
       <ServerTable<OrderSummary>
         testId="orders-table"
         columns={columns}
+        locale={isSupplier && me.organization.is_manufacturer && !me.organization.is_distributor
+          ? { emptyText: <div style={{ padding: 16 }} data-testid="orders-empty">{t('order.empty.manufacturer')}</div> } : undefined}
         deps={[status, orderNo, from, to, reload]}
         fetchPage={(page, per_page) => unwrap(api.GET('/api/v1/orders', {
           params: { query: { page, per_page, status, order_no: orderNo || undefined, from, to } },
