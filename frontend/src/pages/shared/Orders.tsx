@@ -1,6 +1,5 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { Button, DatePicker, Form, Input, Select, Space, type TableColumnsType } from 'antd';
-import dayjs from 'dayjs';
+import { Button, Form, Input, Select, Space, type TableColumnsType } from 'antd';
 import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, unwrap, type OrderSummary } from '../../api/client';
@@ -8,6 +7,7 @@ import { useMe } from '../../auth';
 import { fmtDateTime, fmtMoney } from '../../components/format';
 import { ServerTable } from '../../components/ServerTable';
 import { ORDER_STATUSES, OrderStatusTag } from '../../components/tags';
+import { DateRangeParam } from '../../components/DateRangeParam';
 import { useI18n } from '../../i18n';
 import { PageTitle } from '../../layout/AppLayout';
 import { OrderActions } from './OrderActions';
@@ -70,8 +70,7 @@ export default function Orders() {
           <Input.Search allowClear defaultValue={orderNo} onSearch={(v) => set('order_no', v.trim())} style={{ width: 220 }} />
         </Form.Item>
         <Form.Item label={t('field.createdAt')}>
-          <DatePicker.RangePicker allowEmpty={[true, true]} value={[from ? dayjs(from) : null, to ? dayjs(to) : null]}
-            onChange={(_, s) => { const p = new URLSearchParams(params); for (const [k, v] of [['from', s?.[0]], ['to', s?.[1]]] as const) { if (v) p.set(k, v); else p.delete(k); } setParams(p, { replace: true }); }} />
+          <DateRangeParam />
         </Form.Item>
       </Form>
       <ServerTable<OrderSummary>

@@ -1,5 +1,4 @@
-import { Alert, DatePicker, Form, Select, Space, type TableColumnsType } from 'antd';
-import dayjs from 'dayjs';
+import { Alert, Form, Select, Space, type TableColumnsType } from 'antd';
 import { useMemo } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { api, unwrap, type FlowLine } from '../../api/client';
@@ -8,6 +7,7 @@ import { fmtInt, fmtMoney, fmtPacks } from '../../components/format';
 import { useAsync } from '../../components/hooks';
 import { ServerTable } from '../../components/ServerTable';
 import { OrderStatusTag, PayableStatusTag } from '../../components/tags';
+import { DateRangeParam } from '../../components/DateRangeParam';
 import { useI18n } from '../../i18n';
 import { PageTitle } from '../../layout/AppLayout';
 
@@ -83,8 +83,7 @@ export default function ProductFlow() {
             onChange={(v) => set('distributor_id', v)} options={distributors.map(([value, label]) => ({ value, label }))} data-testid="flow-distributor-filter" />
         </Form.Item>
         <Form.Item label={t('flow.orderedOn')}>
-          <DatePicker.RangePicker allowEmpty={[true, true]} value={[from ? dayjs(from) : null, to ? dayjs(to) : null]}
-            onChange={(_, s) => { const p = new URLSearchParams(params); for (const [k, v] of [['from', s?.[0]], ['to', s?.[1]]] as const) { if (v) p.set(k, v); else p.delete(k); } setParams(p, { replace: true }); }} />
+          <DateRangeParam />
         </Form.Item>
       </Form>
       <ServerTable<FlowLine>
