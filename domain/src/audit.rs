@@ -13,7 +13,7 @@ use crate::db::DbConnection;
 use crate::error::{DomainError, DomainResult};
 use crate::ids::new_id;
 use crate::paging::{Page, PageRequest};
-use crate::schema::audit_events;
+use crate::schema::{audit_events, users};
 
 /// One state change to record.
 pub struct AuditEntry<'a> {
@@ -205,7 +205,12 @@ fn event_row(entry: AuditEntry<'_>, prev_hash: Option<String>, now: DateTime<Utc
 pub struct AuditFilter {
     pub entity_type: Option<String>,
     pub entity_id: Option<String>,
+    /// A document number (PO-, DN-, AP-, PB-, a bank reference): that record's events, with
+    /// those of its acceptance (DN-) or payments (AP-).
+    pub document_no: Option<String>,
     pub actor_user_id: Option<String>,
+    /// Part of the acting user's name or username.
+    pub actor: Option<String>,
     pub action: Option<String>,
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
@@ -220,6 +225,9 @@ pub struct AuditEventView {
     pub event: AuditEventRow,
     /// "显示名 (username)" of `actor_user_id`; absent for the system.
     pub actor_name: Option<String>,
+    /// The record's number or name as people know it (PO-…, DN-…, AP-…, PB-…, a bank
+    /// reference, a product's name, a username), where it has one.
+    pub document_no: Option<String>,
 }
 
 pub fn list_events(
@@ -229,8 +237,30 @@ pub fn list_events(
     page: PageRequest,
 ) -> DomainResult<Page<AuditEventView>> {
     actor.require(&[Role::Admin, Role::BureauOfficer, Role::FundOfficer], "read the audit log")?;
+    let documents = match &filter.document_no {
+        Some(n) => Some(crate::document_numbers::ids_of(conn, n)?),
+        None => None,
+    };
+    let actors: Option<Vec<String>> = match filter.actor.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        Some(a) => {
+            let like = format!("%{}%", crate::db::escape_like(a));
+            Some(
+                users::table
+                    .filter(users::username.like(&like).escape('\\').or(users::display_name.like(&like).escape('\\')))
+                    .select(users::id)
+                    .load(conn)?,
+            )
+        }
+        None => None,
+    };
     let build = || {
         let mut q = audit_events::table.into_boxed();
+        if let Some(ids) = &documents {
+            q = q.filter(audit_events::entity_id.eq_any(ids.clone()));
+        }
+        if let Some(ids) = &actors {
+            q = q.filter(audit_events::actor_user_id.eq_any(ids.clone()));
+        }
         if actor.role != Role::Admin {
             q = q.filter(audit_events::region_id.eq(actor.region_id.clone().unwrap_or_default()));
         }
@@ -262,10 +292,13 @@ pub fn list_events(
         .select(AuditEventRow::as_select())
         .load(conn)?;
     let names = crate::actor::user_names(conn, items.iter().filter_map(|e| e.actor_user_id.as_deref()))?;
+    let entities: Vec<(&str, &str)> = items.iter().map(|e| (e.entity_type.as_str(), e.entity_id.as_str())).collect();
+    let numbers = crate::document_numbers::of(conn, &entities)?;
     let items = items
         .into_iter()
         .map(|event| AuditEventView {
             actor_name: event.actor_user_id.as_ref().and_then(|u| names.get(u).cloned()),
+            document_no: numbers.get(&event.entity_id).cloned(),
             event,
         })
         .collect();

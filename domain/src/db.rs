@@ -348,3 +348,8 @@ pub fn vacuum(conn: &mut DbConnection, table: &'static str) -> Result<(), diesel
 pub fn lock_key(conn: &mut DbConnection, key: &str) -> Result<(), diesel::result::Error> {
     job_lock(conn, key)
 }
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
+pub fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}

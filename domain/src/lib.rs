@@ -27,6 +27,7 @@ pub mod backup;
 pub mod calendar;
 pub mod clock;
 pub mod db;
+pub mod document_numbers;
 pub mod error;
 pub mod failpoint;
 pub mod idempotency;

@@ -458,8 +458,33 @@ describe('guards and checks', () => {
     await b.getByTestId('products-table').getByText('XA10BAE021A010010201652').waitFor();
 
     await menu(b, '审计日志');
-    await b.getByTestId('audit-table').locator('tbody tr.ant-table-row').first().waitFor();
+    const audit = b.getByTestId('audit-table').locator('tbody tr.ant-table-row');
+    await audit.first().waitFor();
+    // Read by the order's number, typed in lower case: that order's events, in words, each
+    // named by its number; who acted is named; a status change reads as a difference.
+    await b.getByTestId('audit-document-no').fill(flow.orderNo.toLowerCase());
+    await b.getByTestId('audit-search').click();
+    await b.waitForFunction((no) => {
+      const docs = [...document.querySelectorAll('[data-testid="audit-table"] [data-testid="audit-document"]')];
+      return docs.length > 0 && docs.every((d) => d.textContent === no);
+    }, flow.orderNo);
+    const acts = await b.getByTestId('audit-action').allInnerTexts();
+    assert.ok(acts.includes('创建') && acts.includes('确认') && acts.includes('状态变更'), acts.join(','));
+    assert.ok(!acts.some((a) => /^[a-z_]+$/.test(a)), `no raw codes: ${acts}`);
+    assert.ok((await b.getByTestId('audit-actor').allInnerTexts()).some((a) => a.endsWith('(supplier1)')));
+    const change = audit.filter({ hasText: '状态变更' }).first();
+    assert.match(await change.getByTestId('audit-summary').innerText(), /状态：.+ → .+/);
+    await change.locator('.ant-table-row-expand-icon').click();
+    await b.getByTestId('audit-diff').first().getByText('变更前').waitFor();
     await screenshot(b, 'bureau1-audit');
+    // By a user's name, in part.
+    await b.getByTestId('audit-document-no').fill('');
+    await b.getByTestId('audit-actor-filter').fill('supplier1');
+    await b.getByTestId('audit-search').click();
+    await b.waitForFunction(() => {
+      const actors = [...document.querySelectorAll('[data-testid="audit-table"] [data-testid="audit-actor"]')];
+      return actors.length > 0 && actors.every((a) => a.textContent.includes('(supplier1'));
+    });
 
     const f = await as('fund1');
     await f.goto(`${env.server.url}/`); // the fund's landing page

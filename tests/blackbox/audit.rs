@@ -82,3 +82,58 @@ on_both_databases! {
         assert_eq!(events(&bureau, "order", id(&s.order)).len(), 4);
     }
 }
+
+on_both_databases! {
+    fn the_log_reads_by_document_number_and_user_name(backend: Backend) {
+        let Some(env) = Env::demo(backend, Some(NOW)) else { return };
+        let hospital = env.login("hospital1");
+        let supplier = env.login("supplier1");
+        let bureau = env.login("bureau1");
+        let s = shipped_order(&hospital, &supplier, 2);
+        let accepted = accept(&hospital, &s.delivery, 60, 0, None);
+        let order_no = s.order["order_no"].as_str().unwrap();
+        let delivery_no = s.delivery["delivery_no"].as_str().unwrap();
+        let payable_id = accepted["acceptance"]["payable_id"].as_str().unwrap();
+        let payable_no = supplier.ok(&format!("/api/v1/payables/{payable_id}"))["payable_no"].as_str().unwrap().to_string();
+
+        let read = |query: &str| -> Vec<Value> {
+            bureau.ok(&format!("/api/v1/audit-events?per_page=200&{query}"))["items"].as_array().unwrap().clone()
+        };
+        // An order number: that order's events, each showing the number; typed in lower case
+        // with spaces, as people paste it.
+        let by_order = read(&format!("document_no=%20{}%20", order_no.to_lowercase()));
+        assert_eq!(actions(&by_order), ["status_change", "status_change", "confirm", "create"]);
+        assert!(by_order.iter().all(|e| e["entity_type"] == "order" && e["document_no"] == order_no), "{by_order:?}");
+        // A delivery note's number reads the note and its acceptance, both named by it.
+        let by_delivery = read(&format!("document_no={delivery_no}"));
+        let mut kinds: Vec<(&str, &str)> =
+            by_delivery.iter().map(|e| (e["entity_type"].as_str().unwrap(), e["action"].as_str().unwrap())).collect();
+        kinds.sort();
+        assert_eq!(kinds, [("acceptance", "confirm"), ("acceptance", "create"), ("delivery", "create")]);
+        assert!(by_delivery.iter().all(|e| e["document_no"] == delivery_no));
+        // A payable's number reads the payable.
+        let by_payable = read(&format!("document_no={payable_no}"));
+        assert_eq!(actions(&by_payable), ["create"]);
+        assert_eq!(by_payable[0]["document_no"], payable_no.as_str());
+        // An unknown number reads nothing, not everything.
+        assert!(read("document_no=PO-20000101-XXXXXXXX").is_empty());
+
+        // A user's name or username, in part: only the events of users so named.
+        let by_user = read("actor=hospital1&action=create");
+        let named: Vec<&str> = by_user.iter().map(|e| e["actor_name"].as_str().unwrap()).collect();
+        assert!(named.iter().any(|n| n.ends_with("(hospital1)")), "{named:?}");
+        assert!(named.iter().all(|n| n.contains("(hospital1")), "{named:?}");
+        assert!(by_user.iter().all(|e| e["action"] == "create"));
+        assert!(read("actor=supplier1").iter().all(|e| e["actor_name"].as_str().unwrap().contains("(supplier1")));
+        let display = hospital.ok("/api/v1/me")["display_name"].as_str().unwrap().to_string();
+        let part: String = display.chars().take(2).collect();
+        let by_display = read(&format!("actor={}", urlencode(&part)));
+        assert!(by_display.iter().any(|e| e["actor_name"].as_str().unwrap().ends_with("(hospital1)")));
+        assert!(read("actor=%25").is_empty(), "a % is a character, not a wildcard");
+
+        // Another region's officer does not read this region's documents.
+        let (other_bureau, _, _) = crate::tenancy::second_region(&env);
+        let r = other_bureau.ok(&format!("/api/v1/audit-events?document_no={order_no}"));
+        assert_eq!(r["total"], 0);
+    }
+}

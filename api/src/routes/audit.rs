@@ -25,7 +25,12 @@ pub struct AuditQuery {
     /// e.g. `order`, `delivery`, `acceptance`, `payable`, `winning_bid`.
     pub entity_type: Option<String>,
     pub entity_id: Option<String>,
+    /// A document number: `PO-…` (order), `DN-…` (delivery note and its acceptance), `AP-…`
+    /// (payable and its payments), `PB-…` (payment batch), a bank reference or a tender number.
+    pub document_no: Option<String>,
     pub actor_user_id: Option<String>,
+    /// Part of the acting user's name or username.
+    pub actor: Option<String>,
     /// e.g. `create`, `confirm`, `decline`, `status_change`.
     pub action: Option<String>,
     /// From this instant (RFC 3339).
@@ -53,7 +58,9 @@ pub async fn list_events(
     let filter = AuditFilter {
         entity_type: q.entity_type,
         entity_id: q.entity_id,
+        document_no: q.document_no.filter(|n| !n.trim().is_empty()),
         actor_user_id: q.actor_user_id,
+        actor: q.actor,
         action: q.action,
         from: q.from.map(|t| t.naive_utc()),
         to: q.to.map(|t| t.naive_utc()),

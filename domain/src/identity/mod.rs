@@ -408,10 +408,7 @@ impl OrgNames {
     }
 }
 
-/// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
-pub fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-}
+pub use crate::db::escape_like;
 
 pub fn get_org(conn: &mut DbConnection, id: &str) -> DomainResult<OrgRow> {
     organizations::table

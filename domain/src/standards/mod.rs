@@ -22,6 +22,7 @@ use crate::actor::{Actor, Role};
 use crate::audit::{self, AuditEntry};
 use crate::catalog::{Consistency, ProductRow};
 use crate::clock::{shanghai_date, to_db};
+use crate::db::escape_like;
 use crate::db::{write_tx, DbConnection};
 use crate::error::{DomainError, DomainResult};
 use crate::ids::new_id;
@@ -553,10 +554,6 @@ pub struct StandardFilter {
     pub effective_from: Option<NaiveDate>,
     /// Only the published standards in force on this date (one per product).
     pub in_force_on: Option<NaiveDate>,
-}
-
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 fn filtered<'a>(

@@ -1,8 +1,7 @@
 import { Alert, Button } from 'antd';
 import { ApiError } from '../api/client';
-import { useI18n, type T } from '../i18n';
+import { useI18n, type T, type TF } from '../i18n';
 
-type TF = (key: string, fallback: string, vars?: Record<string, string | number>) => string;
 
 /** The plain values of a refusal's details, for texts that name them (a case number, a date). */
 function scalars(details?: Record<string, unknown> | null): Record<string, string | number> | undefined {

@@ -5,6 +5,7 @@ import { tenderEn } from './tender.en';
 import { creditEn } from './credit.en';
 import { publicEn } from './public.en';
 import { usersEn } from './users.en';
+import { auditEn } from './audit.en';
 import type { zh } from './zh';
 
 export const en: Record<keyof typeof zh, string> = {
@@ -387,5 +388,6 @@ export const en: Record<keyof typeof zh, string> = {
   ...creditEn,
   ...publicEn,
   ...usersEn,
+  ...auditEn,
   ...standardsEn,
 };

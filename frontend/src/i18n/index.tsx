@@ -10,13 +10,15 @@ const dicts: Record<Lang, Record<MsgKey, string>> = { zh, en };
 const STORAGE_KEY = 'jicai.lang';
 
 export type T = (key: MsgKey, vars?: Record<string, string | number>) => string;
+/** A translation when the dictionary has `key`, else `fallback`. */
+export type TF = (key: string, fallback: string, vars?: Record<string, string | number>) => string;
 
 interface I18n {
   lang: Lang;
   setLang: (l: Lang) => void;
   t: T;
   /** A translation when the dictionary has `key`, else `fallback` (e.g. an enum value). */
-  tf: (key: string, fallback: string, vars?: Record<string, string | number>) => string;
+  tf: TF;
 }
 
 function fill(s: string, vars?: Record<string, string | number>) {

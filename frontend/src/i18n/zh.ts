@@ -5,6 +5,7 @@ import { tenderZh } from './tender.zh';
 import { creditZh } from './credit.zh';
 import { publicZh } from './public.zh';
 import { usersZh } from './users.zh';
+import { auditZh } from './audit.zh';
 
 // Chinese (default). Every key here must exist in en.ts too: the type checker enforces it.
 export const zh = {
@@ -387,5 +388,6 @@ export const zh = {
   ...creditZh,
   ...publicZh,
   ...usersZh,
+  ...auditZh,
   ...standardsZh,
 } as const;
