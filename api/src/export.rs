@@ -1,7 +1,9 @@
-//! File exports: CSV (UTF-8 with a BOM, so spreadsheet software reads Chinese correctly) and XLSX
-//! (one sheet per table). Cells are written as text exactly as the API states them.
+//! Files out and in. Exports: CSV (UTF-8 with a BOM, so spreadsheet software reads Chinese
+//! correctly) and XLSX (one sheet per table), cells written as text exactly as the API states
+//! them. Imports: the first sheet of an XLSX file, or a CSV file, as rows of cell texts.
 
-use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
 
 use crate::error::ApiError;
 
@@ -61,5 +63,47 @@ pub fn check_format(format: Option<String>) -> Result<String, ApiError> {
     } else {
         Err(ApiError::new(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid_format", "format is csv or xlsx")
             .field("format"))
+    }
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The cells of the first sheet of an XLSX file, or of a CSV file, as text (a whole number
+/// stored as a float reads "120000").
+pub fn sheet_table(req: &HttpRequest, raw: &[u8]) -> Result<Vec<Vec<String>>, ApiError> {
+    let unreadable = |what: &str, e: String| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unreadable_sheet",
+            format!("the {what} file cannot be read: {e}"),
+        )
+        .field("file")
+    };
+    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if content_type.starts_with(XLSX) {
+        use calamine::Reader;
+        let mut book =
+            calamine::Xlsx::new(std::io::Cursor::new(raw.to_vec())).map_err(|e| unreadable("XLSX", e.to_string()))?;
+        let range = book
+            .worksheet_range_at(0)
+            .ok_or_else(|| unreadable("XLSX", "it has no sheet".into()))?
+            .map_err(|e| unreadable("XLSX", e.to_string()))?;
+        Ok(range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect())
+    } else if content_type.starts_with("text/csv") {
+        let text = std::str::from_utf8(raw).map_err(|_| unreadable("CSV", "it is not UTF-8".into()))?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        reader
+            .records()
+            .map(|r| r.map(|r| r.iter().map(str::to_string).collect()).map_err(|e| unreadable("CSV", e.to_string())))
+            .collect()
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("send the sheet as {XLSX} or text/csv"),
+        ))
     }
 }

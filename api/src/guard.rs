@@ -20,7 +20,9 @@ pub const LAST_YEAR: i32 = 2100;
 
 /// The routes that take a file rather than JSON (their handlers check its type).
 pub fn takes_a_file(path: &str) -> bool {
-    path == "/api/v1/credit/letters" || (path.starts_with("/api/v1/tenders/") && path.ends_with("/demands/import"))
+    path == "/api/v1/credit/letters"
+        || (path.starts_with("/api/v1/tenders/") && path.ends_with("/demands/import"))
+        || (path.starts_with("/api/v1/imports/") && !path.ends_with("/template"))
 }
 
 fn has_body(req: &ServiceRequest) -> bool {

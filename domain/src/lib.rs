@@ -43,6 +43,7 @@ pub mod schema;
 pub mod catalog;
 pub mod credit;
 pub mod identity;
+pub mod imports;
 pub mod ledger;
 pub mod monitoring;
 pub mod ordering;

@@ -123,3 +123,23 @@ pub fn id(v: &Value) -> &str {
 pub fn ids(page: &Value) -> Vec<String> {
     page["items"].as_array().expect("items").iter().map(|i| i["id"].as_str().unwrap().to_string()).collect()
 }
+
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A workbook of one sheet with these rows; numbers below the header are written as numbers
+/// (floats), as spreadsheets keep them.
+pub fn xlsx<R: AsRef<[S]>, S: AsRef<str>>(rows: &[R]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.as_ref().iter().enumerate() {
+            let cell = cell.as_ref();
+            match cell.parse::<f64>() {
+                Ok(n) if r > 0 => sheet.write_number(r as u32, c as u16, n).map(|_| ()),
+                _ => sheet.write_string(r as u32, c as u16, cell).map(|_| ()),
+            }
+            .unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}

@@ -7,6 +7,7 @@ mod disclosure;
 mod fixtures;
 mod flow;
 mod idempotency;
+mod imports;
 mod mail;
 mod ocds;
 mod operations;

@@ -550,24 +550,6 @@ fn refusals(backend: jicai_tests::Backend) {
     assert_eq!(other.status, 403);
 }
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    for (r, row) in rows.iter().enumerate() {
-        for (c, cell) in row.iter().enumerate() {
-            match cell.parse::<f64>() {
-                // Numbers as spreadsheets keep them: floats.
-                Ok(n) if r > 0 => sheet.write_number(r as u32, c as u16, n).map(|_| ()),
-                _ => sheet.write_string(r as u32, c as u16, *cell).map(|_| ()),
-            }
-            .unwrap();
-        }
-    }
-    book.save_to_buffer().unwrap()
-}
-
 /// A hospital's demand as a spreadsheet: every bad row listed and nothing written, then the
 /// corrected sheet taken; a CSV with a byte-order mark too; another format refused.
 fn demand_from_a_sheet(env: &Env, t: &Value) {

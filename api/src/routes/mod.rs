@@ -7,6 +7,7 @@ pub mod deliveries;
 pub mod disclosure;
 pub mod health;
 pub mod identity;
+pub mod imports;
 pub mod jobs;
 pub mod ocds;
 pub mod orders;
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     identity::configure(cfg);
     users::configure(cfg);
     catalog::configure(cfg);
+    imports::configure(cfg);
     orders::configure(cfg);
     deliveries::configure(cfg);
     payables::configure(cfg);

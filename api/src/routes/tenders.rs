@@ -180,48 +180,6 @@ pub async fn report_demand(
     .await
 }
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-/// The cells of the first sheet of an XLSX file, or of a CSV file, as text (a whole number
-/// stored as a float reads "120000").
-fn sheet_table(req: &HttpRequest, raw: &[u8]) -> Result<Vec<Vec<String>>, ApiError> {
-    let unreadable = |what: &str, e: String| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unreadable_sheet",
-            format!("the {what} file cannot be read: {e}"),
-        )
-        .field("file")
-    };
-    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if content_type.starts_with(XLSX) {
-        use calamine::Reader;
-        let mut book =
-            calamine::Xlsx::new(std::io::Cursor::new(raw.to_vec())).map_err(|e| unreadable("XLSX", e.to_string()))?;
-        let range = book
-            .worksheet_range_at(0)
-            .ok_or_else(|| unreadable("XLSX", "it has no sheet".into()))?
-            .map_err(|e| unreadable("XLSX", e.to_string()))?;
-        Ok(range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect())
-    } else if content_type.starts_with("text/csv") {
-        let text = std::str::from_utf8(raw).map_err(|_| unreadable("CSV", "it is not UTF-8".into()))?;
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-        reader
-            .records()
-            .map(|r| r.map(|r| r.iter().map(str::to_string).collect()).map_err(|e| unreadable("CSV", e.to_string())))
-            .collect()
-    } else {
-        Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            format!("send the sheet as {XLSX} or text/csv"),
-        ))
-    }
-}
-
 /// Reports demand from a spreadsheet (XLSX, first sheet, or CSV): a header row with 通用名 and
 /// 年需求量 (optional 品牌产品编码 and 原因; or the API's field names), then a row per generic. All
 /// rows or none; a refusal lists every bad row (`details.rows`: row, column, code, message).
@@ -239,7 +197,7 @@ pub async fn import_demand(
     id: web::Path<String>,
     raw: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let table = sheet_table(&req, &raw)?;
+    let table = crate::export::sheet_table(&req, &raw)?;
     let id = id.into_inner();
     body::write(&state, caller, &req, raw, StatusCode::OK, move |conn, actor, now| {
         demand::report_sheet(conn, actor, &id, &table, now)
