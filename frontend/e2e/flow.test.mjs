@@ -2,7 +2,8 @@
 //   node --test e2e/   (after `npm run build`; the jicai binary from ../target/debug or $JICAI_BIN)
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { field, menu, pick, screenshot, serverAndBrowser, users } from './harness.mjs';
+import { artifactsDir, field, menu, pick, screenshot, serverAndBrowser, users } from './harness.mjs';
+import { xlsx } from './xlsx.mjs';
 
 const T = { timeout: 90_000 };
 const env = serverAndBrowser();
@@ -445,16 +446,25 @@ describe('guards and checks', () => {
     await b.locator('.ant-modal').getByTestId('error-alert').filter({ hasText: '医保编码格式不正确' }).waitFor();
     await b.keyboard.press('Escape');
 
-    // Import from a CSV file (as saved by a spreadsheet: BOM, header of the API's field names).
+    // Import from an Excel workbook with the bureau's Chinese headers: the server's preview lists
+    // the bad cell by row and column; the fixed file imports.
     await b.getByTestId('create-open').click();
-    await b.getByRole('tab', { name: '导入 CSV 文件' }).click();
-    const file = (text) => ({ name: 'products.csv', mimeType: 'text/csv', buffer: Buffer.from('\ufeff' + text) });
-    const upload = b.getByTestId('csv-import').locator('input[type=file]');
-    await upload.setInputFiles(file('code,generic_name,dosage_form,specification,pack_size,min_unit\nXA10BAE021A010010201652,盐酸二甲双胍肠溶片,片剂,0.25 g,four,片\n'));
-    await b.getByTestId('csv-error').filter({ hasText: '"four" is not a whole number' }).waitFor();
-    await upload.setInputFiles(file('code,generic_name,dosage_form,specification,pack_size,min_unit\nXA10BAE021A010010201652,盐酸二甲双胍肠溶片,片剂,0.25 g,48,片\n'));
-    await b.getByTestId('csv-count').filter({ hasText: '已读取 1 条' }).waitFor();
-    await b.getByTestId('create-submit').click();
+    await b.getByRole('tab', { name: '导入 Excel / CSV' }).click();
+    const header = ['医保编码', '通用名', '剂型', '规格', '包装', '最小单位', '一致性评价'];
+    const workbook = (pack) => ({ name: '产品目录.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      buffer: xlsx([header, ['XA10BAE021A010010201652', '盐酸二甲双胍肠溶片', '片剂', '0.25 g', pack, '片', '通过']]) });
+    const upload = b.getByTestId('sheet-import').locator('input[type=file]');
+    await upload.setInputFiles(workbook('four'));
+    const problems = b.getByTestId('import-errors');
+    await problems.locator('tbody tr.ant-table-row').filter({ hasText: '包装' }).filter({ hasText: '包装应以每盒的最小单位数开头' }).waitFor();
+    assert.match(await problems.locator('tbody tr.ant-table-row').first().innerText(), /^2\t包装\t/);
+    assert.equal(await b.getByTestId('import-commit').isDisabled(), true, 'a sheet with problems does not import');
+    // The earlier steps' toasts would cover the preview in the picture (README).
+    await b.evaluate(() => document.querySelectorAll('.ant-message').forEach((n) => n.remove()));
+    await b.getByRole('dialog').filter({ has: b.getByTestId('sheet-import') }).screenshot({ path: `${artifactsDir}/bureau1-import-preview.png` });
+    await upload.setInputFiles(workbook('48片/盒'));
+    await b.getByTestId('import-summary').filter({ hasText: '共 1 行，全部可以导入' }).waitFor();
+    await b.getByTestId('import-commit').click();
     await b.getByTestId('products-table').getByText('XA10BAE021A010010201652').waitFor();
 
     await menu(b, '审计日志');

@@ -62,6 +62,14 @@ on_both_databases! {
         assert_eq!(r.body["error"]["details"]["errors"].as_array().unwrap().len(), 2);
         assert_eq!(bureau.ok("/api/v1/winning-bids")["total"], 0, "a refused sheet writes nothing");
 
+        // Supply regions by code or name, each with its role (主供/备供); another role is refused.
+        let mut regions: Vec<Vec<String>> = rows[..3].to_vec();
+        regions[0].push("供应地区".into());
+        regions[1].push("440100：备供".into());
+        regions[2].push("广州市：主力".into());
+        let r = bureau.post_file(path, XLSX, &xlsx(&regions));
+        assert_eq!(errors(&r.body), [(3, "供应地区".to_string(), "invalid_supply_role".to_string())], "{}", r.body);
+
         // The published table as it is: a preview writes nothing, a commit writes all 11.
         let r = bureau.post_file(path, XLSX, &xlsx(&rows));
         assert_eq!((r.status, r.body["valid_rows"].as_u64()), (200, Some(11)), "{}", r.body);

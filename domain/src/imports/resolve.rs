@@ -66,16 +66,32 @@ impl<'a> Lookups<'a> {
                 Some(Value::Array(v)) => v.iter().filter_map(Value::as_str).map(str::to_string).collect(),
                 _ => Vec::new(),
             };
-            let mut codes = Vec::new();
+            // "440300", "深圳市", or with a role: "440300:backup", "深圳市：备供".
+            let mut regions: Vec<Value> = Vec::new();
             if names.is_empty() {
                 let own = self.region();
-                codes.push(self.once(conn, "supply_regions", &own, Self::region_code)?);
+                let code = self.once(conn, "supply_regions", &own, Self::region_code)?;
+                regions.push(serde_json::json!({"region_code": code, "role": "primary"}));
             }
             for n in &names {
-                codes.push(self.once(conn, "supply_regions", n, Self::region_code)?);
+                let (name, role) = match n.split_once([':', '：']) {
+                    Some((name, role)) => (name.trim(), role.trim()),
+                    None => (n.as_str(), "primary"),
+                };
+                let role = match role {
+                    "primary" | "主供" => "primary",
+                    "backup" | "备供" => "backup",
+                    other => {
+                        return Err((
+                            "supply_regions",
+                            "invalid_supply_role",
+                            format!("{other:?}: a region supplies as 主供 (primary) or 备供 (backup)"),
+                        ))
+                    }
+                };
+                let code = self.once(conn, "supply_regions", name, Self::region_code)?;
+                regions.push(serde_json::json!({"region_code": code, "role": role}));
             }
-            let regions: Vec<Value> =
-                codes.into_iter().map(|c| serde_json::json!({"region_code": c, "role": "primary"})).collect();
             record.insert("supply_regions".into(), Value::Array(regions));
         }
         if kind == Kind::AgreedVolumes && !record.contains_key("winning_bid_id") {

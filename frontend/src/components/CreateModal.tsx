@@ -1,8 +1,9 @@
-import { App, Form, Input, Modal, Tabs, Typography, Upload, type FormInstance } from 'antd';
+import { App, Form, Input, Modal, Tabs, Typography, type FormInstance } from 'antd';
 import { useRef, useState, type ReactNode } from 'react';
 import { newIdempotencyKey } from '../api/client';
 import { useI18n } from '../i18n';
 import { ErrorAlert, useErrorText } from './errors';
+import { SheetImport, type ImportKind } from './SheetImport';
 
 export interface CreateModalProps<V, B> {
   title: string;
@@ -19,11 +20,8 @@ export interface CreateModalProps<V, B> {
   /** Offer "paste a JSON array" (for the routes that take an array). */
   bulk?: boolean;
   bulkExample?: unknown[];
-  /**
-   * Offer "import a CSV file" (needs `bulk`): a header row of the API's field names, a record per
-   * row. Cells are strings unless a converter is named here for the field; empty cells are left out.
-   */
-  csvFields?: Record<string, (cell: string) => unknown>;
+  /** Offer "import an Excel or CSV file" through the server's import of this kind (needs `bulk`). */
+  importKind?: ImportKind;
   width?: number;
 }
 
@@ -36,7 +34,6 @@ export function CreateModal<V extends object, B>(p: CreateModalProps<V, B>) {
   const [tab, setTab] = useState('form');
   const [json, setJson] = useState('');
   const [jsonError, setJsonError] = useState<string>();
-  const [csv, setCsv] = useState<{ name: string; items: B[]; error?: string }>();
   const [apiError, setApiError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const idem = useRef(newIdempotencyKey());
@@ -44,10 +41,7 @@ export function CreateModal<V extends object, B>(p: CreateModalProps<V, B>) {
   const submit = async () => {
     setApiError(undefined);
     let items: B[];
-    if (tab === 'csv') {
-      if (!csv || csv.error || csv.items.length === 0) return;
-      items = csv.items;
-    } else if (tab === 'json') {
+    if (tab === 'json') {
       try {
         const parsed: unknown = JSON.parse(json);
         if (!Array.isArray(parsed) || parsed.length === 0) throw new Error('[ … ]');
@@ -73,7 +67,6 @@ export function CreateModal<V extends object, B>(p: CreateModalProps<V, B>) {
       message.success(t('common.created', { n: items.length }));
       form.resetFields();
       setJson('');
-      setCsv(undefined);
       p.onCreated(items.length);
       p.onClose();
     } catch (e) {
@@ -92,7 +85,9 @@ export function CreateModal<V extends object, B>(p: CreateModalProps<V, B>) {
   );
   return (
     <Modal open={p.open} title={p.title} onCancel={p.onClose} onOk={submit} okText={t('common.submit')} cancelText={t('common.cancel')}
-      confirmLoading={busy} width={p.width ?? 640} destroyOnHidden okButtonProps={{ 'data-testid': 'create-submit' } as never}>
+      afterClose={() => { setApiError(undefined); setJsonError(undefined); setTab('form'); }}
+      confirmLoading={busy} width={tab === 'import' ? Math.max(p.width ?? 640, 900) : p.width ?? 640} destroyOnHidden
+      okButtonProps={{ 'data-testid': 'create-submit', style: tab === 'import' ? { display: 'none' } : undefined } as never}>
       {apiError ? <ErrorAlert error={apiError} /> : null}
       {p.bulk ? (
         <Tabs activeKey={tab} onChange={setTab} size="small" items={[
@@ -108,58 +103,12 @@ export function CreateModal<V extends object, B>(p: CreateModalProps<V, B>) {
               </div>
             ),
           },
-          ...(p.csvFields ? [{
-            key: 'csv', label: t('common.importCsv'),
-            children: <CsvImport<B> fields={p.csvFields} example={p.bulkExample} value={csv} onChange={setCsv} />,
+          ...(p.importKind ? [{
+            key: 'import', label: t('import.tab'),
+            children: <SheetImport kind={p.importKind} onCommitted={(n) => { p.onCreated(n); p.onClose(); }} />,
           }] : []),
         ]} />
       ) : formPane}
     </Modal>
-  );
-}
-
-/** Reads a CSV file (UTF-8, with or without a BOM) into request items, converting typed fields. */
-function CsvImport<B>({ fields, example, value, onChange }: {
-  fields: Record<string, (cell: string) => unknown>;
-  example?: unknown[];
-  value?: { name: string; items: B[]; error?: string };
-  onChange: (v: { name: string; items: B[]; error?: string }) => void;
-}) {
-  const { t } = useI18n();
-  const columns = example?.[0] && typeof example[0] === 'object' ? Object.keys(example[0] as object) : [];
-  const read = async (file: File) => {
-    const { default: Papa } = await import('papaparse');
-    const text = (await file.text()).replace(/^\ufeff/, '');
-    const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: 'greedy', transformHeader: (h) => h.trim() });
-    const first = parsed.errors[0];
-    if (first) {
-      onChange({ name: file.name, items: [], error: t('common.csvInvalid', { row: (first.row ?? 0) + 2, msg: first.message }) });
-      return;
-    }
-    try {
-      const items = parsed.data.map((row) => {
-        const item: Record<string, unknown> = {};
-        for (const [k, raw] of Object.entries(row)) {
-          const cell = (raw ?? '').trim();
-          if (cell !== '') item[k] = fields[k] ? fields[k](cell) : cell;
-        }
-        return item as B;
-      });
-      onChange({ name: file.name, items, error: items.length ? undefined : t('common.csvEmpty') });
-    } catch (e) {
-      onChange({ name: file.name, items: [], error: e instanceof Error ? e.message : String(e) });
-    }
-  };
-  return (
-    <div data-testid="csv-import">
-      <Typography.Paragraph type="secondary" style={{ fontSize: 12 }}>
-        {t('common.importCsvHelp')}{columns.length ? <> <code>{columns.join(',')}</code></> : null}
-      </Typography.Paragraph>
-      <Upload.Dragger accept=".csv,text/csv" maxCount={1} showUploadList={false} beforeUpload={(f) => { void read(f); return false; }}>
-        <p style={{ margin: 12 }}>{value ? value.name : t('common.chooseCsv')}</p>
-      </Upload.Dragger>
-      {value?.error ? <Typography.Text type="danger" data-testid="csv-error">{value.error}</Typography.Text> : null}
-      {value && !value.error ? <Typography.Text type="success" data-testid="csv-count">{t('common.csvRows', { n: value.items.length })}</Typography.Text> : null}
-    </div>
   );
 }

@@ -1,4 +1,4 @@
-// English texts of the readable audit log (merged into en.ts).
+// English texts of the readable audit log and of Excel import (merged into en.ts).
 import type { auditZh } from './audit.zh';
 
 export const auditEn: Record<keyof typeof auditZh, string> = {
@@ -127,4 +127,33 @@ export const auditEn: Record<keyof typeof auditZh, string> = {
   'audit.raw': "Raw record (JSON)",
   'audit.system': "System (scheduled job)",
   'audit.moreChanges': "and {n} more",
+  'import.tab': "Import Excel / CSV",
+  'import.help': "Fill in the template (the first row names the columns; Chinese names are fine) and preview it first: every bad cell is listed with its row, column and reason. Then import: all rows at once, or none if any row is refused.",
+  'import.templateXlsx': "Excel template",
+  'import.templateCsv': "CSV template",
+  'import.choose': "Click or drop an Excel file (.xlsx, first sheet) or a CSV file",
+  'import.summaryGood': "{rows} rows, all ready to import",
+  'import.summaryBad': "{rows} rows, {valid} without problems, {problems} problem(s) found: fix the file and choose it again",
+  'import.ignored': "Columns not used: {columns}",
+  'import.row': "Row",
+  'import.column': "Column",
+  'import.reason': "Reason",
+  'import.previewTitle': "As read (first 20 rows)",
+  'import.commit': "Import {n} rows",
+  'import.fixFirst': "Fix the rows listed before importing",
+  'import.done': "{n} rows imported",
+  'statement.importSettlements': "Import monthly settlements",
+  'error.sheet_has_errors': "The sheet has problems and nothing was imported: fix the rows listed and import again",
+  'error.unknown_import': "There is no such import",
+  'error.invalid_amount': "Not an amount (yuan, at most 2 decimals)",
+  'error.invalid_unit_price': "Not a unit price (at most 4 decimals)",
+  'error.invalid_pack': "A pack starts with its number of units, e.g. \"10 capsules/box\"",
+  'error.invalid_month': "Not a month: write YYYY-MM",
+  'error.invalid_consistency': "Write 原研, 通过 or 未通过 (originator, passed, not passed)",
+  'error.not_a_whole_number': "Not a whole number",
+  'error.unknown_batch': "No such VBP batch in your region",
+  'error.unknown_enterprise': "No such enterprise on the platform",
+  'error.ambiguous_bid': "That product and enterprise won in several batches: give the bid id",
+  'error.ambiguous_product': "That generic name and specification name several products: give the pack or the code",
+  'error.ambiguous_name': "That name matches several records: give the id",
 };

@@ -3,7 +3,6 @@ import { Alert, Button, Form, InputNumber, Select, type FormInstance } from 'ant
 import { useState } from 'react';
 import { api, unwrap, type AgreedVolumeView, type NewAgreedVolume } from '../../api/client';
 import { serverToday } from '../../api/session';
-import { int } from '../../components/csv';
 import { CreateModal } from '../../components/CreateModal';
 import { useBatches, useBids, useOrgs } from '../../components/refs';
 import { ServerTable } from '../../components/ServerTable';
@@ -45,7 +44,7 @@ export default function AgreedVolumes() {
       <CreateModal<NewVolume, NewVolume>
         title={t('bureau.volumeCreate')} open={open} onClose={() => setOpen(false)} onCreated={() => setReload((n) => n + 1)}
         bulk bulkExample={[{ hospital_id: '…', winning_bid_id: '…', reported_demand: 1200, agreement_year: 1 }]}
-        csvFields={{ reported_demand: int, agreement_year: int }}
+        importKind="agreed-volumes"
         toBody={(v) => ({ ...v, agreement_year: v.agreement_year ?? undefined })}
         send={(items, key) => unwrap(api.POST('/api/v1/agreed-volumes', { params: { header: { 'Idempotency-Key': key } }, body: items }))}
         fields={(_: FormInstance<NewVolume>) => (

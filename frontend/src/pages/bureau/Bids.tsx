@@ -3,7 +3,6 @@ import { Button, Form, Input, Select, Space, Tag, type TableColumnsType } from '
 import { useState } from 'react';
 import { api, unwrap, type BidView, type NewWinningBid } from '../../api/client';
 import { useMe } from '../../auth';
-import { list, regions } from '../../components/csv';
 import { CreateModal } from '../../components/CreateModal';
 import { fmtMoney, fmtUnitPrice } from '../../components/format';
 import { moneyPattern, useBatches, useOrgs, useProducts } from '../../components/refs';
@@ -52,7 +51,7 @@ export default function Bids() {
       <CreateModal<BidForm, NewWinningBid>
         title={t('bureau.bidCreate')} open={open} onClose={() => setOpen(false)} onCreated={() => setReload((n) => n + 1)} width={720}
         bulk bulkExample={[{ batch_id: '…', product_code: 'XC10AXY098A010010100091', enterprise_id: '…', pack_price: '38.89', supply_regions: [{ region_code: me.region?.province_code ?? '440000', role: 'primary' }], distributor_ids: ['…'] }]}
-        csvFields={{ supply_regions: regions, distributor_ids: list }}
+        importKind="winning-bids"
         initialValues={{ primary_regions: me.region ? [me.region.province_code] : [] }}
         toBody={(v) => ({
           batch_id: v.batch_id, product_code: v.product_code, enterprise_id: v.enterprise_id, pack_price: v.pack_price.trim(),

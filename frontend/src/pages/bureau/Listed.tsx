@@ -34,7 +34,7 @@ export default function Listed() {
         fetchPage={(page, per_page) => unwrap(api.GET('/api/v1/listed-products', { params: { query: { page, per_page } } }))} />
       <CreateModal<NewListed, NewListed>
         title={t('bureau.listedCreate')} open={open} onClose={() => setOpen(false)} onCreated={() => setReload((n) => n + 1)}
-        bulk bulkExample={[{ product_code: 'XC10AXY098A010010100091', enterprise_id: '…', pack_price: '65.00' }]} csvFields={{}}
+        bulk bulkExample={[{ product_code: 'XC10AXY098A010010100091', enterprise_id: '…', pack_price: '65.00' }]} importKind="listed-products"
         toBody={(v) => ({ ...v, pack_price: v.pack_price.trim(), unit_price: v.unit_price?.trim() || null })}
         send={(items, key) => unwrap(api.POST('/api/v1/listed-products', { params: { header: { 'Idempotency-Key': key } }, body: items }))}
         fields={() => (

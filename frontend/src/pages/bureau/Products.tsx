@@ -2,7 +2,6 @@ import { PlusOutlined } from '@ant-design/icons';
 import { Button, Form, Input, InputNumber, Select, Space, type TableColumnsType } from 'antd';
 import { useState } from 'react';
 import { api, unwrap, type NewProduct, type ProductRow, type Query } from '../../api/client';
-import { int } from '../../components/csv';
 import { CreateModal } from '../../components/CreateModal';
 import { ServerTable } from '../../components/ServerTable';
 import { useI18n } from '../../i18n';
@@ -41,7 +40,7 @@ export default function Products() {
         fetchPage={(page, per_page) => unwrap(api.GET('/api/v1/products', { params: { query: { page, per_page, q: q || undefined, category } } }))} />
       <CreateModal<NewProduct, NewProduct>
         title={t('bureau.productCreate')} open={open} onClose={() => setOpen(false)} onCreated={() => setReload((n) => n + 1)}
-        bulk bulkExample={EXAMPLE} csvFields={{ pack_size: int }}
+        bulk bulkExample={EXAMPLE} importKind="products"
         toBody={(v) => ({ ...v, code: v.code.trim(), generic_name_en: v.generic_name_en?.trim() || null, consistency: v.consistency ?? null })}
         send={(items, key) => unwrap(api.POST('/api/v1/products', { params: { header: { 'Idempotency-Key': key } }, body: items }))}
         fields={() => (

@@ -1,11 +1,12 @@
-import { PlusOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Col, DatePicker, Descriptions, Form, Input, Modal, Row, Select, Statistic } from 'antd';
+import { PlusOutlined, UploadOutlined } from '@ant-design/icons';
+import { Alert, Button, Card, Col, DatePicker, Descriptions, Form, Input, Modal, Row, Select, Space, Statistic } from 'antd';
 import dayjs from 'dayjs';
 import { useRef, useState } from 'react';
 import { api, newIdempotencyKey, unwrap } from '../../api/client';
 import { serverToday } from '../../api/session';
 import { useMe } from '../../auth';
 import { ErrorAlert } from '../../components/errors';
+import { SheetImport } from '../../components/SheetImport';
 import { useAction } from '../../components/useAction';
 import { fmtMoney } from '../../components/format';
 import { useAsync } from '../../components/hooks';
@@ -28,6 +29,7 @@ export default function Statements() {
   const [month, setMonth] = useState(today.slice(0, 7));
   const [hospital, setHospital] = useState<string | undefined>(isHospital ? me.organization.id : undefined);
   const [recording, setRecording] = useState(false);
+  const [importing, setImporting] = useState(false);
   const hospitals = useOrgs('hospital');
   const statement = useAsync(async () => (hospital
     ? unwrap(api.GET('/api/v1/hospital-statements', { params: { query: { hospital_id: hospital, month } } }))
@@ -40,7 +42,10 @@ export default function Statements() {
   return (
     <div>
       <PageTitle title={isHospital ? t('menu.prepayment') : t('menu.statements')} extra={
-        !isHospital ? <Button icon={<PlusOutlined />} onClick={() => setRecording(true)} data-testid="record-settlement">{t('statement.recordSettlement')}</Button> : null
+        !isHospital ? <Space>
+          <Button icon={<UploadOutlined />} onClick={() => setImporting(true)} data-testid="import-settlements">{t('statement.importSettlements')}</Button>
+          <Button icon={<PlusOutlined />} onClick={() => setRecording(true)} data-testid="record-settlement">{t('statement.recordSettlement')}</Button>
+        </Space> : null
       } />
       {isHospital ? (
         <Row gutter={12} style={{ marginBottom: 12 }}>
@@ -77,6 +82,11 @@ export default function Statements() {
             <Descriptions.Item label={t('statement.closingReceivable')}><b>{fmtMoney(s.closing_receivable)}</b></Descriptions.Item>
           </Descriptions>
         </Card>
+      ) : null}
+      {importing ? (
+        <Modal open width={900} title={t('statement.importSettlements')} footer={null} onCancel={() => setImporting(false)} destroyOnHidden>
+          <SheetImport kind="monthly-settlements" onCommitted={() => { setImporting(false); statement.reload(); }} />
+        </Modal>
       ) : null}
       {recording ? (
         <SettlementModal hospitals={hospitals.data ?? []} hospital={hospital} month={month}
