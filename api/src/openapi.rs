@@ -31,7 +31,7 @@ instants are RFC 3339 in UTC. Every list is paginated (`page`, `per_page` ≤ 20
         (name = "policies", description = "Region policy versions (payment deadline rules)"),
         (name = "catalogue", description = "Products, VBP batches, winning bids, listed non-winning products"),
         (name = "volumes", description = "Agreed volumes"),
-        (name = "imports", description = "Excel in: products, winning bids, agreed volumes, listed products and monthly settlements from XLSX or CSV, previewed row by row, committed all or nothing; templates"),
+        (name = "imports", description = "Excel in: products, winning bids, agreed volumes, listed products, retention inputs and monthly settlements from XLSX or CSV, previewed row by row, committed all or nothing; templates"),
         (name = "orders", description = "Orders"),
         (name = "deliveries", description = "Delivery notes and acceptance"),
         (name = "settlement", description = "Payables, invoices, confirmation, payment batches and payments"),

@@ -1,7 +1,8 @@
 //! Excel in, black-box: a real published result table (the national 7th batch's rows, saved as
 //! XLSX) imports into a region's batch cleanly; a sheet with bad cells is previewed with every
 //! bad row and column, and a commit of it writes nothing; the corrected sheet commits all rows;
-//! a CSV with Chinese headers loads agreed volumes and monthly settlements; templates download.
+//! a CSV with Chinese headers loads agreed volumes; monthly settlements and retention inputs are
+//! named as people write them; templates download.
 
 use crate::fixtures::*;
 use jicai_tests::{on_both_databases, Env};
@@ -113,7 +114,7 @@ on_both_databases! {
         let Some(env) = Env::demo(backend, Some(NOW)) else { return };
         let fund = env.login("fund1");
         // Each template opens as a workbook whose header the import reads back.
-        for kind in ["products", "winning-bids", "agreed-volumes", "listed-products", "monthly-settlements"] {
+        for kind in ["products", "winning-bids", "agreed-volumes", "listed-products", "monthly-settlements", "retention-inputs"] {
             let resp = fund.request("GET", &format!("/api/v1/imports/{kind}/template")).call().unwrap();
             assert_eq!(resp.header("Content-Type"), Some(XLSX));
             let mut bytes = Vec::new();
@@ -150,5 +151,42 @@ on_both_databases! {
         // A bureau officer does not record the fund's settlements.
         let r = env.login("bureau1").post_file("/api/v1/imports/monthly-settlements", XLSX, &good);
         assert_eq!((r.status, r.code()), (403, "forbidden"));
+    }
+}
+
+on_both_databases! {
+    fn retention_inputs_import_by_names(backend: Backend) {
+        let Some(env) = Env::demo(backend, Some(NOW)) else { return };
+        let bureau = env.login("bureau1");
+        let hospital_id = org_id(&env.login("hospital1"));
+        let header = ["协议年度", "类型", "对象", "数值", "说明"];
+        // Every bad cell at once: an unknown kind, a ratio above 1, a hospital of nowhere.
+        let bad = xlsx(&[
+            &header[..],
+            &["1", "其他", "依折麦布片", "1", ""],
+            &["1", "参保患者占比", "深圳市人民医院", "1.5", ""],
+            &["1", "人工评分", "不存在的医院:rational_use", "85", ""],
+        ]);
+        let r = bureau.post_file("/api/v1/imports/retention-inputs", XLSX, &bad);
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(errors(&r.body), [
+            (2, "类型".to_string(), "invalid_input_kind".to_string()),
+            (3, "数值".to_string(), "invalid_value".to_string()),
+            (4, "对象".to_string(), "unknown_hospital".to_string()),
+        ]);
+        // Named as the bureau writes them; the hospital's name becomes its id.
+        let good = xlsx(&[
+            &header[..],
+            &["1", "集采前价格", "黑盒导入片", "6.5", "2019 年加权平均价"],
+            &["1", "参保患者占比", "深圳市人民医院", "0.92", ""],
+            &["1", "人工评分", "深圳市人民医院：rational_use", "88", "合理用药考核"],
+        ]);
+        let r = bureau.post_file("/api/v1/imports/retention-inputs?commit=true", XLSX, &good);
+        assert_eq!((r.status, &r.body["committed"]), (200, &json!(true)), "{}", r.body);
+        let read = |kind: &str| bureau.ok(&format!("/api/v1/retention/inputs?agreement_year=1&kind={kind}&per_page=200"))["items"].as_array().unwrap().clone();
+        assert!(read("pre_vbp_price").iter().any(|i| i["subject"] == "黑盒导入片" && i["value"] == "6.5000"));
+        assert!(read("insured_share").iter().any(|i| i["subject"] == hospital_id.as_str() && i["value"] == "0.92"));
+        let score = format!("{hospital_id}:rational_use");
+        assert!(read("manual_score").iter().any(|i| i["subject"] == score.as_str() && i["value"] == "88" && i["comment"] == "合理用药考核"));
     }
 }

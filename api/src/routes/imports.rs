@@ -1,5 +1,5 @@
-//! Excel in: products, winning bids, agreed volumes, listed products (bureau) and monthly
-//! settlements (fund) from an XLSX or CSV sheet, previewed with every bad cell, then committed
+//! Excel in: products, winning bids, agreed volumes, listed products, retention inputs (bureau)
+//! and monthly settlements (fund) from an XLSX or CSV sheet, previewed with every bad cell, then committed
 //! all or nothing; and a template for each.
 
 use actix_web::http::StatusCode;
@@ -39,14 +39,15 @@ pub struct ImportQuery {
 }
 
 /// Imports a sheet (the first sheet of an XLSX file, or a CSV file; send its type as the
-/// Content-Type). `kind` is `products`, `winning-bids`, `agreed-volumes`, `listed-products` or
-/// `monthly-settlements`. Headers may be Chinese as the template writes them (通用名, 规格, 包装,
-/// 中选企业…) or the API's field names; batches, enterprises and hospitals are named, products by
-/// code or by generic name, specification and pack. The report lists every bad cell with its
-/// row (the header is row 1), column, code and reason.
+/// Content-Type). `kind` is `products`, `winning-bids`, `agreed-volumes`, `listed-products`,
+/// `retention-inputs` (bureau) or `monthly-settlements` (fund). Headers may be Chinese as the
+/// template writes them (通用名, 规格, 包装, 中选企业…) or the API's field names; batches,
+/// enterprises and hospitals are named, products by code or by generic name, specification and
+/// pack. The report lists every bad cell with its row (the header is row 1), column, code and
+/// reason.
 #[utoipa::path(
     tag = "imports",
-    params(("kind" = String, Path, description = "products | winning-bids | agreed-volumes | listed-products | monthly-settlements"), ImportQuery),
+    params(("kind" = String, Path, description = "products | winning-bids | agreed-volumes | listed-products | monthly-settlements | retention-inputs"), ImportQuery),
     request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     responses(
         (status = 200, description = "The preview, or the committed import", body = ImportReport),
@@ -89,7 +90,7 @@ pub struct TemplateQuery {
 /// The template of an import: its columns as the bureau writes them, and an example row.
 #[utoipa::path(
     tag = "imports",
-    params(("kind" = String, Path, description = "products | winning-bids | agreed-volumes | listed-products | monthly-settlements"), TemplateQuery),
+    params(("kind" = String, Path, description = "products | winning-bids | agreed-volumes | listed-products | monthly-settlements | retention-inputs"), TemplateQuery),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
 )]

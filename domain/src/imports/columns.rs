@@ -12,11 +12,18 @@ pub enum Kind {
     AgreedVolumes,
     ListedProducts,
     MonthlySettlements,
+    RetentionInputs,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] =
-        [Kind::Products, Kind::WinningBids, Kind::AgreedVolumes, Kind::ListedProducts, Kind::MonthlySettlements];
+    pub const ALL: [Kind; 6] = [
+        Kind::Products,
+        Kind::WinningBids,
+        Kind::AgreedVolumes,
+        Kind::ListedProducts,
+        Kind::MonthlySettlements,
+        Kind::RetentionInputs,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Products => "products",
@@ -24,6 +31,7 @@ impl Kind {
             Kind::AgreedVolumes => "agreed-volumes",
             Kind::ListedProducts => "listed-products",
             Kind::MonthlySettlements => "monthly-settlements",
+            Kind::RetentionInputs => "retention-inputs",
         }
     }
     pub fn parse(s: &str) -> Option<Kind> {
@@ -37,6 +45,7 @@ impl Kind {
             Kind::AgreedVolumes => AGREED_VOLUMES,
             Kind::ListedProducts => LISTED,
             Kind::MonthlySettlements => MONTHLY,
+            Kind::RetentionInputs => RETENTION,
         }
     }
 
@@ -79,6 +88,7 @@ impl Kind {
             }
             Kind::ListedProducts => &["", "依巴斯汀片", "10 mg", "10片/盒", "Almirall, S.A.", "3.98", ""],
             Kind::MonthlySettlements => &["深圳市人民医院", "2026-11", "1800000.00"],
+            Kind::RetentionInputs => &["1", "集采前价格", "依折麦布片", "6.5000", "2019 年医保结算加权平均价"],
         }
     }
 }
@@ -185,6 +195,14 @@ static MONTHLY: &[Column] = &[
     col("hospital_id", HOSPITAL, true, Parse::Text),
     col("month", &["结算月份", "月份", "month"], true, Parse::Month),
     col("amount", &["结算金额", "应付医院金额", "金额", "amount"], true, Parse::Money),
+];
+
+static RETENTION: &[Column] = &[
+    col("agreement_year", &["协议年度", "年度", "agreement_year"], true, Parse::Int),
+    col("kind", &["类型", "数据类型", "kind"], true, Parse::Text),
+    col("subject", &["对象", "品种或医院", "subject"], false, Parse::Text),
+    col("value", &["数值", "value"], true, Parse::Text),
+    col("comment", &["说明", "备注", "comment"], false, Parse::Text),
 ];
 
 /// Reads a cell by its column's rule: `Ok(None)` for an empty cell.

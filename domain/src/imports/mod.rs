@@ -1,5 +1,6 @@
-//! Spreadsheet import (Excel in): products, winning bids, agreed volumes, listed products and
-//! monthly settlements from an XLSX or CSV sheet as the bureau or the fund keeps it. Column
+//! Spreadsheet import (Excel in): products, winning bids, agreed volumes, listed products,
+//! retention inputs and monthly settlements from an XLSX or CSV sheet as the bureau or the fund
+//! keeps it. Column
 //! headers may be Chinese (通用名, 中选企业…) or the API's field names; references are by name
 //! or code as people write them (a batch's name, an enterprise's name, a product's code or its
 //! generic name, specification and pack), resolved here to ids.
@@ -37,7 +38,8 @@ pub struct RowError {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportReport {
-    /// `products`, `winning-bids`, `agreed-volumes`, `listed-products` or `monthly-settlements`.
+    /// `products`, `winning-bids`, `agreed-volumes`, `listed-products`, `monthly-settlements` or
+    /// `retention-inputs`.
     pub kind: String,
     /// Data rows read (blank rows skipped).
     pub rows: usize,
@@ -258,6 +260,7 @@ impl Kind {
             Kind::AgreedVolumes => "import agreed volumes",
             Kind::ListedProducts => "import listed products",
             Kind::MonthlySettlements => "import monthly settlements",
+            Kind::RetentionInputs => "import retention inputs",
         }
     }
     /// Creates one row's record through the capability's own operation.
@@ -273,6 +276,12 @@ impl Kind {
             }
             Kind::MonthlySettlements => {
                 crate::ledger::record_monthly_settlement(conn, actor, parsed(record)?, now).map(drop)
+            }
+            Kind::RetentionInputs => {
+                let mut record = record;
+                let year = record.as_object_mut().and_then(|r| r.remove("agreement_year")).and_then(|y| y.as_i64());
+                let year = year.and_then(|y| i16::try_from(y).ok()).unwrap_or(0);
+                crate::retention::set_inputs(conn, actor, year, vec![parsed(record)?], now).map(drop)
             }
         }
     }

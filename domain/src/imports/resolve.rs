@@ -94,6 +94,9 @@ impl<'a> Lookups<'a> {
             }
             record.insert("supply_regions".into(), Value::Array(regions));
         }
+        if kind == Kind::RetentionInputs {
+            self.retention(conn, record)?;
+        }
         if kind == Kind::AgreedVolumes && !record.contains_key("winning_bid_id") {
             let (Some(code), Some(enterprise)) = (text(record, "product_code"), text(record, "enterprise_id")) else {
                 return Err((
@@ -110,6 +113,49 @@ impl<'a> Lookups<'a> {
             record.remove("product_code");
             record.remove("enterprise_id");
         }
+        Ok(())
+    }
+
+    /// A retention input's kind in words, and its subject: a generic's name, a hospital's name
+    /// (insured share), or "hospital name:component" (manual score), hospitals to ids.
+    fn retention(&mut self, conn: &mut DbConnection, record: &mut Map<String, Value>) -> Result<(), Refusal> {
+        let kind = match text(record, "kind").unwrap_or_default().as_str() {
+            "集采前价格" | "集采前加权平均价" | "pre_vbp_price" => "pre_vbp_price",
+            "基金支付比例" | "基金实际支付比例" | "fund_ratio" => "fund_ratio",
+            "参保患者占比" | "参保人员占比" | "insured_share" => "insured_share",
+            "人工评分" | "考核评分" | "manual_score" => "manual_score",
+            other => {
+                return Err((
+                    "kind",
+                    "invalid_input_kind",
+                    format!("{other:?}: write 集采前价格, 基金支付比例, 参保患者占比 or 人工评分"),
+                ))
+            }
+        };
+        record.insert("kind".into(), Value::String(kind.into()));
+        let subject = text(record, "subject").unwrap_or_default();
+        let resolved = match kind {
+            "insured_share" => {
+                self.once(conn, "subject", &subject, Self::hospital).map_err(|(_, c, m)| ("subject", c, m))?
+            }
+            "manual_score" => match subject.split_once([':', '：']) {
+                Some((hospital, component)) => {
+                    let id = self
+                        .once(conn, "subject", hospital.trim(), Self::hospital)
+                        .map_err(|(_, c, m)| ("subject", c, m))?;
+                    format!("{id}:{}", component.trim())
+                }
+                None => {
+                    return Err((
+                        "subject",
+                        "invalid_subject",
+                        "write the hospital and the component: 医院名称:component".into(),
+                    ))
+                }
+            },
+            _ => subject,
+        };
+        record.insert("subject".into(), Value::String(resolved));
         Ok(())
     }
 

@@ -6,7 +6,7 @@ import { downloadFile } from '../api/download';
 import { useI18n } from '../i18n';
 import { ErrorAlert, useErrorText } from './errors';
 
-export type ImportKind = 'products' | 'winning-bids' | 'agreed-volumes' | 'listed-products' | 'monthly-settlements';
+export type ImportKind = 'products' | 'winning-bids' | 'agreed-volumes' | 'listed-products' | 'monthly-settlements' | 'retention-inputs';
 type Report = Awaited<ReturnType<typeof preview>>;
 type RowError = Report['errors'][number];
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';

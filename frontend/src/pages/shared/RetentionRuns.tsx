@@ -1,4 +1,4 @@
-import { EditOutlined, PlayCircleOutlined, PlusOutlined } from '@ant-design/icons';
+import { EditOutlined, PlayCircleOutlined, PlusOutlined, UploadOutlined } from '@ant-design/icons';
 import { Alert, App, AutoComplete, Button, Card, DatePicker, Form, Input, Modal, Select, Space, Spin, Table, Tabs, Tag, Tooltip, Typography, type TableColumnsType } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
@@ -8,6 +8,7 @@ import { fetchAll } from '../../api/lists';
 import { serverToday } from '../../api/session';
 import { useMe } from '../../auth';
 import { ErrorAlert } from '../../components/errors';
+import { SheetImport } from '../../components/SheetImport';
 import { fmtDateTime, fmtMoney } from '../../components/format';
 import { useAsync } from '../../components/hooks';
 import { useOrgs } from '../../components/refs';
@@ -106,6 +107,7 @@ function InputsTab({ year }: { year: number }) {
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<unknown>(null);
   const [kindFilter, setKindFilter] = useState<string | undefined>();
+  const [importing, setImporting] = useState(false);
   const [hospitalFilter, setHospitalFilter] = useState<string | undefined>();
   const [form] = Form.useForm<InputForm>();
   const kind = Form.useWatch('kind', form);
@@ -181,7 +183,13 @@ function InputsTab({ year }: { year: number }) {
             onChange={setHospitalFilter} options={(hospitals.data ?? []).map((h) => ({ value: h.id, label: h.name }))} />
         </Form.Item>
         {canEdit ? <Form.Item><Button type="primary" icon={<PlusOutlined />} onClick={() => edit()} data-testid="input-add">{t('ret.addInput')}</Button></Form.Item> : null}
+        {canEdit ? <Form.Item><Button icon={<UploadOutlined />} onClick={() => setImporting(true)} data-testid="inputs-import">{t('import.tab')}</Button></Form.Item> : null}
       </Form>
+      {importing ? (
+        <Modal open width={900} title={t('import.tab')} footer={null} onCancel={() => setImporting(false)} destroyOnHidden>
+          <SheetImport kind="retention-inputs" onCommitted={() => { setImporting(false); setReload((n) => n + 1); }} />
+        </Modal>
+      ) : null}
       <ServerTable<InputRow>
         testId="inputs-table"
         rowKey={(r) => `${r.kind}|${r.subject}`}
