@@ -4,6 +4,7 @@ mod auth;
 mod body;
 mod config;
 mod error;
+mod error_codes;
 mod export;
 mod frontend;
 mod guard;

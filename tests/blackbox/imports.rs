@@ -8,9 +8,10 @@ use crate::fixtures::*;
 use jicai_tests::{on_both_databases, Env};
 use serde_json::{json, Value};
 
-/// The published rows (`../shared/data/vbp-winning-rows-sample.csv`), as read by a spreadsheet.
+/// The published rows (the project's sample of the national result tables, vendored as
+/// `domain/demo/vbp-winning-rows.csv`), as read by a spreadsheet.
 fn published_rows() -> Vec<Vec<String>> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/vbp-winning-rows-sample.csv");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../domain/demo/vbp-winning-rows.csv");
     let mut reader = csv::ReaderBuilder::new().has_headers(false).from_path(path).expect("the published sample");
     reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect()
 }

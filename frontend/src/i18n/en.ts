@@ -6,6 +6,7 @@ import { creditEn } from './credit.en';
 import { publicEn } from './public.en';
 import { usersEn } from './users.en';
 import { auditEn } from './audit.en';
+import { errorsEn } from './errors.en';
 import type { zh } from './zh';
 
 export const en: Record<keyof typeof zh, string> = {
@@ -383,5 +384,6 @@ export const en: Record<keyof typeof zh, string> = {
   ...publicEn,
   ...usersEn,
   ...auditEn,
+  ...errorsEn,
   ...standardsEn,
 };

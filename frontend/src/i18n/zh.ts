@@ -6,6 +6,7 @@ import { creditZh } from './credit.zh';
 import { publicZh } from './public.zh';
 import { usersZh } from './users.zh';
 import { auditZh } from './audit.zh';
+import { errorsZh } from './errors.zh';
 
 // Chinese (default). Every key here must exist in en.ts too: the type checker enforces it.
 export const zh = {
@@ -383,5 +384,6 @@ export const zh = {
   ...publicZh,
   ...usersZh,
   ...auditZh,
+  ...errorsZh,
   ...standardsZh,
 } as const;
