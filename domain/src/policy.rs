@@ -183,6 +183,23 @@ pub fn deadline_rule_in_force(
     params_in_force(conn, region_id, PAYMENT_DEADLINE, date)
 }
 
+/// The due date of a payable accepted on a day, with the rule and version that set it: what an
+/// acceptance form shows before the hospital confirms (the web app computes no rule itself).
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DueDate {
+    pub accepted_on: NaiveDate,
+    pub due_date: NaiveDate,
+    pub rule: DeadlineRule,
+    /// The `payment_deadline` policy version in force on `accepted_on`.
+    pub policy_id: String,
+}
+
+pub fn due_date_for(conn: &mut DbConnection, region_id: &str, accepted_on: NaiveDate) -> DomainResult<DueDate> {
+    let (rule, policy_id) = deadline_rule_in_force(conn, region_id, accepted_on)?;
+    Ok(DueDate { accepted_on, due_date: rule.due_date(accepted_on), rule, policy_id })
+}
+
 pub fn list_policies(conn: &mut DbConnection, region_id: &str) -> DomainResult<Vec<PolicyRow>> {
     Ok(region_policies::table
         .filter(region_policies::region_id.eq(region_id))

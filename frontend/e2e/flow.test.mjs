@@ -122,6 +122,8 @@ describe('procurement flow across roles', () => {
     assert.equal(await field(page, 'accepted-0').inputValue(), '270');
 
     await page.getByTestId('confirm-acceptance').click();
+    // The due date the server will give the payable: acceptance + 30 days under the demo's rule.
+    assert.equal(await page.getByTestId('confirm-due-date').innerText(), '2026-12-22');
     await page.getByTestId('confirm-ok').click();
     await page.getByTestId('acceptance-final').waitFor();
     await page.getByTestId('delivery-status').filter({ hasText: '已验收' }).waitFor();

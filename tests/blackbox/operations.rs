@@ -188,6 +188,10 @@ on_both_databases! {
     fn due_dates_follow_the_policy_in_force(backend: Backend) {
         // Accepted on 30 January 2028 (Shanghai): +30 days crosses 29 February.
         let Some(mut env) = Env::demo(backend, Some("2028-01-30T09:00:00+08:00")) else { return };
+        // What the acceptance form shows before confirming is what the payable gets.
+        let hospital = env.login("hospital1");
+        let due = |c: &jicai_tests::Client, q: &str| c.ok(&format!("/api/v1/policies/due-date{q}"));
+        assert_eq!(due(&hospital, "")["due_date"], "2028-02-29");
         let p = accept_one(&env);
         assert_eq!((p["acceptance_date"].as_str(), p["due_date"].as_str()), (Some("2028-01-30"), Some("2028-02-29")));
         let default_policy = p["deadline_policy_id"].clone();
@@ -198,6 +202,9 @@ on_both_databases! {
         assert_eq!((r.status, r.code()), (422, "retroactive_policy"));
         let r = bureau.post("/api/v1/policies", &json!({"effective_from": "2028-01-30", "rule": "calendar_days", "days": 29}));
         assert_eq!(r.status, 201, "{}", r.body);
+        let told = due(&hospital, "?accepted_on=2028-01-30");
+        assert_eq!((told["due_date"].as_str(), &told["policy_id"]), (Some("2028-02-28"), &r.body["id"]));
+        assert_eq!(told["rule"], json!({"rule": "calendar_days", "days": 29}));
         let p29 = accept_one(&env);
         assert_eq!(p29["due_date"], "2028-02-28");
         assert_eq!(p29["deadline_policy_id"], r.body["id"]);
@@ -209,6 +216,7 @@ on_both_databases! {
         let r = bureau.post("/api/v1/policies", &json!({"effective_from": "2028-12-01", "rule": "end_of_next_month"}));
         assert_eq!(r.status, 201, "{}", r.body);
         env.restart_at("2028-12-15T09:00:00+08:00");
+        assert_eq!(due(&env.login("hospital1"), "")["due_date"], "2029-01-31");
         let p = accept_one(&env);
         assert_eq!((p["acceptance_date"].as_str(), p["due_date"].as_str()), (Some("2028-12-15"), Some("2029-01-31")));
         assert_eq!(p["days_remaining"], 47);

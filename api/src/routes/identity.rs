@@ -2,10 +2,10 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use jicai_domain::identity::{self, NewOrg, NewRegion, OrgFilter, OrgKind, OrgRow, RegionRow};
 use jicai_domain::paging::Page;
-use jicai_domain::policy::{self, NewDeadlinePolicy, PolicyRow};
+use jicai_domain::policy::{self, DueDate, NewDeadlinePolicy, PolicyRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_org)
         .service(create_org)
         .service(list_policies)
+        .service(due_date)
         .service(create_policy);
 }
 
@@ -214,6 +215,38 @@ pub async fn create_org(
         identity::create_org(conn, actor, input, false, now)
     })
     .await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DueDateQuery {
+    /// The acceptance date (Asia/Shanghai); today when absent.
+    pub accepted_on: Option<NaiveDate>,
+}
+
+/// The due date of a payable accepted on a day in the caller's region, under the payment deadline
+/// rule in force that day (as the payable will be given it).
+#[utoipa::path(
+    tag = "policies",
+    params(DueDateQuery),
+    responses((status = 200, body = DueDate), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/policies/due-date")]
+pub async fn due_date(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<DueDateQuery>,
+) -> Result<web::Json<DueDate>, ApiError> {
+    let on = q.into_inner().accepted_on;
+    Ok(web::Json(
+        state
+            .run(move |conn, now| {
+                let day = on.unwrap_or_else(|| jicai_domain::clock::shanghai_date(now));
+                policy::due_date_for(conn, caller.0.region()?, day)
+            })
+            .await?,
+    ))
 }
 
 /// Policy versions of the caller's region (every rule with its effective date).

@@ -3,7 +3,6 @@ import { Alert, App, Button, Card, Descriptions, Form, Input, Modal, Select, Spa
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, newIdempotencyKey, unwrap, type DeliveryLineView, type DeliveryView } from '../../api/client';
-import { deadlineRule, dueDate } from '../../api/policy';
 import { serverToday } from '../../api/session';
 import { useMe } from '../../auth';
 import { ErrorAlert, useErrorText } from '../../components/errors';
@@ -87,7 +86,8 @@ function AcceptanceForm({ delivery: d, editable, onSaved }: { delivery: Delivery
   const [apiError, setApiError] = useState<unknown>();
   const [confirming, setConfirming] = useState(false);
   const idem = useRef(newIdempotencyKey());
-  const rule = useAsync(() => (editable ? deadlineRule(today) : Promise.resolve(null)), [editable, today]);
+  // The due date the payable will get, as the server computes it under the rule in force today.
+  const due = useAsync(() => (editable ? unwrap(api.GET('/api/v1/policies/due-date', { params: { query: { accepted_on: today } } })) : Promise.resolve(null)), [editable, today]);
   useEffect(() => setApiError(undefined), [counts, receivedBy, deliveredBy]);
 
   const problems = useMemo(() => Object.fromEntries(d.lines.map((l) => [l.id, lineProblems(l, counts[l.id], t)])), [d.lines, counts, t]);
@@ -283,7 +283,7 @@ function AcceptanceForm({ delivery: d, editable, onSaved }: { delivery: Delivery
         okButtonProps={{ loading: busy === 'confirm', 'data-testid': 'confirm-ok' } as never} onCancel={() => setConfirming(false)} onOk={() => send(true)}>
         <p>{t('accept.confirmBody')}</p>
         <p>{t('field.amount')}：<b>{fmtMoney(sumMoney(accepted))}</b>
-          {rule.data ? <> · {t('field.acceptanceDate')} {today} · {t('field.dueDate')} <b>{dueDate(today, rule.data)}</b></> : null}</p>
+          {due.data ? <> · {t('field.acceptanceDate')} {due.data.accepted_on} · {t('field.dueDate')} <b data-testid="confirm-due-date">{due.data.due_date}</b></> : null}</p>
       </Modal>
     </div>
   );
