@@ -44,8 +44,8 @@ fn is_json(content_type: Option<&str>) -> bool {
         .is_some_and(|m| m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")))
 }
 
-/// A 415 for a compressed request body: refused before a byte is inflated (a 2 MB body that
-/// inflates to 2 GB once cost seconds of CPU before its 413).
+/// A 415 for a compressed request body: refused before a byte is inflated (a small body can
+/// inflate a thousandfold; docs/benchmarks.md, "Why the code is as it is").
 fn check_content_encoding(req: &ServiceRequest) -> Result<(), ApiError> {
     let encoding = req.headers().get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()).map(str::trim);
     match encoding {

@@ -339,9 +339,8 @@ fn run(cli: Cli) -> Result<(), String> {
 
 /// Keeps glibc's mmap threshold at its 128 KiB default. glibc raises it to the size of any
 /// mmapped block that is freed, so after the first sign-in argon2's 19 MiB working memory came
-/// from the per-thread heaps and stayed resident: VmHWM 1,371 MB after 64 write and 64 read
-/// clients on the city data; 98 MB with the threshold fixed (every argon2 block mapped and
-/// unmapped).
+/// from the per-thread heaps and stayed resident. With the threshold fixed every argon2 block is
+/// mapped and unmapped (the figures: docs/benchmarks.md, "Why the code is as it is").
 fn fix_mmap_threshold() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets an allocator parameter; called first thing in main, before any

@@ -19,7 +19,8 @@ pub struct AppState {
     /// Where mail goes and the key that opens sealed bids, for the jobs and tender routes.
     pub jobs: jicai_jobs::JobConfig,
     /// Bounds concurrent password verifications: argon2 takes 19 MiB and a core each, so a
-    /// burst of sign-ins queues instead of growing memory (128 at once measured 2.4 GB).
+    /// burst of sign-ins queues instead of growing memory (docs/benchmarks.md, "Why the code is
+    /// as it is").
     pub logins: Arc<tokio::sync::Semaphore>,
     /// Who publishes the OCDS open data, and its ocid prefix.
     pub ocds: Arc<jicai_domain::disclosure::ocds::Publisher>,

@@ -294,11 +294,10 @@ pub fn repeatable_read(conn: &mut DbConnection) -> Result<(), diesel::result::Er
 
 /// Turns PostgreSQL's JIT compilation off for the rest of the transaction, for the day's jobs
 /// (settlement sweep, deadline watch). Their queries read a day's rows, hundreds to thousands,
-/// through partial indexes whose predicates the planner takes for independent of the range
-/// (at province it expects 540,571 payables newly past due for 842): over `jit_above_cost`, it
-/// compiled them, 9 to 57 ms a query for scans of 2 ms, and the day's job ran 0.25 s faster
-/// without. The bulk jobs (late interest, retention, statements) keep it: they ran 6 to 8%
-/// faster with it, one run each (docs/benchmarks.md). SQLite has no JIT.
+/// through partial indexes whose predicates the planner takes for independent of the range, so
+/// it expects far more rows than come and compiles queries for longer than they run. The bulk
+/// jobs (late interest, retention, statements) keep JIT: they ran faster with it (the figures:
+/// docs/benchmarks.md, "Why the code is as it is"). SQLite has no JIT.
 pub fn without_jit(conn: &mut DbConnection) -> Result<(), diesel::result::Error> {
     if let DbConnection::Postgresql(_) = conn {
         conn.batch_execute("SET LOCAL jit = off")?;

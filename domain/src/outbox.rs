@@ -78,8 +78,8 @@ struct NewMail<'a> {
 /// statements per 500 messages instead of three per message. Returns how many were queued.
 ///
 /// A key already queued is skipped by the insert itself (`ON CONFLICT DO NOTHING` on the unique
-/// dedup key), not looked up first: the lookups cost a day's deadline watch 0.1 s at province,
-/// where the outbox, new that day, had no statistics and each lookup of 500 keys read it whole.
+/// dedup key), not looked up first: an outbox new that day has no statistics, and each lookup of
+/// 500 keys read it whole (the figures: docs/benchmarks.md, "Why the code is as it is").
 pub fn enqueue_many(conn: &mut DbConnection, mails: Vec<Mail<'_>>, now: DateTime<Utc>) -> DomainResult<i64> {
     let mut orgs: Vec<&str> = mails.iter().map(|m| m.to_org_id).collect();
     orgs.sort_unstable();

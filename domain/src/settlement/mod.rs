@@ -55,8 +55,8 @@ pub mod stage {
     /// `batch_id`: a confirmed (or disputed) payable with a batch is `in_batch`. The stored
     /// stage is in eight of the payables' fifteen indexes and `batch_id` in none, so the daily
     /// sweep's move of a day's confirmations into a batch may be a heap-only (HOT) update, with
-    /// no index entries, where the page has room (at province, fillfactor 70: 0.80 s for one
-    /// day's rows in bare SQL, 4.91 s when it set the stage too; docs/benchmarks.md). Approval
+    /// no index entries, where the page has room (the figures: docs/benchmarks.md, "Why the code
+    /// is as it is"). Approval
     /// then sets the stage `approved`. Rows stored as `in_batch` before migration
     /// 2026-12-05-000015 were set back to what they were.
     pub fn of<'a>(stored: &'a str, batch_id: Option<&str>) -> &'a str {
@@ -1699,10 +1699,10 @@ pub fn deadline_watch(
 
 /// Late interest: brings every overdue payable's delay attribution and interest up to `as_of`
 /// (the deadline watch does it only for the payables it marks overdue). The run rewrites each
-/// overdue payable, every day (a province's 275,000, on about a third of the table's pages), so
-/// it vacuums the table after it: otherwise the index-only scans of payables (retention's
-/// on-time count) read those pages from the heap until autovacuum comes by, which at its default
-/// threshold (dead rows for a fifth of the table: 2 M at province) is days of daily runs later.
+/// overdue payable, every day, so it vacuums the table after it: otherwise the index-only scans
+/// of payables (retention's on-time count) read those pages from the heap until autovacuum comes
+/// by, which at its default threshold (dead rows for a fifth of the table) is days of daily runs
+/// later (the figures: docs/benchmarks.md, "Why the code is as it is").
 pub fn accrue_interest(
     conn: &mut DbConnection,
     region: Option<&str>,
