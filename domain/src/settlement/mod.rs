@@ -215,17 +215,14 @@ pub fn late_interest(base: Money, daily_rate: Decimal, fund_days: i64) -> Money 
 
 // ---------------------------------------------------------------- lookups
 
+/// One payable the caller may see ([`payable::visible_payables`], the one filter), or 404.
 fn visible_payable(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<PayableRow> {
-    let q = payables::table.filter(payables::id.eq(id.to_string())).into_boxed();
-    let q = match actor.role {
-        Role::Admin => q,
-        Role::Supplier => q.filter(payables::supplier_id.eq(actor.org_id.clone())),
-        Role::HospitalBuyer => q.filter(payables::hospital_id.eq(actor.org_id.clone())),
-        Role::BureauOfficer | Role::FundOfficer => {
-            q.filter(payables::region_id.eq(actor.region_id.clone().unwrap_or_default()))
-        }
-    };
-    q.select(PayableRow::as_select()).first(conn).optional()?.ok_or(DomainError::not_found("payable"))
+    payable::visible_payables(actor)
+        .filter(payables::id.eq(id.to_string()))
+        .select(PayableRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DomainError::not_found("payable"))
 }
 
 /// Locks the payable's row (PostgreSQL) before a change that depends on its stage.
