@@ -12,6 +12,7 @@ mod openapi;
 mod routes;
 mod server;
 mod state;
+mod tokens;
 
 use chrono::Duration;
 use clap::{Parser, Subcommand};
@@ -180,7 +181,7 @@ fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), String> {
     let state = state::AppState {
         pool,
         clock,
-        keys: Arc::new(auth::TokenKeys::new(&secret, Duration::minutes(args.token_ttl_minutes.max(1)))),
+        keys: Arc::new(tokens::TokenKeys::new(&secret, Duration::minutes(args.token_ttl_minutes.max(1)))),
         backend: url.backend_name(),
         jobs,
         logins: Arc::new(tokio::sync::Semaphore::new(

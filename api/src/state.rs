@@ -7,8 +7,8 @@ use jicai_domain::db::{DbConnection, Pool};
 use jicai_domain::DomainResult;
 use std::sync::Arc;
 
-use crate::auth::TokenKeys;
 use crate::error::ApiError;
+use crate::tokens::TokenKeys;
 
 #[derive(Clone)]
 pub struct AppState {

@@ -11,10 +11,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::PageParams;
-use crate::auth::{self, Caller};
+use crate::auth::Caller;
 use crate::body;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+use crate::tokens;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(login)
@@ -117,7 +118,7 @@ pub async fn sign_in_response(
             Ok((actor, version, profile, now))
         })
         .await?;
-    let (token, expires_at) = auth::issue(&keys, &actor, version, now)?;
+    let (token, expires_at) = tokens::issue(&keys, &actor, version, now)?;
     Ok(HttpResponse::Ok().json(LoginResponse { token, token_type: "Bearer", expires_at, user: profile }))
 }
 
