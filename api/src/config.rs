@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
 use clap::Args;
+use secrecy::{ExposeSecret, SecretString};
 
 #[derive(Args, Clone, Debug)]
 pub struct DbArgs {
@@ -98,6 +99,64 @@ impl ServeArgs {
     }
 }
 
+/// The scheduler and mail, for every command that runs jobs (`serve`, `worker`, `jobs run`).
+#[derive(Args, Clone, Debug)]
+pub struct JobArgs {
+    /// `off` keeps `jicai serve` from running the scheduler (run `jicai worker` instead).
+    #[arg(long, env = "JICAI_SCHEDULER", default_value = "on", value_parser = ["on", "off"], global = true)]
+    pub scheduler: String,
+    /// Schedule overrides: `job=cron;job=cron` (cron with seconds, Asia/Shanghai), `job=off`.
+    #[arg(long, env = "JICAI_SCHEDULE", global = true)]
+    pub schedule: Option<String>,
+    /// Where mail goes without an SMTP server (the demo), as `.eml` files.
+    #[arg(long, env = "JICAI_MAIL_DIR", default_value = "data/mail", global = true)]
+    pub mail_dir: std::path::PathBuf,
+    /// The sender.
+    #[arg(long, env = "JICAI_MAIL_FROM", default_value = "集采直结 Jicai <noreply@jicai.local>", global = true)]
+    pub mail_from: String,
+    /// Attempts before a refused message is recorded as failed (backoff 1, 2, 4, 8… minutes).
+    #[arg(long, env = "JICAI_MAIL_MAX_ATTEMPTS", default_value_t = 5, value_parser = clap::value_parser!(i32).range(1..), global = true)]
+    pub mail_max_attempts: i32,
+    /// SMTP server; unset (or empty), mail is written to the mail folder.
+    #[arg(long, env = "JICAI_SMTP_HOST", global = true)]
+    pub smtp_host: Option<String>,
+    #[arg(long, env = "JICAI_SMTP_PORT", default_value_t = 25, global = true)]
+    pub smtp_port: u16,
+    /// `none`, `starttls` or `tls` (implicit TLS).
+    #[arg(long, env = "JICAI_SMTP_TLS", default_value = "starttls", value_parser = ["none", "starttls", "tls"], global = true)]
+    pub smtp_tls: String,
+    #[arg(long, env = "JICAI_SMTP_USERNAME", global = true)]
+    pub smtp_username: Option<String>,
+    /// Never printed: held as a secret, its environment value hidden from `--help`.
+    #[arg(long, env = "JICAI_SMTP_PASSWORD", hide_env_values = true, value_parser = secret, global = true)]
+    pub smtp_password: Option<SecretString>,
+}
+
+fn secret(s: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(s.to_string()))
+}
+
+impl JobArgs {
+    pub fn scheduler_on(&self) -> bool {
+        self.scheduler != "off"
+    }
+    pub fn mail(&self) -> jicai_jobs::mail::MailConfig {
+        let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+        jicai_jobs::mail::MailConfig {
+            smtp: given(&self.smtp_host).map(|host| jicai_jobs::mail::SmtpConfig {
+                host,
+                port: self.smtp_port,
+                tls: jicai_jobs::mail::TlsMode::parse(&self.smtp_tls).unwrap_or(jicai_jobs::mail::TlsMode::StartTls),
+                username: given(&self.smtp_username),
+                password: self.smtp_password.clone().filter(|p| !p.expose_secret().is_empty()),
+            }),
+            from: self.mail_from.clone(),
+            dir: self.mail_dir.clone(),
+            max_attempts: self.mail_max_attempts,
+        }
+    }
+}
+
 /// Parses `JICAI_FAKE_NOW`.
 pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
@@ -117,6 +176,26 @@ pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_smtp_password_never_prints() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct T {
+            #[command(flatten)]
+            jobs: JobArgs,
+        }
+        let t =
+            T::parse_from(["t", "--smtp-host", "mail.example", "--smtp-password", "hunter2", "--smtp-username", "u"]);
+        let printed = format!("{:?} {:?}", t.jobs, t.jobs.mail());
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert_eq!(t.jobs.mail().smtp.unwrap().password.unwrap().expose_secret(), "hunter2");
+        // An empty host means no SMTP server, as an unset one does.
+        let t = T::parse_from(["t", "--smtp-host", ""]);
+        assert!(t.jobs.mail().smtp.is_none());
+        assert!(T::try_parse_from(["t", "--smtp-tls", "ssl"]).is_err());
+        assert!(T::try_parse_from(["t", "--mail-max-attempts", "0"]).is_err());
+    }
 
     #[test]
     fn fake_now_accepts_dates_and_instants() {

@@ -24,13 +24,15 @@ use std::io::BufRead;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::config::{DbArgs, ServeArgs};
+use crate::config::{DbArgs, JobArgs, ServeArgs};
 
 #[derive(Parser)]
 #[command(name = "jicai", version, about = "集采直结 Jicai: volume-based procurement and direct settlement")]
 struct Cli {
     #[command(flatten)]
     db: DbArgs,
+    #[command(flatten)]
+    jobs: JobArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -143,11 +145,8 @@ fn clock(db: &DbArgs) -> Result<SharedClock, String> {
 }
 
 /// What the jobs need: the mail settings and the sealing key.
-fn job_config(db: &DbArgs) -> Result<jicai_jobs::JobConfig, String> {
-    Ok(jicai_jobs::JobConfig {
-        mail: jicai_jobs::mail::config_from_env().map_err(|e| e.to_string())?,
-        sealing: Arc::new(db.sealing_key()?),
-    })
+fn job_config(db: &DbArgs, jobs: &JobArgs) -> Result<jicai_jobs::JobConfig, String> {
+    Ok(jicai_jobs::JobConfig { mail: jobs.mail(), sealing: Arc::new(db.sealing_key()?) })
 }
 
 fn open(db: &DbArgs) -> Result<(DbUrl, Pool), String> {
@@ -162,7 +161,7 @@ fn open(db: &DbArgs) -> Result<(DbUrl, Pool), String> {
     Ok((url, pool))
 }
 
-fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), String> {
+fn serve(db: &DbArgs, job_args: &JobArgs, args: ServeArgs) -> Result<(), String> {
     // A panic costs its request a 500 (see `guard`), and the log one line: where and what,
     // never a backtrace per request.
     std::panic::set_hook(Box::new(|info| tracing::error!("panic: {info}")));
@@ -175,9 +174,9 @@ fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), String> {
             identity::setting_or_init(&mut conn, "jwt_secret", identity::random_secret).map_err(|e| e.to_string())?
         }
     };
-    let jobs = job_config(db)?;
+    let jobs = job_config(db, job_args)?;
     let ocds = Arc::new(args.ocds_publisher()?);
-    let scheduler = start_scheduler(&pool, &clock, &jobs)?;
+    let scheduler = start_scheduler(&pool, &clock, &jobs, job_args)?;
     let state = state::AppState {
         pool,
         clock,
@@ -205,11 +204,12 @@ fn start_scheduler(
     pool: &Pool,
     clock: &SharedClock,
     jobs: &jicai_jobs::JobConfig,
+    args: &JobArgs,
 ) -> Result<Option<Arc<std::sync::atomic::AtomicBool>>, String> {
-    if std::env::var("JICAI_SCHEDULER").is_ok_and(|v| v == "off") {
+    if !args.scheduler_on() {
         return Ok(None);
     }
-    let entries = jicai_jobs::scheduler::schedule_from(std::env::var("JICAI_SCHEDULE").ok().as_deref())?;
+    let entries = jicai_jobs::scheduler::schedule_from(args.schedule.as_deref())?;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let (pool, clock, jobs, flag) = (pool.clone(), clock.clone(), jobs.clone(), stop.clone());
     std::thread::Builder::new()
@@ -221,7 +221,7 @@ fn start_scheduler(
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Serve(args) => serve(&cli.db, args),
+        Command::Serve(args) => serve(&cli.db, &cli.jobs, args),
         Command::Migrate { revert_all } => {
             let url = DbUrl::parse(&cli.db.database_url).map_err(|e| e.to_string())?;
             let pool = db::open_pool(&url, 1).map_err(|e| e.to_string())?;
@@ -311,7 +311,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             let clock = clock(&cli.db)?;
             let (_, pool) = open(&cli.db)?;
-            let cfg = job_config(&cli.db)?;
+            let cfg = job_config(&cli.db, &cli.jobs)?;
             let as_of = as_of.unwrap_or_else(|| jicai_domain::clock::shanghai_date(clock.now()));
             for job in jobs {
                 let (id, counts) =
@@ -323,8 +323,8 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Worker => {
             let clock = clock(&cli.db)?;
             let (url, pool) = open(&cli.db)?;
-            let cfg = job_config(&cli.db)?;
-            let entries = jicai_jobs::scheduler::schedule_from(std::env::var("JICAI_SCHEDULE").ok().as_deref())?;
+            let cfg = job_config(&cli.db, &cli.jobs)?;
+            let entries = jicai_jobs::scheduler::schedule_from(cli.jobs.schedule.as_deref())?;
             println!("jicai worker running {} jobs on {}", entries.len(), url.redacted());
             let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
             jicai_jobs::scheduler::run_forever(pool, clock, cfg, entries, stop);

@@ -10,10 +10,11 @@ use chrono::Duration;
 use jicai_domain::clock::SharedClock;
 use jicai_domain::db::DbConnection;
 use jicai_domain::outbox::{self, OutboxRow};
-use jicai_domain::{DomainError, DomainResult};
+use jicai_domain::DomainResult;
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{FileTransport, Message, SmtpTransport, Transport};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -44,7 +45,8 @@ pub struct SmtpConfig {
     pub port: u16,
     pub tls: TlsMode,
     pub username: Option<String>,
-    pub password: Option<String>,
+    /// Never printed: its `Debug` is redacted.
+    pub password: Option<SecretString>,
 }
 
 #[derive(Clone, Debug)]
@@ -105,7 +107,7 @@ fn transport(s: &SmtpConfig) -> Result<SmtpTransport, Failure> {
     };
     let mut builder = builder.port(s.port).timeout(Some(std::time::Duration::from_secs(20)));
     if let (Some(u), Some(p)) = (&s.username, &s.password) {
-        builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
+        builder = builder.credentials(Credentials::new(u.clone(), p.expose_secret().to_string()));
     }
     Ok(builder.build())
 }
@@ -168,44 +170,6 @@ pub fn dispatch(
         }
     }
     Ok(counts)
-}
-
-/// Mail settings from the environment: `JICAI_SMTP_HOST` (unset: write files to
-/// `JICAI_MAIL_DIR`, default `data/mail`), `JICAI_SMTP_PORT` (25), `JICAI_SMTP_TLS`
-/// (`none`, `starttls`, `tls`; default `starttls`), `JICAI_SMTP_USERNAME`, `JICAI_SMTP_PASSWORD`,
-/// `JICAI_MAIL_FROM`, `JICAI_MAIL_MAX_ATTEMPTS` (5).
-pub fn config_from_env() -> DomainResult<MailConfig> {
-    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let mut cfg = MailConfig::default();
-    if let Some(dir) = var("JICAI_MAIL_DIR") {
-        cfg.dir = PathBuf::from(dir);
-    }
-    if let Some(from) = var("JICAI_MAIL_FROM") {
-        cfg.from = from;
-    }
-    if let Some(n) = var("JICAI_MAIL_MAX_ATTEMPTS") {
-        cfg.max_attempts =
-            n.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                DomainError::Config(format!("JICAI_MAIL_MAX_ATTEMPTS {n:?} is not a positive number"))
-            })?;
-    }
-    if let Some(host) = var("JICAI_SMTP_HOST") {
-        let port = match var("JICAI_SMTP_PORT") {
-            Some(p) => p.parse().map_err(|_| DomainError::Config(format!("JICAI_SMTP_PORT {p:?} is not a port")))?,
-            None => 25,
-        };
-        let tls_name = var("JICAI_SMTP_TLS").unwrap_or_else(|| "starttls".into());
-        let tls = TlsMode::parse(&tls_name)
-            .ok_or_else(|| DomainError::Config(format!("JICAI_SMTP_TLS {tls_name:?}: use none, starttls or tls")))?;
-        cfg.smtp = Some(SmtpConfig {
-            host,
-            port,
-            tls,
-            username: var("JICAI_SMTP_USERNAME"),
-            password: var("JICAI_SMTP_PASSWORD"),
-        });
-    }
-    Ok(cfg)
 }
 
 #[cfg(test)]
