@@ -12,11 +12,10 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 use jicai_domain::db::{DbConnection, DbUrl};
 use jicai_domain::schema::*;
+use jicai_testkit::{is_root, pg_command as pg, Cluster, ClusterOptions};
 
 use crate::gen::{self, Scale, PASSWORD};
 use crate::http::Client;
-
-const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
 
 pub struct Opts {
     pub scale: Scale,
@@ -65,72 +64,19 @@ fn pct(v: &mut [u64], p: f64) -> f64 {
 
 // ---------------------------------------------------------------- PostgreSQL cluster
 
-struct PgCluster {
-    dir: PathBuf,
-    port: u16,
-}
-
-fn pg(cmd: &str) -> Command {
-    let path = format!("{PG_BIN}/{cmd}");
-    if unsafe_is_root() {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--", &path]);
-        c
-    } else {
-        Command::new(path)
-    }
-}
-
-fn unsafe_is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .map(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")))
-        .unwrap_or(false)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(55432)
-}
+/// A throwaway cluster with durable commits (fsync and synchronous_commit at their defaults).
+struct PgCluster(Cluster);
 
 impl PgCluster {
-    /// A throwaway cluster with durable commits (fsync and synchronous_commit at their defaults).
     fn start() -> Result<PgCluster, String> {
         let dir = std::env::temp_dir().join(format!("jicai-bench-pg-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        if unsafe_is_root() {
-            Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).status().map_err(|e| e.to_string())?;
-        }
-        let data = dir.join("data");
-        let out = pg("initdb")
-            .arg("-D")
-            .arg(&data)
-            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"])
-            .output()
-            .map_err(|e| format!("initdb: {e}"))?;
-        if !out.status.success() {
-            return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr)));
-        }
-        let port = free_port();
-        let opts = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=1GB -c max_wal_size=4GB -c track_io_timing=on",
-            dir.display()
-        );
-        let out = pg("pg_ctl")
-            .arg("-D")
-            .arg(&data)
-            .args(["-o", &opts, "-l"])
-            .arg(dir.join("log"))
-            .args(["-w", "start"])
-            .output()
-            .map_err(|e| format!("pg_ctl: {e}"))?;
-        if !out.status.success() {
-            return Err(format!("pg_ctl start failed: {}", String::from_utf8_lossy(&out.stderr)));
-        }
-        Ok(PgCluster { dir, port })
+        let settings = "-c max_connections=200 -c shared_buffers=1GB -c max_wal_size=4GB -c track_io_timing=on";
+        Cluster::start(&dir, &ClusterOptions { durable: true, settings, log: "log" }).map(PgCluster)
     }
 
     fn url(&self, db: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+        format!("{}/{db}", self.0.base_url())
     }
 
     fn createdb(&self, name: &str) -> Result<(), String> {
@@ -142,10 +88,16 @@ impl PgCluster {
     }
 }
 
+impl std::ops::Deref for PgCluster {
+    type Target = Cluster;
+    fn deref(&self) -> &Cluster {
+        &self.0
+    }
+}
+
 impl Drop for PgCluster {
     fn drop(&mut self) {
-        let _ = pg("pg_ctl").arg("-D").arg(self.dir.join("data")).args(["-m", "fast", "-w", "stop"]).output();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        self.0.stop();
     }
 }
 
@@ -561,7 +513,7 @@ fn pgbench(
         .args(args);
     if percentiles {
         std::fs::create_dir_all(&logs).map_err(|e| e.to_string())?;
-        if unsafe_is_root() {
+        if is_root() {
             Command::new("chown").args(["postgres:postgres"]).arg(&logs).status().map_err(|e| e.to_string())?;
         }
         cmd.arg("-l").arg(format!("--log-prefix={}", logs.join("tx").display()));

@@ -8,6 +8,7 @@
 //!   user when running as root), stopped and removed by a watchdog when the tests exit.
 //!   Missing PostgreSQL skips the PostgreSQL half, except under `CI=true`, where it fails.
 
+use jicai_testkit::{is_root, Cluster, ClusterOptions, PG_BIN};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
@@ -18,7 +19,6 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub const DEMO_PASSWORD: &str = "jicai-demo";
-const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -58,26 +58,6 @@ pub fn jicai_bin() -> PathBuf {
     bin
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
-}
-
-fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
-}
-
-/// A command from the PostgreSQL bin folder, as the `postgres` user when we are root.
-fn pg_command(tool: &str) -> Command {
-    let path = format!("{PG_BIN}/{tool}");
-    if is_root() {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--", &path]);
-        c
-    } else {
-        Command::new(path)
-    }
-}
-
 struct PgServer {
     /// `postgres://postgres@127.0.0.1:PORT` (no database).
     base: String,
@@ -91,49 +71,10 @@ fn start_cluster() -> Result<PgServer, String> {
     if let Ok(url) = std::env::var("JICAI_TEST_PG_URL") {
         return Ok(PgServer { base: url.trim_end_matches('/').to_string() });
     }
-    if !Path::new(&format!("{PG_BIN}/initdb")).is_file() {
-        return Err(format!("{PG_BIN}/initdb not found (install postgresql-15)"));
-    }
     let dir = std::env::temp_dir().join(unique("jicai-pg"));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    if is_root() {
-        let ok = Command::new("chown")
-            .args(["-R", "postgres:postgres"])
-            .arg(&dir)
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        if !ok {
-            return Err("cannot hand the cluster folder to the postgres user".into());
-        }
-    }
-    let data = dir.join("data");
-    let out = pg_command("initdb")
-        .arg("-D")
-        .arg(&data)
-        .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"])
-        .output()
-        .map_err(|e| format!("initdb: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr)));
-    }
-    let port = free_port();
-    let opts = format!(
-        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
-        dir.display()
-    );
-    let out = pg_command("pg_ctl")
-        .arg("-D")
-        .arg(&data)
-        .args(["-o", &opts, "-l"])
-        .arg(dir.join("server.log"))
-        .args(["-w", "-t", "60", "start"])
-        .output()
-        .map_err(|e| format!("pg_ctl: {e}"))?;
-    if !out.status.success() {
-        let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
-        return Err(format!("pg_ctl start failed: {} {log}", String::from_utf8_lossy(&out.stderr)));
-    }
+    let options = ClusterOptions { durable: false, settings: "-c max_connections=300", log: "server.log" };
+    let cluster = Cluster::start(&dir, &options)?;
+    let data = cluster.data();
     // Stop the cluster and remove it when this test process ends, however it ends.
     let runas = if is_root() { "runuser -u postgres -- " } else { "" };
     let script = format!(
@@ -150,7 +91,7 @@ fn start_cluster() -> Result<PgServer, String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("watchdog: {e}"))?;
-    Ok(PgServer { base: format!("postgres://postgres@127.0.0.1:{port}") })
+    Ok(PgServer { base: cluster.base_url() })
 }
 
 fn pg_server() -> Option<&'static PgServer> {
