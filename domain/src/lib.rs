@@ -33,7 +33,6 @@ pub mod failpoint;
 pub mod idempotency;
 pub mod ids;
 pub mod jobruns;
-mod layering;
 pub mod money;
 pub mod outbox;
 pub mod paging;
