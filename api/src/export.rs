@@ -70,6 +70,28 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 
 /// The cells of the first sheet of an XLSX file, or of a CSV file, as text (a whole number
 /// stored as a float reads "120000").
+/// The most an XLSX file may hold once inflated: its sheets are XML, and a few megabytes of zip
+/// can declare gigabytes of it.
+pub const MAX_INFLATED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Refuses a workbook whose parts declare more than [`MAX_INFLATED_BYTES`] inflated, before
+/// anything is inflated (the sizes are read from the zip's central directory).
+fn check_inflated_size(raw: &[u8]) -> Result<(), String> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(raw)).map_err(|e| e.to_string())?;
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        total = total.saturating_add(zip.by_index_raw(i).map_err(|e| e.to_string())?.size());
+    }
+    if total > MAX_INFLATED_BYTES {
+        return Err(format!(
+            "it would inflate to {} MiB, above the {} MiB a sheet may hold",
+            total / (1024 * 1024),
+            MAX_INFLATED_BYTES / (1024 * 1024)
+        ));
+    }
+    Ok(())
+}
+
 pub fn sheet_table(req: &HttpRequest, raw: &[u8]) -> Result<Vec<Vec<String>>, ApiError> {
     let unreadable = |what: &str, e: String| {
         ApiError::new(
@@ -81,6 +103,7 @@ pub fn sheet_table(req: &HttpRequest, raw: &[u8]) -> Result<Vec<Vec<String>>, Ap
     };
     let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
     if content_type.starts_with(XLSX) {
+        check_inflated_size(raw).map_err(|e| unreadable("XLSX", e))?;
         use calamine::Reader;
         let mut book =
             calamine::Xlsx::new(std::io::Cursor::new(raw.to_vec())).map_err(|e| unreadable("XLSX", e.to_string()))?;
@@ -105,5 +128,41 @@ pub fn sheet_table(req: &HttpRequest, raw: &[u8]) -> Result<Vec<Vec<String>>, Ap
             "unsupported_media_type",
             format!("send the sheet as {XLSX} or text/csv"),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zipped(parts: &[(&str, usize)]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for (name, size) in parts {
+            w.start_file(*name, opts).unwrap();
+            let chunk = vec![b' '; 1 << 20];
+            let mut left = *size;
+            while left > 0 {
+                let n = left.min(chunk.len());
+                w.write_all(&chunk[..n]).unwrap();
+                left -= n;
+            }
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_workbook_that_would_inflate_past_the_limit_is_refused_before_inflating() {
+        let bomb = zipped(&[("xl/worksheets/sheet1.xml", 65 << 20)]);
+        assert!(bomb.len() < 1 << 20, "the bomb is small: {} bytes", bomb.len());
+        let e = check_inflated_size(&bomb).unwrap_err();
+        assert!(e.contains("65 MiB"), "{e}");
+        assert!(check_inflated_size(&zipped(&[
+            ("xl/worksheets/sheet1.xml", 1 << 20),
+            ("xl/sharedStrings.xml", 1 << 20)
+        ]))
+        .is_ok());
+        assert!(check_inflated_size(b"not a zip").is_err());
     }
 }
