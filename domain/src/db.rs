@@ -180,6 +180,7 @@ where
             AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
             return match f(conn) {
                 Ok(value) => {
+                    crate::failpoint::pause("commit");
                     if let Err(commit_err) = <DbConnection as Connection>::TransactionManager::commit_transaction(conn)
                     {
                         let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
@@ -193,6 +194,13 @@ where
                 }
             };
         }
+        // The outermost transaction pauses before its commit when the failpoint says so: a
+        // crash test kills the process there and finds nothing of the transaction committed.
+        return conn.transaction(|conn| {
+            let value = f(conn)?;
+            crate::failpoint::pause("commit");
+            Ok(value)
+        });
     }
     conn.transaction(f)
 }

@@ -240,3 +240,61 @@ on_both_databases! {
         assert_eq!(by_job, results("api:bureau1"));
     }
 }
+
+/// What the jobs write, summed up: a killed run must leave it as it was.
+fn fingerprint(db: &str) -> Vec<String> {
+    [
+        "SELECT count(*) FROM payables WHERE overdue_since IS NOT NULL",
+        "SELECT coalesce(sum(interest), 0) FROM payables",
+        "SELECT coalesce(sum(fund_delay_days + supplier_delay_days + hospital_delay_days), 0) FROM payables",
+        "SELECT count(*) FROM outbox",
+        "SELECT count(*) FROM journal_lines",
+        "SELECT count(*) FROM audit_events",
+        "SELECT count(*) FROM retention_runs",
+        "SELECT count(*) FROM retention_results",
+        "SELECT count(*) FROM monitoring_warnings",
+        "SELECT count(*) FROM tender_picks",
+        "SELECT count(*) FROM credit_cases",
+        "SELECT count(*) FROM prepayments",
+    ]
+    .iter()
+    .flat_map(|q| rows(db, q))
+    .chain(rows(db, "SELECT status FROM tenders ORDER BY id"))
+    .collect()
+}
+
+on_both_databases! {
+    fn every_job_killed_before_its_commit_leaves_nothing_and_a_rerun_completes(backend: Backend) {
+        let Some(env) = Env::demo(backend, Some("2026-11-22T10:00:00+08:00")) else { return };
+        let db = env.server.database_url.clone();
+        // Each job on a day it has work to do; the sweep has its own test above, and mail
+        // dispatch marks each message on its own (no transaction to interrupt).
+        let jobs = [
+            ("monitoring", "2026-12-15"),
+            ("retention", "2026-11-22"),
+            ("credit-proposals", "2026-11-22"),
+            ("monthly-statements", "2026-12-01"),
+            ("tenders", "2026-12-11"),
+            ("deadline-watch", "2026-12-31"),
+            ("late-interest", "2026-12-31"),
+        ];
+        for (job, as_of) in jobs {
+            let before = fingerprint(&db);
+            let (mut child, _stderr) = paused_at_failpoint(&db, &format!("{as_of}T10:00:00+08:00"),
+                &["jobs", "run", job, "--as-of", as_of], "commit", 60_000);
+            child.kill().unwrap();
+            child.wait().unwrap();
+            assert_eq!(fingerprint(&db), before, "{job} killed before its commit left something behind");
+            assert_eq!(rows(&db, &format!("SELECT outcome FROM job_runs WHERE job = '{job}'")), ["running"], "{job}");
+
+            // Two hours later it runs again, completes, and the lost run is explained.
+            let out = cli_command(&db, Some(&format!("{as_of}T12:00:00+08:00")), &["jobs", "run", job, "--as-of", as_of], &[])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{job}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            assert_ne!(fingerprint(&db), before, "{job} had work to do on {as_of}");
+            let outcomes = rows(&db, &format!("SELECT outcome FROM job_runs WHERE job = '{job}' ORDER BY started_at"));
+            assert_eq!(outcomes, ["failed", "succeeded"], "{job}");
+        }
+    }
+}
