@@ -170,6 +170,23 @@ export function users(getBrowser, getUrl) {
   return as;
 }
 
+/**
+ * Resolves once the dialog around `inside` has finished its opening (or closing) animation. A
+ * click on a button that is still zooming in can miss it under load, which once left an order
+ * unsent in CI; a settled dialog takes every click.
+ */
+export async function settled(inside) {
+  await inside.waitFor();
+  await inside.evaluate(async (e) => {
+    const root = e.closest('.ant-modal-root, .ant-modal-wrap, .ant-popover, .ant-drawer') ?? e;
+    for (let i = 0; i < 20; i++) {
+      const running = root.getAnimations({ subtree: true }).filter((a) => a.playState === 'running' && a.effect?.getTiming().iterations !== Infinity);
+      if (running.length === 0) return;
+      await Promise.all(running.map((a) => a.finished.catch(() => undefined)));
+    }
+  });
+}
+
 /** The <input> of a form control tagged with data-testid (on the input itself or around it). */
 export function field(page, id) {
   return page.locator(`input[data-testid="${id}"], textarea[data-testid="${id}"], [data-testid="${id}"] input`).first();

@@ -5,7 +5,7 @@
 //   node --test --test-concurrency=1 e2e/ordering.test.mjs   (after `npm run build`)
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { field, PASSWORD, screenshot, serverAndBrowser, users } from './harness.mjs';
+import { field, PASSWORD, screenshot, serverAndBrowser, settled, users } from './harness.mjs';
 
 const T = { timeout: 180_000 };
 const env = serverAndBrowser();
@@ -56,9 +56,8 @@ describe('safe ordering', () => {
     await field(page, 'line-packs-0').fill(String(packs));
     await page.getByTestId('order-submit').click();
     const confirm = page.getByTestId('above-volume-confirm');
-    await confirm.waitFor();
+    await settled(confirm);
     assert.match(await confirm.innerText(), new RegExp(`${GENERIC}.*超量 [\\d,]+ 片，金额 ¥[\\d,]+\\.\\d\\d`));
-    await page.waitForTimeout(500); // let the dialog finish fading in
     await screenshot(page, 'ordering-02-above-volume-confirm');
     // Back to the order: nothing is sent.
     await page.getByRole('button', { name: '返回修改' }).click();
@@ -66,6 +65,7 @@ describe('safe ordering', () => {
     assert.ok(page.url().includes('/hospital/orders/new'));
     // Confirmed: the order is placed.
     await page.getByTestId('order-submit').click();
+    await settled(page.getByTestId('above-volume-ok'));
     await page.getByTestId('above-volume-ok').click();
     await page.getByTestId('order-detail').waitFor();
   });
@@ -75,6 +75,7 @@ describe('safe ordering', () => {
     await newOrderFor(page);
     await field(page, 'line-packs-0').fill('9999999');
     await page.getByTestId('order-submit').click();
+    await settled(page.getByTestId('above-volume-ok'));
     await page.getByTestId('above-volume-ok').click();
     const refusal = page.getByTestId('error-alert');
     await refusal.getByText(/第 1 行数量超过单次订购上限（[\d,]+ 片，约 \d+ 盒）/).waitFor();
