@@ -9,6 +9,7 @@ mod flow;
 mod idempotency;
 mod imports;
 mod mail;
+mod matrix;
 mod ocds;
 mod operations;
 mod payment_status;
