@@ -97,9 +97,70 @@ impl From<DomainError> for ApiError {
                 diesel::result::DatabaseErrorKind::SerializationFailure,
                 _,
             )) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the database is busy; retry the request"),
+            DomainError::Database(e) if database_away(&e) => {
+                tracing::warn!("database connection lost: {e}");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "the database is not reachable right now; nothing was saved; retry shortly",
+                )
+                .retry_after(5)
+            }
+            DomainError::Database(e) if storage_full(&e) => {
+                tracing::error!("the database's storage is full: {e}");
+                ApiError::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "storage_full",
+                    "the server's storage is full; nothing was saved; tell the platform's administrator",
+                )
+                .retry_after(60)
+            }
             other => ApiError::internal(&other.to_string()),
         }
     }
+}
+
+/// The text of a database error, lower-cased.
+fn database_message(e: &diesel::result::Error) -> String {
+    match e {
+        diesel::result::Error::DatabaseError(_, info) => info.message().to_ascii_lowercase(),
+        other => other.to_string().to_ascii_lowercase(),
+    }
+}
+
+/// The connection to the database was lost mid-request (PostgreSQL restarted or shut down, the
+/// network dropped): the transaction did not commit, and a retry will reconnect.
+fn database_away(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => true,
+        Error::BrokenTransactionManager => true,
+        Error::DatabaseError(DatabaseErrorKind::Unknown, _) => {
+            let m = database_message(e);
+            [
+                "terminating connection",
+                "server closed the connection",
+                "connection to server",
+                "the database system is shutting down",
+                "the database system is starting up",
+                "no connection to the server",
+                "could not receive data from server",
+                "ssl connection has been closed",
+            ]
+            .iter()
+            .any(|p| m.contains(p))
+        }
+        _ => false,
+    }
+}
+
+/// The disk under the database is full (SQLite: SQLITE_FULL, or an I/O error writing the
+/// journal; PostgreSQL: `could not extend file`, `No space left on device`).
+fn storage_full(e: &diesel::result::Error) -> bool {
+    let m = database_message(e);
+    ["database or disk is full", "no space left on device", "could not extend file", "disk i/o error"]
+        .iter()
+        .any(|p| m.contains(p))
 }
 
 impl ResponseError for ApiError {

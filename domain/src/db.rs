@@ -128,7 +128,9 @@ pub fn open_pool(url: &DbUrl, max_size: u32) -> Result<Pool, DomainError> {
     }
     r2d2::Pool::builder()
         .max_size(max_size)
-        .connection_timeout(Duration::from_secs(30))
+        // How long a request waits for a connection: while PostgreSQL is away it then answers
+        // 503 with Retry-After, rather than holding the client for half a minute.
+        .connection_timeout(Duration::from_secs(10))
         .build(Manager { url: url.clone() })
         .map_err(|e| DomainError::Config(format!("cannot open database {}: {e}", url.redacted())))
 }

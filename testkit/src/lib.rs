@@ -47,6 +47,8 @@ pub struct ClusterOptions<'a> {
 pub struct Cluster {
     pub dir: PathBuf,
     pub port: u16,
+    /// The server options it was started with (`pg_ctl -o`), to start it again.
+    opts: String,
 }
 
 impl Cluster {
@@ -80,11 +82,17 @@ impl Cluster {
         let port = free_port();
         let fast = if options.durable { "" } else { " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" };
         let opts = format!("-p {port} -k {} -c listen_addresses=127.0.0.1{fast} {}", dir.display(), options.settings);
-        let log = dir.join(options.log);
+        let cluster = Cluster { dir: dir.to_path_buf(), port, opts };
+        cluster.pg_ctl_start(options.log)?;
+        Ok(cluster)
+    }
+
+    fn pg_ctl_start(&self, log: &str) -> Result<(), String> {
+        let log = self.dir.join(log);
         let out = pg_command("pg_ctl")
             .arg("-D")
-            .arg(&data)
-            .args(["-o", &opts, "-l"])
+            .arg(self.data())
+            .args(["-o", &self.opts, "-l"])
             .arg(&log)
             .args(["-w", "-t", "60", "start"])
             .output()
@@ -93,7 +101,18 @@ impl Cluster {
             let log = std::fs::read_to_string(&log).unwrap_or_default();
             return Err(format!("pg_ctl start failed: {} {log}", String::from_utf8_lossy(&out.stderr)));
         }
-        Ok(Cluster { dir: dir.to_path_buf(), port })
+        Ok(())
+    }
+
+    /// Shuts the server down (fast: open sessions are ended), keeping its data.
+    pub fn halt(&self) {
+        let out = pg_command("pg_ctl").arg("-D").arg(self.data()).args(["-m", "fast", "-w", "stop"]).output();
+        assert!(out.is_ok_and(|o| o.status.success()), "pg_ctl stop");
+    }
+
+    /// Starts a halted server again, on the same port with the same settings.
+    pub fn resume(&self) -> Result<(), String> {
+        self.pg_ctl_start("server.resumed.log")
     }
 
     pub fn data(&self) -> PathBuf {

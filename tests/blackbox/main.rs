@@ -4,6 +4,7 @@ mod audit;
 mod backup;
 mod credit;
 mod disclosure;
+mod faults;
 mod fixtures;
 mod flow;
 mod idempotency;

@@ -63,7 +63,8 @@ struct PgServer {
     base: String,
 }
 
-fn ci() -> bool {
+/// Whether this run is CI (`CI=true`), where a missing PostgreSQL is a failure, not a skip.
+pub fn ci() -> bool {
     std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false)
 }
 

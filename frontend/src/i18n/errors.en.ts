@@ -9,6 +9,7 @@ export const errorsEn: Record<keyof typeof errorsZh, string> = {
   'error.category_mismatch': "The product is not of the batch’s category (drug or consumable)",
   'error.confirmation_window_closed': "The confirmation window has closed; silence has confirmed it",
   'error.database_unavailable': "The database is not reachable right now; retry shortly",
+  'error.storage_full': "The server's storage is full; nothing was saved. Tell the platform's administrator",
   'error.duplicate_distributor': "A distributor is listed twice",
   'error.duplicate_invoice': "This invoice is already attached",
   'error.duplicate_organization': "An organisation with this credit code already exists",
