@@ -3,7 +3,8 @@
 # against the real binary on SQLite and on a throwaway PostgreSQL 15 cluster; then builds the web
 # app (frontend/) and runs its end-to-end tests in Debian's Chromium against the real server.
 # Installs what a fresh machine lacks (PostgreSQL 15, libpq, the sqlite3 client, Chromium and a
-# CJK font for the screenshots) with apt; Node.js and npm come with the machine.
+# CJK font for the screenshots) with apt, and schemathesis with pip; Node.js, npm and Python come
+# with the machine.
 # Under CI=true a PostgreSQL run that cannot start fails instead of being skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,16 @@ if [ ${#missing[@]} -gt 0 ]; then
     sudo apt-get update -qq
     sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
+fi
+
+# The generated-request run (tests/blackbox/generated.rs) drives schemathesis, from PyPI, pinned,
+# in a virtual environment of its own under target/.
+SCHEMATHESIS_VERSION=4.32.5
+if ! target/schemathesis/bin/st --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+  echo "==> installing schemathesis $SCHEMATHESIS_VERSION into target/schemathesis"
+  rm -rf target/schemathesis
+  python3 -m venv target/schemathesis
+  target/schemathesis/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
 echo "==> format and lints"

@@ -35,11 +35,47 @@ fn parse_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     }
 }
 
+/// Whether `T` reads a JSON object (a struct or a map). serde would also read a struct from an
+/// array, field by field (`[null, null]`), which the document does not allow.
+fn wants_object<T: DeserializeOwned>() -> bool {
+    use serde::de::{Error, Visitor};
+    struct Probe;
+    impl<'de> serde::Deserializer<'de> for Probe {
+        type Error = serde::de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(Self::Error::custom("other"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            _: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            Err(Self::Error::custom("object"))
+        }
+        fn deserialize_map<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(Self::Error::custom("object"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct enum identifier ignored_any
+        }
+    }
+    matches!(T::deserialize(Probe), Err(e) if e.to_string() == "object")
+}
+
 /// Parses a JSON body into `T`, naming the offending field on failure. A date (a string
 /// starting `YYYY-MM-DD`) outside the platform's years is refused wherever it stands.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.is_empty() {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", "the request needs a JSON body"));
+    }
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') && wants_object::<T>() {
+        serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(|e| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("the body is not valid JSON: {e}"))
+        })?;
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", "the body must be a JSON object"));
     }
     jicai_domain::failpoint::pause("parse");
     let de = &mut serde_json::Deserializer::from_slice(body);
@@ -181,4 +217,27 @@ where
         })
         .await?;
     Ok(respond(stored))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Input {
+        a: Option<i32>,
+        b: Option<String>,
+    }
+
+    #[test]
+    fn an_object_is_read_from_an_object_only() {
+        assert!(parse::<Input>(br#"{"a": 1}"#).is_ok());
+        let refused = parse::<Input>(b"[null, null]").unwrap_err();
+        assert_eq!((refused.status, refused.detail.code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"));
+        assert_eq!(parse::<Input>(b"[1,").unwrap_err().detail.code, "invalid_json");
+        // A list is still read from an array.
+        assert_eq!(parse::<Vec<i32>>(b"[1, 2]").unwrap(), vec![1, 2]);
+        assert!(parse::<std::collections::BTreeMap<String, i32>>(b"[]").is_err());
+    }
 }

@@ -96,7 +96,8 @@ impl From<DomainError> for ApiError {
             DomainError::Database(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::SerializationFailure,
                 _,
-            )) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the database is busy; retry the request"),
+            )) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the database is busy; retry the request")
+                .retry_after(1),
             DomainError::Database(e) if database_away(&e) => {
                 tracing::warn!("database connection lost: {e}");
                 ApiError::new(

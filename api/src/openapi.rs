@@ -61,3 +61,112 @@ impl Modify for BearerAuth {
         );
     }
 }
+
+/// The year range the server accepts in dates (see `guard`): a date's pattern says it.
+const DATE_PATTERN: &str = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$";
+const DATE_TIME_PATTERN: &str = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T";
+/// What the server accepts as an `Idempotency-Key`: 1 to 255 printable ASCII characters.
+const IDEMPOTENCY_KEY_PATTERN: &str = r"^[!-~]{1,255}$";
+
+/// The statuses every operation can answer beyond its own, by what the operation takes, with
+/// what each means to a client.
+fn common_statuses(
+    method: &str,
+    secured: bool,
+    path_params: bool,
+    query_params: bool,
+) -> Vec<(&'static str, &'static str)> {
+    let mut out = vec![
+        ("500", "An internal error; it has been logged"),
+        ("503", "The database is unavailable or busy; nothing was saved; retry after `Retry-After` seconds"),
+    ];
+    if secured {
+        out.push(("401", "Not signed in, or the session has ended (switched off, password reset, role changed)"));
+        out.push(("403", "The caller's role may not do this"));
+    }
+    if path_params {
+        out.push(("404", "No such record, or not the caller's to see"));
+    }
+    if query_params {
+        out.push(("400", "The query string cannot be read (a value of the wrong type)"));
+        out.push(("422", "A query value breaks a rule (e.g. a date outside 2000–2100); `field` names it"));
+    }
+    if matches!(method, "post" | "put" | "patch") {
+        out.push(("400", "The body is not valid JSON"));
+        out.push(("409", "The record's state does not allow this, or the Idempotency-Key was used with another body"));
+        out.push(("413", "The body is larger than 4 MiB"));
+        out.push(("415", "The body is not JSON (or the route's file type), or it is compressed"));
+        out.push(("422", "A field breaks a rule; `field` names it"));
+        out.push(("507", "The server's storage is full; nothing was saved"));
+    }
+    out
+}
+
+/// Adds `pattern` to every date and date-time string schema below `v`.
+fn limit_dates(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            let is_string = map
+                .get("type")
+                .is_some_and(|t| t == "string" || t.as_array().is_some_and(|a| a.contains(&"string".into())));
+            let pattern = match map.get("format").and_then(|f| f.as_str()) {
+                Some("date") if is_string => Some(DATE_PATTERN),
+                Some("date-time") if is_string => Some(DATE_TIME_PATTERN),
+                _ => None,
+            };
+            if let Some(p) = pattern {
+                map.entry("pattern").or_insert_with(|| p.into());
+            }
+            map.values_mut().for_each(limit_dates);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(limit_dates),
+        _ => {}
+    }
+}
+
+/// States in the document what the handlers' types cannot: the statuses every route can answer
+/// (with the error body), the `Idempotency-Key` header of every write and its charset, the
+/// `Retry-After` header of 429 and 503, and the year range of every date.
+pub fn complete(doc: &mut serde_json::Value) {
+    use serde_json::json;
+    limit_dates(doc);
+    let error_body = json!({"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}});
+    let retry_after = json!({"Retry-After": {"description": "Seconds to wait before retrying", "required": true,
+        "schema": {"type": "integer", "minimum": 1}}});
+    let Some(paths) = doc["paths"].as_object_mut() else { return };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for (method, op) in item.iter_mut() {
+            if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                continue;
+            }
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let path_params = path.contains('{');
+            let query_params = params.iter().any(|p| p["in"] == "query");
+            let writes = matches!(method.as_str(), "post" | "put" | "patch");
+            if writes && path.starts_with("/api/v1/") && path != "/api/v1/auth/login" {
+                let key = json!({"name": "Idempotency-Key", "in": "header", "required": false,
+                    "description": "Makes a retried write safe: the same key and body get the first answer",
+                    "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN}});
+                let list = op["parameters"].as_array_mut();
+                match list {
+                    Some(list) => match list.iter_mut().find(|p| p["name"] == "Idempotency-Key") {
+                        Some(p) => p["schema"] = key["schema"].clone(),
+                        None => list.push(key),
+                    },
+                    None => op["parameters"] = json!([key]),
+                }
+            }
+            let responses = op["responses"].as_object_mut().expect("responses");
+            for (status, description) in common_statuses(method, secured, path_params, query_params) {
+                let response = responses
+                    .entry(status)
+                    .or_insert_with(|| json!({"description": description, "content": error_body.clone()}));
+                if status == "503" || status == "429" {
+                    response["headers"] = retry_after.clone();
+                }
+            }
+        }
+    }
+}

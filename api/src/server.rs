@@ -86,15 +86,18 @@ pub fn logged_request(method: &str, path: &str, query: &str) -> String {
     format!("{method} {path}?{}", query.join("&"))
 }
 
-/// The built OpenAPI document (served at `/api/v1/openapi.json`).
-pub fn openapi_document() -> utoipa::openapi::OpenApi {
+/// The built OpenAPI document (served at `/api/v1/openapi.json`): what the handlers declare,
+/// completed with what every route can answer (`openapi::complete`).
+pub fn openapi_document() -> serde_json::Value {
     let (_, api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .service(routes::health::healthz)
         .service(scope::scope("/api/v1").configure(routes::configure))
         .split_for_parts();
-    api
+    let mut doc = serde_json::to_value(api).expect("the OpenAPI document serializes");
+    crate::openapi::complete(&mut doc);
+    doc
 }
 
 /// Binds and runs the server until it is stopped; prints the address it listens on.
@@ -102,6 +105,7 @@ pub async fn run(state: AppState, bind: &str, workers: usize, frontend_dir: Stri
     let listener = TcpListener::bind(bind)?;
     let addr = listener.local_addr()?;
     let api_doc = web::Data::new(openapi_document());
+    let routes = web::Data::new(crate::guard::Routes::from_document(&api_doc));
     let state = web::Data::new(state);
     let frontend = std::path::PathBuf::from(&frontend_dir);
     let has_frontend = frontend.join("index.html").is_file();
@@ -113,6 +117,7 @@ pub async fn run(state: AppState, bind: &str, workers: usize, frontend_dir: Stri
         let app = App::new()
             .app_data(state.clone())
             .app_data(api_doc.clone())
+            .app_data(routes.clone())
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
@@ -132,7 +137,7 @@ pub async fn run(state: AppState, bind: &str, workers: usize, frontend_dir: Stri
                 web::scope("/api/v1")
                     .route(
                         "/openapi.json",
-                        web::get().to(|doc: web::Data<utoipa::openapi::OpenApi>| async move {
+                        web::get().to(|doc: web::Data<serde_json::Value>| async move {
                             HttpResponse::Ok().json(doc.get_ref())
                         }),
                     )

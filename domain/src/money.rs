@@ -20,32 +20,45 @@ pub enum DecimalParseError {
     TooLarge,
 }
 
+/// Digits a decimal may have in all, before and after its point: 10^15 units stay exact in an
+/// i64 with room to multiply by a quantity (13 yuan digits for amounts, 11 for unit prices).
+const MAX_DIGITS: u32 = 15;
+
 /// Parses a plain decimal string (`"16.50"`, `"3"`, `"0.0412"`) into an integer count of
-/// 10^-scale units, refusing more precision than `scale`.
+/// 10^-scale units, refusing more precision than `scale` and more than `MAX_DIGITS - scale`
+/// digits before the point. The shape is the one the OpenAPI document states: digits, and a
+/// point followed by digits (no sign, exponent, or bare point).
 fn parse_scaled(s: &str, scale: u32) -> Result<i64, DecimalParseError> {
     let t = s.trim();
-    let ok_chars = !t.is_empty()
-        && t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-')
-        && t.chars().any(|c| c.is_ascii_digit());
-    if !ok_chars {
+    let unsigned = t.strip_prefix('-').unwrap_or(t);
+    let (whole, fraction) = unsigned.split_once('.').map_or((unsigned, None), |(w, f)| (w, Some(f)));
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || fraction.is_some_and(|f| !digits(f)) {
         return Err(DecimalParseError::NotANumber);
     }
-    let d = Decimal::from_str(t).map_err(|_| DecimalParseError::NotANumber)?;
+    let d = Decimal::from_str(t).map_err(|_| DecimalParseError::TooLarge)?;
     if d.is_sign_negative() && !d.is_zero() {
         return Err(DecimalParseError::Negative);
     }
-    let normalized = d.normalize();
-    if normalized.scale() > scale {
+    // Trailing zeros beyond the scale are not extra precision ("2.500" is 2.50).
+    if fraction.map_or(0, |f| f.trim_end_matches('0').len()) > scale as usize {
         return Err(DecimalParseError::TooManyDecimals(scale));
     }
-    // A 27-digit amount times 100 is past Decimal's range: checked, or the request would panic.
-    let units = normalized.checked_mul(Decimal::from(10i64.pow(scale))).ok_or(DecimalParseError::TooLarge)?;
-    units.to_i64().filter(|v| *v <= i64::MAX / 1000).ok_or(DecimalParseError::TooLarge)
+    if whole.trim_start_matches('0').len() > (MAX_DIGITS - scale) as usize {
+        return Err(DecimalParseError::TooLarge);
+    }
+    // Within 15 digits, the scaled value fits an i64 with room to spare.
+    let units = d.normalize().checked_mul(Decimal::from(10i64.pow(scale))).ok_or(DecimalParseError::TooLarge)?;
+    units.to_i64().ok_or(DecimalParseError::TooLarge)
 }
 
 fn format_scaled(units: i64, scale: u32) -> String {
     Decimal::new(units, scale).to_string()
 }
+
+/// The OpenAPI schema of a [`Money`] that can be negative (a ledger balance); requests never take
+/// one.
+pub struct SignedMoney;
 
 /// An amount of money in fen. Displays and serializes as a yuan string with two decimals.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -212,7 +225,12 @@ mod openapi {
 
     impl utoipa::PartialSchema for super::Money {
         fn schema() -> RefOr<Schema> {
-            decimal_string("An amount in yuan with at most 2 decimals, as a string", r"^\d+(\.\d{1,2})?$", "16.50")
+            // 13 digits before the point: the largest amount the server keeps exactly (fen as i64).
+            decimal_string(
+                "An amount in yuan with at most 2 decimals, as a string",
+                r"^[0-9]{1,13}(\.[0-9]{1,2}0*)?$",
+                "16.50",
+            )
         }
     }
     impl utoipa::ToSchema for super::Money {}
@@ -221,7 +239,7 @@ mod openapi {
         fn schema() -> RefOr<Schema> {
             decimal_string(
                 "A price per minimum unit in yuan with at most 4 decimals, as a string",
-                r"^\d+(\.\d{1,4})?$",
+                r"^[0-9]{1,11}(\.[0-9]{1,4}0*)?$",
                 "1.6500",
             )
         }
@@ -234,6 +252,17 @@ mod openapi {
         }
     }
     impl utoipa::ToSchema for super::Ratio {}
+
+    impl utoipa::PartialSchema for super::SignedMoney {
+        fn schema() -> RefOr<Schema> {
+            decimal_string(
+                "An amount in yuan with 2 decimals that can be negative (a balance), as a string",
+                r"^-?[0-9]+\.[0-9]{2}$",
+                "-20296.91",
+            )
+        }
+    }
+    impl utoipa::ToSchema for super::SignedMoney {}
 }
 
 #[cfg(test)]
@@ -292,6 +321,19 @@ mod tests {
         assert_eq!(UnitPrice::from_pack_price(Money::parse("0.01").unwrap(), 32).to_string(), "0.0003");
         // 0.03 / 8 = 0.00375 → 0.0038 (half-up)
         assert_eq!(UnitPrice::from_pack_price(Money::parse("0.03").unwrap(), 8).to_string(), "0.0038");
+    }
+
+    #[test]
+    fn only_the_documented_shape_is_a_number() {
+        for bad in ["1.", ".5", "1e3", "+1", "1,000.00", "0x10", "", "-"] {
+            assert_eq!(Money::parse(bad), Err(DecimalParseError::NotANumber), "{bad:?}");
+        }
+        assert_eq!(Money::parse("1.501"), Err(DecimalParseError::TooManyDecimals(2)));
+        assert_eq!(Money::parse("9999999999999.99").unwrap().fen(), 999_999_999_999_999);
+        assert_eq!(Money::parse("10000000000000"), Err(DecimalParseError::TooLarge));
+        assert_eq!(Money::parse("0000000000000001.00").unwrap().fen(), 100);
+        assert_eq!(UnitPrice::parse("99999999999.9999").unwrap().ten_thousandths(), 999_999_999_999_999);
+        assert_eq!(UnitPrice::parse("100000000000"), Err(DecimalParseError::TooLarge));
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod disclosure;
 mod faults;
 mod fixtures;
 mod flow;
+mod generated;
 mod idempotency;
 mod imports;
 mod mail;

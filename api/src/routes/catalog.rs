@@ -277,6 +277,7 @@ pub struct VolumeQuery {
     pub hospital_id: Option<String>,
     pub winning_bid_id: Option<String>,
     pub batch_id: Option<String>,
+    #[param(minimum = 1, maximum = 3)]
     pub agreement_year: Option<i16>,
 }
 
@@ -295,7 +296,7 @@ pub async fn list_volumes(
         hospital_id: q.hospital_id,
         winning_bid_id: q.winning_bid_id,
         batch_id: q.batch_id,
-        agreement_year: q.agreement_year,
+        agreement_year: super::agreement_year(q.agreement_year)?,
     };
     Ok(web::Json(state.run(move |conn, _| volumes::list_agreed_volumes(conn, &caller.0, &filter, page)).await?))
 }

@@ -40,6 +40,20 @@ impl From<PageParams> for PageRequest {
     }
 }
 
+/// An agreement year in a query string: 1, 2 or 3 (what the document states), or a 422 naming
+/// the field, rather than an empty list.
+pub fn agreement_year(year: Option<i16>) -> Result<Option<i16>, crate::error::ApiError> {
+    match year {
+        Some(y) if !(1..=3).contains(&y) => Err(crate::error::ApiError::new(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_agreement_year",
+            format!("agreement_year {y}: an agreement year is 1, 2 or 3"),
+        )
+        .field("agreement_year")),
+        y => Ok(y),
+    }
+}
+
 /// Every `/api/v1` route.
 pub fn configure(cfg: &mut ServiceConfig) {
     identity::configure(cfg);

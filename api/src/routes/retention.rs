@@ -64,6 +64,7 @@ pub async fn create_policy_version(
 #[into_params(parameter_in = Query)]
 pub struct InputQuery {
     /// 1, 2 or 3.
+    #[param(minimum = 1, maximum = 3)]
     pub agreement_year: i16,
     /// `pre_vbp_price`, `fund_ratio`, `insured_share` or `manual_score`.
     pub kind: Option<String>,
@@ -83,12 +84,14 @@ pub async fn get_inputs(
 ) -> Result<web::Json<Page<InputRow>>, ApiError> {
     let q = q.into_inner();
     let page = PageParams { page: q.page, per_page: q.per_page }.into();
+    super::agreement_year(Some(q.agreement_year))?;
     let filter = retention::InputFilter { agreement_year: q.agreement_year, kind: q.kind, subject: q.subject };
     Ok(web::Json(state.run(move |conn, _| retention::list_inputs(conn, &caller.0, &filter, page)).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct InputsRequest {
+    #[schema(minimum = 1, maximum = 3)]
     pub agreement_year: i16,
     /// e.g. `{"kind": "pre_vbp_price", "subject": "依折麦布片", "value": "6.5000"}`,
     /// `{"kind": "fund_ratio", "value": "0.7"}`, `{"kind": "insured_share", "subject": "<hospital id>", "value": "0.9"}`,
@@ -115,6 +118,7 @@ pub async fn put_inputs(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RunsQuery {
+    #[param(minimum = 1, maximum = 3)]
     pub agreement_year: Option<i16>,
 }
 
@@ -126,12 +130,13 @@ pub async fn list_retention_runs(
     caller: Caller,
     q: web::Query<RunsQuery>,
 ) -> Result<web::Json<Vec<RunRow>>, ApiError> {
-    let year = q.into_inner().agreement_year;
+    let year = super::agreement_year(q.into_inner().agreement_year)?;
     Ok(web::Json(state.run(move |conn, _| retention::list_runs(conn, &caller.0, year)).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct RetentionRunRequest {
+    #[schema(minimum = 1, maximum = 3)]
     pub agreement_year: i16,
     /// Purchases accepted up to this date count (default: today).
     #[serde(default)]

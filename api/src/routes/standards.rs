@@ -80,7 +80,7 @@ pub async fn list_standards(
 /// standard is a new version; earlier drafts of the same date are superseded.
 #[utoipa::path(
     tag = "payment-standards",
-    request_body = ComputeRequest,
+    request_body = Option<ComputeRequest>,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried computation safe")),
     responses((status = 201, body = Vec<StandardView>), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))

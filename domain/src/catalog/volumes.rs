@@ -125,6 +125,7 @@ pub struct NewAgreedVolume {
     pub hospital_id: String,
     pub winning_bid_id: String,
     #[serde(default = "first_year")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3))]
     pub agreement_year: i16,
     /// Reported demand in minimum units (片/粒/支…).
     pub reported_demand: i64,

@@ -214,7 +214,9 @@ pub struct AccountBalance {
     pub party_name: Option<String>,
     pub debit: Money,
     pub credit: Money,
-    /// In the account's normal direction (credits for liabilities).
+    /// In the account's normal direction (credits for liabilities); negative when the account
+    /// stands on its other side.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::money::SignedMoney))]
     pub balance: Money,
 }
 

@@ -8,6 +8,7 @@ export const errorsEn: Record<keyof typeof errorsZh, string> = {
   'error.batch_status': "The payment batch is not at a stage that allows this",
   'error.category_mismatch': "The product is not of the batch’s category (drug or consumable)",
   'error.confirmation_window_closed': "The confirmation window has closed; silence has confirmed it",
+  'error.method_not_allowed': "This address does not take this request method",
   'error.database_unavailable': "The database is not reachable right now; retry shortly",
   'error.storage_full': "The server's storage is full; nothing was saved. Tell the platform's administrator",
   'error.duplicate_distributor': "A distributor is listed twice",

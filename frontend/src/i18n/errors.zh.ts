@@ -7,6 +7,7 @@ export const errorsZh = {
   'error.batch_status': "支付批次当前的状态不能进行这个操作",
   'error.category_mismatch': "产品类别与集采批次的类别不一致（药品/耗材）",
   'error.confirmation_window_closed': "确认期已过，逾期未确认已视同确认",
+  'error.method_not_allowed': "该地址不接受此请求方法",
   'error.database_unavailable': "数据库暂时无法连接，请稍后重试",
   'error.storage_full': "服务器存储空间已满，本次操作未保存，请联系平台管理员",
   'error.duplicate_distributor': "同一家配送企业填写了两次",
