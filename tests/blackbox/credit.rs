@@ -78,10 +78,10 @@ fn worked_examples(backend: jicai_tests::Backend) {
     assert_eq!(supplier.ok("/api/v1/credit/cases")["total"], 0);
 }
 
-on_both_databases! {
-    fn credit_worked_examples_of_section_9(backend: Backend) {
-        worked_examples(backend)
-    }
+on_both_databases!(credit_worked_examples_of_section_9);
+
+fn credit_worked_examples_of_section_9(backend: jicai_tests::Backend) {
+    worked_examples(backend)
 }
 
 fn measures_and_repair(backend: jicai_tests::Backend) {
@@ -196,10 +196,10 @@ fn measures_and_repair(backend: jicai_tests::Backend) {
     assert!(r.body["error"]["message"].as_str().unwrap().contains("another distributor"), "{}", r.body);
 }
 
-on_both_databases! {
-    fn credit_measures_refuse_and_repair_lifts(backend: Backend) {
-        measures_and_repair(backend)
-    }
+on_both_databases!(credit_measures_refuse_and_repair_lifts);
+
+fn credit_measures_refuse_and_repair_lifts(backend: jicai_tests::Backend) {
+    measures_and_repair(backend)
 }
 
 fn letters_and_proposals(backend: jicai_tests::Backend) {
@@ -351,14 +351,14 @@ fn serious_grade(backend: jicai_tests::Backend) {
     assert_eq!(r.status, 201, "{}", r.body);
 }
 
-on_both_databases! {
-    fn credit_serious_grade_cancels_the_products_involved(backend: Backend) {
-        serious_grade(backend)
-    }
+on_both_databases!(credit_serious_grade_cancels_the_products_involved);
+
+fn credit_serious_grade_cancels_the_products_involved(backend: jicai_tests::Backend) {
+    serious_grade(backend)
 }
 
-on_both_databases! {
-    fn credit_letters_and_proposed_breach_cases(backend: Backend) {
-        letters_and_proposals(backend)
-    }
+on_both_databases!(credit_letters_and_proposed_breach_cases);
+
+fn credit_letters_and_proposed_breach_cases(backend: jicai_tests::Backend) {
+    letters_and_proposals(backend)
 }

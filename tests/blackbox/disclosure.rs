@@ -119,10 +119,10 @@ fn published_and_private(backend: jicai_tests::Backend) {
     assert!(checked > 80, "every private operation checked ({checked})");
 }
 
-on_both_databases! {
-    fn disclosure_is_public_consistent_and_names_no_one(backend: Backend) {
-        published_and_private(backend)
-    }
+on_both_databases!(disclosure_is_public_consistent_and_names_no_one);
+
+fn disclosure_is_public_consistent_and_names_no_one(backend: jicai_tests::Backend) {
+    published_and_private(backend)
 }
 
 fn versions(backend: jicai_tests::Backend) {
@@ -200,8 +200,8 @@ fn versions(backend: jicai_tests::Backend) {
     assert!(audit["total"].as_i64().unwrap() >= 3, "each publication is audited: {audit}");
 }
 
-on_both_databases! {
-    fn disclosure_changes_only_by_publication(backend: Backend) {
-        versions(backend)
-    }
+on_both_databases!(disclosure_changes_only_by_publication);
+
+fn disclosure_changes_only_by_publication(backend: jicai_tests::Backend) {
+    versions(backend)
 }

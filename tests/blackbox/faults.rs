@@ -272,13 +272,9 @@ fn only_expected_statuses(seen: &Seen, allow_503: bool) {
 /// How many times `jicai serve` is killed in one run.
 const KILLS: usize = 50;
 
-on_both_databases! {
-    fn serve_killed_fifty_times_under_load(backend: Backend) {
-        killed_under_load(backend)
-    }
-}
+on_both_databases!(serve_killed_fifty_times_under_load);
 
-fn killed_under_load(backend: Backend) {
+fn serve_killed_fifty_times_under_load(backend: Backend) {
     let Some(db) = fresh_database(backend) else { return };
     cli(&db, Some(NOW), &["demo"]);
     let port = jicai_testkit::free_port();

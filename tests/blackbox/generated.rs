@@ -46,13 +46,9 @@ fn outcome(output: &str) -> Outcome {
     Outcome { generated, failures: number_before(last, "failure"), errors: number_before(last, "error") }
 }
 
-on_both_databases! {
-    fn the_whole_api_as_every_role_matches_its_document(backend: Backend) {
-        generated_requests(backend)
-    }
-}
+on_both_databases!(the_whole_api_as_every_role_matches_its_document);
 
-fn generated_requests(backend: jicai_tests::Backend) {
+fn the_whole_api_as_every_role_matches_its_document(backend: jicai_tests::Backend) {
     let Some(st) = schemathesis() else {
         assert!(!jicai_tests::ci(), "schemathesis is required under CI=true: run scripts/test.sh, which installs it");
         return eprintln!("SKIPPED the generated-request run: no schemathesis (scripts/test.sh installs it)");

@@ -422,13 +422,9 @@ fn query_for(op: &str, docs: &Docs, scope: usize) -> String {
     }
 }
 
-on_both_databases! {
-    fn every_operation_every_role_every_scope(backend: Backend) {
-        authorization_matrix(backend)
-    }
-}
+on_both_databases!(every_operation_every_role_every_scope);
 
-fn authorization_matrix(backend: jicai_tests::Backend) {
+fn every_operation_every_role_every_scope(backend: jicai_tests::Backend) {
     let Some(env) = Env::demo(backend, Some(NOW)) else { return };
     let admin = env.login("admin");
     let bureau = env.login("bureau1");

@@ -98,53 +98,57 @@ fn check_payee(supplier: &Client) -> (Value, Vec<Value>) {
     (totals, list)
 }
 
-on_both_databases! {
-    fn the_payees_totals_order_and_records(backend: Backend) {
-        let Some(env) = Env::demo(backend, Some(NOW)) else { return };
-        let supplier1 = env.login("supplier1");
-        let supplier2 = env.login("supplier2");
-        let (totals1, list1) = check_payee(&supplier1);
-        let (totals2, list2) = check_payee(&supplier2);
-        assert!(list1.len() > 5 && list2.len() > 1, "the demo gives both distributors payables");
-        // The demo's overdue payable (a supplier that never invoiced) heads its supplier's list.
-        let (supplier, totals, list) =
-            if totals1["overdue"]["count"].as_i64() > Some(0) { (&supplier1, &totals1, &list1) } else { (&supplier2, &totals2, &list2) };
-        assert!(totals["overdue"]["count"].as_i64().unwrap() >= 1, "the demo has an overdue payable: {totals1} {totals2}");
-        assert_eq!(list[0]["status"], "overdue");
-        assert!(totals1["paid_this_month"]["count"].as_i64().unwrap() >= 1, "{totals1}");
-        // The two lists are walled from each other.
-        assert!(list2.iter().all(|p| p["supplier"]["id"] != list1[0]["supplier"]["id"]));
+on_both_databases!(the_payees_totals_order_and_records);
 
-        let batched: Vec<&Value> = list1.iter().filter(|p| !p["batch"].is_null()).collect();
-        assert!(!batched.is_empty(), "the demo has batched payables");
-        let one = batched[0];
-        let detail = supplier1.ok(&format!("/api/v1/payables/{}", one["id"].as_str().unwrap()));
-        assert_eq!(detail["batch"], one["batch"]);
-        assert_eq!(detail["items"], one["items"]);
+fn the_payees_totals_order_and_records(backend: jicai_tests::Backend) {
+    let Some(env) = Env::demo(backend, Some(NOW)) else { return };
+    let supplier1 = env.login("supplier1");
+    let supplier2 = env.login("supplier2");
+    let (totals1, list1) = check_payee(&supplier1);
+    let (totals2, list2) = check_payee(&supplier2);
+    assert!(list1.len() > 5 && list2.len() > 1, "the demo gives both distributors payables");
+    // The demo's overdue payable (a supplier that never invoiced) heads its supplier's list.
+    let (supplier, totals, list) = if totals1["overdue"]["count"].as_i64() > Some(0) {
+        (&supplier1, &totals1, &list1)
+    } else {
+        (&supplier2, &totals2, &list2)
+    };
+    assert!(totals["overdue"]["count"].as_i64().unwrap() >= 1, "the demo has an overdue payable: {totals1} {totals2}");
+    assert_eq!(list[0]["status"], "overdue");
+    assert!(totals1["paid_this_month"]["count"].as_i64().unwrap() >= 1, "{totals1}");
+    // The two lists are walled from each other.
+    assert!(list2.iter().all(|p| p["supplier"]["id"] != list1[0]["supplier"]["id"]));
 
-        // Exports in words, with a summary sheet first in the workbook.
-        let csv = supplier.request("GET", "/api/v1/payables/export?format=csv").call().unwrap().into_string().unwrap();
-        assert!(csv.contains("已逾期"), "statuses in words");
-        assert!(!csv.contains(",overdue,") && !csv.contains(",paid,") && !csv.contains(",awaiting_invoice,"), "no codes");
-        let first_generic = list[0]["items"][0]["generic_name"].as_str().unwrap();
-        assert!(csv.contains(first_generic));
-        let csv1 = supplier1.request("GET", "/api/v1/payables/export?format=csv").call().unwrap().into_string().unwrap();
-        assert!(csv1.contains("已支付") && csv1.contains(one["batch"]["batch_no"].as_str().unwrap()));
-        let en = supplier1.request("GET", "/api/v1/payables/export?format=csv&lang=en").call().unwrap().into_string().unwrap();
-        assert!(en.contains(",Paid,"), "English words on request");
-        let resp = supplier1.request("GET", "/api/v1/payables/export?format=xlsx").call().unwrap();
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes).unwrap();
-        use calamine::Reader;
-        let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
-        assert_eq!(book.sheet_names(), ["summary", "payables"]);
-        let summary = book.worksheet_range("summary").unwrap();
-        let cell = |r: u32, c: u32| summary.get_value((r, c)).map(|v| v.to_string()).unwrap_or_default();
-        assert!(cell(2, 0).contains("未付合计"));
-        assert_eq!(cell(2, 1), totals1["outstanding"]["count"].to_string());
-        assert_eq!(cell(2, 2), totals1["outstanding"]["amount"].as_str().unwrap());
-        assert_eq!(cell(5, 2), totals1["paid_this_month"]["amount"].as_str().unwrap());
-        let rows = book.worksheet_range("payables").unwrap();
-        assert_eq!(rows.height() - 1, list1.len());
-    }
+    let batched: Vec<&Value> = list1.iter().filter(|p| !p["batch"].is_null()).collect();
+    assert!(!batched.is_empty(), "the demo has batched payables");
+    let one = batched[0];
+    let detail = supplier1.ok(&format!("/api/v1/payables/{}", one["id"].as_str().unwrap()));
+    assert_eq!(detail["batch"], one["batch"]);
+    assert_eq!(detail["items"], one["items"]);
+
+    // Exports in words, with a summary sheet first in the workbook.
+    let csv = supplier.request("GET", "/api/v1/payables/export?format=csv").call().unwrap().into_string().unwrap();
+    assert!(csv.contains("已逾期"), "statuses in words");
+    assert!(!csv.contains(",overdue,") && !csv.contains(",paid,") && !csv.contains(",awaiting_invoice,"), "no codes");
+    let first_generic = list[0]["items"][0]["generic_name"].as_str().unwrap();
+    assert!(csv.contains(first_generic));
+    let csv1 = supplier1.request("GET", "/api/v1/payables/export?format=csv").call().unwrap().into_string().unwrap();
+    assert!(csv1.contains("已支付") && csv1.contains(one["batch"]["batch_no"].as_str().unwrap()));
+    let en =
+        supplier1.request("GET", "/api/v1/payables/export?format=csv&lang=en").call().unwrap().into_string().unwrap();
+    assert!(en.contains(",Paid,"), "English words on request");
+    let resp = supplier1.request("GET", "/api/v1/payables/export?format=xlsx").call().unwrap();
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes).unwrap();
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(book.sheet_names(), ["summary", "payables"]);
+    let summary = book.worksheet_range("summary").unwrap();
+    let cell = |r: u32, c: u32| summary.get_value((r, c)).map(|v| v.to_string()).unwrap_or_default();
+    assert!(cell(2, 0).contains("未付合计"));
+    assert_eq!(cell(2, 1), totals1["outstanding"]["count"].to_string());
+    assert_eq!(cell(2, 2), totals1["outstanding"]["amount"].as_str().unwrap());
+    assert_eq!(cell(5, 2), totals1["paid_this_month"]["amount"].as_str().unwrap());
+    let rows = book.worksheet_range("payables").unwrap();
+    assert_eq!(rows.height() - 1, list1.len());
 }

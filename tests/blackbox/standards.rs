@@ -87,13 +87,9 @@ fn second_region(env: &Env) -> (Client, Client) {
     (out.pop().unwrap(), hospital)
 }
 
-on_both_databases! {
-    fn worked_example_over_the_glide_years(backend: Backend) {
-        worked_example(backend)
-    }
-}
+on_both_databases!(worked_example_over_the_glide_years);
 
-fn worked_example(backend: jicai_tests::Backend) {
+fn worked_example_over_the_glide_years(backend: jicai_tests::Backend) {
     let Some(mut env) = Env::demo(backend, Some(T0)) else { return };
     let bureau = env.login("bureau1");
     let hospital = env.login("hospital1");

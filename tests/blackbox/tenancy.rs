@@ -51,100 +51,105 @@ fn absent(c: &Client, list: &str, id: &str) {
     assert!(!ids(&page).contains(&id.to_string()), "{list} shows a foreign record {id}");
 }
 
-on_both_databases! {
-    fn every_resource_is_walled(backend: Backend) {
-        let Some(env) = Env::demo(backend, Some(NOW)) else { return };
-        let hospital = env.login("hospital1");
-        let supplier = env.login("supplier1");
-        let (bureau_gz, hospital_gz, supplier_new) = second_region(&env);
-        let other_hospital = env.login("hospital2");
-        let other_supplier = env.login("supplier2");
+on_both_databases!(every_resource_is_walled);
 
-        // hospital1's order to supplier1: shipped, then a second delivery accepted.
-        let s = shipped_order(&hospital, &supplier, 4);
-        let accepted = accept(&hospital, &s.delivery, 120, 0, None);
-        let payable_id = accepted["acceptance"]["payable_id"].as_str().unwrap().to_string();
-        let order_path = format!("/api/v1/orders/{}", id(&s.order));
-        let delivery_path = format!("/api/v1/deliveries/{}", id(&s.delivery));
-        let payable_path = format!("/api/v1/payables/{payable_id}");
-        let volume_id = volume(&hospital, id(&s.bid))["id"].as_str().unwrap().to_string();
-        let volume_path = format!("/api/v1/agreed-volumes/{volume_id}");
-        let bid_path = format!("/api/v1/winning-bids/{}", id(&s.bid));
-        let batch_path = format!("/api/v1/batches/{}", s.bid["batch_id"].as_str().unwrap());
-        let hospital_org = format!("/api/v1/organizations/{}", org_id(&hospital));
+fn every_resource_is_walled(backend: jicai_tests::Backend) {
+    let Some(env) = Env::demo(backend, Some(NOW)) else { return };
+    let hospital = env.login("hospital1");
+    let supplier = env.login("supplier1");
+    let (bureau_gz, hospital_gz, supplier_new) = second_region(&env);
+    let other_hospital = env.login("hospital2");
+    let other_supplier = env.login("supplier2");
 
-        // Another hospital of the same region.
-        for path in [&order_path, &delivery_path, &payable_path, &volume_path] {
-            not_found(&other_hospital, path);
-        }
-        not_found_post(&other_hospital, &format!("{order_path}/cancel"), &json!({}));
-        not_found_post(&other_hospital, &format!("{delivery_path}/acceptance"), &acceptance_body(&s.delivery, 120, 0, None));
-        not_found(&other_hospital, &hospital_org);
-        absent(&other_hospital, "/api/v1/orders?per_page=200", id(&s.order));
-        absent(&other_hospital, "/api/v1/payables?per_page=200", &payable_id);
-        absent(&other_hospital, "/api/v1/deliveries?per_page=200", id(&s.delivery));
-        absent(&other_hospital, "/api/v1/agreed-volumes?per_page=200", &volume_id);
+    // hospital1's order to supplier1: shipped, then a second delivery accepted.
+    let s = shipped_order(&hospital, &supplier, 4);
+    let accepted = accept(&hospital, &s.delivery, 120, 0, None);
+    let payable_id = accepted["acceptance"]["payable_id"].as_str().unwrap().to_string();
+    let order_path = format!("/api/v1/orders/{}", id(&s.order));
+    let delivery_path = format!("/api/v1/deliveries/{}", id(&s.delivery));
+    let payable_path = format!("/api/v1/payables/{payable_id}");
+    let volume_id = volume(&hospital, id(&s.bid))["id"].as_str().unwrap().to_string();
+    let volume_path = format!("/api/v1/agreed-volumes/{volume_id}");
+    let bid_path = format!("/api/v1/winning-bids/{}", id(&s.bid));
+    let batch_path = format!("/api/v1/batches/{}", s.bid["batch_id"].as_str().unwrap());
+    let hospital_org = format!("/api/v1/organizations/{}", org_id(&hospital));
 
-                // Another supplier (hospital1's organisation is visible to it only as one of its customers: below).
-        for path in [&order_path, &delivery_path, &payable_path] {
-            not_found(&other_supplier, path);
-        }
-                not_found_post(&other_supplier, &format!("{order_path}/confirm"), &json!({}));
-        // A supplier sees its customers (the hospitals that ordered from it), and no others.
-        let customers = supplier.ok("/api/v1/organizations?kind=hospital&per_page=200");
-        assert!(ids(&customers).contains(&org_id(&hospital)));
-        supplier.ok(&hospital_org);
-        assert_eq!(supplier_new.ok("/api/v1/organizations?kind=hospital")["total"], 0);
-        not_found(&supplier_new, &hospital_org);
-        not_found_post(&other_supplier, &format!("{order_path}/decline"), &json!({"reason": "no"}));
-        not_found_post(&other_supplier, "/api/v1/deliveries", &ship_body(&s.order, 30, "X1"));
-        absent(&other_supplier, "/api/v1/orders?per_page=200", id(&s.order));
-        absent(&other_supplier, "/api/v1/payables?per_page=200", &payable_id);
-
-        // An enterprise with no bids sees no batch, bid or volume.
-        for path in [&bid_path, &batch_path, &volume_path, &order_path, &payable_path] {
-            not_found(&supplier_new, path);
-        }
-        assert_eq!(supplier_new.ok("/api/v1/winning-bids")["total"], 0);
-        assert_eq!(supplier_new.ok("/api/v1/batches")["total"], 0);
-
-        // Another region's bureau and hospital.
-        for path in [&order_path, &delivery_path, &payable_path, &volume_path, &bid_path, &batch_path, &hospital_org] {
-            not_found(&bureau_gz, path);
-        }
-        for path in [&bid_path, &batch_path, &order_path] {
-            not_found(&hospital_gz, path);
-        }
-        assert_eq!(bureau_gz.ok(&format!("/api/v1/audit-events?entity_id={}", id(&s.order)))["total"], 0);
-        assert_eq!(bureau_gz.ok("/api/v1/orders")["total"], 0);
-        let r = bureau_gz.get(&format!("/api/v1/hospital-statements?hospital_id={}&month=2026-11", org_id(&hospital)));
-        assert_eq!((r.status, r.code()), (404, "not_found"), "another region's hospital statement");
-        assert_eq!(bureau_gz.ok("/api/v1/payables")["total"], 0);
-        assert_eq!(hospital_gz.ok("/api/v1/winning-bids")["total"], 0);
-        assert_eq!(hospital_gz.ok("/api/v1/listed-products")["total"], 0);
-        // Ordering another region's bid is refused as unknown, not as someone else's.
-        let r = hospital_gz.post("/api/v1/orders", &order_body(&org_id(&supplier), &s.bid, 1));
-        assert_eq!((r.status, r.code()), (422, "unknown_bid"), "{}", r.body);
-
-        // Jobs an officer runs cover its own region, and each region sees only its own runs
-        // (and the platform's).
-        let bureau1 = env.login("bureau1");
-        let warnings_today = |c: &Client| c.ok("/api/v1/monitoring/warnings?as_of=2026-11-21&per_page=1")["total"].as_i64().unwrap();
-        let r = bureau_gz.post("/api/v1/job-runs", &json!({"job": "monitoring", "as_of": "2026-11-21"}));
-        assert_eq!(r.status, 201, "{}", r.body);
-        let gz_run = r.body["id"].as_str().unwrap().to_string();
-        assert_eq!(warnings_today(&bureau1), 0, "广州's run raised nothing in 深圳");
-        let r = bureau1.post("/api/v1/job-runs", &json!({"job": "monitoring", "as_of": "2026-11-21"}));
-        assert_eq!(r.status, 201, "{}", r.body);
-        let sz_run = r.body["id"].as_str().unwrap().to_string();
-        assert!(warnings_today(&bureau1) > 0, "深圳's own run did");
-        assert!(!ids(&bureau1.ok("/api/v1/job-runs")).contains(&gz_run));
-        assert!(!ids(&bureau_gz.ok("/api/v1/job-runs")).contains(&sz_run));
-        assert!(ids(&env.login("admin").ok("/api/v1/job-runs")).contains(&gz_run));
-
-        // The owners still see everything.
-        hospital.ok(&order_path);
-        supplier.ok(&payable_path);
-        env.login("bureau1").ok(&volume_path);
+    // Another hospital of the same region.
+    for path in [&order_path, &delivery_path, &payable_path, &volume_path] {
+        not_found(&other_hospital, path);
     }
+    not_found_post(&other_hospital, &format!("{order_path}/cancel"), &json!({}));
+    not_found_post(
+        &other_hospital,
+        &format!("{delivery_path}/acceptance"),
+        &acceptance_body(&s.delivery, 120, 0, None),
+    );
+    not_found(&other_hospital, &hospital_org);
+    absent(&other_hospital, "/api/v1/orders?per_page=200", id(&s.order));
+    absent(&other_hospital, "/api/v1/payables?per_page=200", &payable_id);
+    absent(&other_hospital, "/api/v1/deliveries?per_page=200", id(&s.delivery));
+    absent(&other_hospital, "/api/v1/agreed-volumes?per_page=200", &volume_id);
+
+    // Another supplier (hospital1's organisation is visible to it only as one of its customers: below).
+    for path in [&order_path, &delivery_path, &payable_path] {
+        not_found(&other_supplier, path);
+    }
+    not_found_post(&other_supplier, &format!("{order_path}/confirm"), &json!({}));
+    // A supplier sees its customers (the hospitals that ordered from it), and no others.
+    let customers = supplier.ok("/api/v1/organizations?kind=hospital&per_page=200");
+    assert!(ids(&customers).contains(&org_id(&hospital)));
+    supplier.ok(&hospital_org);
+    assert_eq!(supplier_new.ok("/api/v1/organizations?kind=hospital")["total"], 0);
+    not_found(&supplier_new, &hospital_org);
+    not_found_post(&other_supplier, &format!("{order_path}/decline"), &json!({"reason": "no"}));
+    not_found_post(&other_supplier, "/api/v1/deliveries", &ship_body(&s.order, 30, "X1"));
+    absent(&other_supplier, "/api/v1/orders?per_page=200", id(&s.order));
+    absent(&other_supplier, "/api/v1/payables?per_page=200", &payable_id);
+
+    // An enterprise with no bids sees no batch, bid or volume.
+    for path in [&bid_path, &batch_path, &volume_path, &order_path, &payable_path] {
+        not_found(&supplier_new, path);
+    }
+    assert_eq!(supplier_new.ok("/api/v1/winning-bids")["total"], 0);
+    assert_eq!(supplier_new.ok("/api/v1/batches")["total"], 0);
+
+    // Another region's bureau and hospital.
+    for path in [&order_path, &delivery_path, &payable_path, &volume_path, &bid_path, &batch_path, &hospital_org] {
+        not_found(&bureau_gz, path);
+    }
+    for path in [&bid_path, &batch_path, &order_path] {
+        not_found(&hospital_gz, path);
+    }
+    assert_eq!(bureau_gz.ok(&format!("/api/v1/audit-events?entity_id={}", id(&s.order)))["total"], 0);
+    assert_eq!(bureau_gz.ok("/api/v1/orders")["total"], 0);
+    let r = bureau_gz.get(&format!("/api/v1/hospital-statements?hospital_id={}&month=2026-11", org_id(&hospital)));
+    assert_eq!((r.status, r.code()), (404, "not_found"), "another region's hospital statement");
+    assert_eq!(bureau_gz.ok("/api/v1/payables")["total"], 0);
+    assert_eq!(hospital_gz.ok("/api/v1/winning-bids")["total"], 0);
+    assert_eq!(hospital_gz.ok("/api/v1/listed-products")["total"], 0);
+    // Ordering another region's bid is refused as unknown, not as someone else's.
+    let r = hospital_gz.post("/api/v1/orders", &order_body(&org_id(&supplier), &s.bid, 1));
+    assert_eq!((r.status, r.code()), (422, "unknown_bid"), "{}", r.body);
+
+    // Jobs an officer runs cover its own region, and each region sees only its own runs
+    // (and the platform's).
+    let bureau1 = env.login("bureau1");
+    let warnings_today =
+        |c: &Client| c.ok("/api/v1/monitoring/warnings?as_of=2026-11-21&per_page=1")["total"].as_i64().unwrap();
+    let r = bureau_gz.post("/api/v1/job-runs", &json!({"job": "monitoring", "as_of": "2026-11-21"}));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let gz_run = r.body["id"].as_str().unwrap().to_string();
+    assert_eq!(warnings_today(&bureau1), 0, "广州's run raised nothing in 深圳");
+    let r = bureau1.post("/api/v1/job-runs", &json!({"job": "monitoring", "as_of": "2026-11-21"}));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let sz_run = r.body["id"].as_str().unwrap().to_string();
+    assert!(warnings_today(&bureau1) > 0, "深圳's own run did");
+    assert!(!ids(&bureau1.ok("/api/v1/job-runs")).contains(&gz_run));
+    assert!(!ids(&bureau_gz.ok("/api/v1/job-runs")).contains(&sz_run));
+    assert!(ids(&env.login("admin").ok("/api/v1/job-runs")).contains(&gz_run));
+
+    // The owners still see everything.
+    hospital.ok(&order_path);
+    supplier.ok(&payable_path);
+    env.login("bureau1").ok(&volume_path);
 }

@@ -134,10 +134,10 @@ fn other_regions(env: &Env) -> Vec<String> {
     users
 }
 
-on_both_databases! {
-    fn worked_example_end_to_end(backend: Backend) {
-        worked_example(backend)
-    }
+on_both_databases!(worked_example_end_to_end);
+
+fn worked_example_end_to_end(backend: jicai_tests::Backend) {
+    worked_example(backend)
 }
 
 fn worked_example(backend: jicai_tests::Backend) {
@@ -476,10 +476,10 @@ fn worked_example(backend: jicai_tests::Backend) {
     assert_eq!(order["lines"][0]["in_volume_qty"], 280);
 }
 
-on_both_databases! {
-    fn tender_refusals_are_clear(backend: Backend) {
-        refusals(backend)
-    }
+on_both_databases!(tender_refusals_are_clear);
+
+fn tender_refusals_are_clear(backend: jicai_tests::Backend) {
+    refusals(backend)
 }
 
 fn refusals(backend: jicai_tests::Backend) {

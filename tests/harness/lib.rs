@@ -439,23 +439,24 @@ pub fn eventually(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
     false
 }
 
-/// Declares one test per database: `<name>::sqlite` and `<name>::postgres`.
+/// Runs each named test function, `fn name(backend: Backend)`, once per database: as
+/// `name::sqlite` and `name::postgres`. The functions are plain functions beside the call, so
+/// that rustfmt formats them.
 #[macro_export]
 macro_rules! on_both_databases {
-    ($(#[$meta:meta])* fn $name:ident($backend:ident: Backend) $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            fn run($backend: $crate::Backend) $body
-            #[test]
-            fn sqlite() {
-                run($crate::Backend::Sqlite)
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn sqlite() {
+                    super::$name($crate::Backend::Sqlite)
+                }
+                #[test]
+                fn postgres() {
+                    super::$name($crate::Backend::Postgres)
+                }
             }
-            #[test]
-            fn postgres() {
-                run($crate::Backend::Postgres)
-            }
-        }
+        )+
     };
 }
 
