@@ -1,0 +1,158 @@
+//! Domain operations tested below the binary: the demo seeded into a temporary SQLite file, the
+//! operations called directly as a signed-in user would call them, and the rules checked in what
+//! they return. Faster to read and to run than the black-box suite, which keeps the HTTP side.
+
+use chrono::{DateTime, Days, Utc};
+use diesel::prelude::*;
+use jicai_domain::actor::Actor;
+use jicai_domain::clock::shanghai_date;
+use jicai_domain::db::{run_migrations, DbConnection, DbUrl};
+use jicai_domain::ordering::delivery::{self, AcceptanceMode, DeliveryView};
+use jicai_domain::ordering::orders::{self, OrderView};
+use jicai_domain::schema::{products, users, winning_bids};
+use jicai_domain::DomainError;
+use serde_json::json;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A demo database of its own in a temporary folder, removed when the fixture is dropped.
+struct Fixture {
+    conn: DbConnection,
+    now: DateTime<Utc>,
+    dir: PathBuf,
+}
+
+impl Fixture {
+    fn demo(now: &str) -> Fixture {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "jicai-domain-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = DbUrl::parse(&format!("sqlite://{}", dir.join("jicai.db").display())).unwrap();
+        let mut conn = url.establish().unwrap();
+        run_migrations(&mut conn).unwrap();
+        let now = DateTime::parse_from_rfc3339(now).unwrap().with_timezone(&Utc);
+        let sealing = jicai_domain::tender::seal::SealingKey::from_hex(&"17".repeat(32)).unwrap();
+        jicai_domain::demo::seed(&mut conn, &sealing, now).unwrap();
+        Fixture { conn, now, dir }
+    }
+
+    /// The signed-in user `username`, as the server would hand it to an operation.
+    fn actor(&mut self, username: &str) -> Actor {
+        let (id, version): (String, i32) = users::table
+            .filter(users::username.eq(username))
+            .select((users::id, users::session_version))
+            .first(&mut self.conn)
+            .unwrap();
+        jicai_domain::identity::current_session(&mut self.conn, &id, version).unwrap()
+    }
+
+    /// The winning bid of a generic: its id, unit price (1/10,000 yuan) and pack size.
+    fn bid(&mut self, generic: &str) -> (String, i64, i64) {
+        winning_bids::table
+            .inner_join(products::table)
+            .filter(products::generic_name.eq(generic))
+            .select((winning_bids::id, winning_bids::unit_price, products::pack_size))
+            .first(&mut self.conn)
+            .unwrap()
+    }
+
+    fn order(
+        &mut self,
+        hospital: &Actor,
+        supplier: &Actor,
+        generic: &str,
+        packs: i64,
+    ) -> Result<OrderView, DomainError> {
+        let (bid, price, pack) = self.bid(generic);
+        let input = json!({"supplier_id": supplier.org_id, "lines": [{"winning_bid_id": bid, "quantity": packs * pack,
+            "unit_price": format!("{}.{:04}", price / 10_000, price % 10_000)}]});
+        orders::place_order(&mut self.conn, hospital, serde_json::from_value(input).unwrap(), self.now)
+    }
+
+    /// Ships a confirmed order whole, in one delivery note.
+    fn ship_all(&mut self, supplier: &Actor, order: &OrderView) -> DeliveryView {
+        let lines: Vec<_> = order
+            .lines
+            .iter()
+            .map(|l| {
+                json!({"order_line_id": l.id, "quantity": l.quantity, "lot_no": "D2611",
+                "production_date": "2026-06-01", "expiry_date": "2031-12-31"})
+            })
+            .collect();
+        let input = serde_json::from_value(json!({"order_id": order.summary.id, "lines": lines})).unwrap();
+        delivery::ship(&mut self.conn, supplier, input, self.now).unwrap()
+    }
+
+    fn accept_all(&mut self, hospital: &Actor, d: &DeliveryView, mode: AcceptanceMode) -> DeliveryView {
+        let lines: Vec<_> = d
+            .lines
+            .iter()
+            .map(|l| json!({"delivery_line_id": l.id, "accepted_qty": l.quantity, "rejected_qty": 0}))
+            .collect();
+        let input = json!({"received_by": "药库 张伟", "delivered_by": "配送员 刘洋", "lines": lines});
+        delivery::record_acceptance(
+            &mut self.conn,
+            hospital,
+            &d.id,
+            serde_json::from_value(input).unwrap(),
+            mode,
+            false,
+            self.now,
+        )
+        .unwrap()
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+const NOW: &str = "2026-11-22T10:00:00+08:00";
+
+#[test]
+fn a_confirmed_acceptance_makes_one_payable_due_thirty_days_later() {
+    let mut f = Fixture::demo(NOW);
+    let (hospital, supplier) = (f.actor("hospital1"), f.actor("supplier1"));
+    let order = f.order(&hospital, &supplier, "依折麦布片", 3).unwrap();
+    let order = orders::confirm_order(&mut f.conn, &supplier, &order.summary.id, f.now).unwrap();
+    let shipped = f.ship_all(&supplier, &order);
+
+    // A draft is not an acceptance yet: no payable.
+    let draft = f.accept_all(&hospital, &shipped, AcceptanceMode::Draft);
+    let a = draft.acceptance.as_ref().unwrap();
+    assert_eq!((a.status.as_str(), a.payable_id.as_deref()), ("draft", None));
+
+    // Confirmed: one payable, for what was accepted, due on the 30th day after acceptance.
+    let done = delivery::confirm_acceptance(&mut f.conn, &hospital, &shipped.id, f.now).unwrap();
+    let a = done.acceptance.as_ref().unwrap();
+    let payable_id = a.payable_id.clone().expect("a payable");
+    let payable = jicai_domain::settlement::payable::get_payable(&mut f.conn, &supplier, &payable_id, f.now).unwrap();
+    let today = shanghai_date(f.now);
+    assert_eq!(payable.acceptance_date, today);
+    assert_eq!(payable.due_date, today.checked_add_days(Days::new(30)).unwrap());
+    assert_eq!(Some(payable.amount), a.accepted_amount);
+    assert_eq!(payable.outstanding, payable.amount);
+
+    // Confirming again changes nothing and says why.
+    let again = delivery::confirm_acceptance(&mut f.conn, &hospital, &shipped.id, f.now).unwrap_err();
+    assert!(matches!(again, DomainError::Conflict(_)), "{again:?}");
+}
+
+#[test]
+fn only_the_hospital_orders_and_another_hospital_cannot_see_the_order() {
+    let mut f = Fixture::demo(NOW);
+    let (hospital, supplier, bureau) = (f.actor("hospital1"), f.actor("supplier1"), f.actor("bureau1"));
+    let refused = f.order(&bureau, &supplier, "依折麦布片", 1).unwrap_err();
+    assert!(matches!(refused, DomainError::Forbidden(_)), "{refused:?}");
+    let order = f.order(&hospital, &supplier, "依折麦布片", 1).unwrap();
+    let other = f.actor("hospital2");
+    let hidden = orders::get_order(&mut f.conn, &other, &order.summary.id).unwrap_err();
+    assert!(matches!(hidden, DomainError::NotFound { .. }), "{hidden:?}");
+    assert_eq!(orders::get_order(&mut f.conn, &bureau, &order.summary.id).unwrap().summary.id, order.summary.id);
+}
