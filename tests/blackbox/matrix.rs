@@ -209,8 +209,7 @@ impl Objects {
 
 fn first_id(c: &Client, list: &str) -> String {
     let page = c.ok(list);
-    let items = if page.is_array() { &page } else { &page["items"] };
-    items[0]["id"].as_str().unwrap_or_else(|| panic!("{list} is empty: {page}")).to_string()
+    page["items"][0]["id"].as_str().unwrap_or_else(|| panic!("{list} is empty: {page}")).to_string()
 }
 
 fn created(r: jicai_tests::Resp, what: &str) -> Value {

@@ -172,6 +172,12 @@ fn retention_is_calculated_explained_and_approved(backend: jicai_tests::Backend)
     let run1_id = run1["id"].as_str().unwrap().to_string();
     assert_eq!(run1["status"], "calculated");
     assert_eq!(run1["results"].as_array().unwrap().len(), 20);
+    // The list of runs is paged, newest first.
+    let first = bureau.ok("/api/v1/retention-runs?agreement_year=1&per_page=1");
+    assert!(first["total"].as_i64().unwrap() >= 2, "{first}");
+    assert_eq!((first["items"].as_array().unwrap().len(), &first["items"][0]["id"]), (1, &run1["id"]));
+    let second = bureau.ok("/api/v1/retention-runs?agreement_year=1&per_page=1&page=2");
+    assert_ne!(second["items"][0]["id"], run1["id"]);
 
     // hospital1's ezetimibe line, against figures taken elsewhere.
     let e = bureau.ok(&format!("/api/v1/retention-runs/{run1_id}/explain?hospital_id={h1}"));

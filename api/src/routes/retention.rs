@@ -120,18 +120,22 @@ pub async fn put_inputs(
 pub struct RunsQuery {
     #[param(minimum = 1, maximum = 3)]
     pub agreement_year: Option<i16>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
 }
 
 /// Retention runs of the region, newest first (a hospital sees the runs that include it).
-#[utoipa::path(tag = "retention", params(RunsQuery), responses((status = 200, body = Vec<RunRow>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "retention", params(RunsQuery), responses((status = 200, body = Page<RunRow>)), security(("bearer" = [])))]
 #[get("/retention-runs")]
 pub async fn list_retention_runs(
     state: web::Data<AppState>,
     caller: Caller,
     q: web::Query<RunsQuery>,
-) -> Result<web::Json<Vec<RunRow>>, ApiError> {
-    let year = super::agreement_year(q.into_inner().agreement_year)?;
-    Ok(web::Json(state.run(move |conn, _| retention::list_runs(conn, &caller.0, year)).await?))
+) -> Result<web::Json<Page<RunRow>>, ApiError> {
+    let q = q.into_inner();
+    let year = super::agreement_year(q.agreement_year)?;
+    let page = super::PageParams { page: q.page, per_page: q.per_page }.into();
+    Ok(web::Json(state.run(move |conn, _| retention::list_runs(conn, &caller.0, year, page)).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -1413,33 +1413,44 @@ pub fn run_view(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResul
     })
 }
 
-pub fn list_runs(conn: &mut DbConnection, actor: &Actor, agreement_year: Option<i16>) -> DomainResult<Vec<RunRow>> {
+pub fn list_runs(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    agreement_year: Option<i16>,
+    page: PageRequest,
+) -> DomainResult<Page<RunRow>> {
     actor.require(&[Role::BureauOfficer, Role::FundOfficer, Role::HospitalBuyer], "read retention runs")?;
-    let mut q = retention_runs::table
-        .filter(retention_runs::region_id.eq(actor.region()?.to_string()))
-        .order(retention_runs::created_at.desc())
-        .limit(200)
+    let region = actor.region()?.to_string();
+    // The caller's runs: the region's, and for a hospital those that include it.
+    let visible = || {
+        let mut q = retention_runs::table.filter(retention_runs::region_id.eq(region.clone())).into_boxed();
+        if let Some(y) = agreement_year {
+            q = q.filter(retention_runs::agreement_year.eq(y));
+        }
+        if actor.role == Role::HospitalBuyer {
+            q = q.filter(
+                retention_runs::id.eq_any(
+                    retention_results::table
+                        .filter(retention_results::hospital_id.eq(actor.org_id.clone()))
+                        .select(retention_results::run_id),
+                ),
+            );
+        }
+        q
+    };
+    let total: i64 = visible().count().get_result(conn)?;
+    let mut rows: Vec<RunRow> = visible()
+        .order((retention_runs::created_at.desc(), retention_runs::id.desc()))
+        .limit(page.per_page)
+        .offset(page.offset())
         .select(RunRow::as_select())
-        .into_boxed();
-    if let Some(y) = agreement_year {
-        q = q.filter(retention_runs::agreement_year.eq(y));
-    }
-    if actor.role == Role::HospitalBuyer {
-        q = q.filter(
-            retention_runs::id.eq_any(
-                retention_results::table
-                    .filter(retention_results::hospital_id.eq(actor.org_id.clone()))
-                    .select(retention_results::run_id),
-            ),
-        );
-    }
-    let mut rows = q.load(conn)?;
+        .load(conn)?;
     if actor.role == Role::HospitalBuyer {
         for r in &mut rows {
             r.inputs = String::new();
         }
     }
-    Ok(rows)
+    Ok(Page::new(rows, page, total))
 }
 
 /// Approves a calculated run (bureau officer; another officer than the one who started it when

@@ -1,5 +1,5 @@
 import { EditOutlined, PlayCircleOutlined, PlusOutlined, UploadOutlined } from '@ant-design/icons';
-import { Alert, App, AutoComplete, Button, Card, DatePicker, Form, Input, Modal, Select, Space, Spin, Table, Tabs, Tag, Tooltip, Typography, type TableColumnsType } from 'antd';
+import { Alert, App, AutoComplete, Button, Card, DatePicker, Form, Input, Modal, Select, Space, Spin, Tabs, Tag, Tooltip, Typography, type TableColumnsType } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
@@ -17,7 +17,7 @@ import { Elapsed } from '../../components/Elapsed';
 import { useI18n } from '../../i18n';
 import { PageTitle } from '../../layout/AppLayout';
 
-type RunRow = Ok<'/api/v1/retention-runs', 'get'>[number];
+type RunRow = Ok<'/api/v1/retention-runs', 'get'>['items'][number];
 type InputRow = Ok<'/api/v1/retention/inputs', 'get'>['items'][number];
 type InputKind = Schemas['InputKind'];
 
@@ -34,7 +34,6 @@ function RunStatusTag({ status }: { status: string }) {
 function RunsTab({ year }: { year?: number }) {
   const { t } = useI18n();
   const me = useMe();
-  const runs = useAsync(() => unwrap(api.GET('/api/v1/retention-runs', { params: { query: { agreement_year: year } } })), [year]);
   const isHospital = me.role === 'hospital_buyer';
   const columns: TableColumnsType<RunRow> = [
     { title: t('ret.runNo'), dataIndex: 'run_no', render: (v, r) => <Link to={`/retention/${r.id}`} data-testid="run-link">{v}</Link> },
@@ -51,20 +50,14 @@ function RunsTab({ year }: { year?: number }) {
     { title: t('ret.approvedAt'), dataIndex: 'approved_at', render: fmtDateTime },
   ];
   return (
-    <div>
-      {runs.error ? <ErrorAlert error={runs.error} onRetry={runs.reload} /> : null}
-      <Table<RunRow>
-        data-testid="runs-table"
-        size="small"
-        bordered
-        rowKey="id"
-        loading={runs.loading}
-        columns={columns}
-        dataSource={runs.data ?? []}
-        scroll={{ x: 'max-content' }}
-        pagination={{ pageSize: 20, size: 'small', hideOnSinglePage: true, showTotal: (n) => t('common.total', { n }) }}
-      />
-    </div>
+    <ServerTable<RunRow>
+      testId="runs-table"
+      rowKey="id"
+      columns={columns}
+      deps={[year]}
+      scroll={{ x: 'max-content' }}
+      fetchPage={(page, per_page) => unwrap(api.GET('/api/v1/retention-runs', { params: { query: { agreement_year: year, page, per_page } } }))}
+    />
   );
 }
 
