@@ -48,9 +48,12 @@ log=$(mktemp)
 e2e_log=$(mktemp)
 trap 'rm -f "$log" "$e2e_log"' EXIT
 set +e
+mkdir -p target/blackbox && : > target/blackbox/figures.txt
 cargo test --locked --workspace -- --test-threads "${JICAI_TEST_THREADS:-2}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+echo "==> figures of this run (docs/reliability.md reports them)"
+sort target/blackbox/figures.txt
 
 echo "==> web app: install, generate the API types, type-check and build"
 command -v npm >/dev/null || { echo "npm is missing: the web app needs Node.js 20.19+ and npm" >&2; exit 1; }

@@ -294,14 +294,14 @@ fn serve_killed_fifty_times_under_load(backend: Backend) {
     assert!(seen.transport_errors > 0, "the kills cut some requests: {seen:?}");
     assert_eq!(breaches(&db), NO_BREACH);
     check_exactly_once(&db, &base, &sent, cycles);
-    eprintln!(
-        "FIGURE faults.kill backend={backend:?} kills={KILLS} cycles={cycles} writes={} lost_answers_retried={} statuses={:?} breaches=0 replays_checked={} seconds={}",
+    jicai_tests::figure(&format!(
+        "faults.kill backend={backend:?} kills={KILLS} cycles={cycles} writes={} lost_answers_retried={} statuses={:?} breaches=0 replays_checked={} seconds={}",
         sent.len(),
         seen.transport_errors,
         seen.statuses,
         sent.len(),
         started.elapsed().as_secs()
-    );
+    ));
 }
 
 /// Stops a cluster of the test's own when the test ends, however it ends.
@@ -355,13 +355,13 @@ fn postgres_restarted_under_64_clients() {
     assert!(after > 0, "no write succeeded after PostgreSQL came back: {seen:?}");
     assert_eq!(breaches(&db), NO_BREACH);
     check_exactly_once(&db, &base, &sent, cycles);
-    eprintln!(
-        "FIGURE faults.pg_restart clients=64 away_s={} cycles={cycles} writes={} statuses={:?} answered_503_while_away={answered_503} dropped=0 breaches=0 replays_checked={}",
+    jicai_tests::figure(&format!(
+        "faults.pg_restart clients=64 away_s={} cycles={cycles} writes={} statuses={:?} answered_503_while_away={answered_503} dropped=0 breaches=0 replays_checked={}",
         AWAY.as_secs(),
         sent.len(),
         seen.statuses,
         sent.len()
-    );
+    ));
     drop(server);
 }
 
@@ -451,6 +451,8 @@ fn sqlite_on_a_full_disk() {
     let r = hospital.post("/api/v1/orders", &order_body(&org_id(&supplier), &bid, 1));
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(query(&db, "PRAGMA integrity_check"), "ok");
-    eprintln!("FIGURE faults.full_disk placed_before_full={placed} refused=6 status=507 integrity=ok recovered=yes");
+    jicai_tests::figure(&format!(
+        "faults.full_disk placed_before_full={placed} refused=6 status=507 integrity=ok recovered=yes"
+    ));
     drop(server);
 }

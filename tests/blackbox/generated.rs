@@ -94,10 +94,10 @@ fn the_whole_api_as_every_role_matches_its_document(backend: jicai_tests::Backen
         let out = cmd.env("NO_COLOR", "1").output().expect("schemathesis runs");
         let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
         let o = outcome(&text);
-        eprintln!(
-            "FIGURE generated backend={backend:?} caller={caller} cases={} failures={} errors={}",
+        jicai_tests::figure(&format!(
+            "generated backend={backend:?} caller={caller} cases={} failures={} errors={}",
             o.generated, o.failures, o.errors
-        );
+        ));
         let clean = out.status.success() && o.failures == 0 && o.errors == 0 && o.generated > 0;
         if !clean {
             let failures = text.find("FAILURES").or_else(|| text.find("ERRORS")).map_or(text.as_str(), |i| &text[i..]);

@@ -585,7 +585,11 @@ fn every_operation_every_role_every_scope(backend: jicai_tests::Backend) {
     if printing {
         println!("{}", observed_rows.join("\n"));
     }
-    eprintln!("authorization matrix: {} operations, {cells} cells, {} failed", operations.len(), failures.len());
+    jicai_tests::figure(&format!(
+        "matrix backend={backend:?} operations={} cells={cells} failed={}",
+        operations.len(),
+        failures.len()
+    ));
     assert!(failures.is_empty(), "{} of {cells} cells failed:\n{}", failures.len(), failures.join("\n"));
     assert!(missing.is_empty() && stale.is_empty(), "missing rows {missing:?}, stale rows {stale:?}");
 }

@@ -427,6 +427,18 @@ impl Env {
     }
 }
 
+/// Records a figure of this run for `docs/reliability.md`: printed, and appended as one line to
+/// `target/blackbox/figures.txt`, which `scripts/test.sh` empties before the suite and prints
+/// after it, so that the suite's own last run can be read whether its tests passed or not.
+pub fn figure(line: &str) {
+    use std::io::Write;
+    eprintln!("FIGURE {line}");
+    let path = work_dir().parent().expect("target/blackbox").join("figures.txt");
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        let _ = writeln!(f, "{line}");
+    }
+}
+
 /// Waits until `f` is true or the timeout passes.
 pub fn eventually(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
     let start = Instant::now();
