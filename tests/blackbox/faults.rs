@@ -4,7 +4,7 @@
 //! and body after a lost answer, as a hospital's or supplier's system would.
 
 use crate::fixtures::*;
-use jicai_tests::{cli, fresh_database, on_both_databases, sql, Backend, Server, DEMO_PASSWORD};
+use jicai_tests::{cli, fresh_database, on_both_databases, sql, Backend, Server};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -47,18 +47,8 @@ struct Caller {
 }
 
 fn sign_in(base: &str, user: &str) -> Caller {
-    let c = jicai_tests::Client::new(base);
-    let r = c.post("/api/v1/auth/login", &json!({"username": user, "password": DEMO_PASSWORD}));
-    assert_eq!(r.status, 200, "{user}: {}", r.body);
-    let token = r.body["token"].as_str().unwrap().to_string();
-    let org = r.body["user"]["organization"]["id"].as_str().map(str::to_string).unwrap_or_default();
-    let mut caller = Caller { token, org };
-    if caller.org.is_empty() {
-        let mut me = jicai_tests::Client::new(base);
-        me.token = Some(caller.token.clone());
-        caller.org = org_id(&me);
-    }
-    caller
+    let client = jicai_tests::Client::signed_in(base, user);
+    Caller { org: org_id(&client), token: client.token.expect("token") }
 }
 
 /// Sends a write with its key until the server answers with something else than 503, retrying

@@ -298,11 +298,7 @@ impl Server {
 
     /// A client signed in as `username` (demo password).
     pub fn login(&self, username: &str) -> Client {
-        let mut c = self.client();
-        let r = c.post("/api/v1/auth/login", &json!({"username": username, "password": DEMO_PASSWORD}));
-        assert_eq!(r.status, 200, "login {username}: {}", r.body);
-        c.token = Some(r.body["token"].as_str().expect("token").to_string());
-        c
+        Client::signed_in(&self.base_url, username)
     }
 }
 
@@ -389,6 +385,16 @@ impl Client {
 
     pub fn send_raw(&self, method: &str, path: &str, content: &[u8]) -> Resp {
         Self::finish(self.request(method, path).set("Content-Type", "application/json").send_bytes(content))
+    }
+
+    /// A client of the server at `base` signed in as `username` (demo password). Its token
+    /// outlives a restart of the server on the same database.
+    pub fn signed_in(base: &str, username: &str) -> Client {
+        let mut c = Client::new(base);
+        let r = c.post("/api/v1/auth/login", &json!({"username": username, "password": DEMO_PASSWORD}));
+        assert_eq!(r.status, 200, "login {username}: {}", r.body);
+        c.token = Some(r.body["token"].as_str().expect("token").to_string());
+        c
     }
 
     /// GET and assert 200.
