@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use jicai_domain::db::DbConnection;
+use jicai_domain::error::ErrorCode;
 use jicai_domain::idempotency::{self, IdempotentRequest, StoredResponse};
 use jicai_domain::identity::Actor;
 use jicai_domain::DomainResult;
@@ -22,12 +23,16 @@ fn parse_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     let path = e.path().to_string();
     let inner = e.into_inner();
     if inner.is_syntax() || inner.is_eof() {
-        return ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("the body is not valid JSON: {inner}"));
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidJson,
+            format!("the body is not valid JSON: {inner}"),
+        );
     }
     let message = inner.to_string();
     // serde's messages end in "at line L column C"; the field path says more to a user.
     let message = message.split(" at line ").next().unwrap_or(&message).to_string();
-    let err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", format!("{path}: {message}"));
+    let err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBody, format!("{path}: {message}"));
     if path == "." {
         err
     } else {
@@ -68,14 +73,18 @@ fn wants_object<T: DeserializeOwned>() -> bool {
 /// starting `YYYY-MM-DD`) outside the platform's years is refused wherever it stands.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.is_empty() {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", "the request needs a JSON body"));
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidJson, "the request needs a JSON body"));
     }
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') && wants_object::<T>() {
         serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(|e| {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("the body is not valid JSON: {e}"))
+            ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidJson, format!("the body is not valid JSON: {e}"))
         })?;
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", "the body must be a JSON object"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidBody,
+            "the body must be a JSON object",
+        ));
     }
     jicai_domain::failpoint::pause("parse");
     let de = &mut serde_json::Deserializer::from_slice(body);
@@ -132,7 +141,7 @@ pub fn parse_one_or_many<T: DeserializeOwned>(body: &[u8]) -> Result<OneOrMany<T
         if items.is_empty() || items.len() > MAX_BULK_ITEMS {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_body",
+                ErrorCode::InvalidBody,
                 format!("send 1 to {MAX_BULK_ITEMS} items"),
             ));
         }
@@ -182,7 +191,7 @@ where
                 .map_err(|_| {
                     ApiError::new(
                         StatusCode::UNPROCESSABLE_ENTITY,
-                        "invalid_idempotency_key",
+                        ErrorCode::InvalidIdempotencyKey,
                         "the Idempotency-Key must be ASCII",
                     )
                     .field(IDEMPOTENCY_HEADER)
@@ -235,7 +244,7 @@ mod tests {
         assert!(parse::<Input>(br#"{"a": 1}"#).is_ok());
         let refused = parse::<Input>(b"[null, null]").unwrap_err();
         assert_eq!((refused.status, refused.detail.code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"));
-        assert_eq!(parse::<Input>(b"[1,").unwrap_err().detail.code, "invalid_json");
+        assert_eq!(parse::<Input>(b"[1,").unwrap_err().detail.code, ErrorCode::InvalidJson);
         // A list is still read from an array.
         assert_eq!(parse::<Vec<i32>>(b"[1, 2]").unwrap(), vec![1, 2]);
         assert!(parse::<std::collections::BTreeMap<String, i32>>(b"[]").is_err());

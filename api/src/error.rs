@@ -3,6 +3,7 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
+use jicai_domain::error::ErrorCode;
 use jicai_domain::{DomainError, Problem};
 use serde::Serialize;
 use std::fmt;
@@ -10,8 +11,8 @@ use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema, Debug)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code, e.g. `price_mismatch`.
-    pub code: String,
+    /// Stable machine-readable code, e.g. `price_mismatch`: one of `ErrorCode`.
+    pub code: ErrorCode,
     /// What went wrong, in the user's terms.
     pub message: String,
     /// The offending field, e.g. `lines[0].unit_price`.
@@ -37,10 +38,10 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
             status,
-            detail: ErrorDetail { code: code.into(), message: message.into(), field: None, details: None },
+            detail: ErrorDetail { code, message: message.into(), field: None, details: None },
             retry_after: None,
         }
     }
@@ -53,16 +54,20 @@ impl ApiError {
         self
     }
     pub fn unauthenticated(message: &str) -> Self {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", message)
+        ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, message)
     }
     pub fn internal(context: &str) -> Self {
         tracing::error!("internal error: {context}");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "an internal error occurred; it has been logged")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            "an internal error occurred; it has been logged",
+        )
     }
     fn from_problem(status: StatusCode, p: Problem) -> Self {
         ApiError {
             status,
-            detail: ErrorDetail { code: p.code.into(), message: p.message, field: p.field, details: p.details },
+            detail: ErrorDetail { code: p.code, message: p.message, field: p.field, details: p.details },
             retry_after: None,
         }
     }
@@ -81,14 +86,14 @@ impl From<DomainError> for ApiError {
             DomainError::Conflict(p) => ApiError::from_problem(StatusCode::CONFLICT, p),
             DomainError::Forbidden(p) => ApiError::from_problem(StatusCode::FORBIDDEN, p),
             DomainError::NotFound { entity } => {
-                ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{entity} not found"))
+                ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("{entity} not found"))
             }
             DomainError::BadCredentials => {
-                ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", "wrong username or password")
+                ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::BadCredentials, "wrong username or password")
             }
             DomainError::TooManyAttempts { retry_after_secs } => ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "too_many_sign_in_attempts",
+                ErrorCode::TooManySignInAttempts,
                 format!("too many failed sign-ins; try again in {retry_after_secs} seconds"),
             )
             .retry_after(retry_after_secs),
@@ -96,13 +101,17 @@ impl From<DomainError> for ApiError {
             DomainError::Database(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::SerializationFailure,
                 _,
-            )) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the database is busy; retry the request")
-                .retry_after(1),
+            )) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Busy,
+                "the database is busy; retry the request",
+            )
+            .retry_after(1),
             DomainError::Database(e) if database_away(&e) => {
                 tracing::warn!("database connection lost: {e}");
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "database_unavailable",
+                    ErrorCode::DatabaseUnavailable,
                     "the database is not reachable right now; nothing was saved; retry shortly",
                 )
                 .retry_after(5)
@@ -111,7 +120,7 @@ impl From<DomainError> for ApiError {
                 tracing::error!("the database's storage is full: {e}");
                 ApiError::new(
                     StatusCode::INSUFFICIENT_STORAGE,
-                    "storage_full",
+                    ErrorCode::StorageFull,
                     "the server's storage is full; nothing was saved; tell the platform's administrator",
                 )
                 .retry_after(60)
@@ -178,7 +187,7 @@ impl ResponseError for ApiError {
         }
         builder.json(ErrorBody {
             error: ErrorDetail {
-                code: self.detail.code.clone(),
+                code: self.detail.code,
                 message: self.detail.message.clone(),
                 field: self.detail.field.clone(),
                 details: self.detail.details.clone(),
@@ -191,17 +200,17 @@ impl ResponseError for ApiError {
 /// malformed query…) into the same JSON shape.
 pub fn json_error_for_status(status: StatusCode) -> Option<ApiError> {
     let (code, message) = match status.as_u16() {
-        401 => ("unauthenticated", "sign in first"),
-        404 => ("not_found", "no such resource"),
-        405 => ("method_not_allowed", "this method is not allowed here"),
-        408 => ("timeout", "the request took too long to arrive"),
-        411 => ("length_required", "the request needs a Content-Length"),
-        413 => ("payload_too_large", "the request body is too large"),
-        414 => ("uri_too_long", "the request URI is too long"),
-        415 => ("unsupported_media_type", "send JSON (Content-Type: application/json)"),
-        431 => ("headers_too_large", "the request headers are too large"),
-        400..=499 => ("bad_request", "the request cannot be served"),
-        500..=599 => ("internal", "an internal error occurred"),
+        401 => (ErrorCode::Unauthenticated, "sign in first"),
+        404 => (ErrorCode::NotFound, "no such resource"),
+        405 => (ErrorCode::MethodNotAllowed, "this method is not allowed here"),
+        408 => (ErrorCode::Timeout, "the request took too long to arrive"),
+        411 => (ErrorCode::LengthRequired, "the request needs a Content-Length"),
+        413 => (ErrorCode::PayloadTooLarge, "the request body is too large"),
+        414 => (ErrorCode::UriTooLong, "the request URI is too long"),
+        415 => (ErrorCode::UnsupportedMediaType, "send JSON (Content-Type: application/json)"),
+        431 => (ErrorCode::HeadersTooLarge, "the request headers are too large"),
+        400..=499 => (ErrorCode::BadRequest, "the request cannot be served"),
+        500..=599 => (ErrorCode::Internal, "an internal error occurred"),
         _ => return None,
     };
     Some(ApiError::new(status, code, message))

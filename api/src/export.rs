@@ -4,6 +4,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
+use jicai_domain::error::ErrorCode;
 
 use crate::error::ApiError;
 
@@ -61,8 +62,12 @@ pub fn check_format(format: Option<String>) -> Result<String, ApiError> {
     if f == "csv" || f == "xlsx" {
         Ok(f)
     } else {
-        Err(ApiError::new(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid_format", "format is csv or xlsx")
-            .field("format"))
+        Err(ApiError::new(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidFormat,
+            "format is csv or xlsx",
+        )
+        .field("format"))
     }
 }
 
@@ -96,7 +101,7 @@ pub fn sheet_table(req: &HttpRequest, raw: &[u8]) -> Result<Vec<Vec<String>>, Ap
     let unreadable = |what: &str, e: String| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "unreadable_sheet",
+            ErrorCode::UnreadableSheet,
             format!("the {what} file cannot be read: {e}"),
         )
         .field("file")
@@ -125,7 +130,7 @@ pub fn sheet_table(req: &HttpRequest, raw: &[u8]) -> Result<Vec<Vec<String>>, Ap
     } else {
         Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             format!("send the sheet as {XLSX} or text/csv"),
         ))
     }

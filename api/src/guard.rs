@@ -10,6 +10,7 @@ use actix_web::http::{header, Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::ResponseError;
 use futures_util::FutureExt;
+use jicai_domain::error::ErrorCode;
 use std::panic::AssertUnwindSafe;
 
 use crate::error::ApiError;
@@ -53,7 +54,7 @@ fn check_content_encoding(req: &ServiceRequest) -> Result<(), ApiError> {
         Some(e) if e.eq_ignore_ascii_case("identity") => Ok(()),
         Some(e) => Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             format!("send the body uncompressed (Content-Encoding `{e}` is not accepted)"),
         )
         .field("Content-Encoding")),
@@ -72,7 +73,7 @@ fn check_content_type(req: &ServiceRequest) -> Result<(), ApiError> {
     } else {
         Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             format!(
                 "send JSON with `Content-Type: application/json` (got {})",
                 content_type.map(|c| format!("`{c}`")).unwrap_or_else(|| "none".into())
@@ -101,7 +102,7 @@ pub fn year_in_range(year: i32) -> bool {
 pub fn date_out_of_range(field: &str, value: &str) -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "date_out_of_range",
+        ErrorCode::DateOutOfRange,
         format!("{field}: {value:?} is outside {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31"),
     )
     .field(field)
@@ -176,7 +177,7 @@ fn check_method(req: &ServiceRequest) -> Result<(), Box<actix_web::HttpResponse>
     let allow = methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
     let mut response = ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         format!("{} is not allowed here; use {allow}", req.method()),
     )
     .error_response();

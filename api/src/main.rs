@@ -4,7 +4,6 @@ mod auth;
 mod body;
 mod config;
 mod error;
-mod error_codes;
 mod export;
 mod frontend;
 mod guard;

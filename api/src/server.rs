@@ -5,6 +5,7 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::header;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger};
 use actix_web::{web, App, HttpResponse, HttpServer, ResponseError};
+use jicai_domain::error::ErrorCode;
 use std::net::TcpListener;
 use utoipa::OpenApi;
 use utoipa_actix_web::{scope, AppExt};
@@ -41,14 +42,15 @@ fn query_error(err: actix_web::error::QueryPayloadError, _req: &actix_web::HttpR
     let message = err.to_string();
     ApiError::new(
         actix_web::http::StatusCode::BAD_REQUEST,
-        "invalid_query",
+        ErrorCode::InvalidQuery,
         format!("the query string is invalid: {message}"),
     )
     .into()
 }
 
 fn path_error(err: actix_web::error::PathError, _req: &actix_web::HttpRequest) -> actix_web::Error {
-    ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "not_found", format!("no such resource: {err}")).into()
+    ApiError::new(actix_web::http::StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("no such resource: {err}"))
+        .into()
 }
 
 /// The Content-Security-Policy the web app runs under: its own scripts only (no inline script,

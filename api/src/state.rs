@@ -4,6 +4,7 @@ use actix_web::web;
 use chrono::{DateTime, Utc};
 use jicai_domain::clock::SharedClock;
 use jicai_domain::db::{DbConnection, Pool};
+use jicai_domain::error::ErrorCode;
 use jicai_domain::DomainResult;
 use std::sync::Arc;
 
@@ -43,7 +44,7 @@ impl AppState {
                 tracing::warn!("database pool: {e}");
                 ApiError::new(
                     actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-                    "database_unavailable",
+                    ErrorCode::DatabaseUnavailable,
                     "the database is not reachable right now; retry shortly",
                 )
                 .retry_after(5)

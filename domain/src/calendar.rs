@@ -11,7 +11,7 @@ use crate::audit::{self, AuditEntry};
 use crate::clock::to_db;
 use crate::db::{write_tx, DbConnection};
 use crate::error::required_text;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::schema::calendar_days;
 
 /// Whether a day is a working day, given the region's overrides.
@@ -66,7 +66,7 @@ pub fn set_days(
     actor.require(&[Role::BureauOfficer], "maintain the holiday calendar")?;
     let region_id = actor.region()?.to_string();
     if days.is_empty() || days.len() > 400 {
-        return Err(DomainError::invalid("invalid_body", "days", "send 1 to 400 days"));
+        return Err(DomainError::invalid(ErrorCode::InvalidBody, "days", "send 1 to 400 days"));
     }
     let mut cleaned = Vec::with_capacity(days.len());
     for (i, d) in days.into_iter().enumerate() {
@@ -96,7 +96,7 @@ pub fn set_days(
 pub fn list_days(conn: &mut DbConnection, actor: &Actor, year: i32) -> DomainResult<Vec<CalendarDay>> {
     let region_id = actor.region()?.to_string();
     let from = NaiveDate::from_ymd_opt(year, 1, 1)
-        .ok_or_else(|| DomainError::invalid("invalid_year", "year", "no such year"))?;
+        .ok_or_else(|| DomainError::invalid(ErrorCode::InvalidYear, "year", "no such year"))?;
     let to = NaiveDate::from_ymd_opt(year, 12, 31).expect("valid");
     Ok(calendar_days::table
         .filter(calendar_days::region_id.eq(region_id))

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::clock::to_db;
 use crate::db::{is_unique_violation, write_tx, DbConnection};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::schema::idempotency_keys;
 
 pub struct IdempotentRequest<'a> {
@@ -48,7 +48,7 @@ fn check_key(key: &str) -> DomainResult<()> {
         Ok(())
     } else {
         Err(DomainError::invalid(
-            "invalid_idempotency_key",
+            ErrorCode::InvalidIdempotencyKey,
             "Idempotency-Key",
             format!("an Idempotency-Key has 1 to {MAX_KEY_LEN} visible ASCII characters"),
         ))
@@ -74,7 +74,7 @@ fn lookup(conn: &mut DbConnection, req: &IdempotentRequest<'_>, hash: &str) -> D
         }
         Some((method, path, _, _, _)) => Err(DomainError::Invalid(
             crate::error::Problem::new(
-                "idempotency_key_reused",
+                ErrorCode::IdempotencyKeyReused,
                 format!("this Idempotency-Key was already used for a different request ({method} {path})"),
             )
             .field("Idempotency-Key"),

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::DbConnection;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::schema::region_policies;
 
 pub const PAYMENT_DEADLINE: &str = "payment_deadline";
@@ -93,7 +93,10 @@ pub fn params_in_force<T: serde::de::DeserializeOwned>(
     date: NaiveDate,
 ) -> DomainResult<(T, String)> {
     let row = policy_in_force(conn, region_id, kind, date)?.ok_or_else(|| {
-        DomainError::conflict("policy_missing", format!("no {kind} policy is in force in this region on {date}"))
+        DomainError::conflict(
+            ErrorCode::PolicyMissing,
+            format!("no {kind} policy is in force in this region on {date}"),
+        )
     })?;
     let params: T = serde_json::from_str(&row.params)
         .map_err(|e| DomainError::Internal(format!("stored policy {} is unreadable: {e}", row.id)))?;
@@ -133,7 +136,7 @@ impl DeadlineRule {
     pub fn validate(self) -> DomainResult<Self> {
         match self {
             DeadlineRule::CalendarDays { days } if days == 0 || days > 90 => Err(DomainError::invalid(
-                "invalid_policy",
+                ErrorCode::InvalidPolicy,
                 "params.days",
                 "the payment deadline must be between 1 and 90 calendar days",
             )),
@@ -249,7 +252,7 @@ pub fn insert_version(
     let today = crate::clock::shanghai_date(now);
     if input.effective_from < today {
         return Err(DomainError::invalid(
-            "retroactive_policy",
+            ErrorCode::RetroactivePolicy,
             "effective_from",
             format!("a policy takes effect today ({today}) or later, never in the past"),
         ));
@@ -268,7 +271,7 @@ pub fn insert_version(
         diesel::insert_into(region_policies::table).values(&row).execute(conn).map_err(|e| {
             crate::db::unique_conflict(e, || {
                 DomainError::conflict(
-                    "duplicate_policy",
+                    ErrorCode::DuplicatePolicy,
                     format!("a {kind} version already takes effect on {}", row.effective_from),
                 )
             })

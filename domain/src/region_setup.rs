@@ -9,7 +9,7 @@ use crate::actor::Actor;
 use crate::credit::rules::CreditPolicy;
 use crate::credit::CREDIT_POLICY;
 use crate::db::DbConnection;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::identity::{self, NewRegion, RegionRow};
 use crate::ordering::rules::{OrderLimitPolicy, ORDER_LIMIT_POLICY};
 use crate::policy::{
@@ -82,7 +82,7 @@ pub fn create_deadline_policy(
 }
 
 fn bad_params(message: impl Into<String>) -> DomainError {
-    DomainError::invalid("invalid_policy", "params", message)
+    DomainError::invalid(ErrorCode::InvalidPolicy, "params", message)
 }
 
 /// Checks `params` against the kind's rules and returns them as stored.
@@ -158,7 +158,9 @@ fn validated_params(kind: &str, params: serde_json::Value) -> DomainResult<Strin
             p.validate().map_err(bad_params)?;
             serde_json::to_string(&p)?
         }
-        other => return Err(DomainError::invalid("unknown_policy_kind", "kind", format!("no policy kind {other:?}"))),
+        other => {
+            return Err(DomainError::invalid(ErrorCode::UnknownPolicyKind, "kind", format!("no policy kind {other:?}")))
+        }
     };
     Ok(stored)
 }

@@ -327,6 +327,7 @@ describe('guards and checks', () => {
     await page.locator('#password').fill('wrong-password');
     await page.getByTestId('login-submit').click();
     await page.getByTestId('error-alert').filter({ hasText: '用户名或密码错误' }).waitFor();
+    assert.doesNotMatch(await page.getByTestId('error-alert').innerText(), /[A-Za-z]{3,}/, 'no English under the Chinese message');
     await screenshot(page, 'login');
     await c.close();
   });

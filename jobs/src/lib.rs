@@ -8,6 +8,7 @@ pub mod scheduler;
 use chrono::{DateTime, NaiveDate, Utc};
 use jicai_domain::clock::SharedClock;
 use jicai_domain::db::{DbConnection, Pool};
+use jicai_domain::error::ErrorCode;
 use jicai_domain::{jobruns, ledger, settlement, DomainError, DomainResult};
 use serde::Serialize;
 
@@ -159,7 +160,7 @@ fn execute(
 pub fn parse_job(name: &str) -> DomainResult<Job> {
     Job::parse(name).ok_or_else(|| {
         DomainError::invalid(
-            "unknown_job",
+            ErrorCode::UnknownJob,
             "job",
             format!("no job {name:?}; jobs are {}", Job::ALL.map(Job::name).join(", ")),
         )
@@ -190,7 +191,7 @@ pub fn run_for(
     let admin = actor.role == Role::Admin;
     if as_of > today && !admin {
         return Err(DomainError::invalid(
-            "future_as_of",
+            ErrorCode::FutureAsOf,
             "as_of",
             format!("a job runs as of today ({today}) or an earlier date"),
         ));

@@ -4,6 +4,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use jicai_domain::error::ErrorCode;
 use jicai_domain::imports::{self, ImportReport, Kind};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -24,7 +25,7 @@ fn kind_of(path: &str) -> Result<Kind, ApiError> {
         let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "unknown_import",
+            ErrorCode::UnknownImport,
             format!("no import {path:?}; there are {}", kinds.join(", ")),
         )
     })

@@ -18,6 +18,7 @@ pub mod standards;
 pub mod tenders;
 pub mod users;
 
+use jicai_domain::error::ErrorCode;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -46,7 +47,7 @@ pub fn agreement_year(year: Option<i16>) -> Result<Option<i16>, crate::error::Ap
     match year {
         Some(y) if !(1..=3).contains(&y) => Err(crate::error::ApiError::new(
             actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_agreement_year",
+            ErrorCode::InvalidAgreementYear,
             format!("agreement_year {y}: an agreement year is 1, 2 or 3"),
         )
         .field("agreement_year")),

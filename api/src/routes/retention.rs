@@ -3,6 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
+use jicai_domain::error::ErrorCode;
 use jicai_domain::money::Money;
 use jicai_domain::monitoring::{self, BatchSummary, ProgressFilter, VolumeProgress, WarningFilter, WarningView};
 use jicai_domain::paging::Page;
@@ -323,7 +324,7 @@ pub async fn export_run(
         None | Some("summary") => export::csv(&summary, &format!("{base}-summary.csv")),
         Some("detail") => export::csv(&detail, &format!("{base}-detail.csv")),
         Some(_) => {
-            Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_part", "part is summary or detail")
+            Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidPart, "part is summary or detail")
                 .field("part"))
         }
     }

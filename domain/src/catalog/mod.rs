@@ -11,7 +11,7 @@ use crate::audit::{self, AuditEntry};
 use crate::clock::{shanghai_date, to_db};
 use crate::credit::{self, enforce::RiskFlag};
 use crate::db::{unique_conflict, write_tx, DbConnection};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::identity::{escape_like, required_text, Actor, OrgKind, OrgRow, Role};
 use crate::ids::new_id;
 use crate::money::{Money, UnitPrice};
@@ -161,10 +161,10 @@ pub struct NewProduct {
 
 fn product_row(input: NewProduct, now: DateTime<Utc>) -> DomainResult<ProductRow> {
     let (code, category) =
-        classify_code(&input.code).map_err(|m| DomainError::invalid("invalid_product_code", "code", m))?;
+        classify_code(&input.code).map_err(|m| DomainError::invalid(ErrorCode::InvalidProductCode, "code", m))?;
     if !(1..=100_000).contains(&input.pack_size) {
         return Err(DomainError::invalid(
-            "invalid_pack_size",
+            ErrorCode::InvalidPackSize,
             "pack_size",
             "pack size is a whole number from 1 to 100000",
         ));
@@ -203,7 +203,10 @@ pub fn create_products(
                 unique_conflict(e, || {
                     at_index(
                         i,
-                        DomainError::conflict("duplicate_product", format!("product {} already exists", row.code)),
+                        DomainError::conflict(
+                            ErrorCode::DuplicateProduct,
+                            format!("product {} already exists", row.code),
+                        ),
                     )
                 })
             })?;
@@ -303,7 +306,9 @@ fn product_by_code(conn: &mut DbConnection, code: &str, field: &str) -> DomainRe
         .select(ProductRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| DomainError::invalid("unknown_product", field, format!("no product with code {normalized:?}")))
+        .ok_or_else(|| {
+            DomainError::invalid(ErrorCode::UnknownProduct, field, format!("no product with code {normalized:?}"))
+        })
 }
 
 // ---------------------------------------------------------------- batches
@@ -375,7 +380,7 @@ pub fn check_cycle(start: NaiveDate, end: NaiveDate) -> DomainResult<()> {
     let max_end = start + Months::new(36) - chrono::Days::new(1);
     if end < min_end || end > max_end {
         return Err(DomainError::invalid(
-            "invalid_cycle",
+            ErrorCode::InvalidCycle,
             "cycle_end",
             format!("a procurement cycle lasts 1 to 3 years: from {start}, it ends between {min_end} and {max_end}"),
         ));
@@ -422,7 +427,7 @@ pub(crate) fn insert_batch(
     diesel::insert_into(batches::table).values(&row).execute(conn).map_err(|e| {
         unique_conflict(e, || {
             DomainError::conflict(
-                "duplicate_batch",
+                ErrorCode::DuplicateBatch,
                 format!("batch {} is already loaded in this region", row.document_no),
             )
         })
@@ -574,20 +579,22 @@ fn enterprise(conn: &mut DbConnection, id: &str, field: &str) -> DomainResult<Or
         .select(OrgRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| DomainError::invalid("unknown_enterprise", field, format!("no enterprise with id {id:?}")))
+        .ok_or_else(|| {
+            DomainError::invalid(ErrorCode::UnknownEnterprise, field, format!("no enterprise with id {id:?}"))
+        })
 }
 
 fn check_prices(pack_price: Money, unit_price: Option<UnitPrice>, pack_size: i64) -> DomainResult<UnitPrice> {
     if pack_price.fen() <= 0 {
-        return Err(DomainError::invalid("invalid_price", "pack_price", "the pack price must be above zero"));
+        return Err(DomainError::invalid(ErrorCode::InvalidPrice, "pack_price", "the pack price must be above zero"));
     }
     let implied = UnitPrice::from_pack_price(pack_price, pack_size);
     if implied.ten_thousandths() <= 0 {
-        return Err(DomainError::invalid("invalid_price", "pack_price", "the unit price rounds to zero"));
+        return Err(DomainError::invalid(ErrorCode::InvalidPrice, "pack_price", "the unit price rounds to zero"));
     }
     match unit_price {
         Some(given) if given != implied => Err(DomainError::invalid(
-            "unit_price_mismatch",
+            ErrorCode::UnitPriceMismatch,
             "unit_price",
             format!("unit price {given} does not match pack price {pack_price} / {pack_size} = {implied}"),
         )
@@ -628,11 +635,11 @@ pub(crate) fn insert_bid(
         .select(BatchRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| DomainError::invalid("unknown_batch", "batch_id", "no such batch in your region"))?;
+        .ok_or_else(|| DomainError::invalid(ErrorCode::UnknownBatch, "batch_id", "no such batch in your region"))?;
     let product = product_by_code(conn, &input.product_code, "product_code")?;
     if product.category != batch.category {
         return Err(DomainError::invalid(
-            "category_mismatch",
+            ErrorCode::CategoryMismatch,
             "product_code",
             format!(
                 "batch {} is for {} products; {} is a {}",
@@ -643,7 +650,7 @@ pub(crate) fn insert_bid(
     let winner = enterprise(conn, &input.enterprise_id, "enterprise_id")?;
     if !winner.is_manufacturer {
         return Err(DomainError::invalid(
-            "not_a_manufacturer",
+            ErrorCode::NotAManufacturer,
             "enterprise_id",
             format!("{} is not a manufacturer", winner.name),
         ));
@@ -653,7 +660,7 @@ pub(crate) fn insert_bid(
     credit::enforce::check_product(conn, region_id, &winner.id, &product.id, today, "enterprise_id")?;
     if input.supply_regions.is_empty() {
         return Err(DomainError::invalid(
-            "supply_regions_required",
+            ErrorCode::SupplyRegionsRequired,
             "supply_regions",
             "a winning bid supplies at least one region",
         ));
@@ -663,14 +670,14 @@ pub(crate) fn insert_bid(
         let code = sr.region_code.trim();
         if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
             return Err(DomainError::invalid(
-                "invalid_region_code",
+                ErrorCode::InvalidRegionCode,
                 format!("supply_regions[{j}].region_code"),
                 format!("{code:?} is not a 6-digit administrative division code"),
             ));
         }
         if !seen.insert(code.to_string()) {
             return Err(DomainError::invalid(
-                "duplicate_supply_region",
+                ErrorCode::DuplicateSupplyRegion,
                 format!("supply_regions[{j}]"),
                 format!("region {code} is listed twice"),
             ));
@@ -681,7 +688,7 @@ pub(crate) fn insert_bid(
         let org = enterprise(conn, d, &format!("distributor_ids[{j}]"))?;
         if !org.is_distributor {
             return Err(DomainError::invalid(
-                "not_a_distributor",
+                ErrorCode::NotADistributor,
                 format!("distributor_ids[{j}]"),
                 format!("{} is not a distributor", org.name),
             ));
@@ -689,7 +696,7 @@ pub(crate) fn insert_bid(
         credit::enforce::check_distribution(conn, region_id, &org.id, today, &format!("distributor_ids[{j}]"))?;
         if distributors.contains(&org.id) {
             return Err(DomainError::invalid(
-                "duplicate_distributor",
+                ErrorCode::DuplicateDistributor,
                 format!("distributor_ids[{j}]"),
                 "a distributor is listed twice",
             ));
@@ -709,7 +716,7 @@ pub(crate) fn insert_bid(
     diesel::insert_into(winning_bids::table).values(&row).execute(conn).map_err(|e| {
         unique_conflict(e, || {
             DomainError::conflict(
-                "duplicate_bid",
+                ErrorCode::DuplicateBid,
                 format!("{} already won {} in this batch", winner.name, product.code),
             )
         })
@@ -982,7 +989,7 @@ fn insert_listed(
         .get_result(conn)?;
     if same_generic_wins == 0 {
         return Err(DomainError::invalid(
-            "no_winning_generic",
+            ErrorCode::NoWinningGeneric,
             "product_code",
             format!(
                 "no winning bid of {} exists in this region; only alternatives to a winning generic are listed",
@@ -999,7 +1006,7 @@ fn insert_listed(
         .get_result(conn)?;
     if itself_wins > 0 {
         return Err(DomainError::invalid(
-            "product_is_winning",
+            ErrorCode::ProductIsWinning,
             "product_code",
             format!("{} is a winning product here", product.code),
         ));
@@ -1017,7 +1024,7 @@ fn insert_listed(
     diesel::insert_into(listed_products::table).values(&row).execute(conn).map_err(|e| {
         unique_conflict(e, || {
             DomainError::conflict(
-                "duplicate_listed_product",
+                ErrorCode::DuplicateListedProduct,
                 format!("{} by {} is already listed", product.code, ent.name),
             )
         })

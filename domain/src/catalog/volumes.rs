@@ -11,7 +11,7 @@ use crate::audit::{self, AuditEntry};
 use crate::catalog::{at_index, region_codes, visible_bids, winners_by_generic, BatchRow, BidRow, ProductRow};
 use crate::clock::to_db;
 use crate::db::{unique_conflict, write_tx, DbConnection};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::identity::{Actor, OrgKind, Role};
 use crate::ids::new_id;
 use crate::paging::{Page, PageRequest};
@@ -49,7 +49,7 @@ impl RatioTable {
     /// Bands strictly ascending, the first starting at one winner, every ratio above zero.
     pub fn validated(self) -> DomainResult<RatioTable> {
         let bands = &self.0;
-        let bad = |m: &str| DomainError::invalid("invalid_ratio_table", "volume_ratios", m.to_string());
+        let bad = |m: &str| DomainError::invalid(ErrorCode::InvalidRatioTable, "volume_ratios", m.to_string());
         if bands.first().map(|b| b.min_winners) != Some(1) {
             return Err(bad("the ratio table starts with a band for 1 winner"));
         }
@@ -186,7 +186,11 @@ fn insert_volume(
     now: DateTime<Utc>,
 ) -> DomainResult<String> {
     if input.reported_demand < 0 {
-        return Err(DomainError::invalid("invalid_quantity", "reported_demand", "reported demand cannot be negative"));
+        return Err(DomainError::invalid(
+            ErrorCode::InvalidQuantity,
+            "reported_demand",
+            "reported demand cannot be negative",
+        ));
     }
     let (bid, batch, product): (BidRow, BatchRow, ProductRow) = winning_bids::table
         .inner_join(batches::table)
@@ -196,7 +200,9 @@ fn insert_volume(
         .select((BidRow::as_select(), BatchRow::as_select(), ProductRow::as_select()))
         .first(conn)
         .optional()?
-        .ok_or_else(|| DomainError::invalid("unknown_bid", "winning_bid_id", "no such winning bid in your region"))?;
+        .ok_or_else(|| {
+            DomainError::invalid(ErrorCode::UnknownBid, "winning_bid_id", "no such winning bid in your region")
+        })?;
     let hospital_region: Option<String> = organizations::table
         .find(input.hospital_id.trim())
         .filter(organizations::kind.eq(OrgKind::Hospital.as_str()))
@@ -205,8 +211,9 @@ fn insert_volume(
         .first::<Option<String>>(conn)
         .optional()?
         .flatten();
-    let hospital_region = hospital_region
-        .ok_or_else(|| DomainError::invalid("unknown_hospital", "hospital_id", "no such hospital in your region"))?;
+    let hospital_region = hospital_region.ok_or_else(|| {
+        DomainError::invalid(ErrorCode::UnknownHospital, "hospital_id", "no such hospital in your region")
+    })?;
     let codes = region_codes(conn, &hospital_region)?;
     let supplied: i64 = bid_supply_regions::table
         .filter(bid_supply_regions::bid_id.eq(&bid.id))
@@ -215,7 +222,7 @@ fn insert_volume(
         .get_result(conn)?;
     if supplied == 0 {
         return Err(DomainError::invalid(
-            "region_not_supplied",
+            ErrorCode::RegionNotSupplied,
             "winning_bid_id",
             "this winning bid does not supply the hospital's region",
         ));
@@ -223,7 +230,7 @@ fn insert_volume(
     let (year_start, year_end) = agreement_year_dates(batch.cycle_start, batch.cycle_end, input.agreement_year)
         .ok_or_else(|| {
             DomainError::invalid(
-                "invalid_agreement_year",
+                ErrorCode::InvalidAgreementYear,
                 "agreement_year",
                 "the agreement year lies outside the batch's cycle",
             )
@@ -249,7 +256,7 @@ fn insert_volume(
     diesel::insert_into(agreed_volumes::table).values(&row).execute(conn).map_err(|e| {
         unique_conflict(e, || {
             DomainError::conflict(
-                "duplicate_agreed_volume",
+                ErrorCode::DuplicateAgreedVolume,
                 format!("an agreed volume for this hospital, bid and year {} already exists", row.agreement_year),
             )
         })

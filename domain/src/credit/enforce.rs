@@ -11,7 +11,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 use crate::db::DbConnection;
-use crate::error::{DomainError, DomainResult, Problem};
+use crate::error::{DomainError, DomainResult, ErrorCode, Problem};
 use crate::policy::params_in_force;
 use crate::schema::{commitment_letters, credit_case_parties, credit_case_products, credit_cases};
 
@@ -132,7 +132,7 @@ pub fn active_ratings(
     Ok(out)
 }
 
-fn refused(code: &'static str, field: &str, message: String, rating: &ActiveRating, m: Measure) -> DomainError {
+fn refused(code: ErrorCode, field: &str, message: String, rating: &ActiveRating, m: Measure) -> DomainError {
     DomainError::Invalid(Problem::new(code, message).field(field).details(rating.details(m)))
 }
 
@@ -149,7 +149,7 @@ pub fn check_bidding(
     if let Some(r) = ratings.iter().find(|r| r.has(Measure::SuspendBiddingAndListing)) {
         let m = Measure::SuspendBiddingAndListing;
         return Err(refused(
-            "bidding_suspended",
+            ErrorCode::BiddingSuspended,
             field,
             format!("bidding is suspended until {} by credit rating {} ({})", r.until(m), r.case_no, r.grade_name_en),
             r,
@@ -204,7 +204,7 @@ fn product_refusal(
             r.case_no,
             r.grade_name_en
         );
-        return Some(refused("listing_suspended", field, message, r, m));
+        return Some(refused(ErrorCode::ListingSuspended, field, message, r, m));
     }
     let m = Measure::CancelInvolvedListing;
     mine().find(|r| r.has(m) && r.product_ids.iter().any(|p| p == product_id)).map(|r| {
@@ -214,7 +214,7 @@ fn product_refusal(
             r.grade_name_en,
             r.until(m)
         );
-        refused("listing_cancelled", field, message, r, m)
+        refused(ErrorCode::ListingCancelled, field, message, r, m)
     })
 }
 
@@ -245,7 +245,7 @@ fn distribution_refusal(
             r.case_no,
             r.grade_name_en
         );
-        refused("distribution_suspended", field, message, r, m)
+        refused(ErrorCode::DistributionSuspended, field, message, r, m)
     })
 }
 
@@ -310,7 +310,7 @@ pub fn check_commitment(
     }
     Err(DomainError::Invalid(
         Problem::new(
-            "commitment_letter_missing",
+            ErrorCode::CommitmentLetterMissing,
             format!(
                 "the enterprise has no signed credit commitment letter (template {}); since {} bidding and listing need one",
                 policy.commitment.template_version, policy.commitment.grace_date

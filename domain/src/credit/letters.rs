@@ -11,7 +11,7 @@ use crate::actor::{Actor, OrgKind, Role};
 use crate::audit::{self, AuditEntry};
 use crate::clock::{from_db, shanghai_date, to_db};
 use crate::db::{write_tx, DbConnection};
-use crate::error::{required_text, DomainError, DomainResult};
+use crate::error::{required_text, DomainError, DomainResult, ErrorCode};
 use crate::ids::new_id;
 use crate::paging::{Page, PageRequest};
 use crate::schema::{commitment_letters, organizations};
@@ -92,13 +92,13 @@ pub fn upload_letter(
     let signer = required_text(&input.signer, "signer", 100)?;
     let file_name = required_text(file_name, "file", 200)?;
     if input.signed_on > shanghai_date(now) {
-        return Err(DomainError::invalid("future_date", "signed_on", "the letter is not signed in the future"));
+        return Err(DomainError::invalid(ErrorCode::FutureDate, "signed_on", "the letter is not signed in the future"));
     }
     if content.is_empty() || content.len() > MAX_LETTER_BYTES {
-        return Err(DomainError::invalid("invalid_file", "file", "the letter is a file of at most 4 MB"));
+        return Err(DomainError::invalid(ErrorCode::InvalidFile, "file", "the letter is a file of at most 4 MB"));
     }
     let content_type = sniff(&content).ok_or_else(|| {
-        DomainError::invalid("invalid_file", "file", "the letter is a PDF, PNG or JPEG file of the signed page")
+        DomainError::invalid(ErrorCode::InvalidFile, "file", "the letter is a PDF, PNG or JPEG file of the signed page")
     })?;
     write_tx(conn, |conn| {
         let name: String = organizations::table

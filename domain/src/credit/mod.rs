@@ -22,7 +22,7 @@ use crate::actor::{user_names, Actor, OrgKind, Role};
 use crate::audit::{self, AuditEntry};
 use crate::clock::{shanghai_date, to_db};
 use crate::db::{write_tx, DbConnection};
-use crate::error::{required_text, DomainError, DomainResult};
+use crate::error::{required_text, DomainError, DomainResult, ErrorCode};
 use crate::ids::{document_no, new_id};
 use crate::money::Money;
 use crate::paging::{Page, PageRequest};
@@ -184,7 +184,7 @@ pub fn record_case(
     let region_id = actor.region()?.to_string();
     if input.basis == Basis::PlatformEvidence {
         return Err(DomainError::invalid(
-            "invalid_basis",
+            ErrorCode::InvalidBasis,
             "basis",
             "platform evidence is proposed by the platform itself; enter a judgment, penalty or audit finding",
         ));
@@ -193,16 +193,28 @@ pub fn record_case(
     let summary = required_text(&input.summary, "summary", 2000)?;
     let today = shanghai_date(now);
     if input.decision_date > today {
-        return Err(DomainError::invalid("future_date", "decision_date", "the decision date is not in the future"));
+        return Err(DomainError::invalid(
+            ErrorCode::FutureDate,
+            "decision_date",
+            "the decision date is not in the future",
+        ));
     }
     if input.amount.is_some_and(|a| a.fen() < 0) {
-        return Err(DomainError::invalid("invalid_amount", "amount", "the amount is not negative"));
+        return Err(DomainError::invalid(ErrorCode::InvalidAmount, "amount", "the amount is not negative"));
     }
     if input.parties.is_empty() {
-        return Err(DomainError::invalid("parties_required", "parties", "name at least one enterprise involved"));
+        return Err(DomainError::invalid(
+            ErrorCode::PartiesRequired,
+            "parties",
+            "name at least one enterprise involved",
+        ));
     }
     if input.parties.len() > 20 || input.product_codes.len() > 200 {
-        return Err(DomainError::invalid("too_many", "parties", "at most 20 enterprises and 200 products per case"));
+        return Err(DomainError::invalid(
+            ErrorCode::TooMany,
+            "parties",
+            "at most 20 enterprises and 200 products per case",
+        ));
     }
     write_tx(conn, |conn| {
         let mut parties = Vec::new();
@@ -215,9 +227,10 @@ pub fn record_case(
                 .select(organizations::id)
                 .first(conn)
                 .optional()?;
-            let id = found.ok_or_else(|| DomainError::invalid("unknown_enterprise", &field, "no such enterprise"))?;
+            let id = found
+                .ok_or_else(|| DomainError::invalid(ErrorCode::UnknownEnterprise, &field, "no such enterprise"))?;
             if parties.iter().any(|(e, _)| *e == id) {
-                return Err(DomainError::invalid("duplicate_party", field, "the enterprise is named twice"));
+                return Err(DomainError::invalid(ErrorCode::DuplicateParty, field, "the enterprise is named twice"));
             }
             parties.push((id, p.role));
         }
@@ -231,7 +244,7 @@ pub fn record_case(
                 .optional()?
                 .ok_or_else(|| {
                     DomainError::invalid(
-                        "unknown_product",
+                        ErrorCode::UnknownProduct,
                         format!("product_codes[{i}]"),
                         format!("no product with code {code:?}"),
                     )
@@ -291,7 +304,7 @@ pub fn decide(
         let policy: CreditPolicy = params_by_id(conn, &row.policy_id)?;
         let grade = policy.grade(input.grade.trim()).ok_or_else(|| {
             let codes: Vec<&str> = policy.grades.iter().map(|g| g.code.as_str()).collect();
-            DomainError::invalid("unknown_grade", "grade", format!("the grade is one of {}", codes.join(", ")))
+            DomainError::invalid(ErrorCode::UnknownGrade, "grade", format!("the grade is one of {}", codes.join(", ")))
                 .with_details(serde_json::json!({ "grades": codes }))
         })?;
         let moved = diesel::update(credit_cases::table.find(&row.id).filter(credit_cases::status.eq(from.as_str())))
@@ -337,10 +350,10 @@ pub struct Review {
 fn review_note(input: &Review) -> DomainResult<Option<String>> {
     let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     if !input.approve && note.is_none() {
-        return Err(DomainError::invalid("reason_required", "note", "say why it is refused"));
+        return Err(DomainError::invalid(ErrorCode::ReasonRequired, "note", "say why it is refused"));
     }
     if note.is_some_and(|n| n.chars().count() > 2000) {
-        return Err(DomainError::invalid("too_long", "note", "the note is longer than 2000 characters"));
+        return Err(DomainError::invalid(ErrorCode::TooLong, "note", "the note is longer than 2000 characters"));
     }
     Ok(note.map(str::to_string))
 }
@@ -363,7 +376,7 @@ pub fn approve(
         require_status(&row, &[CaseStatus::PendingApproval])?;
         if row.decided_by.as_deref() == Some(actor.user_id.as_str()) {
             return Err(DomainError::conflict(
-                "second_officer_required",
+                ErrorCode::SecondOfficerRequired,
                 "a rating takes effect on a second officer's approval, not the grading officer's",
             ));
         }
@@ -477,7 +490,7 @@ fn require_status(row: &CaseRow, allowed: &[CaseStatus]) -> DomainResult<CaseSta
 fn wrong_status(current: CaseStatus, expected: &[CaseStatus]) -> DomainError {
     let expected: Vec<&str> = expected.iter().map(|s| s.as_str()).collect();
     DomainError::conflict(
-        "wrong_case_status",
+        ErrorCode::WrongCaseStatus,
         format!("the case is {}; this needs a case that is {}", current.as_str(), expected.join(" or ")),
     )
     .with_details(serde_json::json!({"status": current.as_str(), "expected": expected}))
@@ -513,7 +526,7 @@ pub fn submit_repair(
         let conduct = Conduct::parse(&row.conduct).ok_or_else(|| DomainError::Internal("unknown conduct".into()))?;
         if !policy.repair_measures(conduct).contains(&input.measure) {
             return Err(DomainError::invalid(
-                "measure_not_required",
+                ErrorCode::MeasureNotRequired,
                 "measure",
                 format!("{} is not a corrective measure this case requires", input.measure.as_str()),
             ));
@@ -526,7 +539,7 @@ pub fn submit_repair(
             .get_result(conn)?;
         if settled > 0 {
             return Err(DomainError::conflict(
-                "repair_already_submitted",
+                ErrorCode::RepairAlreadySubmitted,
                 "evidence for this measure is already submitted or accepted",
             ));
         }
@@ -583,7 +596,7 @@ pub fn review_repair(
             .optional()?
             .ok_or_else(|| DomainError::not_found("repair evidence"))?;
         if repair.status != "submitted" {
-            return Err(DomainError::conflict("repair_already_reviewed", "this evidence has been reviewed"));
+            return Err(DomainError::conflict(ErrorCode::RepairAlreadyReviewed, "this evidence has been reviewed"));
         }
         let status = if input.approve { "accepted" } else { "rejected" };
         diesel::update(credit_repairs::table.find(&repair.id).filter(credit_repairs::status.eq("submitted")))

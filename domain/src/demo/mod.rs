@@ -22,7 +22,7 @@ use crate::db::{write_tx, DbConnection};
 use crate::delivery::{
     self, AcceptanceInput, AcceptanceLine, AcceptanceMode, DeliveryView, NewDelivery, NewDeliveryLine,
 };
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::identity::{self, Actor, NewOrg, NewRegion, NewUser, OrgKind, OrgRow, Role};
 use crate::money::Money;
 use crate::orders::{self, NewOrder, NewOrderLine, OrderView};
@@ -194,7 +194,7 @@ pub fn seed(
     let (has_real, has_demo) = is_demo_database(conn)?;
     if has_real {
         return Err(DomainError::conflict(
-            "not_a_demo_database",
+            ErrorCode::NotADemoDatabase,
             "this database holds non-demo data; `jicai demo` runs only on an empty or demo database",
         ));
     }

@@ -21,7 +21,7 @@ use crate::clock::{from_db, shanghai_date, to_db};
 use crate::credit::rules::GradeDef;
 use crate::credit::store::{CaseRow, CaseStatus};
 use crate::db::{unique_conflict, write_tx, DbConnection};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::ids::new_id;
 use crate::money::{Money, UnitPrice};
 use crate::paging::{Page, PageRequest};
@@ -71,7 +71,11 @@ impl Kind {
     pub fn parse(s: &str) -> DomainResult<Kind> {
         Kind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
             let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
-            DomainError::invalid("unknown_publication_kind", "kind", format!("publications are {}", kinds.join(", ")))
+            DomainError::invalid(
+                ErrorCode::UnknownPublicationKind,
+                "kind",
+                format!("publications are {}", kinds.join(", ")),
+            )
         })
     }
 }
@@ -601,7 +605,7 @@ pub fn publish(
     let region_id = actor.region()?.to_string();
     let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
     if note.as_deref().is_some_and(|n| n.chars().count() > 500) {
-        return Err(DomainError::invalid("too_long", "note", "the note is longer than 500 characters"));
+        return Err(DomainError::invalid(ErrorCode::TooLong, "note", "the note is longer than 500 characters"));
     }
     let as_of = shanghai_date(now);
     write_tx(conn, |conn| {
@@ -644,7 +648,10 @@ pub fn insert_publication(
     };
     diesel::insert_into(publications::table).values(&row).execute(conn).map_err(|e| {
         unique_conflict(e, || {
-            DomainError::conflict("concurrent_publication", "another publication of this kind was just made; try again")
+            DomainError::conflict(
+                ErrorCode::ConcurrentPublication,
+                "another publication of this kind was just made; try again",
+            )
         })
     })?;
     audit::record(

@@ -12,7 +12,7 @@ use crate::actor::{Actor, Role};
 use crate::audit::{self, AuditEntry};
 use crate::clock::{from_db, to_db};
 use crate::db::{unique_conflict, write_tx, DbConnection};
-use crate::error::{DomainError, DomainResult, Problem};
+use crate::error::{DomainError, DomainResult, ErrorCode, Problem};
 use crate::ids::new_id;
 use crate::paging::{Page, PageRequest};
 use crate::schema::{organizations, sign_in_failures, users};
@@ -120,7 +120,7 @@ fn may_grant(actor: &Actor, role: Role) -> DomainResult<()> {
     } else {
         Err(DomainError::Forbidden(
             Problem::new(
-                "role_not_grantable",
+                ErrorCode::RoleNotGrantable,
                 format!("a {} may not grant the role {}", actor.role.as_str(), role.as_str()),
             )
             .field("role"),
@@ -146,11 +146,11 @@ pub fn create_user(
         .first(conn)
         .optional()?
         .filter(|o| actor.role == Role::Admin || (o.region_id.is_some() && o.region_id == actor.region_id))
-        .ok_or_else(|| DomainError::invalid("unknown_organization", "org_id", "no such organisation"))?;
+        .ok_or_else(|| DomainError::invalid(ErrorCode::UnknownOrganization, "org_id", "no such organisation"))?;
     let expected = input.role.org_kind();
     if org.kind != expected.as_str() {
         return Err(DomainError::invalid(
-            "role_mismatch",
+            ErrorCode::RoleMismatch,
             "role",
             format!("a {} belongs to a {} organisation, not a {}", input.role.as_str(), expected.as_str(), org.kind),
         ));
@@ -180,7 +180,7 @@ pub fn create_user(
     write_tx(conn, |conn| {
         diesel::insert_into(users::table).values(&row).execute(conn).map_err(|e| {
             unique_conflict(e, || {
-                DomainError::conflict("duplicate_username", format!("username {:?} is taken", row.username))
+                DomainError::conflict(ErrorCode::DuplicateUsername, format!("username {:?} is taken", row.username))
             })
         })?;
         audit::record(conn, AuditEntry::created(actor, org.region_id.as_deref(), "user", &row.id, &view), now)?;
@@ -292,7 +292,7 @@ pub fn change_user(
         may_grant(actor, current)?;
         if user.id == actor.user_id && matches!(change, UserChange::Active(false) | UserChange::Role(_)) {
             return Err(DomainError::conflict(
-                "own_account",
+                ErrorCode::OwnAccount,
                 "you cannot switch off your own account or change your own role; ask another administrator",
             ));
         }
@@ -323,7 +323,7 @@ pub fn change_user(
                 may_grant(actor, *role)?;
                 if role.org_kind().as_str() != org.kind {
                     return Err(DomainError::invalid(
-                        "role_mismatch",
+                        ErrorCode::RoleMismatch,
                         "role",
                         format!(
                             "a {} belongs to a {} organisation, not a {}",
@@ -370,10 +370,18 @@ pub fn change_own_password(
     rules::check_password(new, "new_password")?;
     let user: UserRow = users::table.find(&actor.user_id).select(UserRow::as_select()).first(conn)?;
     if !verify_password(current, &user.password_hash) {
-        return Err(DomainError::invalid("wrong_password", "current_password", "the current password is wrong"));
+        return Err(DomainError::invalid(
+            ErrorCode::WrongPassword,
+            "current_password",
+            "the current password is wrong",
+        ));
     }
     if current == new {
-        return Err(DomainError::invalid("same_password", "new_password", "the new password is the current one"));
+        return Err(DomainError::invalid(
+            ErrorCode::SamePassword,
+            "new_password",
+            "the new password is the current one",
+        ));
     }
     let hash = hash_password(new)?;
     write_tx(conn, |conn| -> DomainResult<()> {
@@ -414,15 +422,15 @@ fn user_with_org(conn: &mut DbConnection, key: UserKey<'_>) -> DomainResult<Opti
 pub fn current_session(conn: &mut DbConnection, user_id: &str, session_version: i32) -> DomainResult<Actor> {
     match user_with_org(conn, UserKey::Id(user_id))? {
         Some((user, _)) if !user.active => Err(DomainError::SessionEnded(Problem::new(
-            "account_disabled",
+            ErrorCode::AccountDisabled,
             "your account has been switched off; ask your administrator",
         ))),
         Some((user, _)) if user.session_version != session_version => Err(DomainError::SessionEnded(Problem::new(
-            "session_revoked",
+            ErrorCode::SessionRevoked,
             "your account was changed (password or role) since you signed in; sign in again",
         ))),
         Some((user, org)) => actor_of(&user, &org),
-        None => Err(DomainError::SessionEnded(Problem::new("session_revoked", "the user no longer exists"))),
+        None => Err(DomainError::SessionEnded(Problem::new(ErrorCode::SessionRevoked, "the user no longer exists"))),
     }
 }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{self, AuditEntry};
 use crate::clock::to_db;
 use crate::db::{is_unique_violation, unique_conflict, write_tx, DbConnection};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::ids::new_id;
 use crate::paging::{Page, PageRequest};
 use crate::policy::{DeadlineRule, PolicyRow};
@@ -126,7 +126,7 @@ fn check_division_code(code: &str, field: &str) -> DomainResult<String> {
         Ok(c.to_string())
     } else {
         Err(DomainError::invalid(
-            "invalid_region_code",
+            ErrorCode::InvalidRegionCode,
             field,
             format!("{c:?} is not a 6-digit administrative division code (e.g. 440300)"),
         ))
@@ -153,7 +153,7 @@ pub fn create_region(
     write_tx(conn, |conn| {
         diesel::insert_into(regions::table).values(&row).execute(conn).map_err(|e| {
             unique_conflict(e, || {
-                DomainError::conflict("duplicate_region", format!("region {} already exists", row.code))
+                DomainError::conflict(ErrorCode::DuplicateRegion, format!("region {} already exists", row.code))
             })
         })?;
         for (kind, params) in initial_policies {
@@ -213,7 +213,7 @@ fn check_credit_code(code: &str) -> DomainResult<String> {
         Ok(c)
     } else {
         Err(DomainError::invalid(
-            "invalid_credit_code",
+            ErrorCode::InvalidCreditCode,
             "credit_code",
             "a unified social credit code (统一社会信用代码) has 18 digits or capital letters",
         ))
@@ -232,7 +232,7 @@ pub fn create_org(
     let region_id = match (&input.kind, &input.region_code) {
         (OrgKind::Bureau | OrgKind::Hospital, None) => {
             return Err(DomainError::invalid(
-                "required",
+                ErrorCode::Required,
                 "region_code",
                 "a bureau or hospital belongs to a pooling region",
             ))
@@ -240,7 +240,11 @@ pub fn create_org(
         (_, Some(code)) => Some(
             find_region_by_code(conn, code.trim())?
                 .ok_or_else(|| {
-                    DomainError::invalid("unknown_region", "region_code", format!("no region with code {code:?}"))
+                    DomainError::invalid(
+                        ErrorCode::UnknownRegion,
+                        "region_code",
+                        format!("no region with code {code:?}"),
+                    )
                 })?
                 .id,
         ),
@@ -250,19 +254,23 @@ pub fn create_org(
         (OrgKind::Hospital, Some(level @ 1..=3)) => Some(level),
         (OrgKind::Hospital, _) => {
             return Err(DomainError::invalid(
-                "invalid_hospital_level",
+                ErrorCode::InvalidHospitalLevel,
                 "hospital_level",
                 "a hospital's level is 1, 2 or 3 (一级/二级/三级)",
             ))
         }
         (_, Some(_)) => {
-            return Err(DomainError::invalid("invalid_hospital_level", "hospital_level", "only hospitals have a level"))
+            return Err(DomainError::invalid(
+                ErrorCode::InvalidHospitalLevel,
+                "hospital_level",
+                "only hospitals have a level",
+            ))
         }
         (_, None) => None,
     };
     if input.kind == OrgKind::Enterprise && !input.is_manufacturer && !input.is_distributor {
         return Err(DomainError::invalid(
-            "invalid_enterprise",
+            ErrorCode::InvalidEnterprise,
             "is_manufacturer",
             "an enterprise is a manufacturer, a distributor, or both",
         ));
@@ -284,7 +292,10 @@ pub fn create_org(
     write_tx(conn, |conn| {
         diesel::insert_into(organizations::table).values(&row).execute(conn).map_err(|e| {
             unique_conflict(e, || {
-                DomainError::conflict("duplicate_organization", "an organisation with this credit code already exists")
+                DomainError::conflict(
+                    ErrorCode::DuplicateOrganization,
+                    "an organisation with this credit code already exists",
+                )
             })
         })?;
         audit::record(conn, AuditEntry::created(actor, row.region_id.as_deref(), "organization", &row.id, &row), now)?;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::actor::Role;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 
 /// The roles a user of `granter`'s role may give (create, or change a user to): the platform's
 /// admin any; a bureau officer the roles of their own region (never admin, never supplier:
@@ -33,7 +33,7 @@ pub fn check_username(u: &str) -> DomainResult<String> {
         Ok(u.to_string())
     } else {
         Err(DomainError::invalid(
-            "invalid_username",
+            ErrorCode::InvalidUsername,
             "username",
             "a username has 3 to 40 letters, digits, '.', '_' or '-'",
         ))
@@ -45,14 +45,14 @@ pub fn check_password(password: &str, field: &str) -> DomainResult<()> {
     let n = password.chars().count();
     if n < MIN_PASSWORD_LEN {
         return Err(DomainError::invalid(
-            "weak_password",
+            ErrorCode::WeakPassword,
             field,
             format!("a password has at least {MIN_PASSWORD_LEN} characters"),
         ));
     }
     if n > MAX_PASSWORD_LEN {
         return Err(DomainError::invalid(
-            "too_long",
+            ErrorCode::TooLong,
             field,
             format!("a password has at most {MAX_PASSWORD_LEN} characters"),
         ));

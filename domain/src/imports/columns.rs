@@ -1,6 +1,7 @@
 //! The columns of each import: the field it fills, the headers it is known by (Chinese as the
 //! bureau writes them, and the API's field name), whether it is required, and how its cells read.
 
+use crate::error::ErrorCode;
 use serde_json::Value;
 
 use crate::money::{Money, UnitPrice};
@@ -206,7 +207,7 @@ static RETENTION: &[Column] = &[
 ];
 
 /// Reads a cell by its column's rule: `Ok(None)` for an empty cell.
-pub(super) fn read(col: &Column, text: &str) -> Result<Option<Value>, (&'static str, String)> {
+pub(super) fn read(col: &Column, text: &str) -> Result<Option<Value>, (ErrorCode, String)> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(None);
@@ -216,7 +217,7 @@ pub(super) fn read(col: &Column, text: &str) -> Result<Option<Value>, (&'static 
         Parse::Text => Value::String(t.to_string()),
         Parse::Int => match whole(t) {
             Some(n) => Value::from(n),
-            None => return Err(("not_a_whole_number", format!("{t:?} is not a whole number"))),
+            None => return Err((ErrorCode::NotAWholeNumber, format!("{t:?} is not a whole number"))),
         },
         Parse::Pack => {
             // The leading number: "10粒/盒", "10 capsules/box", "10".
@@ -231,7 +232,12 @@ pub(super) fn read(col: &Column, text: &str) -> Result<Option<Value>, (&'static 
                 {
                     Value::from(n)
                 }
-                _ => return Err(("invalid_pack", format!("{t:?} does not start with the number of units in a pack"))),
+                _ => {
+                    return Err((
+                        ErrorCode::InvalidPack,
+                        format!("{t:?} does not start with the number of units in a pack"),
+                    ))
+                }
             }
         }
         Parse::Money => {
@@ -239,7 +245,10 @@ pub(super) fn read(col: &Column, text: &str) -> Result<Option<Value>, (&'static 
             match Money::parse(&n) {
                 Ok(m) => Value::String(m.to_string()),
                 Err(_) => {
-                    return Err(("invalid_amount", format!("{t:?} is not an amount in yuan with at most 2 decimals")))
+                    return Err((
+                        ErrorCode::InvalidAmount,
+                        format!("{t:?} is not an amount in yuan with at most 2 decimals"),
+                    ))
                 }
             }
         }
@@ -247,14 +256,16 @@ pub(super) fn read(col: &Column, text: &str) -> Result<Option<Value>, (&'static 
             let n = t.trim_start_matches(['¥', '￥']).replace(',', "");
             match UnitPrice::parse(&n) {
                 Ok(p) => Value::String(p.to_string()),
-                Err(_) => return Err(("invalid_unit_price", format!("{t:?} is not a price with at most 4 decimals"))),
+                Err(_) => {
+                    return Err((ErrorCode::InvalidUnitPrice, format!("{t:?} is not a price with at most 4 decimals")))
+                }
             }
         }
         Parse::Month => {
             let m: String = t.replace(['/', '.'], "-").chars().take(7).collect();
             let ok = m.len() == 7 && chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").is_ok();
             if !ok {
-                return Err(("invalid_month", format!("{t:?} is not a month (YYYY-MM)")));
+                return Err((ErrorCode::InvalidMonth, format!("{t:?} is not a month (YYYY-MM)")));
             }
             Value::String(m)
         }
@@ -270,7 +281,7 @@ pub(super) fn read(col: &Column, text: &str) -> Result<Option<Value>, (&'static 
                 "原研" | "原研药" | "originator" => "originator",
                 "通过" | "已通过" | "passed" => "passed",
                 "未通过" | "not_passed" => "not_passed",
-                _ => return Err(("invalid_consistency", format!("{t:?}: write 原研, 通过 or 未通过"))),
+                _ => return Err((ErrorCode::InvalidConsistency, format!("{t:?}: write 原研, 通过 or 未通过"))),
             }
             .to_string(),
         ),
@@ -281,24 +292,24 @@ pub(super) fn read(col: &Column, text: &str) -> Result<Option<Value>, (&'static 
 mod tests {
     use super::*;
 
-    fn cell(parse: Parse, t: &str) -> Result<Option<Value>, (&'static str, String)> {
+    fn cell(parse: Parse, t: &str) -> Result<Option<Value>, (ErrorCode, String)> {
         read(&Column { field: "f", headers: &["f"], required: false, parse }, t)
     }
 
     #[test]
     fn cells_read_as_spreadsheets_write_them() {
         assert_eq!(cell(Parse::Int, "120000.0").unwrap(), Some(Value::from(120000)));
-        assert_eq!(cell(Parse::Int, "12.5").unwrap_err().0, "not_a_whole_number");
+        assert_eq!(cell(Parse::Int, "12.5").unwrap_err().0, ErrorCode::NotAWholeNumber);
         assert_eq!(cell(Parse::Pack, "10 capsules/box").unwrap(), Some(Value::from(10)));
         assert_eq!(cell(Parse::Pack, "10粒/盒").unwrap(), Some(Value::from(10)));
-        assert_eq!(cell(Parse::Pack, "2.5片").unwrap_err().0, "invalid_pack");
-        assert_eq!(cell(Parse::Pack, "盒").unwrap_err().0, "invalid_pack");
+        assert_eq!(cell(Parse::Pack, "2.5片").unwrap_err().0, ErrorCode::InvalidPack);
+        assert_eq!(cell(Parse::Pack, "盒").unwrap_err().0, ErrorCode::InvalidPack);
         assert_eq!(cell(Parse::Money, "¥1,192.79").unwrap(), Some(Value::from("1192.79")));
         assert_eq!(cell(Parse::Money, "16.5").unwrap(), Some(Value::from("16.50")));
-        assert_eq!(cell(Parse::Money, "16.505").unwrap_err().0, "invalid_amount");
+        assert_eq!(cell(Parse::Money, "16.505").unwrap_err().0, ErrorCode::InvalidAmount);
         assert_eq!(cell(Parse::Month, "2026-11-01").unwrap(), Some(Value::from("2026-11")));
         assert_eq!(cell(Parse::Month, "2026/11").unwrap(), Some(Value::from("2026-11")));
-        assert_eq!(cell(Parse::Month, "11月").unwrap_err().0, "invalid_month");
+        assert_eq!(cell(Parse::Month, "11月").unwrap_err().0, ErrorCode::InvalidMonth);
         assert_eq!(
             cell(Parse::List, "国药控股、 华润；x").unwrap(),
             Some(serde_json::json!(["国药控股", "华润", "x"]))

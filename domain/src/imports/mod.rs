@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 use crate::actor::{Actor, Role};
 use crate::db::{write_tx, DbConnection};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 pub use columns::{Column, Kind, Parse};
 
 /// One bad cell or row: its row as the spreadsheet numbers it (the header is row 1), the column
@@ -30,7 +30,7 @@ pub use columns::{Column, Kind, Parse};
 pub struct RowError {
     pub row: usize,
     pub column: String,
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
@@ -78,7 +78,7 @@ pub fn run(
     actor.require(kind.roles(), kind.what())?;
     let Some((header, body)) = table.split_first() else {
         return Err(DomainError::invalid(
-            "empty_sheet",
+            ErrorCode::EmptySheet,
             "file",
             "the sheet is empty: a header row, then a row per record",
         ));
@@ -94,7 +94,7 @@ pub fn run(
         .collect();
     if !missing.is_empty() {
         return Err(DomainError::invalid(
-            "missing_columns",
+            ErrorCode::MissingColumns,
             "file",
             format!("the header lacks the column(s) {}; download the template for the names", missing.join("、")),
         )
@@ -138,25 +138,20 @@ pub fn run(
                         cell_errors.push(RowError {
                             row,
                             column: header[*p].clone(),
-                            code: "required".into(),
+                            code: ErrorCode::Required,
                             message: format!("{} is required", header[*p]),
                         })
                     }
                     Ok(None) => {}
                     Err((code, message)) => {
-                        cell_errors.push(RowError { row, column: header[*p].clone(), code: code.into(), message })
+                        cell_errors.push(RowError { row, column: header[*p].clone(), code, message })
                     }
                 }
             }
             // Then names to ids, as the capability's create operation takes them.
             if cell_errors.is_empty() {
                 if let Err((field, code, message)) = lookups.resolve(conn, kind, &mut record) {
-                    cell_errors.push(RowError {
-                        row,
-                        column: column_of(&header, &found, field),
-                        code: code.into(),
-                        message,
-                    });
+                    cell_errors.push(RowError { row, column: column_of(&header, &found, field), code, message });
                 }
             }
             if !cell_errors.is_empty() {
@@ -186,19 +181,19 @@ pub fn run(
         if keep {
             Ok(())
         } else {
-            Err(DomainError::conflict("import_rolled_back", "nothing written"))
+            Err(DomainError::conflict(ErrorCode::ImportRolledBack, "nothing written"))
         }
     });
     match (result, outcome) {
         (Ok(()), Some(report)) => Ok(report),
-        (Err(DomainError::Conflict(p)), Some(report)) if p.code == "import_rolled_back" => {
+        (Err(DomainError::Conflict(p)), Some(report)) if p.code == ErrorCode::ImportRolledBack => {
             if commit && report.rows == 0 {
-                return Err(DomainError::invalid("empty_sheet", "file", "the sheet has a header and no rows"));
+                return Err(DomainError::invalid(ErrorCode::EmptySheet, "file", "the sheet has a header and no rows"));
             }
             if commit {
                 let n = report.errors.len();
                 return Err(DomainError::invalid(
-                    "sheet_has_errors",
+                    ErrorCode::SheetHasErrors,
                     "file",
                     format!("{n} problem(s) in the sheet: nothing was imported; fix them and import again"),
                 )
@@ -231,9 +226,9 @@ fn column_of(header: &[String], found: &[(usize, &Column)], field: &str) -> Stri
 /// A refusal of the create operation, placed on its row and column.
 fn row_error(row: usize, header: &[String], found: &[(usize, &Column)], e: DomainError) -> RowError {
     let (code, message, field) = match e {
-        DomainError::Invalid(p) | DomainError::Conflict(p) => (p.code.to_string(), p.message, p.field),
-        DomainError::NotFound { entity } => ("not_found".into(), format!("no such {entity}"), None),
-        other => ("refused".into(), other.to_string(), None),
+        DomainError::Invalid(p) | DomainError::Conflict(p) => (p.code, p.message, p.field),
+        DomainError::NotFound { entity } => (ErrorCode::NotFound, format!("no such {entity}"), None),
+        other => (ErrorCode::Refused, other.to_string(), None),
     };
     // `[0].pack_price` → `pack_price`; `supply_regions[1].region_code` → `supply_regions`.
     let field = field.map(|f| {
@@ -289,5 +284,5 @@ impl Kind {
 
 /// A resolved row as the operation's input.
 fn parsed<T: serde::de::DeserializeOwned>(record: Value) -> DomainResult<T> {
-    serde_json::from_value(record).map_err(|e| DomainError::invalid("invalid_row", "file", e.to_string()))
+    serde_json::from_value(record).map_err(|e| DomainError::invalid(ErrorCode::InvalidRow, "file", e.to_string()))
 }

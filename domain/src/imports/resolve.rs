@@ -3,6 +3,7 @@
 //! winning bid by its product and enterprise, supply regions by code or name. Each lookup is
 //! made once per import.
 
+use crate::error::ErrorCode;
 use diesel::prelude::*;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -12,7 +13,7 @@ use crate::actor::Actor;
 use crate::db::DbConnection;
 use crate::schema::{batches, organizations, products, regions, winning_bids};
 
-type Refusal = (&'static str, &'static str, String);
+type Refusal = (&'static str, ErrorCode, String);
 
 pub(super) struct Lookups<'a> {
     actor: &'a Actor,
@@ -84,7 +85,7 @@ impl<'a> Lookups<'a> {
                     other => {
                         return Err((
                             "supply_regions",
-                            "invalid_supply_role",
+                            ErrorCode::InvalidSupplyRole,
                             format!("{other:?}: a region supplies as 主供 (primary) or 备供 (backup)"),
                         ))
                     }
@@ -101,7 +102,7 @@ impl<'a> Lookups<'a> {
             let (Some(code), Some(enterprise)) = (text(record, "product_code"), text(record, "enterprise_id")) else {
                 return Err((
                     "winning_bid_id",
-                    "unknown_bid",
+                    ErrorCode::UnknownBid,
                     "name the winning bid: its product and enterprise".into(),
                 ));
             };
@@ -127,7 +128,7 @@ impl<'a> Lookups<'a> {
             other => {
                 return Err((
                     "kind",
-                    "invalid_input_kind",
+                    ErrorCode::InvalidInputKind,
                     format!("{other:?}: write 集采前价格, 基金支付比例, 参保患者占比 or 人工评分"),
                 ))
             }
@@ -148,7 +149,7 @@ impl<'a> Lookups<'a> {
                 None => {
                     return Err((
                         "subject",
-                        "invalid_subject",
+                        ErrorCode::InvalidSubject,
                         "write the hospital and the component: 医院名称:component".into(),
                     ))
                 }
@@ -185,7 +186,7 @@ impl<'a> Lookups<'a> {
                 [one] => Ok(one.clone()),
                 [] => Err((
                     "generic_name",
-                    "unknown_product",
+                    ErrorCode::UnknownProduct,
                     format!(
                         "no product {name} {spec} in the catalogue{}",
                         pack.map(|p| format!(" with {p} a pack")).unwrap_or_default()
@@ -193,7 +194,7 @@ impl<'a> Lookups<'a> {
                 )),
                 _ => Err((
                     "generic_name",
-                    "ambiguous_product",
+                    ErrorCode::AmbiguousProduct,
                     format!("{name} {spec} names several products: give its pack or its code"),
                 )),
             }
@@ -226,7 +227,7 @@ impl<'a> Lookups<'a> {
             .limit(2)
             .load(conn)
             .unwrap_or_default();
-        one(ids, "batch_id", "unknown_batch", format!("no batch {name:?} in your region"))
+        one(ids, "batch_id", ErrorCode::UnknownBatch, format!("no batch {name:?} in your region"))
     }
 
     fn enterprise(conn: &mut DbConnection, _: &Self, name: &str) -> Result<String, Refusal> {
@@ -237,12 +238,13 @@ impl<'a> Lookups<'a> {
             .limit(2)
             .load(conn)
             .unwrap_or_default();
-        one(ids, "enterprise_id", "unknown_enterprise", format!("no enterprise {name:?} on the platform"))
+        one(ids, "enterprise_id", ErrorCode::UnknownEnterprise, format!("no enterprise {name:?} on the platform"))
     }
 
     fn distributor(conn: &mut DbConnection, me: &Self, name: &str) -> Result<String, Refusal> {
-        Self::enterprise(conn, me, name)
-            .map_err(|_| ("distributor_ids", "unknown_enterprise", format!("no enterprise {name:?} on the platform")))
+        Self::enterprise(conn, me, name).map_err(|_| {
+            ("distributor_ids", ErrorCode::UnknownEnterprise, format!("no enterprise {name:?} on the platform"))
+        })
     }
 
     fn hospital(conn: &mut DbConnection, me: &Self, name: &str) -> Result<String, Refusal> {
@@ -254,7 +256,7 @@ impl<'a> Lookups<'a> {
             .limit(2)
             .load(conn)
             .unwrap_or_default();
-        one(ids, "hospital_id", "unknown_hospital", format!("no hospital {name:?} in your region"))
+        one(ids, "hospital_id", ErrorCode::UnknownHospital, format!("no hospital {name:?} in your region"))
     }
 
     /// A region's 6-digit code, from its code, its name, or its id (the caller's own).
@@ -268,7 +270,7 @@ impl<'a> Lookups<'a> {
             .limit(2)
             .load(conn)
             .unwrap_or_default();
-        one(codes, "supply_regions", "unknown_region", format!("no region {name:?}: write its 6-digit code"))
+        one(codes, "supply_regions", ErrorCode::UnknownRegion, format!("no region {name:?}: write its 6-digit code"))
     }
 
     /// A winning bid of the caller's region, by product code and enterprise id ("code|id").
@@ -288,25 +290,25 @@ impl<'a> Lookups<'a> {
             [one] => Ok(one.clone()),
             [] => Err((
                 "winning_bid_id",
-                "unknown_bid",
+                ErrorCode::UnknownBid,
                 format!("no winning bid of that enterprise for product {code} in your region"),
             )),
             _ => Err((
                 "winning_bid_id",
-                "ambiguous_bid",
+                ErrorCode::AmbiguousBid,
                 "that product and enterprise won in several batches: give the bid's id".into(),
             )),
         }
     }
 }
 
-fn one(ids: Vec<String>, field: &'static str, code: &'static str, missing: String) -> Result<String, Refusal> {
+fn one(ids: Vec<String>, field: &'static str, code: ErrorCode, missing: String) -> Result<String, Refusal> {
     match ids.as_slice() {
         [one] => Ok(one.clone()),
         [] => Err((field, code, missing)),
         _ => Err((
             field,
-            "ambiguous_name",
+            ErrorCode::AmbiguousName,
             format!("{} names several records: give its id", missing.split('"').nth(1).unwrap_or("it")),
         )),
     }

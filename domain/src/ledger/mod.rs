@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 
 use crate::clock::to_db;
 use crate::db::{unique_conflict, DbConnection};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::identity::{Actor, OrgNames, Role};
 use crate::ids::new_id;
 use crate::money::Money;
@@ -141,7 +141,7 @@ pub fn post(
         .map_err(|e| {
             unique_conflict(e, || {
                 DomainError::conflict(
-                    "already_posted",
+                    ErrorCode::AlreadyPosted,
                     format!("{} of {} is already posted", entry.kind, entry.source_id),
                 )
             })
@@ -444,7 +444,7 @@ pub fn record_monthly_settlement(
     let month = input.month.trim();
     let valid_month = month.len() == 7 && NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").is_ok();
     if !valid_month {
-        return Err(DomainError::invalid("invalid_month", "month", "a month is written YYYY-MM"));
+        return Err(DomainError::invalid(ErrorCode::InvalidMonth, "month", "a month is written YYYY-MM"));
     }
     let hospital: Option<String> = organizations::table
         .find(input.hospital_id.trim())
@@ -453,11 +453,12 @@ pub fn record_monthly_settlement(
         .select(organizations::id)
         .first(conn)
         .optional()?;
-    let hospital = hospital
-        .ok_or_else(|| DomainError::invalid("unknown_hospital", "hospital_id", "no such hospital in your region"))?;
+    let hospital = hospital.ok_or_else(|| {
+        DomainError::invalid(ErrorCode::UnknownHospital, "hospital_id", "no such hospital in your region")
+    })?;
     if input.amount.fen() <= 0 {
         return Err(DomainError::invalid(
-            "invalid_amount",
+            ErrorCode::InvalidAmount,
             "amount",
             "a monthly settlement is above zero; record nothing for a month without insured care",
         ));
@@ -479,7 +480,7 @@ pub fn record_monthly_settlement(
             .map_err(|e| {
                 unique_conflict(e, || {
                     DomainError::conflict(
-                        "duplicate_settlement",
+                        ErrorCode::DuplicateSettlement,
                         format!("the settlement of {month} is already recorded"),
                     )
                 })
@@ -554,7 +555,7 @@ pub fn statement(conn: &mut DbConnection, actor: &Actor, hospital_id: &str, mont
 
 fn statement_of(conn: &mut DbConnection, region: &str, hospital_id: &str, month: &str) -> DomainResult<Statement> {
     let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
-        .map_err(|_| DomainError::invalid("invalid_month", "month", "a month is written YYYY-MM"))?;
+        .map_err(|_| DomainError::invalid(ErrorCode::InvalidMonth, "month", "a month is written YYYY-MM"))?;
     let mut all = statements(conn, Some(region), Some(hospital_id), first)?;
     Ok(all.pop().map(|(_, st)| st).unwrap_or_else(|| Statement::zero(hospital_id, first)))
 }

@@ -10,7 +10,7 @@ use crate::audit::{self, AuditEntry};
 use crate::catalog::{OrgRef, ProductRow};
 use crate::clock::{shanghai_date, to_db};
 use crate::db::{unique_conflict, write_tx, DbBackend, DbConnection};
-use crate::error::{DomainError, DomainResult, Problem};
+use crate::error::{DomainError, DomainResult, ErrorCode, Problem};
 use crate::identity::{Actor, OrgNames, Role};
 use crate::ids::{document_no, new_id};
 use crate::money::{amount_of, Money, UnitPrice};
@@ -192,7 +192,7 @@ fn find_visible(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResul
         .ok_or(DomainError::not_found("delivery"))
 }
 
-fn line_error(i: usize, field: &str, code: &'static str, message: String) -> DomainError {
+fn line_error(i: usize, field: &str, code: ErrorCode, message: String) -> DomainError {
     DomainError::Invalid(Problem::new(code, format!("line {}: {message}", i + 1)).field(format!("lines[{i}].{field}")))
 }
 
@@ -206,11 +206,11 @@ pub fn ship(
 ) -> DomainResult<DeliveryView> {
     actor.require(&[Role::Supplier], "ship deliveries")?;
     if input.lines.is_empty() {
-        return Err(DomainError::invalid("lines_required", "lines", "a delivery note has at least one line"));
+        return Err(DomainError::invalid(ErrorCode::LinesRequired, "lines", "a delivery note has at least one line"));
     }
     if input.lines.len() > ord::MAX_LINES {
         return Err(DomainError::invalid(
-            "too_many_lines",
+            ErrorCode::TooManyLines,
             "lines",
             format!("a delivery note has at most {} lines", ord::MAX_LINES),
         ));
@@ -222,7 +222,7 @@ pub fn ship(
             return Err(line_error(
                 i,
                 "lot_no",
-                "invalid_lot_no",
+                ErrorCode::InvalidLotNo,
                 "a lot number (批号) of 1 to 40 characters is required".into(),
             ));
         }
@@ -230,7 +230,7 @@ pub fn ship(
             return Err(line_error(
                 i,
                 "production_date",
-                "invalid_dates",
+                ErrorCode::InvalidDates,
                 format!("production date {} is in the future", l.production_date),
             ));
         }
@@ -238,7 +238,7 @@ pub fn ship(
             return Err(line_error(
                 i,
                 "expiry_date",
-                "invalid_dates",
+                ErrorCode::InvalidDates,
                 "the expiry date comes after the production date".into(),
             ));
         }
@@ -246,7 +246,7 @@ pub fn ship(
             return Err(line_error(
                 i,
                 "expiry_date",
-                "expired_goods",
+                ErrorCode::ExpiredGoods,
                 format!("lot {lot} expired on {}", l.expiry_date),
             ));
         }
@@ -263,7 +263,7 @@ pub fn ship(
         if !status.is_open_for_delivery() {
             return Err(DomainError::Conflict(
                 Problem::new(
-                    "order_not_open",
+                    ErrorCode::OrderNotOpen,
                     format!("order {} is {}; goods ship only against a confirmed order", order.order_no, order.status),
                 )
                 .details(serde_json::json!({ "status": order.status })),
@@ -274,7 +274,7 @@ pub fn ship(
         let mut requested: HashMap<&str, i64> = HashMap::new();
         for (i, l) in input.lines.iter().enumerate() {
             let (line, prog) = progress.get(l.order_line_id.trim()).ok_or_else(|| {
-                line_error(i, "order_line_id", "unknown_order_line", "this line is not part of the order".into())
+                line_error(i, "order_line_id", ErrorCode::UnknownOrderLine, "this line is not part of the order".into())
             })?;
             let product: ProductRow =
                 products::table.find(&line.product_id).select(ProductRow::as_select()).first(conn)?;
@@ -284,7 +284,7 @@ pub fn ship(
             if *total > prog.open() {
                 return Err(DomainError::Invalid(
                     Problem::new(
-                        "over_shipment",
+                        ErrorCode::OverShipment,
                         format!(
                             "line {}: {} {} would exceed what is still open on order line {} ({} ordered, {} accepted, {} in transit, {} open)",
                             i + 1, *total, product.min_unit, line.line_no, prog.ordered, prog.accepted, prog.in_transit, prog.open()
@@ -364,24 +364,34 @@ fn check_counts(lines: &[DeliveryLineRow], input: &AcceptanceInput) -> DomainRes
     let mut out = Vec::new();
     for (i, a) in input.lines.iter().enumerate() {
         let line = by_id.get(a.delivery_line_id.trim()).ok_or_else(|| {
-            line_error(i, "delivery_line_id", "unknown_delivery_line", "this line is not part of the delivery".into())
+            line_error(
+                i,
+                "delivery_line_id",
+                ErrorCode::UnknownDeliveryLine,
+                "this line is not part of the delivery".into(),
+            )
         })?;
         if !seen.insert(line.id.as_str()) {
-            return Err(line_error(i, "delivery_line_id", "duplicate_line", "a delivery line is counted twice".into()));
+            return Err(line_error(
+                i,
+                "delivery_line_id",
+                ErrorCode::DuplicateLine,
+                "a delivery line is counted twice".into(),
+            ));
         }
         if a.accepted_qty < 0 || a.rejected_qty < 0 || a.accepted_qty > 1_000_000_000 || a.rejected_qty > 1_000_000_000
         {
             return Err(line_error(
                 i,
                 "accepted_qty",
-                "invalid_quantity",
+                ErrorCode::InvalidQuantity,
                 "quantities lie between 0 and 1,000,000,000".into(),
             ));
         }
         if a.accepted_qty + a.rejected_qty != line.quantity {
             return Err(DomainError::Invalid(
                 Problem::new(
-                    "acceptance_arithmetic",
+                    ErrorCode::AcceptanceArithmetic,
                     format!(
                         "line {}: accepted {} + rejected {} must equal the {} shipped (lot {})",
                         i + 1, a.accepted_qty, a.rejected_qty, line.quantity, line.lot_no
@@ -396,12 +406,17 @@ fn check_counts(lines: &[DeliveryLineRow], input: &AcceptanceInput) -> DomainRes
             return Err(line_error(
                 i,
                 "reject_reason",
-                "reject_reason_required",
+                ErrorCode::RejectReasonRequired,
                 format!("say why {} units are rejected", a.rejected_qty),
             ));
         }
         if reason.as_deref().is_some_and(|r| r.chars().count() > 500) {
-            return Err(line_error(i, "reject_reason", "too_long", "the reason is longer than 500 characters".into()));
+            return Err(line_error(
+                i,
+                "reject_reason",
+                ErrorCode::TooLong,
+                "the reason is longer than 500 characters".into(),
+            ));
         }
         out.push(Counted {
             line_id: line.id.clone(),
@@ -412,7 +427,7 @@ fn check_counts(lines: &[DeliveryLineRow], input: &AcceptanceInput) -> DomainRes
     }
     if let Some(missing) = lines.iter().find(|l| !seen.contains(l.id.as_str())) {
         return Err(DomainError::invalid(
-            "lines_incomplete",
+            ErrorCode::LinesIncomplete,
             "lines",
             format!(
                 "delivery line {} (lot {}) is not counted; every line is accepted or rejected",
@@ -457,7 +472,7 @@ pub fn record_acceptance(
             (Some(a), _) if a.status == "confirmed" => return Err(confirmed_is_immutable(&delivery)),
             (Some(_), false) => {
                 return Err(DomainError::conflict(
-                    "acceptance_exists",
+                    ErrorCode::AcceptanceExists,
                     format!(
                         "delivery {} already has a draft acceptance: edit it with PUT or confirm it",
                         delivery.delivery_no
@@ -519,7 +534,7 @@ pub fn record_acceptance(
                 };
                 diesel::insert_into(acceptances::table).values(&row).execute(conn).map_err(|e| {
                     unique_conflict(e, || {
-                        DomainError::conflict("acceptance_exists", "this delivery already has an acceptance")
+                        DomainError::conflict(ErrorCode::AcceptanceExists, "this delivery already has an acceptance")
                     })
                 })?;
                 audit::record(
@@ -557,7 +572,7 @@ fn counts_json(counts: &[Counted]) -> serde_json::Value {
 
 fn confirmed_is_immutable(delivery: &DeliveryRow) -> DomainError {
     DomainError::conflict(
-        "acceptance_confirmed",
+        ErrorCode::AcceptanceConfirmed,
         format!(
             "the acceptance of delivery {} is confirmed and cannot change; corrections are new documents (returns, price adjustments)",
             delivery.delivery_no

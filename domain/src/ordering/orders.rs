@@ -12,7 +12,7 @@ use crate::catalog::{region_codes, BatchRow, BidRow, ListedRow, OrgRef, ProductR
 use crate::clock::{shanghai_date, to_db};
 use crate::credit;
 use crate::db::{write_tx, DbBackend, DbConnection};
-use crate::error::{DomainError, DomainResult, Problem};
+use crate::error::{DomainError, DomainResult, ErrorCode, Problem};
 use crate::identity::{escape_like, Actor, OrgNames, Role};
 use crate::ids::{document_no, new_id};
 use crate::money::{amount_of, Money, UnitPrice};
@@ -328,7 +328,7 @@ struct PricedLine {
     row: OrderLineRow,
 }
 
-fn invalid_line(i: usize, field: &str, code: &'static str, message: String) -> DomainError {
+fn invalid_line(i: usize, field: &str, code: ErrorCode, message: String) -> DomainError {
     DomainError::Invalid(Problem::new(code, format!("line {}: {message}", i + 1)).field(format!("lines[{i}].{field}")))
 }
 
@@ -362,7 +362,7 @@ fn check_line_limits(
             return Err(invalid_line(
                 i,
                 "quantity",
-                "quantity_beyond_limit",
+                ErrorCode::QuantityBeyondLimit,
                 format!("{} {unit} is more than one line may order ({limit} {unit}: {why})", p.row.quantity),
             )
             .with_details(serde_json::json!({
@@ -388,14 +388,18 @@ pub fn place_order(
     actor.require(&[Role::HospitalBuyer], "place orders")?;
     let region_id = actor.region()?.to_string();
     if input.lines.is_empty() {
-        return Err(DomainError::invalid("lines_required", "lines", "an order has at least one line"));
+        return Err(DomainError::invalid(ErrorCode::LinesRequired, "lines", "an order has at least one line"));
     }
     if input.lines.len() > MAX_LINES {
-        return Err(DomainError::invalid("too_many_lines", "lines", format!("an order has at most {MAX_LINES} lines")));
+        return Err(DomainError::invalid(
+            ErrorCode::TooManyLines,
+            "lines",
+            format!("an order has at most {MAX_LINES} lines"),
+        ));
     }
     let note = input.note.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     if note.as_deref().is_some_and(|n| n.chars().count() > 500) {
-        return Err(DomainError::invalid("too_long", "note", "the note is longer than 500 characters"));
+        return Err(DomainError::invalid(ErrorCode::TooLong, "note", "the note is longer than 500 characters"));
     }
     let today = shanghai_date(now);
     write_tx(conn, |conn| {
@@ -405,8 +409,8 @@ pub fn place_order(
             .select((organizations::id, organizations::name))
             .first(conn)
             .optional()?;
-        let (supplier_id, _) =
-            supplier.ok_or_else(|| DomainError::invalid("unknown_supplier", "supplier_id", "no such supplier"))?;
+        let (supplier_id, _) = supplier
+            .ok_or_else(|| DomainError::invalid(ErrorCode::UnknownSupplier, "supplier_id", "no such supplier"))?;
         let hospital_codes = region_codes(conn, &region_id)?;
         let order_id = new_id();
         let mut priced = Vec::with_capacity(input.lines.len());
@@ -420,7 +424,7 @@ pub fn place_order(
                     return Err(invalid_line(
                         i,
                         "winning_bid_id",
-                        "line_source",
+                        ErrorCode::LineSource,
                         "name exactly one of winning_bid_id or listed_product_id".into(),
                     ))
                 }
@@ -429,7 +433,7 @@ pub fn place_order(
                 return Err(invalid_line(
                     i,
                     "winning_bid_id",
-                    "duplicate_line",
+                    ErrorCode::DuplicateLine,
                     "the same product is ordered twice; use one line".into(),
                 ));
             }
@@ -532,13 +536,14 @@ fn price_winning_line(
         .select((BidRow::as_select(), BatchRow::as_select(), ProductRow::as_select()))
         .first(conn)
         .optional()?;
-    let (bid, batch, product) = found
-        .ok_or_else(|| invalid_line(i, "winning_bid_id", "unknown_bid", "no such winning bid in your region".into()))?;
+    let (bid, batch, product) = found.ok_or_else(|| {
+        invalid_line(i, "winning_bid_id", ErrorCode::UnknownBid, "no such winning bid in your region".into())
+    })?;
     if !batch.in_cycle(today) {
         return Err(invalid_line(
             i,
             "winning_bid_id",
-            "outside_cycle",
+            ErrorCode::OutsideCycle,
             format!(
                 "{} can be ordered only from {} to {}; today is {today}",
                 batch.name, batch.cycle_start, batch.cycle_end
@@ -554,7 +559,7 @@ fn price_winning_line(
         return Err(invalid_line(
             i,
             "winning_bid_id",
-            "region_not_supplied",
+            ErrorCode::RegionNotSupplied,
             format!("this winning bid does not supply your region ({})", hospital_codes.join("/")),
         ));
     }
@@ -569,7 +574,7 @@ fn price_winning_line(
         return Err(invalid_line(
             i,
             "winning_bid_id",
-            "supplier_not_assigned",
+            ErrorCode::SupplierNotAssigned,
             "the chosen supplier is not assigned to deliver this winning product".into(),
         )
         .with_details(serde_json::json!({ "allowed_supplier_ids": allowed })));
@@ -610,7 +615,12 @@ fn price_listed_line(
         .first(conn)
         .optional()?;
     let (listed, product) = found.ok_or_else(|| {
-        invalid_line(i, "listed_product_id", "unknown_listed_product", "no such listed product in your region".into())
+        invalid_line(
+            i,
+            "listed_product_id",
+            ErrorCode::UnknownListedProduct,
+            "no such listed product in your region".into(),
+        )
     })?;
     let expected = UnitPrice::from_ten_thousandths(listed.unit_price);
     check_price_and_quantity(i, line, expected, &product, "listed")?;
@@ -618,7 +628,7 @@ fn price_listed_line(
         return Err(invalid_line(
             i,
             "listed_product_id",
-            "supplier_not_assigned",
+            ErrorCode::SupplierNotAssigned,
             "a listed product is ordered from the enterprise that listed it".into(),
         ));
     }
@@ -655,7 +665,7 @@ fn check_price_and_quantity(
         return Err(invalid_line(
             i,
             "unit_price",
-            "price_mismatch",
+            ErrorCode::PriceMismatch,
             format!(
                 "the {kind} price of {} is {expected} per {}, not {}",
                 product.code, product.min_unit, line.unit_price
@@ -672,13 +682,18 @@ fn check_price_and_quantity(
 /// Quantities are whole packs, counted in minimum units.
 pub(crate) fn check_quantity(i: usize, qty: i64, product: &ProductRow) -> DomainResult<()> {
     if qty <= 0 || qty > 1_000_000_000 {
-        return Err(invalid_line(i, "quantity", "invalid_quantity", "the quantity is a positive whole number".into()));
+        return Err(invalid_line(
+            i,
+            "quantity",
+            ErrorCode::InvalidQuantity,
+            "the quantity is a positive whole number".into(),
+        ));
     }
     if qty % product.pack_size != 0 {
         return Err(invalid_line(
             i,
             "quantity",
-            "not_whole_packs",
+            ErrorCode::NotWholePacks,
             format!(
                 "{} comes in packs of {} {}; {qty} is not a whole number of packs",
                 product.code, product.pack_size, product.min_unit
@@ -735,7 +750,7 @@ fn decide(
         if from != OrderStatus::Submitted {
             return Err(DomainError::Conflict(
                 Problem::new(
-                    "order_not_submitted",
+                    ErrorCode::OrderNotSubmitted,
                     format!(
                         "order {} is {}; only a submitted order can be {}",
                         order.order_no,
@@ -808,10 +823,10 @@ pub fn decline_order(
     actor.require(&[Role::Supplier], "decline orders")?;
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(DomainError::invalid("reason_required", "reason", "say why the order is declined"));
+        return Err(DomainError::invalid(ErrorCode::ReasonRequired, "reason", "say why the order is declined"));
     }
     if reason.chars().count() > 500 {
-        return Err(DomainError::invalid("too_long", "reason", "the reason is longer than 500 characters"));
+        return Err(DomainError::invalid(ErrorCode::TooLong, "reason", "the reason is longer than 500 characters"));
     }
     decide(conn, actor, order_id, OrderStatus::Declined, Some(reason.to_string()), now)
 }

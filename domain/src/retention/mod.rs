@@ -303,7 +303,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::audit::{self, AuditEntry};
 use crate::clock::{shanghai_date, to_db};
 use crate::db::{write_tx, DbConnection};
-use crate::error::{DomainError, DomainResult, Problem};
+use crate::error::{DomainError, DomainResult, ErrorCode, Problem};
 use crate::identity::{Actor, OrgNames, Role};
 use crate::ids::{document_no, new_id};
 use crate::paging::{Page, PageRequest};
@@ -368,7 +368,7 @@ fn decimal(value: &str, field: &str) -> DomainResult<Decimal> {
     value
         .trim()
         .parse::<Decimal>()
-        .map_err(|_| DomainError::invalid("invalid_value", field, format!("{value:?} is not a decimal number")))
+        .map_err(|_| DomainError::invalid(ErrorCode::InvalidValue, field, format!("{value:?} is not a decimal number")))
 }
 
 fn check_input(conn: &mut DbConnection, region: &str, i: usize, v: &InputValue) -> DomainResult<(String, String)> {
@@ -386,27 +386,29 @@ fn check_input(conn: &mut DbConnection, region: &str, i: usize, v: &InputValue) 
     let value = match v.kind {
         InputKind::PreVbpPrice => {
             if subject.is_empty() {
-                return Err(DomainError::invalid("required", format!("[{i}].subject"), "name the generic"));
+                return Err(DomainError::invalid(ErrorCode::Required, format!("[{i}].subject"), "name the generic"));
             }
             UnitPrice::parse(&v.value)
-                .map_err(|e| DomainError::invalid("invalid_value", &field, format!("a price per minimum unit: {e}")))?
+                .map_err(|e| {
+                    DomainError::invalid(ErrorCode::InvalidValue, &field, format!("a price per minimum unit: {e}"))
+                })?
                 .to_string()
         }
         InputKind::FundRatio | InputKind::InsuredShare => {
             let r = decimal(&v.value, &field)?;
             if r < Decimal::ZERO || r > Decimal::ONE {
-                return Err(DomainError::invalid("invalid_value", &field, "a ratio lies between 0 and 1"));
+                return Err(DomainError::invalid(ErrorCode::InvalidValue, &field, "a ratio lies between 0 and 1"));
             }
             if v.kind == InputKind::InsuredShare && !in_region_hospital(conn, &subject)? {
                 return Err(DomainError::invalid(
-                    "unknown_hospital",
+                    ErrorCode::UnknownHospital,
                     format!("[{i}].subject"),
                     "no such hospital in your region",
                 ));
             }
             if v.kind == InputKind::FundRatio && !subject.is_empty() {
                 return Err(DomainError::invalid(
-                    "invalid_subject",
+                    ErrorCode::InvalidSubject,
                     format!("[{i}].subject"),
                     "the fund ratio is the region's: leave the subject empty",
                 ));
@@ -415,18 +417,22 @@ fn check_input(conn: &mut DbConnection, region: &str, i: usize, v: &InputValue) 
         }
         InputKind::ManualScore => {
             let (hospital, key) = subject.split_once(':').ok_or_else(|| {
-                DomainError::invalid("invalid_subject", format!("[{i}].subject"), "write \"hospital id:component key\"")
+                DomainError::invalid(
+                    ErrorCode::InvalidSubject,
+                    format!("[{i}].subject"),
+                    "write \"hospital id:component key\"",
+                )
             })?;
             if key.is_empty() || !in_region_hospital(conn, hospital)? {
                 return Err(DomainError::invalid(
-                    "unknown_hospital",
+                    ErrorCode::UnknownHospital,
                     format!("[{i}].subject"),
                     "no such hospital in your region, or no component key",
                 ));
             }
             let s = decimal(&v.value, &field)?;
             if s < Decimal::ZERO || s > Decimal::from(100) {
-                return Err(DomainError::invalid("invalid_value", &field, "a score lies between 0 and 100"));
+                return Err(DomainError::invalid(ErrorCode::InvalidValue, &field, "a score lies between 0 and 100"));
             }
             s.normalize().to_string()
         }
@@ -445,10 +451,14 @@ pub fn set_inputs(
     actor.require(&[Role::BureauOfficer], "enter retention inputs")?;
     let region = actor.region()?.to_string();
     if !(1..=3).contains(&agreement_year) {
-        return Err(DomainError::invalid("invalid_agreement_year", "agreement_year", "an agreement year is 1, 2 or 3"));
+        return Err(DomainError::invalid(
+            ErrorCode::InvalidAgreementYear,
+            "agreement_year",
+            "an agreement year is 1, 2 or 3",
+        ));
     }
     if values.is_empty() || values.len() > 5000 {
-        return Err(DomainError::invalid("invalid_body", "values", "send 1 to 5000 values"));
+        return Err(DomainError::invalid(ErrorCode::InvalidBody, "values", "send 1 to 5000 values"));
     }
     write_tx(conn, |conn| {
         let mut written = Vec::with_capacity(values.len());
@@ -753,7 +763,7 @@ fn calculate(
     crate::db::repeatable_read(conn)?;
     if !crate::db::try_job_lock(conn, "retention")? {
         return Err(DomainError::conflict(
-            "retention_run_in_progress",
+            ErrorCode::RetentionRunInProgress,
             "another retention calculation is running; try again when it has finished",
         ));
     }
@@ -766,7 +776,7 @@ fn calculate(
         .get_result(conn)?;
     if approved > 0 {
         return Err(DomainError::conflict(
-            "run_already_approved",
+            ErrorCode::RunAlreadyApproved,
             format!("the retention of agreement year {year} is approved and final"),
         ));
     }
@@ -782,7 +792,7 @@ fn calculate(
         .load(conn)?;
     if hospitals.is_empty() {
         return Err(DomainError::invalid(
-            "no_agreed_volumes",
+            ErrorCode::NoAgreedVolumes,
             "agreement_year",
             format!("no agreed volumes of agreement year {year} in this region"),
         ));
@@ -828,7 +838,7 @@ fn calculate(
     if !missing.is_empty() {
         return Err(DomainError::Invalid(
             Problem::new(
-                "retention_inputs_missing",
+                ErrorCode::RetentionInputsMissing,
                 format!("{} inputs are missing for agreement year {year}", missing.len()),
             )
             .details(serde_json::json!({ "missing": missing })),
@@ -1462,7 +1472,7 @@ pub fn approve_run(conn: &mut DbConnection, actor: &Actor, id: &str, now: DateTi
         let run = find_run(conn, actor, id)?;
         if run.status != "calculated" {
             return Err(DomainError::conflict(
-                "run_status",
+                ErrorCode::RunStatus,
                 format!("run {} is {}; only the latest calculated run can be approved", run.run_no, run.status),
             ));
         }
@@ -1470,7 +1480,7 @@ pub fn approve_run(conn: &mut DbConnection, actor: &Actor, id: &str, now: DateTi
         let policy: RetentionPolicy = crate::policy::params_by_id(conn, &run.policy_id)?;
         if policy.two_officers && run.started_by == actor.user_id {
             return Err(DomainError::Forbidden(Problem::new(
-                "maker_checker",
+                ErrorCode::MakerChecker,
                 "the officer who started a run cannot approve it; another bureau officer must",
             )));
         }
@@ -1482,7 +1492,7 @@ pub fn approve_run(conn: &mut DbConnection, actor: &Actor, id: &str, now: DateTi
             ))
             .execute(conn)?;
         if n != 1 {
-            return Err(DomainError::conflict("run_status", "the run changed meanwhile"));
+            return Err(DomainError::conflict(ErrorCode::RunStatus, "the run changed meanwhile"));
         }
         let results: Vec<ResultRow> = retention_results::table
             .filter(retention_results::run_id.eq(&run.id))

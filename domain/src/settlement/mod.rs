@@ -17,7 +17,7 @@ use crate::audit::{self, AuditEntry};
 use crate::calendar;
 use crate::clock::{shanghai_date, to_db};
 use crate::db::{unique_conflict, write_tx, DbConnection};
-use crate::error::{DomainError, DomainResult, Problem};
+use crate::error::{DomainError, DomainResult, ErrorCode, Problem};
 use crate::identity::{Actor, OrgKind, Role};
 use crate::ids::{document_no, new_id};
 use crate::ledger::{self, Account, Entry, Posting};
@@ -234,7 +234,7 @@ fn lock_payable(conn: &mut DbConnection, id: &str) -> DomainResult<PayableRow> {
 fn wrong_stage(p: &PayableRow, expected: &str) -> DomainError {
     DomainError::Conflict(
         Problem::new(
-            "payable_stage",
+            ErrorCode::PayableStage,
             format!("payable {} is {}; this needs it {expected}", p.payable_no, p.stage_now()),
         )
         .details(serde_json::json!({ "stage": p.stage_now() })),
@@ -304,28 +304,28 @@ pub fn attach_invoices(
 ) -> DomainResult<PayableRow> {
     actor.require(&[Role::Supplier], "attach invoices")?;
     if input.is_empty() || input.len() > 50 {
-        return Err(DomainError::invalid("invalid_body", "invoices", "attach 1 to 50 invoices"));
+        return Err(DomainError::invalid(ErrorCode::InvalidBody, "invoices", "attach 1 to 50 invoices"));
     }
     let today = shanghai_date(now);
     for (i, inv) in input.iter().enumerate() {
         let no = inv.invoice_no.trim();
         if no.is_empty() || no.len() > 40 {
             return Err(DomainError::invalid(
-                "invalid_invoice_no",
+                ErrorCode::InvalidInvoiceNo,
                 format!("invoices[{i}].invoice_no"),
                 "an invoice number has 1 to 40 characters",
             ));
         }
         if inv.invoice_date > today {
             return Err(DomainError::invalid(
-                "invalid_invoice_date",
+                ErrorCode::InvalidInvoiceDate,
                 format!("invoices[{i}].invoice_date"),
                 "the invoice date is in the future",
             ));
         }
         if inv.amount.fen() <= 0 || inv.tax_amount > inv.amount {
             return Err(DomainError::invalid(
-                "invalid_invoice_amount",
+                ErrorCode::InvalidInvoiceAmount,
                 format!("invoices[{i}].amount"),
                 "an invoice amount is above zero and includes its tax",
             ));
@@ -342,7 +342,7 @@ pub fn attach_invoices(
             let diff = Money::from_fen((total - p.amount).abs());
             return Err(DomainError::Invalid(
                 Problem::new(
-                    "invoice_amount_mismatch",
+                    ErrorCode::InvoiceAmountMismatch,
                     format!(
                         "the invoices total {} but the accepted amount is {}: {} {} by {diff}",
                         Money::from_fen(total),
@@ -376,7 +376,7 @@ pub fn attach_invoices(
                 .map_err(|e| {
                     unique_conflict(e, || {
                         DomainError::conflict(
-                            "duplicate_invoice",
+                            ErrorCode::DuplicateInvoice,
                             format!("invoice {} was already attached", inv.invoice_no.trim()),
                         )
                     })
@@ -465,7 +465,7 @@ pub fn dispute(
     actor.require(&[Role::HospitalBuyer], "dispute payables")?;
     let reason = crate::identity::required_text(reason, "reason", 500)?;
     if amount.fen() <= 0 {
-        return Err(DomainError::invalid("invalid_amount", "amount", "the disputed amount is above zero"));
+        return Err(DomainError::invalid(ErrorCode::InvalidAmount, "amount", "the disputed amount is above zero"));
     }
     decide(conn, actor, payable_id, Some((amount, reason)), now)
 }
@@ -491,7 +491,7 @@ fn decide(
                 policy::params_in_force(conn, &p.region_id, HOSPITAL_CONFIRMATION, p.invoiced_on.unwrap_or(today))?;
             if window.silence_confirms {
                 return Err(DomainError::conflict(
-                    "confirmation_window_closed",
+                    ErrorCode::ConfirmationWindowClosed,
                     format!(
                         "the confirmation window of payable {} closed on {deadline}; silence has confirmed it",
                         p.payable_no
@@ -503,7 +503,7 @@ fn decide(
             Some((amount, reason)) => {
                 if amount.fen() > p.amount {
                     return Err(DomainError::invalid(
-                        "invalid_amount",
+                        ErrorCode::InvalidAmount,
                         "amount",
                         format!("the disputed amount exceeds the payable's {}", Money::from_fen(p.amount)),
                     ));
@@ -569,7 +569,10 @@ pub fn resolve_dispute(
         let p = visible_payable(conn, actor, payable_id)?;
         let p = lock_payable(conn, &p.id)?;
         if p.disputed_amount == 0 {
-            return Err(DomainError::conflict("no_dispute", format!("payable {} has no open dispute", p.payable_no)));
+            return Err(DomainError::conflict(
+                ErrorCode::NoDispute,
+                format!("payable {} has no open dispute", p.payable_no),
+            ));
         }
         if matches!(p.stage_now(), stage::IN_BATCH | stage::APPROVED) {
             return Err(wrong_stage(&p, "out of a batch being paid (resolve the dispute once it is paid)"));
@@ -895,7 +898,7 @@ fn create_batch(
                 .select(payables::payable_no)
                 .load(conn)?;
             return Err(DomainError::conflict(
-                "payable_in_batch",
+                ErrorCode::PayableInBatch,
                 format!("payable {} is already in a batch", taken.first().map(String::as_str).unwrap_or("?")),
             ));
         }
@@ -1019,7 +1022,7 @@ pub fn prepare_new_batch(
     actor.require(&[Role::FundOfficer], "prepare payment batches")?;
     let region = actor.region()?.to_string();
     if payable_ids.is_empty() || payable_ids.len() > 5000 {
-        return Err(DomainError::invalid("invalid_body", "payable_ids", "choose 1 to 5000 payables"));
+        return Err(DomainError::invalid(ErrorCode::InvalidBody, "payable_ids", "choose 1 to 5000 payables"));
     }
     let id = write_tx(conn, |conn| {
         let eligible = eligible_payables(conn, &region, Some(&payable_ids), shanghai_date(now))?;
@@ -1027,7 +1030,7 @@ pub fn prepare_new_batch(
             let ok: std::collections::HashSet<&str> = eligible.iter().map(|p| p.id.as_str()).collect();
             let bad: Vec<&String> = payable_ids.iter().filter(|id| !ok.contains(id.as_str())).collect();
             return Err(DomainError::invalid(
-                "payable_not_eligible",
+                ErrorCode::PayableNotEligible,
                 "payable_ids",
                 "some payables are not confirmed, already batched, or not in your region",
             )
@@ -1057,7 +1060,7 @@ pub fn prepare_batch(
             .execute(conn)?;
         if n != 1 {
             return Err(DomainError::conflict(
-                "batch_status",
+                ErrorCode::BatchStatus,
                 format!("batch {} is {}, not proposed", b.batch_no, b.status),
             ));
         }
@@ -1091,13 +1094,13 @@ pub fn approve_batch(
         let b = find_batch(conn, actor, id)?;
         if b.status != "prepared" {
             return Err(DomainError::conflict(
-                "batch_status",
+                ErrorCode::BatchStatus,
                 format!("batch {} is {}; only a prepared batch is approved", b.batch_no, b.status),
             ));
         }
         if b.prepared_by.as_deref() == Some(actor.user_id.as_str()) {
             return Err(DomainError::Forbidden(Problem::new(
-                "maker_checker",
+                ErrorCode::MakerChecker,
                 "the officer who prepared a batch cannot approve it; another fund officer must",
             )));
         }
@@ -1109,7 +1112,7 @@ pub fn approve_batch(
             ))
             .execute(conn)?;
         if n != 1 {
-            return Err(DomainError::conflict("batch_status", "the batch changed meanwhile"));
+            return Err(DomainError::conflict(ErrorCode::BatchStatus, "the batch changed meanwhile"));
         }
         diesel::update(
             payables::table.filter(payables::batch_id.eq(&b.id)).filter(payables::stage.eq_any(stage::BATCHABLE)),
@@ -1140,7 +1143,7 @@ pub fn bank_file(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResu
     actor.require(&[Role::FundOfficer], "download bank files")?;
     let view = batch_view(conn, actor, id)?;
     if !matches!(view.batch.status.as_str(), "approved" | "executed") {
-        return Err(DomainError::conflict("batch_status", "the bank file exists once the batch is approved"));
+        return Err(DomainError::conflict(ErrorCode::BatchStatus, "the bank file exists once the batch is approved"));
     }
     let supplier_ids: Vec<&str> = view.items.iter().map(|i| i.supplier_id.as_str()).collect();
     let orgs: std::collections::HashMap<String, (String, Option<String>, Option<String>)> = organizations::table
@@ -1231,7 +1234,7 @@ fn replay_or_conflict(existing: PaymentRow, input: &PaymentInput) -> DomainResul
     } else {
         Err(DomainError::Conflict(
             Problem::new(
-                "bank_reference_conflict",
+                ErrorCode::BankReferenceConflict,
                 format!("bank reference {} is already recorded for another payment", existing.bank_reference),
             )
             .details(serde_json::json!({
@@ -1260,7 +1263,7 @@ pub fn record_payment(
         || !reference.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
     {
         return Err(DomainError::invalid(
-            "invalid_bank_reference",
+            ErrorCode::InvalidBankReference,
             "bank_reference",
             "a bank reference has 1 to 64 letters, digits, '-', '_', '.' or '/'",
         ));
@@ -1269,7 +1272,11 @@ pub fn record_payment(
     let today = shanghai_date(now);
     let paid_on = input.paid_on.unwrap_or(today);
     if paid_on > today {
-        return Err(DomainError::invalid("invalid_paid_on", "paid_on", "a payment cannot be dated in the future"));
+        return Err(DomainError::invalid(
+            ErrorCode::InvalidPaidOn,
+            "paid_on",
+            "a payment cannot be dated in the future",
+        ));
     }
     let find_existing = |conn: &mut DbConnection| -> DomainResult<Option<PaymentRow>> {
         Ok(payments::table
@@ -1291,7 +1298,7 @@ pub fn record_payment(
         }
         if p.stage == stage::PAID {
             return Err(DomainError::conflict(
-                "already_paid",
+                ErrorCode::AlreadyPaid,
                 format!(
                     "payable {} is already paid (reference {})",
                     p.payable_no,
@@ -1309,20 +1316,24 @@ pub fn record_payment(
         if let Some(approved_on) = approved_at.map(|t| shanghai_date(crate::clock::from_db(t))) {
             if paid_on < approved_on {
                 return Err(DomainError::invalid(
-                    "invalid_paid_on",
+                    ErrorCode::InvalidPaidOn,
                     "paid_on",
                     format!("the batch was approved on {approved_on}; a payment cannot be dated before"),
                 ));
             }
         }
         if p.supplier_id != input.payee_id.trim() {
-            return Err(DomainError::invalid("payee_mismatch", "payee_id", "the payee is not the payable's supplier"));
+            return Err(DomainError::invalid(
+                ErrorCode::PayeeMismatch,
+                "payee_id",
+                "the payee is not the payable's supplier",
+            ));
         }
         let due_now = outstanding(&p);
         if input.amount != due_now {
             return Err(DomainError::Invalid(
                 Problem::new(
-                    "payment_amount_mismatch",
+                    ErrorCode::PaymentAmountMismatch,
                     format!("payable {} has {due_now} outstanding, not {}", p.payable_no, input.amount),
                 )
                 .field("amount")
@@ -1454,7 +1465,7 @@ pub fn record_payment(
         Err(DomainError::Database(e)) if crate::db::is_unique_violation(&e) => match find_existing(conn)? {
             Some(existing) => replay_or_conflict(existing, &input),
             None => Err(DomainError::conflict(
-                "bank_reference_conflict",
+                ErrorCode::BankReferenceConflict,
                 "this bank reference is already recorded, or the payable was paid meanwhile",
             )),
         },

@@ -9,7 +9,7 @@ use crate::audit::{self, AuditEntry};
 use crate::catalog::OrgRef;
 use crate::clock::{shanghai_date, to_db};
 use crate::db::{unique_conflict, DbBackend, DbConnection};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::identity::{Actor, OrgNames, Role};
 use crate::ids::{document_no, new_id};
 use crate::money::Money;
@@ -139,7 +139,9 @@ pub fn create_for_acceptance(
         delivery_no: accepted.delivery_no.to_string(),
     };
     diesel::insert_into(payables::table).values(&row).execute(conn).map_err(|e| {
-        unique_conflict(e, || DomainError::conflict("payable_exists", "this acceptance already has its payable"))
+        unique_conflict(e, || {
+            DomainError::conflict(ErrorCode::PayableExists, "this acceptance already has its payable")
+        })
     })?;
     audit::record(conn, AuditEntry::created(actor, Some(&row.region_id), "payable", &row.id, &row).first_event(), now)?;
     settlement::post_owed(conn, actor, &row, settlement::Owed::Recognised, now)?;

@@ -24,7 +24,7 @@ use crate::catalog::{Consistency, ProductRow};
 use crate::clock::{shanghai_date, to_db};
 use crate::db::escape_like;
 use crate::db::{write_tx, DbConnection};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::ids::new_id;
 use crate::money::UnitPrice;
 use crate::paging::{Page, PageRequest};
@@ -214,7 +214,7 @@ pub fn compute(
     let effective = input.effective_from.unwrap_or(today);
     if effective < today {
         return Err(DomainError::invalid(
-            "retroactive_standard",
+            ErrorCode::RetroactiveStandard,
             "effective_from",
             format!("payment standards take effect today ({today}) or later, never in the past"),
         ));
@@ -227,7 +227,7 @@ pub fn compute(
             None => policy.default_variant,
             Some(name) => Variant::parse(name).ok_or_else(|| {
                 DomainError::invalid(
-                    "unknown_standard_variant",
+                    ErrorCode::UnknownStandardVariant,
                     "variant",
                     format!("no payment-standard variant {name:?}: national, fujian or heilongjiang"),
                 )
@@ -315,7 +315,7 @@ pub fn compute(
         }
         if offers.is_empty() {
             return Err(DomainError::conflict(
-                "nothing_to_compute",
+                ErrorCode::NothingToCompute,
                 format!("no winning bid of this region is in its cycle on {effective}: there is nothing to derive standards from"),
             ));
         }
@@ -389,7 +389,10 @@ pub fn compute(
         for chunk in rows.chunks(500) {
             crate::db::insert_rows!(&mut *conn, payment_standards::table, chunk).map_err(|e| {
                 crate::db::unique_conflict(e, || {
-                    DomainError::conflict("concurrent_computation", "another computation ran at the same time; retry")
+                    DomainError::conflict(
+                        ErrorCode::ConcurrentComputation,
+                        "another computation ran at the same time; retry",
+                    )
                 })
             })?;
         }
@@ -450,7 +453,7 @@ fn publish_rows(
     }
     if published != ids.len() {
         return Err(DomainError::conflict(
-            "standard_not_draft",
+            ErrorCode::StandardNotDraft,
             "a standard was published or replaced meanwhile; reload and try again",
         ));
     }
@@ -468,18 +471,21 @@ fn check_publishable(row: &StandardRow, today: NaiveDate) -> DomainResult<()> {
     match row.status()? {
         StandardStatus::Draft => {}
         StandardStatus::Published => {
-            return Err(DomainError::conflict("already_published", "this standard is published and cannot change"))
+            return Err(DomainError::conflict(
+                ErrorCode::AlreadyPublished,
+                "this standard is published and cannot change",
+            ))
         }
         StandardStatus::Superseded => {
             return Err(DomainError::conflict(
-                "standard_superseded",
+                ErrorCode::StandardSuperseded,
                 "a later computation replaced this draft; publish the latest version",
             ))
         }
     }
     if row.effective_from < today {
         return Err(DomainError::conflict(
-            "effective_date_passed",
+            ErrorCode::EffectiveDatePassed,
             format!("this draft was to take effect on {}, which has passed; compute again", row.effective_from),
         ));
     }
@@ -523,7 +529,7 @@ pub fn publish_all(
             .load(conn)?;
         if drafts.is_empty() {
             return Err(DomainError::conflict(
-                "nothing_to_publish",
+                ErrorCode::NothingToPublish,
                 format!("no draft standard takes effect on {}", input.effective_from),
             ));
         }
@@ -658,7 +664,7 @@ pub fn get(conn: &mut DbConnection, actor: &Actor, id: &str, quantity: Option<i6
     let too_dear = view.product_price.extend(quantity.clamp(0, 10_000_000)) > Decimal::from(1_000_000_000_000i64);
     if !(1..=10_000_000).contains(&quantity) || too_dear {
         return Err(DomainError::invalid(
-            "invalid_quantity",
+            ErrorCode::InvalidQuantity,
             "quantity",
             "the quantity is 1 to 10000000 minimum units, and the purchase at most 1000000000000 yuan",
         ));

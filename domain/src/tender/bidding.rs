@@ -14,7 +14,7 @@ use crate::actor::{Actor, OrgKind, Role};
 use crate::audit::{self, AuditEntry};
 use crate::clock::{shanghai_date, to_db};
 use crate::db::{write_tx, DbConnection};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::ids::new_id;
 use crate::money::{Money, UnitPrice};
 use crate::schema::{organizations, products, tender_bids, tender_generics, tender_qualifications, tenders};
@@ -42,7 +42,7 @@ pub fn check_bidder(
         .optional()?;
     if manufacturer != Some(true) {
         return Err(DomainError::Forbidden(crate::error::Problem::new(
-            "bidding_refused",
+            ErrorCode::BiddingRefused,
             "only a manufacturer (marketing-authorisation holder) bids in a tender",
         )));
     }
@@ -91,7 +91,7 @@ pub fn qualify(
         let tender = store::visible_tender(conn, actor, tender_id)?;
         super::require_stage(&tender, &[TenderStatus::Published, TenderStatus::Bidding])?;
         if to_db(now) >= tender.bid_deadline {
-            return Err(DomainError::conflict("bid_deadline_passed", "the bid deadline has passed"));
+            return Err(DomainError::conflict(ErrorCode::BidDeadlinePassed, "the bid deadline has passed"));
         }
         check_bidder(conn, &tender, &actor.org_id, shanghai_date(now))?;
         let generic = store::generic_of(conn, &tender.id, &input.generic_id, "generic_id")?;
@@ -102,11 +102,15 @@ pub fn qualify(
             .first(conn)
             .optional()?
             .ok_or_else(|| {
-                DomainError::invalid("unknown_product", "product_code", format!("no product with code {code:?}"))
+                DomainError::invalid(
+                    ErrorCode::UnknownProduct,
+                    "product_code",
+                    format!("no product with code {code:?}"),
+                )
             })?;
         if generic_name != generic.generic_name || category != tender.category {
             return Err(DomainError::invalid(
-                "product_not_of_generic",
+                ErrorCode::ProductNotOfGeneric,
                 "product_code",
                 format!("{code} is {generic_name}, not {}", generic.generic_name),
             ));
@@ -119,7 +123,7 @@ pub fn qualify(
             .transpose()?;
         if generic.rep_fill_volume.is_some() != fill_volume.is_some() {
             return Err(DomainError::invalid(
-                "fill_volume_mismatch",
+                ErrorCode::FillVolumeMismatch,
                 "fill_volume",
                 "give a fill volume exactly when the representative spec has one",
             ));
@@ -138,7 +142,10 @@ pub fn qualify(
         };
         diesel::insert_into(tender_qualifications::table).values(&row).execute(conn).map_err(|e| {
             crate::db::unique_conflict(e, || {
-                DomainError::conflict("already_qualified", "your enterprise is already qualified for this generic")
+                DomainError::conflict(
+                    ErrorCode::AlreadyQualified,
+                    "your enterprise is already qualified for this generic",
+                )
             })
         })?;
         let snapshot = serde_json::json!({"generic_id": row.generic_id, "product_code": code, "strength": row.strength,
@@ -285,14 +292,14 @@ pub fn submit_bid(
 ) -> DomainResult<BidReceipt> {
     actor.require(&[Role::Supplier], "bid in tenders")?;
     if input.pack_price.fen() <= 0 {
-        return Err(DomainError::invalid("invalid_price", "pack_price", "the pack price must be above zero"));
+        return Err(DomainError::invalid(ErrorCode::InvalidPrice, "pack_price", "the pack price must be above zero"));
     }
     write_tx(conn, |conn| {
         let tender = store::visible_tender(conn, actor, tender_id)?;
         super::require_stage(&tender, &[TenderStatus::Bidding])?;
         let at = to_db(now);
         if at >= tender.bid_deadline {
-            return Err(DomainError::conflict("bid_deadline_passed", "the bid deadline has passed"));
+            return Err(DomainError::conflict(ErrorCode::BidDeadlinePassed, "the bid deadline has passed"));
         }
         check_bidder(conn, &tender, &actor.org_id, shanghai_date(now))?;
         let generic = store::generic_of(conn, &tender.id, &input.generic_id, "generic_id")?;
@@ -303,7 +310,10 @@ pub fn submit_bid(
             .first(conn)
             .optional()?
             .ok_or_else(|| {
-                DomainError::conflict("not_qualified", "qualify for this generic with your product before bidding")
+                DomainError::conflict(
+                    ErrorCode::NotQualified,
+                    "qualify for this generic with your product before bidding",
+                )
             })?;
         let existing: Option<BidRow> = tender_bids::table
             .filter(tender_bids::generic_id.eq(&generic.id))
@@ -349,7 +359,7 @@ pub fn submit_bid(
                 };
                 diesel::insert_into(tender_bids::table).values(&row).execute(conn).map_err(|e| {
                     crate::db::unique_conflict(e, || {
-                        DomainError::conflict("bid_exists", "your bid was just submitted; replace it")
+                        DomainError::conflict(ErrorCode::BidExists, "your bid was just submitted; replace it")
                     })
                 })?;
                 row.id
@@ -366,7 +376,7 @@ pub fn submit_bid(
                         .execute(conn)?;
                 if replaced != 1 {
                     return Err(DomainError::conflict(
-                        "bid_changed",
+                        ErrorCode::BidChanged,
                         "your bid was replaced at the same moment; submit again",
                     ));
                 }
@@ -470,7 +480,7 @@ pub fn open_tender(
         super::require_stage(&tender, &[TenderStatus::Bidding])?;
         if to_db(now) < tender.opening_at {
             return Err(DomainError::conflict(
-                "before_opening_time",
+                ErrorCode::BeforeOpeningTime,
                 format!("the bids stay sealed until the opening time, {}", super::at(tender.opening_at)),
             ));
         }
@@ -663,13 +673,17 @@ pub fn answer_offer(
             .first(conn)
             .optional()?
             .ok_or(DomainError::not_found("bid"))?;
-        let deadline =
-            bid.offer_deadline.ok_or_else(|| DomainError::conflict("no_offer", "no price was offered to this bid"))?;
+        let deadline = bid
+            .offer_deadline
+            .ok_or_else(|| DomainError::conflict(ErrorCode::NoOffer, "no price was offered to this bid"))?;
         if bid.offer_answer.is_some() {
-            return Err(DomainError::conflict("offer_answered", "this offer has been answered already"));
+            return Err(DomainError::conflict(ErrorCode::OfferAnswered, "this offer has been answered already"));
         }
         if to_db(now) > deadline {
-            return Err(DomainError::conflict("offer_lapsed", format!("the offer lapsed at {}", super::at(deadline))));
+            return Err(DomainError::conflict(
+                ErrorCode::OfferLapsed,
+                format!("the offer lapsed at {}", super::at(deadline)),
+            ));
         }
         let answer = if accept { "accepted" } else { "refused" };
         diesel::update(tender_bids::table.find(&bid.id).filter(tender_bids::offer_answer.is_null()))
@@ -751,7 +765,7 @@ pub struct GenericResult {
 pub fn results(conn: &mut DbConnection, actor: &Actor, tender_id: &str) -> DomainResult<Vec<GenericResult>> {
     let tender = store::visible_tender(conn, actor, tender_id)?;
     if !tender.status()?.is_open() {
-        return Err(DomainError::conflict("bids_sealed", "the bids stay sealed until the opening"));
+        return Err(DomainError::conflict(ErrorCode::BidsSealed, "the bids stay sealed until the opening"));
     }
     let rules = tender.rules()?;
     let view = super::view(conn, actor, &tender)?;

@@ -13,7 +13,7 @@ use crate::audit::{self, AuditEntry};
 use crate::catalog::at_index;
 use crate::clock::to_db;
 use crate::db::{write_tx, DbConnection};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::ids::new_id;
 use crate::paging::{Page, PageRequest};
 use crate::schema::{
@@ -96,11 +96,11 @@ pub fn report(
         let tender = store::visible_tender(conn, actor, tender_id)?;
         super::require_stage(&tender, &[TenderStatus::DemandReporting])?;
         if to_db(now) >= tender.demand_closes_at {
-            return Err(DomainError::conflict("demand_window_closed", "the demand window has closed"));
+            return Err(DomainError::conflict(ErrorCode::DemandWindowClosed, "the demand window has closed"));
         }
         let rules = tender.rules()?;
         if lines.is_empty() {
-            return Err(DomainError::invalid("demand_required", "lines", "report at least one line"));
+            return Err(DomainError::invalid(ErrorCode::DemandRequired, "lines", "report at least one line"));
         }
         let mut ids = Vec::with_capacity(lines.len());
         for (i, line) in lines.into_iter().enumerate() {
@@ -109,7 +109,7 @@ pub fn report(
             if ids.contains(&id) {
                 return Err(at_index(
                     i,
-                    DomainError::invalid("duplicate_generic", "generic_id", "a generic is reported twice"),
+                    DomainError::invalid(ErrorCode::DuplicateGeneric, "generic_id", "a generic is reported twice"),
                 ));
             }
             ids.push(id);
@@ -130,7 +130,7 @@ fn report_line(
     let generic = store::generic_of(conn, &tender.id, &line.generic_id, "generic_id")?;
     if !(0..=1_000_000_000_000).contains(&line.quantity) {
         return Err(DomainError::invalid(
-            "invalid_quantity",
+            ErrorCode::InvalidQuantity,
             "quantity",
             "the quantity is a whole number from 0 to 10^12",
         ));
@@ -144,11 +144,15 @@ fn report_line(
                 .first(conn)
                 .optional()?
                 .ok_or_else(|| {
-                    DomainError::invalid("unknown_product", "product_code", format!("no product with code {code:?}"))
+                    DomainError::invalid(
+                        ErrorCode::UnknownProduct,
+                        "product_code",
+                        format!("no product with code {code:?}"),
+                    )
                 })?;
             if name != generic.generic_name {
                 return Err(DomainError::invalid(
-                    "product_not_of_generic",
+                    ErrorCode::ProductNotOfGeneric,
                     "product_code",
                     format!("{code} is {name}, not {}", generic.generic_name),
                 ));
@@ -162,7 +166,7 @@ fn report_line(
         let floor_qty = (Decimal::from(past) * floor).ceil();
         if Decimal::from(line.quantity) < floor_qty && reason.is_none() {
             return Err(DomainError::invalid(
-                "demand_below_floor",
+                ErrorCode::DemandBelowFloor,
                 "reason",
                 format!(
                     "{} is below {}% of your past use ({past}): give a reason",
@@ -422,7 +426,7 @@ const SHEET_COLUMNS: [(&str, &[&str]); 4] = [
 pub struct SheetError {
     pub row: usize,
     pub column: String,
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
@@ -441,7 +445,7 @@ pub fn report_sheet(
     let tender = store::visible_tender(conn, actor, tender_id)?;
     let Some((header, body)) = table.split_first() else {
         return Err(DomainError::invalid(
-            "empty_sheet",
+            ErrorCode::EmptySheet,
             "file",
             "the sheet is empty: a header row, then a row per generic",
         ));
@@ -452,7 +456,7 @@ pub fn report_sheet(
     };
     let (Some(generic_col), Some(qty_col)) = (column("generic_name"), column("quantity")) else {
         return Err(DomainError::invalid(
-            "missing_columns",
+            ErrorCode::MissingColumns,
             "file",
             "the header names the columns 通用名 (generic_name) and 年需求量 (quantity); 品牌产品编码 and 原因 are optional",
         ));
@@ -465,8 +469,8 @@ pub fn report_sheet(
     let mut lines = Vec::new();
     let mut rows_of = Vec::new();
     let mut errors: Vec<SheetError> = Vec::new();
-    let mut bad = |row: usize, column: &str, code: &str, message: String| {
-        errors.push(SheetError { row, column: column.into(), code: code.into(), message });
+    let mut bad = |row: usize, column: &str, code: ErrorCode, message: String| {
+        errors.push(SheetError { row, column: column.into(), code, message });
     };
     for (i, row) in body.iter().enumerate() {
         let row_no = i + 2;
@@ -476,7 +480,7 @@ pub fn report_sheet(
         let name = cell(row, Some(generic_col)).unwrap_or_default();
         let generic = generics.iter().find(|g| g.generic_name == name);
         if generic.is_none() {
-            bad(row_no, "通用名", "unknown_generic", format!("{name:?} is not a generic of this tender"));
+            bad(row_no, "通用名", ErrorCode::UnknownGeneric, format!("{name:?} is not a generic of this tender"));
         }
         let qty_text = cell(row, Some(qty_col)).unwrap_or_default();
         // Spreadsheets store whole numbers as floats: "120000" and "120000.0" are the same count.
@@ -485,13 +489,13 @@ pub fn report_sheet(
             bad(
                 row_no,
                 "年需求量",
-                "invalid_quantity",
+                ErrorCode::InvalidQuantity,
                 format!("{qty_text:?} is not a whole number of minimum units, 0 or more"),
             );
         }
         if let (Some(g), Some(q)) = (generic, qty) {
             if rows_of.iter().any(|(_, id): &(usize, String)| *id == g.id) {
-                bad(row_no, "通用名", "duplicate_generic", format!("{name} is reported twice"));
+                bad(row_no, "通用名", ErrorCode::DuplicateGeneric, format!("{name} is reported twice"));
                 continue;
             }
             rows_of.push((row_no, g.id.clone()));
@@ -504,7 +508,7 @@ pub fn report_sheet(
         }
     }
     if errors.is_empty() && lines.is_empty() {
-        return Err(DomainError::invalid("demand_required", "file", "the sheet has no demand lines"));
+        return Err(DomainError::invalid(ErrorCode::DemandRequired, "file", "the sheet has no demand lines"));
     }
     // The checks that need the database (brand, past use), row by row, written only if all pass.
     if errors.is_empty() {
@@ -521,7 +525,7 @@ pub fn report_sheet(
                 errors.push(SheetError {
                     row,
                     column: p.field.clone().unwrap_or_default(),
-                    code: p.code.into(),
+                    code: p.code,
                     message: p.message.clone(),
                 });
             }
@@ -530,7 +534,7 @@ pub fn report_sheet(
     }
     let count = errors.len();
     Err(DomainError::invalid(
-        "sheet_rows_invalid",
+        ErrorCode::SheetRowsInvalid,
         "file",
         format!("{count} row(s) of the sheet are refused; nothing was written"),
     )

@@ -26,7 +26,7 @@ use crate::audit::{self, AuditEntry};
 use crate::catalog::{check_cycle, BatchLevel, Category};
 use crate::clock::{from_db, shanghai_date, to_db};
 use crate::db::{unique_conflict, write_tx, DbConnection};
-use crate::error::{required_text, DomainError, DomainResult};
+use crate::error::{required_text, DomainError, DomainResult, ErrorCode};
 use crate::ids::{document_no, new_id};
 use crate::money::UnitPrice;
 use crate::paging::{Page, PageRequest};
@@ -166,11 +166,15 @@ pub struct TenderView {
 /// A positive decimal written as a string, e.g. a strength.
 pub(crate) fn positive_decimal(text: &str, field: &str) -> DomainResult<Decimal> {
     let d = Decimal::from_str(text.trim()).map_err(|_| {
-        DomainError::invalid("invalid_decimal", field, format!("{text:?} is not a decimal number such as \"10\""))
+        DomainError::invalid(
+            ErrorCode::InvalidDecimal,
+            field,
+            format!("{text:?} is not a decimal number such as \"10\""),
+        )
     })?;
     if d <= Decimal::ZERO || d > Decimal::from(1_000_000) || d.scale() > 4 {
         return Err(DomainError::invalid(
-            "invalid_decimal",
+            ErrorCode::InvalidDecimal,
             field,
             format!("{text:?} must be above 0 and at most 1000000, with at most 4 decimals"),
         ));
@@ -180,7 +184,11 @@ pub(crate) fn positive_decimal(text: &str, field: &str) -> DomainResult<Decimal>
 
 fn generic_row(tender_id: &str, g: NewTenderGeneric) -> DomainResult<GenericRow> {
     if g.max_price.ten_thousandths() <= 0 {
-        return Err(DomainError::invalid("invalid_price", "max_price", "the max valid declared price is above zero"));
+        return Err(DomainError::invalid(
+            ErrorCode::InvalidPrice,
+            "max_price",
+            "the max valid declared price is above zero",
+        ));
     }
     Ok(GenericRow {
         id: new_id(),
@@ -219,20 +227,24 @@ pub fn create_tender(
     check_cycle(input.cycle_start, input.cycle_end)?;
     if !(input.demand_closes_at <= input.bid_deadline && input.bid_deadline <= input.opening_at) {
         return Err(DomainError::invalid(
-            "invalid_timetable",
+            ErrorCode::InvalidTimetable,
             "opening_at",
             "the demand window closes before the bid deadline, and bids are opened at or after the deadline",
         ));
     }
     if input.demand_closes_at <= now {
         return Err(DomainError::invalid(
-            "invalid_timetable",
+            ErrorCode::InvalidTimetable,
             "demand_closes_at",
             "the demand window closes in the future",
         ));
     }
     if input.generics.is_empty() {
-        return Err(DomainError::invalid("generics_required", "generics", "a tender names at least one generic"));
+        return Err(DomainError::invalid(
+            ErrorCode::GenericsRequired,
+            "generics",
+            "a tender names at least one generic",
+        ));
     }
     let (policy, policy_id): (TenderPolicy, String) =
         params_in_force(conn, &region_id, TENDER_POLICY, shanghai_date(now))?;
@@ -244,7 +256,7 @@ pub fn create_tender(
             &pick(&input.rule_set, &policy.rule_sets[0].name),
             &pick(&input.ratio_table, &policy.ratio_tables[0].name),
         )
-        .map_err(|(field, message)| DomainError::invalid("unknown_tender_rule", field, message))?;
+        .map_err(|(field, message)| DomainError::invalid(ErrorCode::UnknownTenderRule, field, message))?;
     let id = new_id();
     let mut generics = Vec::with_capacity(input.generics.len());
     for (i, g) in input.generics.into_iter().enumerate() {
@@ -252,7 +264,11 @@ pub fn create_tender(
         let field = format!("generics[{i}]");
         if generics.iter().any(|r: &GenericRow| r.generic_name == row.generic_name && r.dosage_form == row.dosage_form)
         {
-            return Err(DomainError::invalid("duplicate_generic", field, "a generic and dosage form is listed twice"));
+            return Err(DomainError::invalid(
+                ErrorCode::DuplicateGeneric,
+                field,
+                "a generic and dosage form is listed twice",
+            ));
         }
         generics.push(row);
     }
@@ -266,7 +282,7 @@ pub fn create_tender(
             regions::table.filter(regions::code.eq_any(&codes)).select((regions::code, regions::id)).load(conn)?;
         if let Some(missing) = codes.iter().find(|c| !found.iter().any(|(code, _)| code == *c)) {
             return Err(DomainError::invalid(
-                "unknown_region",
+                ErrorCode::UnknownRegion,
                 "supply_region_codes",
                 format!("no pooling region with code {missing:?} on this platform"),
             ));
@@ -303,7 +319,7 @@ pub fn create_tender(
         diesel::insert_into(tenders::table).values(&row).execute(conn).map_err(|e| {
             unique_conflict(e, || {
                 DomainError::conflict(
-                    "duplicate_tender",
+                    ErrorCode::DuplicateTender,
                     format!("tender {} already exists in this region", row.document_no),
                 )
             })
@@ -360,7 +376,7 @@ pub fn advance(
         };
         if to == Move::OpenBidding && to_db(now) >= tender.bid_deadline {
             return Err(DomainError::conflict(
-                "bid_deadline_passed",
+                ErrorCode::BidDeadlinePassed,
                 "the bid deadline has passed: bidding cannot open",
             ));
         }
@@ -406,7 +422,7 @@ pub(crate) fn set_status(
 pub(crate) fn wrong_stage(current: TenderStatus, expected: &[TenderStatus]) -> DomainError {
     let expected: Vec<&str> = expected.iter().map(|s| s.as_str()).collect();
     DomainError::conflict(
-        "wrong_tender_stage",
+        ErrorCode::WrongTenderStage,
         format!("the tender is at stage {}; this needs stage {}", current.as_str(), expected.join(" or ")),
     )
     .with_details(serde_json::json!({"status": current.as_str(), "expected": expected}))

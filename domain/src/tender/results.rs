@@ -13,7 +13,7 @@ use crate::catalog::volumes::{agreed_quantity, agreement_year_dates, AgreedVolum
 use crate::catalog::{self, BatchLevel, Category, NewBatch, NewWinningBid, SupplyRegion, SupplyRole};
 use crate::clock::to_db;
 use crate::db::{write_tx, DbConnection};
-use crate::error::{required_text, DomainError, DomainResult};
+use crate::error::{required_text, DomainError, DomainResult, ErrorCode};
 use crate::ids::new_id;
 use crate::money::Money;
 use crate::schema::{
@@ -46,7 +46,7 @@ pub fn propose(
             .get_result(conn)?;
         if open_offers > 0 {
             return Err(DomainError::conflict(
-                "offers_pending",
+                ErrorCode::OffersPending,
                 format!("{open_offers} offered price(s) are still open: wait for the answers or the deadline"),
             )
             .with_details(serde_json::json!({"open_offers": open_offers})));
@@ -109,7 +109,7 @@ pub fn object(
         let tender = store::visible_tender(conn, actor, tender_id)?;
         super::require_stage(&tender, &[TenderStatus::Proposed])?;
         if tender.objections_close_at.is_some_and(|c| to_db(now) >= c) {
-            return Err(DomainError::conflict("objection_window_closed", "the objection window has closed"));
+            return Err(DomainError::conflict(ErrorCode::ObjectionWindowClosed, "the objection window has closed"));
         }
         let bids: i64 = tender_bids::table
             .filter(tender_bids::tender_id.eq(&tender.id))
@@ -118,7 +118,7 @@ pub fn object(
             .get_result(conn)?;
         if bids == 0 {
             return Err(DomainError::Forbidden(crate::error::Problem::new(
-                "not_a_bidder",
+                ErrorCode::NotABidder,
                 "only an enterprise that bid in this tender may object",
             )));
         }
@@ -168,7 +168,10 @@ pub fn answer_objection(
             .optional()?
             .ok_or(DomainError::not_found("objection"))?;
         if before.answer.is_some() {
-            return Err(DomainError::conflict("objection_answered", "this objection has been answered already"));
+            return Err(DomainError::conflict(
+                ErrorCode::ObjectionAnswered,
+                "this objection has been answered already",
+            ));
         }
         diesel::update(tender_objections::table.find(&before.id))
             .set((
@@ -223,7 +226,7 @@ pub fn finalize(
         super::require_stage(&tender, &[TenderStatus::Proposed])?;
         if let Some(close) = tender.objections_close_at.filter(|c| to_db(now) < *c) {
             return Err(DomainError::conflict(
-                "objection_window_open",
+                ErrorCode::ObjectionWindowOpen,
                 format!("the objection window stays open until {}", super::at(close)),
             ));
         }
@@ -233,7 +236,10 @@ pub fn finalize(
             .count()
             .get_result(conn)?;
         if open > 0 {
-            return Err(DomainError::conflict("objections_unanswered", format!("{open} objection(s) await an answer")));
+            return Err(DomainError::conflict(
+                ErrorCode::ObjectionsUnanswered,
+                format!("{open} objection(s) await an answer"),
+            ));
         }
         diesel::update(tenders::table.find(&tender.id)).set(tenders::final_at.eq(Some(to_db(now)))).execute(conn)?;
         super::set_status(conn, actor, &tender, TenderStatus::Proposed, TenderStatus::Final, now)?;
@@ -323,7 +329,7 @@ fn insert_pick(
     };
     diesel::insert_into(tender_picks::table).values(&row).execute(conn).map_err(|e| {
         crate::db::unique_conflict(e, || {
-            DomainError::conflict("pick_taken", "this pick was just made; reload the board")
+            DomainError::conflict(ErrorCode::PickTaken, "this pick was just made; reload the board")
         })
     })?;
     let snapshot = serde_json::json!({"generic_id": row.generic_id, "seq": row.seq, "enterprise_id": row.enterprise_id,
@@ -373,15 +379,17 @@ pub fn pick(
         super::require_stage(&tender, &[TenderStatus::Final])?;
         let generic = store::generic_of(conn, &tender.id, generic_id, "generic_id")?;
         let state = pick_state(conn, &tender, generic)?;
-        let (winner, kind, round, choices) = rules::next_pick(&state.winners, &state.regions, &state.made)
-            .ok_or_else(|| DomainError::conflict("picks_complete", "every region of this generic has been picked"))?;
+        let (winner, kind, round, choices) =
+            rules::next_pick(&state.winners, &state.regions, &state.made).ok_or_else(|| {
+                DomainError::conflict(ErrorCode::PicksComplete, "every region of this generic has been picked")
+            })?;
         if winner != actor.org_id {
-            return Err(DomainError::conflict("not_your_turn", "another winner picks now")
+            return Err(DomainError::conflict(ErrorCode::NotYourTurn, "another winner picks now")
                 .with_details(serde_json::json!({"turn": winner, "kind": kind_str(kind), "round": round})));
         }
         if !choices.iter().any(|c| c.region == region_id) {
             return Err(DomainError::invalid(
-                "region_not_available",
+                ErrorCode::RegionNotAvailable,
                 "region_id",
                 "this region cannot be picked now (taken, or your own for a backup)",
             ));

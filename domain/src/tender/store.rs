@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::actor::{Actor, Role};
 use crate::db::{DbBackend, DbConnection};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::schema::{
     tender_bids, tender_demands, tender_generics, tender_objections, tender_picks, tender_qualifications,
     tender_regions, tenders,
@@ -305,7 +305,7 @@ pub fn generic_of(conn: &mut DbConnection, tender_id: &str, generic_id: &str, fi
         .select(GenericRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| DomainError::invalid("unknown_generic", field, "no such generic in this tender"))
+        .ok_or_else(|| DomainError::invalid(ErrorCode::UnknownGeneric, field, "no such generic in this tender"))
 }
 
 pub fn regions_of(conn: &mut DbConnection, tender_id: &str) -> DomainResult<Vec<String>> {

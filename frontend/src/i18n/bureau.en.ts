@@ -180,14 +180,5 @@ export const bureauEn: Record<keyof typeof bureauZh, string> = {
   'ret.err.score': 'A score lies between 0 and 100',
   'ret.err.comment': 'Say where the value comes from or why it changes',
 
-  'error.maker_checker': 'The officer who started it cannot approve it: another officer must',
-  'error.run_status': 'This run is no longer awaiting approval',
-  'error.future_as_of': 'The as-of date cannot be after today',
-  'error.unknown_job': 'No such job',
-  'error.invalid_agreement_year': 'The agreement year is 1, 2 or 3',
-  'error.invalid_value': 'Invalid value',
-  'error.invalid_subject': 'Invalid subject',
-  'error.unknown_hospital': 'No such hospital in your region',
-  'error.invalid_part': 'The export part is summary or detail',
   'job.includeMail': 'Show mail dispatch (every minute)',
 };

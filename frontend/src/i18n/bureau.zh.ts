@@ -184,14 +184,5 @@ export const bureauZh = {
   'ret.err.comment': '请说明数值来源或修改原因',
 
   // Errors of these screens' APIs
-  'error.maker_checker': '发起人不能审核自己的测算，须由另一名工作人员审核',
-  'error.run_status': '该测算已不是待审核状态',
-  'error.future_as_of': '数据日期不能晚于今天',
-  'error.unknown_job': '没有这个任务',
-  'error.invalid_agreement_year': '协议年度须为 1、2 或 3',
-  'error.invalid_value': '数值不正确',
-  'error.invalid_subject': '对象不正确',
-  'error.unknown_hospital': '本统筹区没有该医疗机构',
-  'error.invalid_part': '导出内容须为 summary 或 detail',
   'job.includeMail': '显示邮件发送（每分钟一次）',
 } as const;

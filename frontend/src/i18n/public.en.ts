@@ -71,6 +71,4 @@ export const publicEn = {
   'pub.open': 'Open the public page',
   'pub.published': 'Version {version} published',
   'pub.hint': 'The public site shows a snapshot as of its publication: publish again after the data change; earlier versions stay readable. Nothing published names a person.',
-  'error.unknown_publication_kind': 'No such kind of public information',
-  'error.concurrent_publication': 'This kind was just published; try again',
 } as const;

@@ -71,6 +71,4 @@ export const publicZh = {
   'pub.open': '查看公开页面',
   'pub.published': '已发布第 {version} 版',
   'pub.hint': '公开内容为发布时的快照：数据变更后需重新发布才会在公开页面更新；历史版本可查。发布内容不含任何个人姓名。',
-  'error.unknown_publication_kind': '没有这一类公开信息',
-  'error.concurrent_publication': '同类信息刚刚被发布，请重试',
 } as const;

@@ -171,7 +171,6 @@ export const settlementEn: Record<keyof typeof settlementZh, string> = {
   'order.aboveVolumeLine': '{name}: {n} {unit} above, {amount}',
   'order.aboveVolumeOk': 'Order above the volume',
   'order.aboveVolumeBack': 'Back to the order',
-  'error.quantity_beyond_limit': 'Line {line} asks for more than one order may ({limit} {unit}, about {limit_packs} packs); check the quantity',
   'accept.err.format': '“{text}” is not a quantity: type a whole number of {unit}, no sign, decimal point or letters',
   'menu.productFlow': "Product flow",
   'flow.help': "Every order line hospitals placed with distributors for your winning products: the distributor, what was shipped and accepted, and whether the fund has paid the distributor. The fund pays the distributor directly, so only the payment status and dates show here: not the distributor's amounts, and no other enterprise's products.",

@@ -170,7 +170,6 @@ export const settlementZh = {
   'order.aboveVolumeLine': '{name}：超量 {n} {unit}，金额 {amount}',
   'order.aboveVolumeOk': '确认超量下单',
   'order.aboveVolumeBack': '返回修改',
-  'error.quantity_beyond_limit': '第 {line} 行数量超过单次订购上限（{limit} {unit}，约 {limit_packs} 盒），请核对数量',
   'accept.err.format': '“{text}”不是有效的数量：请输入以{unit}计的非负整数，不能为负数、小数或字母',
   'menu.productFlow': "中选产品流向",
   'flow.help': "这里列出医院向配送企业订购本企业中选产品的每一行明细：配送企业、发货、验收，以及医保基金是否已向配送企业付款。医保基金直接向配送企业付款，所以这里只显示付款状态和日期，不显示配送企业的结算金额，也不显示其他企业的产品。",
