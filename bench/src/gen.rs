@@ -295,6 +295,8 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
         org_id: org_id.to_string(),
         active: true,
         created_at: setup,
+        session_version: 0,
+        last_sign_in_at: None,
     };
     let mut orgs = vec![
         org(&platform_id, "platform", "集采直结平台".into(), None, None, false, false),
@@ -375,6 +377,7 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
             pack_size,
             min_unit: "片".into(),
             created_at: setup,
+            consistency: None,
         });
         let batch = (generic * 3 / scale.bids.div_ceil(2).max(1)).min(2);
         let distributors = [b % scale.distributors, (b + 1) % scale.distributors];
@@ -844,6 +847,9 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
                             .map(|_| if l.steps[1] == 3 { "deemed" } else { "explicit" }.to_string()),
                         disputed_amount: 0,
                         dispute_reason: None,
+                        credited_amount: 0,
+                        dispute_resolution: None,
+                        dispute_resolved_on: None,
                         paid_amount: if paid { s.amount } else { 0 },
                         paid_on: if paid { pay_day } else { None },
                         bank_reference: bank_ref.clone(),

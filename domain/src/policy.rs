@@ -147,7 +147,7 @@ impl DeadlineRule {
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = region_policies)]
+#[diesel(table_name = region_policies, treat_none_as_default_value = false)]
 pub struct PolicyRow {
     pub id: String,
     pub region_id: String,

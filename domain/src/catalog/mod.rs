@@ -118,7 +118,7 @@ impl Consistency {
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = products)]
+#[diesel(table_name = products, treat_none_as_default_value = false)]
 pub struct ProductRow {
     pub id: String,
     pub code: String,
@@ -334,7 +334,7 @@ impl BatchLevel {
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = batches)]
+#[diesel(table_name = batches, treat_none_as_default_value = false)]
 pub struct BatchRow {
     pub id: String,
     pub region_id: String,
@@ -498,9 +498,26 @@ pub struct SupplyRegion {
     pub role: SupplyRole,
 }
 
+/// A region a winning bid supplies, as primary or backup (the insert form of `bid_supply_regions`).
+#[derive(Insertable, Clone, Debug)]
+#[diesel(table_name = bid_supply_regions, treat_none_as_default_value = false)]
+pub struct BidSupplyRow {
+    pub bid_id: String,
+    pub region_code: String,
+    pub role: String,
+}
+
+/// A distributor a winning bid's maker named (the insert form of `bid_distributors`).
+#[derive(Insertable, Clone, Debug)]
+#[diesel(table_name = bid_distributors, treat_none_as_default_value = false)]
+pub struct BidDistributorRow {
+    pub bid_id: String,
+    pub enterprise_id: String,
+}
+
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = winning_bids)]
+#[diesel(table_name = winning_bids, treat_none_as_default_value = false)]
 pub struct BidRow {
     pub id: String,
     pub batch_id: String,
@@ -721,22 +738,24 @@ pub(crate) fn insert_bid(
             )
         })
     })?;
-    for sr in &input.supply_regions {
-        diesel::insert_into(bid_supply_regions::table)
-            .values((
-                bid_supply_regions::bid_id.eq(&row.id),
-                bid_supply_regions::region_code.eq(sr.region_code.trim()),
-                bid_supply_regions::role.eq(match sr.role {
-                    SupplyRole::Primary => "primary",
-                    SupplyRole::Backup => "backup",
-                }),
-            ))
-            .execute(conn)?;
-    }
-    for d in &distributors {
-        diesel::insert_into(bid_distributors::table)
-            .values((bid_distributors::bid_id.eq(&row.id), bid_distributors::enterprise_id.eq(d)))
-            .execute(conn)?;
+    let supply: Vec<BidSupplyRow> = input
+        .supply_regions
+        .iter()
+        .map(|sr| BidSupplyRow {
+            bid_id: row.id.clone(),
+            region_code: sr.region_code.trim().to_string(),
+            role: match sr.role {
+                SupplyRole::Primary => "primary",
+                SupplyRole::Backup => "backup",
+            }
+            .to_string(),
+        })
+        .collect();
+    crate::db::insert_rows!(&mut *conn, bid_supply_regions::table, &supply)?;
+    let carriers: Vec<BidDistributorRow> =
+        distributors.iter().map(|d| BidDistributorRow { bid_id: row.id.clone(), enterprise_id: d.clone() }).collect();
+    if !carriers.is_empty() {
+        crate::db::insert_rows!(&mut *conn, bid_distributors::table, &carriers)?;
     }
     let snapshot = serde_json::json!({
         "bid": &row, "supply_regions": &input.supply_regions, "distributor_ids": &distributors,

@@ -100,7 +100,7 @@ pub fn agreement_year_dates(cycle_start: NaiveDate, cycle_end: NaiveDate, year: 
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = agreed_volumes)]
+#[diesel(table_name = agreed_volumes, treat_none_as_default_value = false)]
 pub struct AgreedVolumeRow {
     pub id: String,
     pub region_id: String,
@@ -117,6 +117,8 @@ pub struct AgreedVolumeRow {
     pub created_by: String,
     #[serde(serialize_with = "crate::clock::ser_utc")]
     pub created_at: NaiveDateTime,
+    /// Accepted so far within the volume's year, in minimum units.
+    pub accepted_qty: i64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -252,6 +254,7 @@ fn insert_volume(
         ordered_qty: 0,
         created_by: actor.user_id.clone(),
         created_at: to_db(now),
+        accepted_qty: 0,
     };
     diesel::insert_into(agreed_volumes::table).values(&row).execute(conn).map_err(|e| {
         unique_conflict(e, || {

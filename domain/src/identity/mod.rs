@@ -27,7 +27,7 @@ pub use crate::error::required_text;
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = regions)]
+#[diesel(table_name = regions, treat_none_as_default_value = false)]
 pub struct RegionRow {
     pub id: String,
     pub code: String,
@@ -39,7 +39,7 @@ pub struct RegionRow {
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = organizations)]
+#[diesel(table_name = organizations, treat_none_as_default_value = false)]
 pub struct OrgRow {
     pub id: String,
     pub kind: String,
@@ -57,7 +57,7 @@ pub struct OrgRow {
 }
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug)]
-#[diesel(table_name = users)]
+#[diesel(table_name = users, treat_none_as_default_value = false)]
 pub struct UserRow {
     pub id: String,
     pub username: String,

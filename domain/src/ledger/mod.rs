@@ -18,7 +18,7 @@
 //!   cleared at payment by the hospital's cover (prepayment, settlement, receivable).
 //! * `medical_expense`: the fund's cost of insured care (expense).
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -29,7 +29,7 @@ use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::identity::{Actor, OrgNames, Role};
 use crate::ids::new_id;
 use crate::money::Money;
-use crate::schema::{journal_entries, journal_lines};
+use crate::schema::{journal_entries, journal_lines, prepayments};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -95,6 +95,53 @@ impl Posting {
     }
 }
 
+/// A journal entry's head, as it is stored (the insert form of `journal_entries`).
+#[derive(Insertable, Clone, Debug)]
+#[diesel(table_name = journal_entries, treat_none_as_default_value = false)]
+pub struct JournalEntryRow {
+    pub id: String,
+    pub region_id: String,
+    pub entry_date: NaiveDate,
+    pub kind: String,
+    pub memo: String,
+    pub source_type: String,
+    pub source_id: String,
+    pub reverses_entry_id: Option<String>,
+    pub created_by: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// One line of a journal entry, as it is stored (the insert form of `journal_lines`).
+#[derive(Insertable, Clone, Debug)]
+#[diesel(table_name = journal_lines, treat_none_as_default_value = false)]
+pub struct JournalLineRow {
+    pub id: String,
+    pub entry_id: String,
+    pub region_id: String,
+    pub account: String,
+    pub party_id: Option<String>,
+    pub debit: i64,
+    pub credit: i64,
+    pub entry_date: NaiveDate,
+}
+
+/// A hospital's prepayment for a batch's agreement year (the insert form of `prepayments`).
+#[derive(Insertable, Clone, Debug)]
+#[diesel(table_name = prepayments, treat_none_as_default_value = false)]
+pub struct PrepaymentRow {
+    pub id: String,
+    pub region_id: String,
+    pub hospital_id: String,
+    pub batch_id: String,
+    pub agreement_year: i16,
+    pub annual_amount: i64,
+    pub share_bp: i32,
+    pub amount: i64,
+    pub policy_id: String,
+    pub prepaid_on: NaiveDate,
+    pub created_at: NaiveDateTime,
+}
+
 pub struct Entry<'a> {
     pub region_id: &'a str,
     pub date: NaiveDate,
@@ -124,42 +171,42 @@ pub fn post(
     if !balanced(&postings) || postings.is_empty() {
         return Err(DomainError::Internal(format!("unbalanced journal entry {} for {}", entry.kind, entry.source_id)));
     }
-    let id = new_id();
-    diesel::insert_into(journal_entries::table)
-        .values((
-            journal_entries::id.eq(&id),
-            journal_entries::region_id.eq(entry.region_id),
-            journal_entries::entry_date.eq(entry.date),
-            journal_entries::kind.eq(entry.kind),
-            journal_entries::memo.eq(&entry.memo),
-            journal_entries::source_type.eq(entry.source_type),
-            journal_entries::source_id.eq(entry.source_id),
-            journal_entries::created_by.eq(actor.map(|a| a.user_id.clone()).filter(|u| !u.is_empty())),
-            journal_entries::created_at.eq(to_db(now)),
-        ))
-        .execute(conn)
-        .map_err(|e| {
-            unique_conflict(e, || {
-                DomainError::conflict(
-                    ErrorCode::AlreadyPosted,
-                    format!("{} of {} is already posted", entry.kind, entry.source_id),
-                )
-            })
-        })?;
-    for p in &postings {
-        diesel::insert_into(journal_lines::table)
-            .values((
-                journal_lines::id.eq(new_id()),
-                journal_lines::entry_id.eq(&id),
-                journal_lines::region_id.eq(entry.region_id),
-                journal_lines::account.eq(p.account.as_str()),
-                journal_lines::party_id.eq(&p.party_id),
-                journal_lines::debit.eq(p.debit.fen()),
-                journal_lines::credit.eq(p.credit.fen()),
-                journal_lines::entry_date.eq(entry.date),
-            ))
-            .execute(conn)?;
-    }
+    let head = JournalEntryRow {
+        id: new_id(),
+        region_id: entry.region_id.to_string(),
+        entry_date: entry.date,
+        kind: entry.kind.to_string(),
+        memo: entry.memo.clone(),
+        source_type: entry.source_type.to_string(),
+        source_id: entry.source_id.to_string(),
+        reverses_entry_id: None,
+        created_by: actor.map(|a| a.user_id.clone()).filter(|u| !u.is_empty()),
+        created_at: to_db(now),
+    };
+    diesel::insert_into(journal_entries::table).values(&head).execute(conn).map_err(|e| {
+        unique_conflict(e, || {
+            DomainError::conflict(
+                ErrorCode::AlreadyPosted,
+                format!("{} of {} is already posted", entry.kind, entry.source_id),
+            )
+        })
+    })?;
+    let lines: Vec<JournalLineRow> = postings
+        .iter()
+        .map(|p| JournalLineRow {
+            id: new_id(),
+            entry_id: head.id.clone(),
+            region_id: entry.region_id.to_string(),
+            account: p.account.as_str().to_string(),
+            party_id: p.party_id.clone(),
+            debit: p.debit.fen(),
+            credit: p.credit.fen(),
+            entry_date: entry.date,
+        })
+        .collect();
+    // One multi-row insert: an entry has a handful of lines.
+    crate::db::insert_rows!(&mut *conn, journal_lines::table, &lines)?;
+    let id = head.id;
     Ok(id)
 }
 
@@ -333,7 +380,7 @@ pub fn run_prepayments(
     as_of: NaiveDate,
     now: DateTime<Utc>,
 ) -> DomainResult<PrepaymentCounts> {
-    use crate::schema::{agreed_volumes, prepayments, winning_bids};
+    use crate::schema::{agreed_volumes, winning_bids};
     crate::db::write_tx(conn, |conn| {
         crate::db::job_lock(conn, "prepayment")?;
         let mut rows = agreed_volumes::table
@@ -379,20 +426,19 @@ pub fn run_prepayments(
             let amount = Money::round_half_up(annual.to_decimal() * policy.share);
             let id = new_id();
             diesel::insert_into(prepayments::table)
-                .values((
-                    prepayments::id.eq(&id),
-                    prepayments::region_id.eq(&region),
-                    prepayments::hospital_id.eq(&hospital),
-                    prepayments::batch_id.eq(&batch),
-                    prepayments::agreement_year.eq(year),
-                    prepayments::annual_amount.eq(annual.fen()),
-                    prepayments::share_bp
-                        .eq((policy.share * rust_decimal::Decimal::from(10_000)).round().try_into().unwrap_or(0i32)),
-                    prepayments::amount.eq(amount.fen()),
-                    prepayments::policy_id.eq(&policy_id),
-                    prepayments::prepaid_on.eq(as_of),
-                    prepayments::created_at.eq(to_db(now)),
-                ))
+                .values(&PrepaymentRow {
+                    id: id.clone(),
+                    region_id: region.clone(),
+                    hospital_id: hospital.clone(),
+                    batch_id: batch.clone(),
+                    agreement_year: year,
+                    annual_amount: annual.fen(),
+                    share_bp: (policy.share * rust_decimal::Decimal::from(10_000)).round().try_into().unwrap_or(0i32),
+                    amount: amount.fen(),
+                    policy_id: policy_id.clone(),
+                    prepaid_on: as_of,
+                    created_at: to_db(now),
+                })
                 .execute(conn)?;
             if amount.fen() > 0 {
                 post(

@@ -21,7 +21,7 @@ use crate::schema::{acceptances, deliveries, delivery_lines, order_lines, orders
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = deliveries)]
+#[diesel(table_name = deliveries, treat_none_as_default_value = false)]
 pub struct DeliveryRow {
     pub id: String,
     pub delivery_no: String,
@@ -38,7 +38,7 @@ pub struct DeliveryRow {
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = delivery_lines)]
+#[diesel(table_name = delivery_lines, treat_none_as_default_value = false)]
 pub struct DeliveryLineRow {
     pub id: String,
     pub delivery_id: String,
@@ -55,7 +55,7 @@ pub struct DeliveryLineRow {
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = acceptances)]
+#[diesel(table_name = acceptances, treat_none_as_default_value = false)]
 pub struct AcceptanceRow {
     pub id: String,
     pub delivery_id: String,

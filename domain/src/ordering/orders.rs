@@ -124,7 +124,7 @@ pub fn derive_status(lines: &[LineProgress]) -> OrderStatus {
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = orders)]
+#[diesel(table_name = orders, treat_none_as_default_value = false)]
 pub struct OrderRow {
     pub id: String,
     pub order_no: String,
@@ -144,7 +144,7 @@ pub struct OrderRow {
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = order_lines)]
+#[diesel(table_name = order_lines, treat_none_as_default_value = false)]
 pub struct OrderLineRow {
     pub id: String,
     pub order_id: String,

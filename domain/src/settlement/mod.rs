@@ -272,9 +272,9 @@ pub struct NewInvoice {
     pub tax_amount: Money,
 }
 
-#[derive(Queryable, Selectable, Clone, Debug, Serialize)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = invoices)]
+#[diesel(table_name = invoices, treat_none_as_default_value = false)]
 pub struct InvoiceRow {
     pub id: String,
     pub payable_id: String,
@@ -796,9 +796,9 @@ struct Eligible {
 
 // ---------------------------------------------------------------- payment batches
 
-#[derive(Queryable, Selectable, Clone, Debug, Serialize)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = payment_batches)]
+#[diesel(table_name = payment_batches, treat_none_as_default_value = false)]
 pub struct PaymentBatchRow {
     pub id: String,
     pub batch_no: String,
@@ -847,12 +847,13 @@ pub struct PaymentBatchView {
     pub items: Vec<PaymentBatchItem>,
 }
 
-#[derive(Insertable)]
+/// A payable's place in a payment batch (the insert form of `payment_batch_items`).
+#[derive(Insertable, Clone, Debug)]
 #[diesel(table_name = payment_batch_items, treat_none_as_default_value = false)]
-struct NewBatchItem<'a> {
-    batch_id: &'a str,
-    payable_id: &'a str,
-    amount: i64,
+pub struct BatchItemRow {
+    pub batch_id: String,
+    pub payable_id: String,
+    pub amount: i64,
 }
 
 fn create_batch(
@@ -880,8 +881,10 @@ fn create_batch(
             payment_batches::created_at.eq(to_db(now)),
         ))
         .execute(conn)?;
-    let rows: Vec<NewBatchItem> =
-        items.iter().map(|p| NewBatchItem { batch_id: &id, payable_id: &p.id, amount: p.outstanding.fen() }).collect();
+    let rows: Vec<BatchItemRow> = items
+        .iter()
+        .map(|p| BatchItemRow { batch_id: id.clone(), payable_id: p.id.clone(), amount: p.outstanding.fen() })
+        .collect();
     for chunk in rows.chunks(1000) {
         crate::db::insert_rows!(&mut *conn, payment_batch_items::table, chunk)?;
     }
@@ -1197,9 +1200,9 @@ pub struct PaymentInput {
     pub paid_on: Option<NaiveDate>,
 }
 
-#[derive(Queryable, Selectable, Clone, Debug, Serialize)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = payments)]
+#[diesel(table_name = payments, treat_none_as_default_value = false)]
 pub struct PaymentRow {
     pub id: String,
     pub bank_reference: String,

@@ -20,7 +20,7 @@ use crate::settlement::{self, stage};
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = payables)]
+#[diesel(table_name = payables, treat_none_as_default_value = false)]
 pub struct PayableRow {
     pub id: String,
     pub payable_no: String,

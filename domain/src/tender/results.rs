@@ -787,6 +787,7 @@ pub fn enact(conn: &mut DbConnection, actor: &Actor, tender_id: &str, now: DateT
                     ordered_qty: 0,
                     created_by: actor.user_id.clone(),
                     created_at: to_db(now),
+                    accepted_qty: 0,
                 };
                 diesel::insert_into(agreed_volumes::table).values(&row).execute(conn)?;
                 audit::record(
