@@ -71,7 +71,8 @@ impl PgCluster {
     fn start() -> Result<PgCluster, String> {
         let dir = std::env::temp_dir().join(format!("jicai-bench-pg-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let settings = "-c max_connections=200 -c shared_buffers=1GB -c max_wal_size=4GB -c track_io_timing=on";
+        let settings = "-c max_connections=200 -c shared_buffers=1GB -c max_wal_size=4GB -c track_io_timing=on \
+                        -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=10000";
         Cluster::start(&dir, &ClusterOptions { durable: true, settings, log: "log" }).map(PgCluster)
     }
 
@@ -816,6 +817,53 @@ fn pg_reads(url: &str) -> Option<(i64, f64)> {
     .map(|r| (r.blocks, r.ms))
 }
 
+// ---------------------------------------------------------------- statements per cycle
+
+/// Cycles counted by `statements_per_cycle`.
+const STATEMENT_CYCLES: u64 = 20;
+
+/// What one procurement cycle asks of PostgreSQL: `cycles` cycles, one after another by one
+/// client (signed in before), counted by `pg_stat_statements` (top-level statements, BEGIN and
+/// COMMIT included, as pgbench's TPC-B counts its 7). Returns the statements per cycle and the
+/// statements that make them up, most called first, each with its calls per cycle.
+fn statements_per_cycle(url: &str, addr: &str, plan: &Plan, cycles: u64) -> Result<(f64, Vec<(f64, String)>), String> {
+    #[derive(QueryableByName)]
+    struct Stat {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        calls: i64,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        query: String,
+    }
+    let mut conn = DbUrl::parse(url).map_err(|e| e.to_string())?.establish().map_err(|e| e.to_string())?;
+    let run = |conn: &mut DbConnection, q: &str| diesel::sql_query(q).execute(conn).map_err(|e| format!("{q}: {e}"));
+    run(&mut conn, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")?;
+    let mut h = Client::new(addr);
+    let mut s = Client::new(addr);
+    h.login(&plan.hospital_user, PASSWORD)?;
+    s.login(&plan.supplier_user, PASSWORD)?;
+    // One cycle first, so that the server's pool and caches are warm and not counted.
+    let mut lat = Vec::new();
+    cycle(&mut h, &mut s, plan, &format!("statements-warm-{}", std::process::id()), &mut lat)?;
+    run(&mut conn, "SELECT pg_stat_statements_reset()")?;
+    for i in 0..cycles {
+        cycle(&mut h, &mut s, plan, &format!("statements-{}-{i}", std::process::id()), &mut lat)?;
+    }
+    let rows: Vec<Stat> = diesel::sql_query(
+        "SELECT s.calls, s.query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid \
+         WHERE d.datname = current_database() AND s.toplevel AND s.query NOT LIKE '%pg_stat_statements%' \
+         ORDER BY s.calls DESC, s.query",
+    )
+    .load(&mut conn)
+    .map_err(|e| e.to_string())?;
+    let total: i64 = rows.iter().map(|r| r.calls).sum();
+    let n = cycles as f64;
+    let breakdown = rows
+        .into_iter()
+        .map(|r| (r.calls as f64 / n, r.query.split_whitespace().collect::<Vec<_>>().join(" ")))
+        .collect();
+    Ok((total as f64 / n, breakdown))
+}
+
 // ---------------------------------------------------------------- the run
 
 /// Load alone against a server already running on `addr` over the database at `url` (already
@@ -966,6 +1014,19 @@ pub fn run(o: &Opts) -> Result<String, String> {
         let mut floor_rows = Vec::new();
 
         let server = Server::start(&url)?;
+        if pg_cluster.is_some() {
+            eprintln!("[{backend}] statements per cycle");
+            let (per_cycle, breakdown) = statements_per_cycle(&url, &server.addr, &plans[0], STATEMENT_CYCLES)?;
+            md.push_str(&format!(
+                "**Statements per procurement cycle** (`pg_stat_statements`, top level, BEGIN and COMMIT included; {STATEMENT_CYCLES} cycles by one client after a warm-up cycle; TPC-B's transaction is 7): **{per_cycle:.1}**\n\n| per cycle | statement |\n|---|---|\n"
+            ));
+            for (calls, query) in &breakdown {
+                let q: String = query.chars().take(160).collect();
+                md.push_str(&format!("| {calls:.2} | `{}` |\n", q.replace('|', "\\|").replace('`', "'")));
+            }
+            md.push('\n');
+            save(&md);
+        }
         let mut rows_w = Vec::new();
         for &c in &o.clients {
             let base = match &pg_cluster {

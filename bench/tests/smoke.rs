@@ -94,6 +94,21 @@ fn tiny_run_on_postgres_measures_the_baselines_and_floors() {
     ] {
         assert!(md.contains(row), "missing {row} in:\n{md}");
     }
+    // The statements of a procurement cycle were counted, and their breakdown adds up to them:
+    // at least a BEGIN and a COMMIT for each of its 4 writes.
+    let section = md.split("**Statements per procurement cycle**").nth(1).unwrap_or_default();
+    let per_cycle: f64 =
+        section.lines().next().and_then(|l| l.rsplit("**").nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    assert!(per_cycle >= 8.0, "no statements per cycle in:\n{md}");
+    let listed: f64 = section
+        .split("\n\n")
+        .nth(1)
+        .unwrap_or_default()
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split('|').nth(1).and_then(|c| c.trim().parse::<f64>().ok()))
+        .sum();
+    assert!((listed - per_cycle).abs() < 0.1, "the breakdown ({listed}) does not add up to {per_cycle}:\n{md}");
     // The one-day floor ran both variants on the day's payables, beside the one-day job.
     let day: Vec<&str> =
         md.lines().filter(|l| l.starts_with("| as the code does it") || l.starts_with("| if batching")).collect();
