@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 use crate::audit::{self, AuditEntry};
 use crate::catalog::{at_index, region_codes, visible_bids, winners_by_generic, BatchRow, BidRow, ProductRow};
@@ -300,9 +301,9 @@ pub fn accepted_per_volume(
     conn: &mut DbConnection,
     volume_ids: &[String],
     as_of: NaiveDate,
-) -> DomainResult<std::collections::HashMap<String, i64>> {
+) -> DomainResult<HashMap<String, i64>> {
     if volume_ids.is_empty() {
-        return Ok(std::collections::HashMap::new());
+        return Ok(HashMap::new());
     }
     use crate::schema::{acceptances, deliveries, delivery_lines, order_lines};
     let rows: Vec<(Option<String>, Option<i64>, Option<NaiveDate>)> = delivery_lines::table
@@ -313,14 +314,14 @@ pub fn accepted_per_volume(
         .filter(acceptances::acceptance_date.le(as_of))
         .select((order_lines::agreed_volume_id, delivery_lines::accepted_qty, acceptances::acceptance_date))
         .load(conn)?;
-    let windows: std::collections::HashMap<String, (NaiveDate, NaiveDate)> = agreed_volumes::table
+    let windows: HashMap<String, (NaiveDate, NaiveDate)> = agreed_volumes::table
         .filter(agreed_volumes::id.eq_any(volume_ids))
         .select((agreed_volumes::id, agreed_volumes::year_start, agreed_volumes::year_end))
         .load::<(String, NaiveDate, NaiveDate)>(conn)?
         .into_iter()
         .map(|(id, s, e)| (id, (s, e)))
         .collect();
-    let mut out = std::collections::HashMap::new();
+    let mut out = HashMap::new();
     for (v, qty, date) in rows {
         let (Some(v), Some(qty), Some(date)) = (v, qty, date) else { continue };
         if let Some((s, e)) = windows.get(&v) {
@@ -350,7 +351,7 @@ fn views(conn: &mut DbConnection, ids: &[String]) -> DomainResult<Vec<AgreedVolu
     // Every acceptance within each volume's year (a far date, written as SQLite compares text).
     let any_date = NaiveDate::from_ymd_opt(9999, 12, 31).expect("valid");
     let accepted = accepted_per_volume(conn, ids, any_date)?;
-    let mut by_id: std::collections::HashMap<String, AgreedVolumeView> = rows
+    let mut by_id: HashMap<String, AgreedVolumeView> = rows
         .into_iter()
         .map(to_view)
         .map(|mut v| {
@@ -443,34 +444,45 @@ pub fn get_agreed_volume(conn: &mut DbConnection, actor: &Actor, id: &str) -> Do
 
 /// The agreed volume a hospital's order line consumes: the bid's volume for the agreement year
 /// containing `date`.
-pub fn volume_for(
+/// The agreed volumes in force on `date` for a hospital's winning bids, by bid (one query for
+/// all the lines of an order).
+pub fn volumes_for(
     conn: &mut DbConnection,
     hospital_id: &str,
-    bid_id: &str,
+    bid_ids: &[&str],
     date: NaiveDate,
-) -> DomainResult<Option<AgreedVolumeRow>> {
-    Ok(agreed_volumes::table
+) -> DomainResult<HashMap<String, AgreedVolumeRow>> {
+    if bid_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<AgreedVolumeRow> = agreed_volumes::table
         .filter(agreed_volumes::hospital_id.eq(hospital_id))
-        .filter(agreed_volumes::bid_id.eq(bid_id))
+        .filter(agreed_volumes::bid_id.eq_any(bid_ids))
         .filter(agreed_volumes::year_start.le(date))
         .filter(agreed_volumes::year_end.ge(date))
+        .order(agreed_volumes::id.asc())
         .select(AgreedVolumeRow::as_select())
-        .first(conn)
-        .optional()?)
+        .load(conn)?;
+    let mut by_bid = HashMap::new();
+    for v in rows {
+        by_bid.entry(v.bid_id.clone()).or_insert(v);
+    }
+    Ok(by_bid)
 }
 
 /// Consumes `qty` of an agreed volume and tells how much of it lies within the volume.
 ///
-/// The UPDATE comes first: on PostgreSQL it locks the row until commit, so concurrent orders
-/// are served one after the other and never both take the last units.
+/// One UPDATE … RETURNING: on PostgreSQL it locks the row until commit, so concurrent orders
+/// are served one after the other and never both take the last units; the figures it returns
+/// are those after this order's share.
 pub fn consume(conn: &mut DbConnection, volume_id: &str, qty: i64) -> DomainResult<i64> {
-    diesel::update(agreed_volumes::table.find(volume_id))
-        .set(agreed_volumes::ordered_qty.eq(agreed_volumes::ordered_qty + qty))
-        .execute(conn)?;
-    let (agreed, ordered_after): (i64, i64) = agreed_volumes::table
-        .find(volume_id)
-        .select((agreed_volumes::agreed_qty, agreed_volumes::ordered_qty))
-        .first(conn)?;
+    let target = agreed_volumes::table.find(volume_id);
+    let add = agreed_volumes::ordered_qty.eq(agreed_volumes::ordered_qty + qty);
+    let after = (agreed_volumes::agreed_qty, agreed_volumes::ordered_qty);
+    let (agreed, ordered_after): (i64, i64) = match conn {
+        DbConnection::Postgresql(c) => diesel::update(target).set(add).returning(after).get_result(c)?,
+        DbConnection::Sqlite(c) => diesel::update(target).set(add).returning(after).get_result(c)?,
+    };
     let before = ordered_after - qty;
     Ok((agreed - before).clamp(0, qty))
 }

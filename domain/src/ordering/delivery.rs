@@ -271,14 +271,23 @@ pub fn ship(
         }
         let progress: HashMap<String, (ord::OrderLineRow, ord::LineProgress)> =
             ord::line_progress(conn, &order.id)?.into_iter().map(|(l, p)| (l.id.clone(), (l, p))).collect();
+        let product_ids: Vec<&str> = progress.values().map(|(l, _)| l.product_id.as_str()).collect();
+        let products: HashMap<String, ProductRow> = products::table
+            .filter(products::id.eq_any(&product_ids))
+            .select(ProductRow::as_select())
+            .load::<ProductRow>(conn)?
+            .into_iter()
+            .map(|p| (p.id.clone(), p))
+            .collect();
         let mut requested: HashMap<&str, i64> = HashMap::new();
         for (i, l) in input.lines.iter().enumerate() {
             let (line, prog) = progress.get(l.order_line_id.trim()).ok_or_else(|| {
                 line_error(i, "order_line_id", ErrorCode::UnknownOrderLine, "this line is not part of the order".into())
             })?;
-            let product: ProductRow =
-                products::table.find(&line.product_id).select(ProductRow::as_select()).first(conn)?;
-            check_quantity(i, l.quantity, &product)?;
+            let product = products
+                .get(&line.product_id)
+                .ok_or_else(|| DomainError::Internal(format!("order line {} names no product", line.id)))?;
+            check_quantity(i, l.quantity, product)?;
             let total = requested.entry(line.id.as_str()).or_default();
             *total += l.quantity;
             if *total > prog.open() {
@@ -326,9 +335,7 @@ pub fn ship(
                 reject_reason: None,
             })
             .collect();
-        for line in &lines {
-            diesel::insert_into(delivery_lines::table).values(line).execute(conn)?;
-        }
+        crate::db::insert_rows!(&mut *conn, delivery_lines::table, &lines)?;
         audit::record(
             conn,
             AuditEntry::created(
@@ -341,7 +348,15 @@ pub fn ship(
             .first_event(),
             now,
         )?;
-        ord::refresh_status(conn, actor, &order, now)?;
+        // The order's lines as they stand now: what was in transit, and this note's goods.
+        let now_in_transit: Vec<ord::LineProgress> = progress
+            .values()
+            .map(|(line, p)| ord::LineProgress {
+                in_transit: p.in_transit + requested.get(line.id.as_str()).copied().unwrap_or(0),
+                ..*p
+            })
+            .collect();
+        ord::refresh_status_from(conn, actor, &order, &now_in_transit, now)?;
         load_view(conn, &delivery.id)
     })
 }
@@ -623,12 +638,17 @@ fn confirm_inner(
     let lines = delivery_lines_of(conn, &delivery.id)?;
     let mut priced = Vec::with_capacity(lines.len());
     let mut purchases = Vec::with_capacity(lines.len());
+    let order_line_ids: Vec<&str> = lines.iter().map(|l| l.order_line_id.as_str()).collect();
+    let purchased = crate::retention::PurchasedLine::of_lines(conn, &order_line_ids)?;
     for l in &lines {
         let accepted = l.accepted_qty.unwrap_or(0);
         diesel::update(order_lines::table.find(&l.order_line_id))
             .set(order_lines::accepted_qty.eq(order_lines::accepted_qty + accepted))
             .execute(conn)?;
-        let line = crate::retention::PurchasedLine::of(conn, &l.order_line_id)?;
+        let line = purchased
+            .get(&l.order_line_id)
+            .cloned()
+            .ok_or_else(|| DomainError::Internal(format!("delivery line {} names no order line", l.id)))?;
         priced.push((accepted, UnitPrice::from_ten_thousandths(line.unit_price)));
         purchases.push((line, &l.id, accepted));
     }

@@ -326,6 +326,56 @@ pub(crate) fn lock_order(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) 
 
 struct PricedLine {
     row: OrderLineRow,
+    product: ProductRow,
+}
+
+/// What pricing an order's winning lines needs, loaded for all of its lines at once: each bid
+/// of the caller's region with its batch and product, the bids that supply the hospital's
+/// region, and each bid's named distributors.
+#[derive(Default)]
+struct WinningFacts {
+    bids: HashMap<String, (BidRow, BatchRow, ProductRow)>,
+    supplied: HashSet<String>,
+    distributors: HashMap<String, Vec<String>>,
+}
+
+fn winning_facts(
+    conn: &mut DbConnection,
+    region_id: &str,
+    hospital_codes: &[String],
+    bid_ids: &[&str],
+) -> DomainResult<WinningFacts> {
+    if bid_ids.is_empty() {
+        return Ok(WinningFacts::default());
+    }
+    let bids = winning_bids::table
+        .inner_join(batches::table)
+        .inner_join(products::table)
+        .filter(winning_bids::id.eq_any(bid_ids))
+        .filter(batches::region_id.eq(region_id))
+        .select((BidRow::as_select(), BatchRow::as_select(), ProductRow::as_select()))
+        .load::<(BidRow, BatchRow, ProductRow)>(conn)?
+        .into_iter()
+        .map(|found| (found.0.id.clone(), found))
+        .collect();
+    let supplied = bid_supply_regions::table
+        .filter(bid_supply_regions::bid_id.eq_any(bid_ids))
+        .filter(bid_supply_regions::region_code.eq_any(hospital_codes))
+        .select(bid_supply_regions::bid_id)
+        .distinct()
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    let mut distributors: HashMap<String, Vec<String>> = HashMap::new();
+    for (bid, enterprise) in bid_distributors::table
+        .filter(bid_distributors::bid_id.eq_any(bid_ids))
+        .order((bid_distributors::bid_id, bid_distributors::enterprise_id))
+        .select((bid_distributors::bid_id, bid_distributors::enterprise_id))
+        .load::<(String, String)>(conn)?
+    {
+        distributors.entry(bid).or_default().push(enterprise);
+    }
+    Ok(WinningFacts { bids, supplied, distributors })
 }
 
 fn invalid_line(i: usize, field: &str, code: ErrorCode, message: String) -> DomainError {
@@ -342,16 +392,8 @@ fn check_line_limits(
 ) -> DomainResult<()> {
     let (policy, policy_id): (super::rules::OrderLimitPolicy, String) =
         crate::policy::params_in_force(conn, region_id, super::rules::ORDER_LIMIT_POLICY, today)?;
-    let product_ids: Vec<&str> = priced.iter().map(|p| p.row.product_id.as_str()).collect();
-    let packs: HashMap<String, (i64, String)> = products::table
-        .filter(products::id.eq_any(&product_ids))
-        .select((products::id, products::pack_size, products::min_unit))
-        .load::<(String, i64, String)>(conn)?
-        .into_iter()
-        .map(|(id, pack, unit)| (id, (pack, unit)))
-        .collect();
     for (i, (p, volume)) in priced.iter().zip(agreed).enumerate() {
-        let (pack_size, unit) = packs.get(&p.row.product_id).cloned().unwrap_or((1, String::new()));
+        let (pack_size, unit) = (p.product.pack_size, p.product.min_unit.clone());
         let annual = volume.as_ref().map(|v| v.agreed_qty);
         let limit = policy.line_limit(annual, pack_size);
         if p.row.quantity > limit {
@@ -412,6 +454,9 @@ pub fn place_order(
         let (supplier_id, _) = supplier
             .ok_or_else(|| DomainError::invalid(ErrorCode::UnknownSupplier, "supplier_id", "no such supplier"))?;
         let hospital_codes = region_codes(conn, &region_id)?;
+        let bid_ids: Vec<&str> =
+            input.lines.iter().filter_map(|l| l.winning_bid_id.as_deref()).map(str::trim).collect();
+        let facts = winning_facts(conn, &region_id, &hospital_codes, &bid_ids)?;
         let order_id = new_id();
         let mut priced = Vec::with_capacity(input.lines.len());
         let mut parties = Vec::with_capacity(input.lines.len());
@@ -437,8 +482,8 @@ pub fn place_order(
                     "the same product is ordered twice; use one line".into(),
                 ));
             }
-            let (row, owner) = if line.winning_bid_id.is_some() {
-                price_winning_line(conn, i, line, &source, &order_id, &region_id, &hospital_codes, &supplier_id, today)?
+            let (row, owner, product) = if line.winning_bid_id.is_some() {
+                price_winning_line(&facts, i, line, &source, &order_id, &hospital_codes, &supplier_id, today)?
             } else {
                 price_listed_line(conn, i, line, &source, &order_id, &region_id, &supplier_id)?
             };
@@ -448,7 +493,7 @@ pub fn place_order(
                 enterprise_id: owner,
                 product_id: row.product_id.clone(),
             });
-            priced.push(PricedLine { row });
+            priced.push(PricedLine { row, product });
         }
         // Credit measures in force refuse new orders only: confirmed orders still ship.
         credit::enforce::check_order(conn, &region_id, &supplier_id, &parties, today)?;
@@ -457,13 +502,9 @@ pub fn place_order(
         }
         // A line beyond the region's sanity limit (a multiple of the year's agreed volume, or
         // so many packs without one) is refused as the typing error it almost surely is.
-        let mut agreed: Vec<Option<volumes::AgreedVolumeRow>> = Vec::with_capacity(priced.len());
-        for p in &priced {
-            agreed.push(match &p.row.bid_id {
-                Some(bid_id) => volumes::volume_for(conn, &actor.org_id, bid_id, today)?,
-                None => None,
-            });
-        }
+        let mut in_force = volumes::volumes_for(conn, &actor.org_id, &bid_ids, today)?;
+        let agreed: Vec<Option<volumes::AgreedVolumeRow>> =
+            priced.iter().map(|p| p.row.bid_id.as_ref().and_then(|b| in_force.remove(b))).collect();
         check_line_limits(conn, &region_id, &priced, &agreed, today)?;
         // Volumes are consumed after every line is known good, in the order of the volumes' ids,
         // so that concurrent orders lock the rows in one order and cannot deadlock. A winning
@@ -495,11 +536,10 @@ pub fn place_order(
             updated_at: to_db(now),
         };
         diesel::insert_into(orders::table).values(&order).execute(conn)?;
-        let lines: Vec<OrderLineRow> = priced.into_iter().map(|p| p.row).collect();
-        for line in &lines {
-            diesel::insert_into(order_lines::table).values(line).execute(conn)?;
-        }
-        record_status(conn, &order.id, None, OrderStatus::Submitted, actor, now, None)?;
+        let (lines, products): (Vec<OrderLineRow>, Vec<ProductRow>) =
+            priced.into_iter().map(|p| (p.row, p.product)).unzip();
+        crate::db::insert_rows!(&mut *conn, order_lines::table, &lines)?;
+        let placed = record_status(conn, &order.id, None, OrderStatus::Submitted, actor, now, None)?;
         audit::record(
             conn,
             AuditEntry::created(
@@ -512,31 +552,24 @@ pub fn place_order(
             .first_event(),
             now,
         )?;
-        load_view(conn, &order.id)
+        // The answer is made from the rows just written: a new order has shipped nothing.
+        let lines = lines.into_iter().zip(products).collect();
+        assemble_view(conn, order, lines, HashMap::new(), vec![placed])
     })
 }
 
 #[allow(clippy::too_many_arguments)]
 fn price_winning_line(
-    conn: &mut DbConnection,
+    facts: &WinningFacts,
     i: usize,
     line: &NewOrderLine,
     bid_id: &str,
     order_id: &str,
-    region_id: &str,
     hospital_codes: &[String],
     supplier_id: &str,
     today: NaiveDate,
-) -> DomainResult<(OrderLineRow, String)> {
-    let found: Option<(BidRow, BatchRow, ProductRow)> = winning_bids::table
-        .inner_join(batches::table)
-        .inner_join(products::table)
-        .filter(winning_bids::id.eq(bid_id))
-        .filter(batches::region_id.eq(region_id))
-        .select((BidRow::as_select(), BatchRow::as_select(), ProductRow::as_select()))
-        .first(conn)
-        .optional()?;
-    let (bid, batch, product) = found.ok_or_else(|| {
+) -> DomainResult<(OrderLineRow, String, ProductRow)> {
+    let (bid, batch, product) = facts.bids.get(bid_id).cloned().ok_or_else(|| {
         invalid_line(i, "winning_bid_id", ErrorCode::UnknownBid, "no such winning bid in your region".into())
     })?;
     if !batch.in_cycle(today) {
@@ -550,12 +583,7 @@ fn price_winning_line(
             ),
         ));
     }
-    let supplied: i64 = bid_supply_regions::table
-        .filter(bid_supply_regions::bid_id.eq(&bid.id))
-        .filter(bid_supply_regions::region_code.eq_any(hospital_codes))
-        .count()
-        .get_result(conn)?;
-    if supplied == 0 {
+    if !facts.supplied.contains(&bid.id) {
         return Err(invalid_line(
             i,
             "winning_bid_id",
@@ -565,11 +593,10 @@ fn price_winning_line(
     }
     let expected = UnitPrice::from_ten_thousandths(bid.unit_price);
     check_price_and_quantity(i, line, expected, &product, "winning")?;
-    let distributors: Vec<String> = bid_distributors::table
-        .filter(bid_distributors::bid_id.eq(&bid.id))
-        .select(bid_distributors::enterprise_id)
-        .load(conn)?;
-    let allowed = if distributors.is_empty() { vec![bid.enterprise_id.clone()] } else { distributors };
+    let allowed = match facts.distributors.get(&bid.id) {
+        Some(named) if !named.is_empty() => named.clone(),
+        _ => vec![bid.enterprise_id.clone()],
+    };
     if !allowed.iter().any(|a| a == supplier_id) {
         return Err(invalid_line(
             i,
@@ -586,7 +613,7 @@ fn price_winning_line(
         kind: "winning".into(),
         bid_id: Some(bid.id),
         listed_product_id: None,
-        product_id: product.id,
+        product_id: product.id.clone(),
         agreed_volume_id: None,
         unit_price: expected.ten_thousandths(),
         quantity: line.quantity,
@@ -595,7 +622,7 @@ fn price_winning_line(
         amount: amount_of([(line.quantity, expected)]).fen(),
         accepted_qty: 0,
     };
-    Ok((line_row, bid.enterprise_id))
+    Ok((line_row, bid.enterprise_id, product))
 }
 
 fn price_listed_line(
@@ -606,7 +633,7 @@ fn price_listed_line(
     order_id: &str,
     region_id: &str,
     supplier_id: &str,
-) -> DomainResult<(OrderLineRow, String)> {
+) -> DomainResult<(OrderLineRow, String, ProductRow)> {
     let found: Option<(ListedRow, ProductRow)> = listed_products::table
         .inner_join(products::table)
         .filter(listed_products::id.eq(listed_id))
@@ -640,7 +667,7 @@ fn price_listed_line(
         kind: "non_winning".into(),
         bid_id: None,
         listed_product_id: Some(listed.id),
-        product_id: product.id,
+        product_id: product.id.clone(),
         agreed_volume_id: None,
         unit_price: expected.ten_thousandths(),
         quantity: line.quantity,
@@ -650,7 +677,7 @@ fn price_listed_line(
         amount: amount_of([(line.quantity, expected)]).fen(),
         accepted_qty: 0,
     };
-    Ok((line_row, owner))
+    Ok((line_row, owner, product))
 }
 
 /// The line's price must be the `kind` ("winning" or "listed") price; its quantity whole packs.
@@ -711,19 +738,18 @@ pub(crate) fn record_status(
     actor: &Actor,
     now: DateTime<Utc>,
     note: Option<String>,
-) -> DomainResult<()> {
-    diesel::insert_into(order_status_history::table)
-        .values(&StatusChangeRow {
-            id: new_id(),
-            order_id: order_id.to_string(),
-            from_status: from.map(|s| s.as_str().to_string()),
-            to_status: to.as_str().into(),
-            actor_user_id: actor.user_id.clone(),
-            at: to_db(now),
-            note,
-        })
-        .execute(conn)?;
-    Ok(())
+) -> DomainResult<StatusChangeRow> {
+    let row = StatusChangeRow {
+        id: new_id(),
+        order_id: order_id.to_string(),
+        from_status: from.map(|s| s.as_str().to_string()),
+        to_status: to.as_str().into(),
+        actor_user_id: actor.user_id.clone(),
+        at: to_db(now),
+        note,
+    };
+    diesel::insert_into(order_status_history::table).values(&row).execute(conn)?;
+    Ok(row)
 }
 
 // ---------------------------------------------------------------- supplier and hospital decisions
@@ -896,9 +922,21 @@ pub(crate) fn refresh_status(
     order: &OrderRow,
     now: DateTime<Utc>,
 ) -> DomainResult<OrderStatus> {
-    let from = current_status(order)?;
     let progress: Vec<LineProgress> = line_progress(conn, &order.id)?.into_iter().map(|(_, p)| p).collect();
-    let to = derive_status(&progress);
+    refresh_status_from(conn, actor, order, &progress, now)
+}
+
+/// Records the status that `progress` (every line of the order, as the documents now stand)
+/// derives, if it changed.
+pub(crate) fn refresh_status_from(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    order: &OrderRow,
+    progress: &[LineProgress],
+    now: DateTime<Utc>,
+) -> DomainResult<OrderStatus> {
+    let from = current_status(order)?;
+    let to = derive_status(progress);
     if to != from {
         diesel::update(orders::table.find(&order.id))
             .set((orders::status.eq(to.as_str()), orders::updated_at.eq(to_db(now))))
@@ -931,6 +969,15 @@ fn summaries(conn: &mut DbConnection, rows: Vec<OrderRow>) -> DomainResult<Vec<O
     {
         *counts.entry(order_id).or_default() += 1;
     }
+    summaries_counted(conn, rows, &counts)
+}
+
+/// Summaries of orders whose line counts are known.
+fn summaries_counted(
+    conn: &mut DbConnection,
+    rows: Vec<OrderRow>,
+    counts: &HashMap<String, i64>,
+) -> DomainResult<Vec<OrderSummary>> {
     let org_ids: Vec<&str> = rows.iter().flat_map(|o| [o.hospital_id.as_str(), o.supplier_id.as_str()]).collect();
     let names = OrgNames::load(conn, &org_ids)?;
     let name = |id: &str| names.reference(id);
@@ -967,6 +1014,17 @@ pub(crate) fn load_view(conn: &mut DbConnection, order_id: &str) -> DomainResult
         .order((order_status_history::at.asc(), order_status_history::id.asc()))
         .select(StatusChangeRow::as_select())
         .load(conn)?;
+    assemble_view(conn, order, lines, totals, history)
+}
+
+/// An order's view from its rows: names its people and organisations (two queries).
+fn assemble_view(
+    conn: &mut DbConnection,
+    order: OrderRow,
+    lines: Vec<(OrderLineRow, ProductRow)>,
+    totals: HashMap<String, (i64, i64, i64)>,
+    history: Vec<StatusChangeRow>,
+) -> DomainResult<OrderView> {
     let names = crate::identity::user_names(conn, history.iter().map(|h| h.actor_user_id.as_str()))?;
     let history = history
         .into_iter()
@@ -979,7 +1037,7 @@ pub(crate) fn load_view(conn: &mut DbConnection, order_id: &str) -> DomainResult
             note: h.note,
         })
         .collect();
-    let lines = lines
+    let lines: Vec<OrderLineView> = lines
         .into_iter()
         .map(|(l, p)| {
             let (shipped, in_transit, rejected) = totals.get(&l.id).copied().unwrap_or_default();
@@ -1005,7 +1063,8 @@ pub(crate) fn load_view(conn: &mut DbConnection, order_id: &str) -> DomainResult
             }
         })
         .collect();
-    let summary = summaries(conn, vec![order])?.pop().expect("one order");
+    let counts = HashMap::from([(order.id.clone(), lines.len() as i64)]);
+    let summary = summaries_counted(conn, vec![order], &counts)?.pop().expect("one order");
     Ok(OrderView { summary, lines, history })
 }
 

@@ -1009,6 +1009,7 @@ fn calculate(
 const HOSPITALS_PER_STEP: usize = 100;
 
 /// What decides where an order line's accepted quantity counts.
+#[derive(Clone, Debug)]
 pub struct PurchasedLine {
     pub kind: String,
     pub agreed_volume_id: Option<String>,
@@ -1017,13 +1018,28 @@ pub struct PurchasedLine {
 }
 
 impl PurchasedLine {
-    pub fn of(conn: &mut DbConnection, order_line_id: &str) -> DomainResult<PurchasedLine> {
-        let (kind, agreed_volume_id, unit_price, generic_name) = order_lines::table
+    /// The purchased lines of `order_line_ids`, by order line id, in one query.
+    pub fn of_lines(
+        conn: &mut DbConnection,
+        order_line_ids: &[&str],
+    ) -> DomainResult<std::collections::HashMap<String, PurchasedLine>> {
+        let rows: Vec<(String, String, Option<String>, i64, String)> = order_lines::table
             .inner_join(products::table)
-            .filter(order_lines::id.eq(order_line_id))
-            .select((order_lines::kind, order_lines::agreed_volume_id, order_lines::unit_price, products::generic_name))
-            .first(conn)?;
-        Ok(PurchasedLine { kind, agreed_volume_id, unit_price, generic_name })
+            .filter(order_lines::id.eq_any(order_line_ids))
+            .select((
+                order_lines::id,
+                order_lines::kind,
+                order_lines::agreed_volume_id,
+                order_lines::unit_price,
+                products::generic_name,
+            ))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, kind, agreed_volume_id, unit_price, generic_name)| {
+                (id, PurchasedLine { kind, agreed_volume_id, unit_price, generic_name })
+            })
+            .collect())
     }
 }
 
