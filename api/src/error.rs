@@ -107,6 +107,17 @@ impl From<DomainError> for ApiError {
                 "the database is busy; retry the request",
             )
             .retry_after(1),
+            // PostgreSQL broke a lock cycle (40P01) by rolling this transaction back: nothing was
+            // saved, and the same request passes when it is sent again.
+            DomainError::Database(e) if database_message(&e).contains("deadlock detected") => {
+                tracing::warn!("deadlock: {e}");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::Busy,
+                    "the database is busy; retry the request",
+                )
+                .retry_after(1)
+            }
             DomainError::Database(e) if database_away(&e) => {
                 tracing::warn!("database connection lost: {e}");
                 ApiError::new(
@@ -214,4 +225,51 @@ pub fn json_error_for_status(status: StatusCode) -> Option<ApiError> {
         _ => return None,
     };
     Some(ApiError::new(status, code, message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Info(&'static str);
+    impl diesel::result::DatabaseErrorInformation for Info {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            None
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            None
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    fn database(message: &'static str) -> ApiError {
+        ApiError::from(DomainError::Database(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::Unknown,
+            Box::new(Info(message)),
+        )))
+    }
+
+    #[test]
+    fn a_deadlock_is_a_busy_database_to_retry_not_an_internal_error() {
+        let e = database("deadlock detected");
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.detail.code, ErrorCode::Busy);
+        assert_eq!(e.retry_after, Some(1));
+        assert_eq!(database("database or disk is full").status, StatusCode::INSUFFICIENT_STORAGE);
+        assert_eq!(database("syntax error at or near \"x\"").status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
 }

@@ -442,8 +442,6 @@ pub fn get_agreed_volume(conn: &mut DbConnection, actor: &Actor, id: &str) -> Do
     views(conn, &[id])?.pop().ok_or(DomainError::not_found("agreed volume"))
 }
 
-/// The agreed volume a hospital's order line consumes: the bid's volume for the agreement year
-/// containing `date`.
 /// The agreed volumes in force on `date` for a hospital's winning bids, by bid (one query for
 /// all the lines of an order).
 pub fn volumes_for(

@@ -795,8 +795,11 @@ fn decide(
             ))
             .execute(conn)?;
         if matches!(to, OrderStatus::Declined | OrderStatus::Cancelled) {
+            // In the order of the volumes' ids, as orders and acceptances take them, so that a
+            // cancellation and a new order never wait on each other's volumes in a cycle.
             let lines: Vec<(Option<String>, i64)> = order_lines::table
                 .filter(order_lines::order_id.eq(&order.id))
+                .order(order_lines::agreed_volume_id.asc())
                 .select((order_lines::agreed_volume_id, order_lines::quantity))
                 .load(conn)?;
             for (volume, qty) in lines {
