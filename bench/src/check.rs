@@ -6,6 +6,7 @@ use diesel::sql_types::BigInt;
 use jicai_domain::db::DbConnection;
 use jicai_domain::policy::DeadlineRule;
 use jicai_domain::schema::payables;
+use jicai_domain::settlement::rules::due_date;
 
 #[derive(QueryableByName)]
 struct Count {
@@ -150,7 +151,7 @@ pub fn check(conn: &mut DbConnection) -> Result<Report, String> {
         .load(conn)
         .map_err(|e| e.to_string())?;
     let rule = DeadlineRule::default();
-    let bad = dates.iter().filter(|(a, d)| rule.due_date(*a) != *d).count() as i64;
+    let bad = dates.iter().filter(|(a, d)| due_date(rule, *a) != *d).count() as i64;
     lines.push(("due date = acceptance date + 30 calendar days".into(), bad));
     let total: i64 = payables::table.count().get_result(conn).map_err(|e| e.to_string())?;
     lines.push((format!("(information) payables checked: {total}; must be > 0"), if total > 0 { 0 } else { 1 }));

@@ -18,6 +18,7 @@ use jicai_domain::orders::{derive_status, LineProgress};
 use jicai_domain::policy::DeadlineRule;
 use jicai_domain::region_setup::initial_policies;
 use jicai_domain::schema::*;
+use jicai_domain::settlement::rules::due_date;
 use jicai_domain::settlement::{attribute_delay, stage};
 use jicai_domain::volumes::{agreed_quantity, RatioTable};
 use rand::{Rng, SeedableRng};
@@ -815,7 +816,7 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
                         created_at: at(l.day, 2),
                         confirmed_by: Some(huid.clone()),
                     });
-                    let due = deadline.due_date(l.day);
+                    let due = due_date(deadline, l.day);
                     let paid = s.stage == stage::PAID;
                     let pay_day = s.batch_day.map(|b| b + Days::new(1));
                     let bank_ref = paid.then(|| format!("BENCH{}{:010}", pay_day.expect("paid").format("%Y%m%d"), seq));

@@ -41,16 +41,9 @@ impl<'a> AuditEntry<'a> {
         entity_id: &'a str,
         after: &T,
     ) -> Self {
-        AuditEntry {
-            actor,
-            region_id,
-            entity_type,
-            entity_id,
-            action: "create",
-            before: None,
-            after: Some(to_json(after)),
-            first_of_entity: false,
-        }
+        let mut entry = Self::changed(actor, region_id, entity_type, entity_id, "create", &(), after);
+        entry.before = None;
+        entry
     }
 
     pub fn changed<B: Serialize, A: Serialize>(

@@ -1,7 +1,7 @@
 //! Policy as data: each pooling region's rules are versioned rows with an effective date.
 //! Every computed figure stores the id of the policy version that produced it.
 
-use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -121,18 +121,6 @@ impl Default for DeadlineRule {
 }
 
 impl DeadlineRule {
-    /// The due date: paying on it is on time; the day after it, the payable is overdue.
-    pub fn due_date(self, acceptance_date: NaiveDate) -> NaiveDate {
-        match self {
-            DeadlineRule::CalendarDays { days } => acceptance_date + chrono::Days::new(days as u64),
-            DeadlineRule::EndOfNextMonth => {
-                let first_of_this = acceptance_date.with_day(1).expect("day 1 exists");
-                let first_after_next = first_of_this + Months::new(2);
-                first_after_next.pred_opt().expect("a day before exists")
-            }
-        }
-    }
-
     pub fn validate(self) -> DomainResult<Self> {
         match self {
             DeadlineRule::CalendarDays { days } if days == 0 || days > 90 => Err(DomainError::invalid(
@@ -184,23 +172,6 @@ pub fn deadline_rule_in_force(
     date: NaiveDate,
 ) -> DomainResult<(DeadlineRule, String)> {
     params_in_force(conn, region_id, PAYMENT_DEADLINE, date)
-}
-
-/// The due date of a payable accepted on a day, with the rule and version that set it: what an
-/// acceptance form shows before the hospital confirms (the web app computes no rule itself).
-#[derive(Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct DueDate {
-    pub accepted_on: NaiveDate,
-    pub due_date: NaiveDate,
-    pub rule: DeadlineRule,
-    /// The `payment_deadline` policy version in force on `accepted_on`.
-    pub policy_id: String,
-}
-
-pub fn due_date_for(conn: &mut DbConnection, region_id: &str, accepted_on: NaiveDate) -> DomainResult<DueDate> {
-    let (rule, policy_id) = deadline_rule_in_force(conn, region_id, accepted_on)?;
-    Ok(DueDate { accepted_on, due_date: rule.due_date(accepted_on), rule, policy_id })
 }
 
 pub fn list_policies(conn: &mut DbConnection, region_id: &str) -> DomainResult<Vec<PolicyRow>> {
@@ -288,46 +259,6 @@ pub fn insert_version(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
-
-    #[test]
-    fn thirty_calendar_days_across_month_and_year_ends() {
-        let rule = DeadlineRule::default();
-        assert_eq!(rule.due_date(d(2026, 1, 1)), d(2026, 1, 31));
-        assert_eq!(rule.due_date(d(2026, 1, 31)), d(2026, 3, 2)); // February has 28 days in 2026
-        assert_eq!(rule.due_date(d(2026, 12, 15)), d(2027, 1, 14));
-        assert_eq!(rule.due_date(d(2026, 12, 31)), d(2027, 1, 30));
-    }
-
-    #[test]
-    fn thirty_days_across_29_february() {
-        let rule = DeadlineRule::default();
-        assert_eq!(rule.due_date(d(2028, 2, 1)), d(2028, 3, 2)); // 2028 is a leap year
-        assert_eq!(rule.due_date(d(2028, 1, 30)), d(2028, 2, 29));
-        assert_eq!(rule.due_date(d(2028, 2, 29)), d(2028, 3, 30));
-        assert_eq!(rule.due_date(d(2027, 1, 30)), d(2027, 3, 1)); // 2027 is not
-    }
-
-    #[test]
-    fn twenty_nine_days() {
-        let rule = DeadlineRule::CalendarDays { days: 29 };
-        assert_eq!(rule.due_date(d(2026, 12, 3)), d(2027, 1, 1));
-        assert_eq!(rule.due_date(d(2028, 1, 31)), d(2028, 2, 29));
-    }
-
-    #[test]
-    fn end_of_next_month() {
-        let rule = DeadlineRule::EndOfNextMonth;
-        assert_eq!(rule.due_date(d(2026, 1, 1)), d(2026, 2, 28));
-        assert_eq!(rule.due_date(d(2026, 1, 31)), d(2026, 2, 28));
-        assert_eq!(rule.due_date(d(2028, 1, 15)), d(2028, 2, 29));
-        assert_eq!(rule.due_date(d(2026, 11, 30)), d(2026, 12, 31));
-        assert_eq!(rule.due_date(d(2026, 12, 1)), d(2027, 1, 31));
-        assert_eq!(rule.due_date(d(2026, 12, 31)), d(2027, 1, 31));
-    }
 
     #[test]
     fn rules_are_stored_as_tagged_json() {

@@ -157,3 +157,49 @@ fn imports_are_read_as_their_folders_and_circles_are_found() {
     edges.insert("c".to_string(), set(&["a"]));
     assert_eq!(find_cycle(&nodes, &edges), Some(vec!["a".into(), "b".into(), "c".into(), "a".into()]));
 }
+
+/// The rules a newcomer looks for, each in its capability's `rules.rs`, defined nowhere else.
+#[test]
+fn each_named_rule_lives_in_one_rules_file() {
+    let root = src();
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    let named = [
+        ("settlement/rules.rs", "due_date"), // due = acceptance + 30 days (the rule in force)
+        ("settlement/rules.rs", "attribute_delay"), // whom each overdue day waited on
+        ("settlement/rules.rs", "late_interest"), // interest only for the fund's days
+        ("settlement/rules.rs", "after_dispute"), // the stage after a dispute is resolved
+        ("catalog/rules.rs", "agreed_quantity"), // agreed-volume rounding, per hospital
+        ("retention/rules.rs", "generic_line"), // budget and actual of a generic
+        ("retention/rules.rs", "surplus"),   // the retention formula
+        ("retention/rules.rs", "retained"),
+        ("ledger/rules.rs", "split_offset"), // prepayment, then settlement, then receivable
+        ("monitoring/rules.rs", "behind_pace"),
+        ("tender/rules.rs", "open_generic"),
+    ];
+    for (home, rule) in named {
+        let definition = format!("fn {rule}(");
+        let defined_in: Vec<String> = files
+            .iter()
+            .filter(|f| fs::read_to_string(f).unwrap().contains(&definition))
+            .map(|f| f.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/"))
+            .collect();
+        assert_eq!(defined_in, [home], "{rule} is defined in {defined_in:?}, not only in {home}");
+    }
+}
+
+/// A `rules.rs` is pure: it reads no database, so its unit tests need none.
+#[test]
+fn rules_files_touch_no_database() {
+    let root = src();
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    let rules: Vec<&PathBuf> = files.iter().filter(|f| f.file_name().is_some_and(|n| n == "rules.rs")).collect();
+    assert!(rules.len() >= 10, "rules files found: {rules:?}");
+    for f in rules {
+        let text = fs::read_to_string(f).unwrap();
+        for impure in ["diesel::", "DbConnection", "crate::schema", "crate::db::", "crate::outbox", "crate::audit"] {
+            assert!(!text.contains(impure), "{} uses {impure}", f.display());
+        }
+    }
+}

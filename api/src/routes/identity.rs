@@ -5,7 +5,8 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use jicai_domain::identity::{self, NewOrg, NewRegion, OrgFilter, OrgKind, OrgRow, RegionRow};
 use jicai_domain::paging::Page;
-use jicai_domain::policy::{self, DueDate, NewDeadlinePolicy, PolicyRow};
+use jicai_domain::policy::{self, NewDeadlinePolicy, PolicyRow};
+use jicai_domain::settlement::payable::{due_date_for, DueDate};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -244,7 +245,7 @@ pub async fn due_date(
         state
             .run(move |conn, now| {
                 let day = on.unwrap_or_else(|| jicai_domain::clock::shanghai_date(now));
-                policy::due_date_for(conn, caller.0.region()?, day)
+                due_date_for(conn, caller.0.region()?, day)
             })
             .await?,
     ))

@@ -1,5 +1,6 @@
 //! Catalogue: products, VBP batches, winning bids and listed non-winning products.
 
+pub mod rules;
 pub mod volumes;
 
 use chrono::{DateTime, Months, NaiveDate, NaiveDateTime, Utc};

@@ -262,14 +262,8 @@ impl Default for CreditPolicy {
             repair: vec![
                 RepairRule {
                     conduct: Conduct::Bribery,
-                    measures: vec![
-                        Corrective::StopConduct,
-                        Corrective::DisciplineStaff,
-                        Corrective::PublicApology,
-                        Corrective::ComplianceReport,
-                        Corrective::RemoveInflatedPrice,
-                        Corrective::ReturnGains,
-                    ],
+                    // Every corrective measure.
+                    measures: Corrective::ALL.to_vec(),
                 },
                 RepairRule {
                     conduct: Conduct::UnfairPricing,

@@ -206,8 +206,8 @@ fn tender_process_of(
             .load(conn)?;
         let mut bids = Vec::new();
         for (b, product_id, units_per_pack, product) in rows {
-            let (Some(pack), Some(comparable)) = (b.pack_price, b.comparable) else { continue };
-            let decision = b.decision.clone().unwrap_or_default();
+            let (Some(pack), Some(comparable)) = (b.opened.pack_price, b.opened.comparable) else { continue };
+            let decision = b.opened.decision.clone().unwrap_or_default();
             bids.push(Bid {
                 id: b.id.clone(),
                 item_id: b.generic_id.clone(),
@@ -218,18 +218,19 @@ fn tender_process_of(
                 pack_price: Money::from_fen(pack),
                 units_per_pack,
                 unit_price: b
+                    .opened
                     .unit_price
                     .as_deref()
                     .and_then(|u| Decimal::from_str(u).ok())
                     .unwrap_or_else(|| Money::from_fen(pack).to_decimal() / Decimal::from(units_per_pack.max(1))),
                 comparable: UnitPrice::from_ten_thousandths(comparable),
-                rank: b.rank,
+                rank: b.opened.rank,
                 valid: decision != "above_max_price",
                 decision,
             });
-            let won = b.wins == Some(true) || b.offer_answer.as_deref() == Some("accepted");
+            let won = b.opened.wins == Some(true) || b.offer_answer.as_deref() == Some("accepted");
             if won && status >= TenderStatus::Proposed {
-                let price = b.final_pack_price.or(b.offer_pack_price).unwrap_or(pack);
+                let price = b.opened.final_pack_price.or(b.opened.offer_pack_price).unwrap_or(pack);
                 award_of.insert((b.enterprise_id.clone(), product_id.clone()), b.id.clone());
                 awards.push(Award {
                     id: b.id.clone(),

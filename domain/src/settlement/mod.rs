@@ -9,7 +9,6 @@ pub mod status_page;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -28,190 +27,8 @@ use crate::payables::PayableRow;
 use crate::policy::{self, ConfirmationPolicy, InterestPolicy, HOSPITAL_CONFIRMATION, LATE_INTEREST};
 use crate::schema::{invoices, organizations, payables, payment_batch_items, payment_batches, payments, regions};
 
-// ---------------------------------------------------------------- stages and pure rules
-
-/// Where a payable stands. `overdue` is not a stage: it is shown when an unpaid payable is past
-/// its due date.
-pub mod stage {
-    pub const AWAITING_INVOICE: &str = "awaiting_invoice";
-    pub const AWAITING_CONFIRMATION: &str = "awaiting_hospital_confirmation";
-    pub const CONFIRMED: &str = "confirmed";
-    pub const DISPUTED: &str = "disputed";
-    pub const IN_BATCH: &str = "in_batch";
-    pub const APPROVED: &str = "approved";
-    pub const PAID: &str = "paid";
-    pub const NOTHING_DUE: &str = "nothing_due";
-    pub const OVERDUE: &str = "overdue";
-
-    pub fn is_settled(stage: &str) -> bool {
-        stage == PAID || stage == NOTHING_DUE
-    }
-
-    /// The stored stages at which a payable may join a payment batch (a disputed one for its
-    /// undisputed part); with a batch it is `in_batch`.
-    pub const BATCHABLE: [&str; 2] = [CONFIRMED, DISPUTED];
-
-    /// The stage a payable is at, from its stored stage and batch. Joining a batch sets only
-    /// `batch_id`: a confirmed (or disputed) payable with a batch is `in_batch`. The stored
-    /// stage is in eight of the payables' fifteen indexes and `batch_id` in none, so the daily
-    /// sweep's move of a day's confirmations into a batch may be a heap-only (HOT) update, with
-    /// no index entries, where the page has room (the figures: docs/benchmarks.md, "Why the code
-    /// is as it is"). Approval
-    /// then sets the stage `approved`. Rows stored as `in_batch` before migration
-    /// 2026-12-05-000015 were set back to what they were.
-    pub fn of<'a>(stored: &'a str, batch_id: Option<&str>) -> &'a str {
-        if batch_id.is_some() && BATCHABLE.contains(&stored) {
-            IN_BATCH
-        } else {
-            stored
-        }
-    }
-
-    /// The stored stages a payable at `stage` may have (with [`of`]'s batch test): `in_batch`
-    /// is a confirmed or disputed payable with a batch, and those two are without one.
-    pub fn stored_as(stage: &str) -> (Vec<&str>, Option<bool>) {
-        match stage {
-            IN_BATCH => (BATCHABLE.to_vec(), Some(true)),
-            CONFIRMED | DISPUTED => (vec![stage], Some(false)),
-            other => (vec![other], None),
-        }
-    }
-
-    /// Every stage still owing money (written out, so that `stage IN (…)` can use an index).
-    pub const UNSETTLED: [&str; 6] = [AWAITING_INVOICE, AWAITING_CONFIRMATION, CONFIRMED, DISPUTED, IN_BATCH, APPROVED];
-
-    /// `stage IN (UNSETTLED)` written with literals, exactly as in the predicate of the partial
-    /// indexes `payables_*_unsettled_due` (migration 2026-11-22-000007): a database uses a
-    /// partial index only when the query repeats its predicate, which bound parameters don't.
-    pub const UNSETTLED_SQL: &str = "stage IN ('awaiting_invoice', 'awaiting_hospital_confirmation', 'confirmed', \
-                                     'disputed', 'in_batch', 'approved')";
-
-    /// 1 for a settled payable (paid, nothing due), 0 for one still owing: the first key of the
-    /// payment-status page's urgency order (settled last).
-    pub const SETTLED_LAST_SQL: &str = "CASE WHEN stage IN ('paid', 'nothing_due') THEN 1 ELSE 0 END";
-
-    /// `stage = AWAITING_CONFIRMATION` written with a literal, as in the predicate of the partial
-    /// index `payables_awaiting_confirmation` (migration 2026-12-05-000016) the sweep's scan of
-    /// lapsed confirmation windows reads.
-    pub const AWAITING_CONFIRMATION_SQL: &str = "stage = 'awaiting_hospital_confirmation'";
-
-    #[cfg(test)]
-    mod tests {
-        #[test]
-        fn a_batch_makes_a_confirmed_or_disputed_payable_in_batch() {
-            use super::*;
-            for stored in [AWAITING_INVOICE, AWAITING_CONFIRMATION, CONFIRMED, DISPUTED, APPROVED, PAID, NOTHING_DUE] {
-                assert_eq!(of(stored, None), stored);
-                let batched = of(stored, Some("b"));
-                assert_eq!(batched == IN_BATCH, stored == CONFIRMED || stored == DISPUTED, "{stored}");
-                // What a filter on a stage selects is what `of` reads.
-                for (stage, batch) in [(batched, Some("b")), (of(stored, None), None)] {
-                    let (stages, batched) = stored_as(stage);
-                    assert!(stages.contains(&stored), "{stage} from {stored}");
-                    assert!(batched.is_none_or(|b| b == batch.is_some()), "{stage} from {stored}");
-                }
-            }
-        }
-
-        #[test]
-        fn the_literal_filter_is_the_partial_indexes_predicate() {
-            let listed = super::UNSETTLED.map(|s| format!("'{s}'")).join(", ");
-            assert_eq!(super::UNSETTLED_SQL, format!("stage IN ({listed})"));
-            for up in [
-                include_str!("../../../migrations/postgres/2026-11-22-000007_unsettled_partial_indexes/up.sql"),
-                include_str!("../../../migrations/sqlite/2026-11-22-000007_unsettled_partial_indexes/up.sql"),
-            ] {
-                assert_eq!(up.matches(&format!("WHERE {}", super::UNSETTLED_SQL)).count(), 3, "{up}");
-            }
-            for up in [
-                include_str!("../../../migrations/postgres/2026-11-22-000009_not_yet_overdue_index/up.sql"),
-                include_str!("../../../migrations/sqlite/2026-11-22-000009_not_yet_overdue_index/up.sql"),
-            ] {
-                assert!(up.contains(&format!("WHERE overdue_since IS NULL AND {};", super::UNSETTLED_SQL)), "{up}");
-            }
-            assert_eq!(super::AWAITING_CONFIRMATION_SQL, format!("stage = '{}'", super::AWAITING_CONFIRMATION));
-            for up in [
-                include_str!("../../../migrations/postgres/2026-12-05-000016_awaiting_confirmation_index/up.sql"),
-                include_str!("../../../migrations/sqlite/2026-12-05-000016_awaiting_confirmation_index/up.sql"),
-            ] {
-                assert!(up.contains(&format!("WHERE {};", super::AWAITING_CONFIRMATION_SQL)), "{up}");
-            }
-        }
-    }
-}
-
-/// The status a user sees: the stage, or `overdue` once an unsettled payable is past due.
-pub fn display_status(stage_now: &str, due_date: NaiveDate, today: NaiveDate) -> &str {
-    if !stage::is_settled(stage_now) && today > due_date {
-        stage::OVERDUE
-    } else {
-        stage_now
-    }
-}
-
-/// Overdue days, each attributed to the party the payable waited on that day.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Delay {
-    /// Days without an invoice.
-    pub supplier: i64,
-    /// Days waiting for the hospital's confirmation.
-    pub hospital: i64,
-    /// Days confirmed but unpaid: the payer's share, which bears interest.
-    pub fund: i64,
-}
-
-impl Delay {
-    pub fn total(self) -> i64 {
-        self.supplier + self.hospital + self.fund
-    }
-}
-
-/// Days in `(after, until]` that also lie in `[first, last]`.
-fn days_within(after: NaiveDate, until: NaiveDate, first: NaiveDate, last: NaiveDate) -> i64 {
-    let start = (after.succ_opt().expect("in range")).max(first);
-    let end = until.min(last);
-    if end < start {
-        0
-    } else {
-        (end - start).num_days() + 1
-    }
-}
-
-/// Attributes the days from the day after `due` to `end` (the payment date, or today): to the
-/// supplier until the invoice day, to the hospital until its confirmation, to the fund after.
-pub fn attribute_delay(
-    due: NaiveDate,
-    invoiced_on: Option<NaiveDate>,
-    confirmed_on: Option<NaiveDate>,
-    end: NaiveDate,
-) -> Delay {
-    let first = due.succ_opt().expect("in range");
-    if end < first {
-        return Delay::default();
-    }
-    let long_ago = NaiveDate::MIN;
-    let invoiced = invoiced_on.unwrap_or(end);
-    let supplier = days_within(long_ago, invoiced, first, end);
-    let (hospital, fund) = match invoiced_on {
-        None => (0, 0),
-        Some(inv) => {
-            let confirmed = confirmed_on.unwrap_or(end);
-            let hospital = days_within(inv, confirmed, first, end);
-            let fund = match confirmed_on {
-                Some(c) => days_within(c, end, first, end),
-                None => 0,
-            };
-            (hospital, fund)
-        }
-    };
-    Delay { supplier, hospital, fund }
-}
-
-/// Simple daily interest on `base` for the payer's days, half-up to the fen.
-pub fn late_interest(base: Money, daily_rate: Decimal, fund_days: i64) -> Money {
-    Money::round_half_up(base.to_decimal() * daily_rate * Decimal::from(fund_days.max(0)))
-}
+pub mod rules;
+pub use rules::{attribute_delay, display_status, late_interest, outstanding, owed, stage, Delay};
 
 // ---------------------------------------------------------------- lookups
 
@@ -231,6 +48,19 @@ fn lock_payable(conn: &mut DbConnection, id: &str) -> DomainResult<PayableRow> {
     Ok(payables::table.find(id).select(PayableRow::as_select()).first(conn)?)
 }
 
+/// Audits a change of payable `p`, in its region.
+fn audit_payable<B: Serialize, A: Serialize>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    p: &PayableRow,
+    action: &'static str,
+    before: &B,
+    after: &A,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    audit::record(conn, AuditEntry::changed(actor, Some(&p.region_id), "payable", &p.id, action, before, after), now)
+}
+
 fn wrong_stage(p: &PayableRow, expected: &str) -> DomainError {
     DomainError::Conflict(
         Problem::new(
@@ -248,16 +78,6 @@ fn bureau_of(conn: &mut DbConnection, region_id: &str) -> DomainResult<Option<St
         .select(organizations::id)
         .first(conn)
         .optional()?)
-}
-
-/// The amount still to pay: the payable less what is disputed and what is paid.
-pub fn outstanding(p: &PayableRow) -> Money {
-    owed(p.amount, p.disputed_amount, p.credited_amount, p.paid_amount)
-}
-
-/// What a payable still owes: its amount less the disputed, credited and paid parts.
-fn owed(amount: i64, disputed: i64, credited: i64, paid: i64) -> Money {
-    Money::from_fen(amount - disputed - credited - paid)
 }
 
 // ---------------------------------------------------------------- invoices
@@ -414,17 +234,13 @@ pub fn attach_invoices(
             now,
         )?;
         let after = payables::table.find(&p.id).select(PayableRow::as_select()).first(conn)?;
-        audit::record(
+        audit_payable(
             conn,
-            AuditEntry::changed(
-                actor,
-                Some(&p.region_id),
-                "payable",
-                &p.id,
-                "invoice",
-                &serde_json::json!({"stage": p.stage}),
-                &serde_json::json!({"stage": after.stage, "invoices": input.iter().map(|i| &i.invoice_no).collect::<Vec<_>>(), "confirm_deadline": deadline}),
-            ),
+            actor,
+            &p,
+            "invoice",
+            &serde_json::json!({"stage": p.stage}),
+            &serde_json::json!({"stage": after.stage, "invoices": input.iter().map(|i| &i.invoice_no).collect::<Vec<_>>(), "confirm_deadline": deadline}),
             now,
         )?;
         Ok(after)
@@ -521,17 +337,13 @@ fn decide(
                 payables::dispute_reason.eq(&reason),
             ))
             .execute(conn)?;
-        audit::record(
+        audit_payable(
             conn,
-            AuditEntry::changed(
-                actor,
-                Some(&p.region_id),
-                "payable",
-                &p.id,
-                if disputed.is_some() { "dispute" } else { "confirm" },
-                &serde_json::json!({"stage": p.stage}),
-                &serde_json::json!({"stage": to, "disputed_amount": disputed_amount, "dispute_reason": reason}),
-            ),
+            actor,
+            &p,
+            if disputed.is_some() { "dispute" } else { "confirm" },
+            &serde_json::json!({"stage": p.stage}),
+            &serde_json::json!({"stage": to, "disputed_amount": disputed_amount, "dispute_reason": reason}),
             now,
         )?;
         Ok(payables::table.find(&p.id).select(PayableRow::as_select()).first(conn)?)
@@ -577,18 +389,17 @@ pub fn resolve_dispute(
         if matches!(p.stage_now(), stage::IN_BATCH | stage::APPROVED) {
             return Err(wrong_stage(&p, "out of a batch being paid (resolve the dispute once it is paid)"));
         }
-        let (credited, name) = match outcome {
-            DisputeOutcome::Withdrawn => (p.credited_amount, "withdrawn"),
-            DisputeOutcome::Credited => (p.credited_amount + p.disputed_amount, "credited"),
+        let name = match outcome {
+            DisputeOutcome::Withdrawn => "withdrawn",
+            DisputeOutcome::Credited => "credited",
         };
-        let left = p.amount - credited - p.paid_amount;
-        let to = if left > 0 {
-            stage::CONFIRMED
-        } else if p.paid_amount > 0 {
-            stage::PAID
-        } else {
-            stage::NOTHING_DUE
-        };
+        let rules::Resolved { credited, stage: to } = rules::after_dispute(
+            outcome == DisputeOutcome::Credited,
+            p.amount,
+            p.disputed_amount,
+            p.credited_amount,
+            p.paid_amount,
+        );
         if credited > p.credited_amount {
             post_owed(conn, actor, &p, Owed::Credited(Money::from_fen(credited - p.credited_amount), today), now)?;
         }
@@ -603,17 +414,13 @@ pub fn resolve_dispute(
                 payables::batch_id.eq(if to == stage::CONFIRMED { None } else { p.batch_id.clone() }),
             ))
             .execute(conn)?;
-        audit::record(
+        audit_payable(
             conn,
-            AuditEntry::changed(
-                actor,
-                Some(&p.region_id),
-                "payable",
-                &p.id,
-                "resolve_dispute",
-                &serde_json::json!({"stage": p.stage, "disputed_amount": p.disputed_amount, "credited_amount": p.credited_amount}),
-                &serde_json::json!({"stage": to, "disputed_amount": 0, "credited_amount": credited, "resolution": name}),
-            ),
+            actor,
+            &p,
+            "resolve_dispute",
+            &serde_json::json!({"stage": p.stage, "disputed_amount": p.disputed_amount, "credited_amount": p.credited_amount}),
+            &serde_json::json!({"stage": to, "disputed_amount": 0, "credited_amount": credited, "resolution": name}),
             now,
         )?;
         Ok(payables::table.find(&p.id).select(PayableRow::as_select()).first(conn)?)
@@ -1044,6 +851,68 @@ pub fn prepare_new_batch(
     batch_view(conn, actor, &id)
 }
 
+/// The two signatures a batch takes: its maker's and its checker's.
+#[derive(Clone, Copy)]
+enum BatchStep {
+    Prepare,
+    Approve,
+}
+
+/// Moves a batch one status on under the officer's signature, audited; a conflict when it has
+/// moved meanwhile.
+fn sign_batch(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    b: &PaymentBatchRow,
+    step: BatchStep,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let (from, to, action, by_field) = match step {
+        BatchStep::Prepare => ("proposed", "prepared", "prepare", "prepared_by"),
+        BatchStep::Approve => ("prepared", "approved", "approve", "approved_by"),
+    };
+    let target = payment_batches::table.find(&b.id).filter(payment_batches::status.eq(from));
+    let (by, at) = (Some(&actor.user_id), Some(to_db(now)));
+    let n = match step {
+        BatchStep::Prepare => diesel::update(target)
+            .set((
+                payment_batches::status.eq(to),
+                payment_batches::prepared_by.eq(by),
+                payment_batches::prepared_at.eq(at),
+            ))
+            .execute(conn)?,
+        BatchStep::Approve => diesel::update(target)
+            .set((
+                payment_batches::status.eq(to),
+                payment_batches::approved_by.eq(by),
+                payment_batches::approved_at.eq(at),
+            ))
+            .execute(conn)?,
+    };
+    if n != 1 {
+        let message = if b.status == from {
+            "the batch changed meanwhile".to_string()
+        } else {
+            format!("batch {} is {}, not {from}", b.batch_no, b.status)
+        };
+        return Err(DomainError::conflict(ErrorCode::BatchStatus, message));
+    }
+    audit::record(
+        conn,
+        AuditEntry::changed(
+            actor,
+            Some(&b.region_id),
+            "payment_batch",
+            &b.id,
+            action,
+            &serde_json::json!({"status": b.status}),
+            &serde_json::json!({"status": to, by_field: actor.user_id}),
+        ),
+        now,
+    )?;
+    Ok(())
+}
+
 /// A fund officer takes a proposed batch as its maker.
 pub fn prepare_batch(
     conn: &mut DbConnection,
@@ -1054,33 +923,7 @@ pub fn prepare_batch(
     actor.require(&[Role::FundOfficer], "prepare payment batches")?;
     write_tx(conn, |conn| {
         let b = find_batch(conn, actor, id)?;
-        let n = diesel::update(payment_batches::table.find(&b.id).filter(payment_batches::status.eq("proposed")))
-            .set((
-                payment_batches::status.eq("prepared"),
-                payment_batches::prepared_by.eq(Some(&actor.user_id)),
-                payment_batches::prepared_at.eq(Some(to_db(now))),
-            ))
-            .execute(conn)?;
-        if n != 1 {
-            return Err(DomainError::conflict(
-                ErrorCode::BatchStatus,
-                format!("batch {} is {}, not proposed", b.batch_no, b.status),
-            ));
-        }
-        audit::record(
-            conn,
-            AuditEntry::changed(
-                actor,
-                Some(&b.region_id),
-                "payment_batch",
-                &b.id,
-                "prepare",
-                &serde_json::json!({"status": b.status}),
-                &serde_json::json!({"status": "prepared", "prepared_by": actor.user_id}),
-            ),
-            now,
-        )?;
-        Ok(())
+        sign_batch(conn, actor, &b, BatchStep::Prepare, now)
     })?;
     batch_view(conn, actor, id)
 }
@@ -1107,34 +950,12 @@ pub fn approve_batch(
                 "the officer who prepared a batch cannot approve it; another fund officer must",
             )));
         }
-        let n = diesel::update(payment_batches::table.find(&b.id).filter(payment_batches::status.eq("prepared")))
-            .set((
-                payment_batches::status.eq("approved"),
-                payment_batches::approved_by.eq(Some(&actor.user_id)),
-                payment_batches::approved_at.eq(Some(to_db(now))),
-            ))
-            .execute(conn)?;
-        if n != 1 {
-            return Err(DomainError::conflict(ErrorCode::BatchStatus, "the batch changed meanwhile"));
-        }
+        sign_batch(conn, actor, &b, BatchStep::Approve, now)?;
         diesel::update(
             payables::table.filter(payables::batch_id.eq(&b.id)).filter(payables::stage.eq_any(stage::BATCHABLE)),
         )
         .set(payables::stage.eq(stage::APPROVED))
         .execute(conn)?;
-        audit::record(
-            conn,
-            AuditEntry::changed(
-                actor,
-                Some(&b.region_id),
-                "payment_batch",
-                &b.id,
-                "approve",
-                &serde_json::json!({"status": b.status}),
-                &serde_json::json!({"status": "approved", "approved_by": actor.user_id}),
-            ),
-            now,
-        )?;
         Ok(())
     })?;
     batch_view(conn, actor, id)
@@ -1448,17 +1269,13 @@ pub fn record_payment(
             now,
         )?;
         audit::record(conn, AuditEntry::created(actor, Some(&p.region_id), "payment", &row.id, &row), now)?;
-        audit::record(
+        audit_payable(
             conn,
-            AuditEntry::changed(
-                actor,
-                Some(&p.region_id),
-                "payable",
-                &p.id,
-                "pay",
-                &serde_json::json!({"stage": p.stage}),
-                &serde_json::json!({"stage": stage::PAID, "paid_on": paid_on, "bank_reference": reference, "delay": delay, "interest": interest}),
-            ),
+            actor,
+            &p,
+            "pay",
+            &serde_json::json!({"stage": p.stage}),
+            &serde_json::json!({"stage": stage::PAID, "paid_on": paid_on, "bank_reference": reference, "delay": delay, "interest": interest}),
             now,
         )?;
         Ok(PaymentOutcome::Recorded(row))
@@ -1583,68 +1400,6 @@ fn post_payment(
         now,
     )?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
-
-    #[test]
-    fn on_time_means_no_delay() {
-        let due = d(2026, 12, 22);
-        assert_eq!(attribute_delay(due, Some(d(2026, 11, 24)), Some(d(2026, 12, 1)), due), Delay::default());
-        assert_eq!(attribute_delay(due, None, None, d(2026, 12, 10)), Delay::default());
-    }
-
-    #[test]
-    fn a_delay_waiting_on_the_fund_is_the_payers() {
-        // Invoiced day 2, confirmed day 9, due day 30, paid 5 days late.
-        let due = d(2026, 12, 22);
-        let delay = attribute_delay(due, Some(d(2026, 11, 24)), Some(d(2026, 12, 1)), d(2026, 12, 27));
-        assert_eq!(delay, Delay { supplier: 0, hospital: 0, fund: 5 });
-    }
-
-    #[test]
-    fn no_invoice_means_the_supplier_waited() {
-        let due = d(2026, 12, 22);
-        // Still no invoice 10 days after the due date.
-        assert_eq!(attribute_delay(due, None, None, d(2027, 1, 1)), Delay { supplier: 10, hospital: 0, fund: 0 });
-        // Invoice on the 25th, confirmed on the 28th, paid on 2 January.
-        let delay = attribute_delay(due, Some(d(2026, 12, 25)), Some(d(2026, 12, 28)), d(2027, 1, 2));
-        assert_eq!(delay, Delay { supplier: 3, hospital: 3, fund: 5 });
-        assert_eq!(delay.total(), (d(2027, 1, 2) - due).num_days());
-    }
-
-    #[test]
-    fn unconfirmed_days_after_the_invoice_are_the_hospitals() {
-        let due = d(2026, 12, 22);
-        let delay = attribute_delay(due, Some(d(2026, 12, 20)), None, d(2026, 12, 24));
-        assert_eq!(delay, Delay { supplier: 0, hospital: 2, fund: 0 });
-    }
-
-    #[test]
-    fn interest_is_simple_daily_on_the_payers_days() {
-        let rate = Decimal::new(5, 4); // 0.05% per day
-                                       // ¥350.00 × 0.0005 × 5 = ¥0.875 → ¥0.88
-        assert_eq!(late_interest(Money::parse("350.00").unwrap(), rate, 5).to_string(), "0.88");
-        // ¥10,000.00 × 0.0005 × 31 = ¥155.00
-        assert_eq!(late_interest(Money::parse("10000.00").unwrap(), rate, 31).to_string(), "155.00");
-        assert_eq!(late_interest(Money::parse("10000.00").unwrap(), rate, 0), Money::ZERO);
-        // ¥38.89 × 0.0005 × 1 = 0.019445 → ¥0.02
-        assert_eq!(late_interest(Money::parse("38.89").unwrap(), rate, 1).to_string(), "0.02");
-    }
-
-    #[test]
-    fn overdue_shows_only_while_unsettled() {
-        let due = d(2026, 12, 22);
-        assert_eq!(display_status(stage::APPROVED, due, d(2026, 12, 22)), stage::APPROVED);
-        assert_eq!(display_status(stage::APPROVED, due, d(2026, 12, 23)), stage::OVERDUE);
-        assert_eq!(display_status(stage::PAID, due, d(2027, 1, 23)), stage::PAID);
-    }
 }
 
 // ---------------------------------------------------------------- deadline enforcement

@@ -14,7 +14,7 @@ use crate::identity::{Actor, OrgNames, Role};
 use crate::ids::{document_no, new_id};
 use crate::money::Money;
 use crate::paging::{CountRows, Page, PageRequest};
-use crate::policy::deadline_rule_in_force;
+use crate::policy::{deadline_rule_in_force, DeadlineRule};
 use crate::schema::payables;
 use crate::settlement::{self, stage};
 
@@ -88,6 +88,25 @@ pub struct AcceptedDelivery<'a> {
     pub amount: Money,
 }
 
+/// The due date of a payable accepted on a day, with the rule and version that set it: what an
+/// acceptance form shows before the hospital confirms (the web app computes no rule itself).
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DueDate {
+    pub accepted_on: NaiveDate,
+    pub due_date: NaiveDate,
+    pub rule: DeadlineRule,
+    /// The `payment_deadline` policy version in force on `accepted_on`.
+    pub policy_id: String,
+}
+
+/// The due date of a payable accepted on `accepted_on` in `region_id` ([`settlement::rules::due_date`]
+/// under the deadline rule in force that day).
+pub fn due_date_for(conn: &mut DbConnection, region_id: &str, accepted_on: NaiveDate) -> DomainResult<DueDate> {
+    let (rule, policy_id) = deadline_rule_in_force(conn, region_id, accepted_on)?;
+    Ok(DueDate { accepted_on, due_date: settlement::rules::due_date(rule, accepted_on), rule, policy_id })
+}
+
 /// Creates the payable of a confirmed acceptance: day 0 is the acceptance date; the due date
 /// comes from the deadline rule in force in the region on that date. It keeps its order's and
 /// its delivery's numbers.
@@ -98,7 +117,7 @@ pub fn create_for_acceptance(
     now: DateTime<Utc>,
 ) -> DomainResult<PayableRow> {
     let AcceptedDelivery { acceptance_id, acceptance_date, amount, .. } = *accepted;
-    let (rule, policy_id) = deadline_rule_in_force(conn, accepted.region_id, acceptance_date)?;
+    let due = due_date_for(conn, accepted.region_id, acceptance_date)?;
     let stage = if amount == Money::ZERO { stage::NOTHING_DUE } else { stage::AWAITING_INVOICE };
     let row = PayableRow {
         id: new_id(),
@@ -111,8 +130,8 @@ pub fn create_for_acceptance(
         supplier_id: accepted.supplier_id.to_string(),
         amount: amount.fen(),
         acceptance_date,
-        due_date: rule.due_date(acceptance_date),
-        deadline_policy_id: policy_id,
+        due_date: due.due_date,
+        deadline_policy_id: due.policy_id,
         created_at: to_db(now),
         stage: stage.into(),
         invoiced_on: None,

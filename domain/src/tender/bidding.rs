@@ -340,22 +340,9 @@ pub fn submit_bid(
                     receipt: receipt.clone(),
                     version,
                     submitted_at: at,
-                    pack_price: None,
-                    unit_price: None,
-                    coefficient: None,
-                    comparable: None,
-                    comparable_exact: None,
-                    rank: None,
-                    shortlisted: None,
-                    wins: None,
-                    decision: None,
-                    cost_statement: None,
-                    offer_price: None,
-                    offer_pack_price: None,
-                    offer_deadline: None,
+                    opened: OpenedBidForm::default(),
                     offer_answer: None,
                     offer_answered_at: None,
-                    final_pack_price: None,
                 };
                 diesel::insert_into(tender_bids::table).values(&row).execute(conn).map_err(|e| {
                     crate::db::unique_conflict(e, || {
@@ -674,6 +661,7 @@ pub fn answer_offer(
             .optional()?
             .ok_or(DomainError::not_found("bid"))?;
         let deadline = bid
+            .opened
             .offer_deadline
             .ok_or_else(|| DomainError::conflict(ErrorCode::NoOffer, "no price was offered to this bid"))?;
         if bid.offer_answer.is_some() {
@@ -690,7 +678,7 @@ pub fn answer_offer(
             .set((
                 tender_bids::offer_answer.eq(Some(answer)),
                 tender_bids::offer_answered_at.eq(Some(to_db(now))),
-                tender_bids::final_pack_price.eq(if accept { bid.offer_pack_price } else { None }),
+                tender_bids::final_pack_price.eq(if accept { bid.opened.offer_pack_price } else { None }),
             ))
             .execute(conn)?;
         audit::record(
@@ -702,7 +690,7 @@ pub fn answer_offer(
                 &bid.id,
                 if accept { "accept_offer" } else { "refuse_offer" },
                 &serde_json::json!({"offer_answer": null}),
-                &serde_json::json!({"offer_answer": answer, "offer_pack_price": bid.offer_pack_price}),
+                &serde_json::json!({"offer_answer": answer, "offer_pack_price": bid.opened.offer_pack_price}),
             ),
             now,
         )
@@ -786,7 +774,7 @@ pub fn results(conn: &mut DbConnection, actor: &Actor, tender_id: &str) -> Domai
         let mut bids: Vec<BidResult> = rows
             .into_iter()
             .map(|(b, q, enterprise_name, product_code, specification)| BidResult {
-                selected: b.wins == Some(true) || b.offer_answer.as_deref() == Some("accepted"),
+                selected: b.opened.wins == Some(true) || b.offer_answer.as_deref() == Some("accepted"),
                 bid_id: b.id,
                 enterprise_id: b.enterprise_id,
                 enterprise_name,
@@ -794,21 +782,21 @@ pub fn results(conn: &mut DbConnection, actor: &Actor, tender_id: &str) -> Domai
                 specification,
                 strength: q.strength,
                 units_per_pack: q.units_per_pack,
-                pack_price: Money::from_fen(b.pack_price.unwrap_or(0)),
-                unit_price: b.unit_price.unwrap_or_default(),
-                coefficient: b.coefficient.unwrap_or_default(),
-                comparable: UnitPrice::from_ten_thousandths(b.comparable.unwrap_or(0)),
-                comparable_exact: b.comparable_exact.unwrap_or_default(),
-                rank: b.rank,
-                shortlisted: b.shortlisted.unwrap_or(false),
-                wins: b.wins.unwrap_or(false),
-                decision: b.decision.unwrap_or_default(),
-                cost_statement_required: b.cost_statement.unwrap_or(false),
-                offer_price: b.offer_price.map(UnitPrice::from_ten_thousandths),
-                offer_pack_price: b.offer_pack_price.map(Money::from_fen),
-                offer_deadline: b.offer_deadline,
+                pack_price: Money::from_fen(b.opened.pack_price.unwrap_or(0)),
+                unit_price: b.opened.unit_price.unwrap_or_default(),
+                coefficient: b.opened.coefficient.unwrap_or_default(),
+                comparable: UnitPrice::from_ten_thousandths(b.opened.comparable.unwrap_or(0)),
+                comparable_exact: b.opened.comparable_exact.unwrap_or_default(),
+                rank: b.opened.rank,
+                shortlisted: b.opened.shortlisted.unwrap_or(false),
+                wins: b.opened.wins.unwrap_or(false),
+                decision: b.opened.decision.unwrap_or_default(),
+                cost_statement_required: b.opened.cost_statement.unwrap_or(false),
+                offer_price: b.opened.offer_price.map(UnitPrice::from_ten_thousandths),
+                offer_pack_price: b.opened.offer_pack_price.map(Money::from_fen),
+                offer_deadline: b.opened.offer_deadline,
                 offer_answer: b.offer_answer,
-                final_pack_price: b.final_pack_price.map(Money::from_fen),
+                final_pack_price: b.opened.final_pack_price.map(Money::from_fen),
                 version: b.version,
                 submitted_at: b.submitted_at,
                 receipt: b.receipt,

@@ -576,7 +576,7 @@ pub fn board(conn: &mut DbConnection, actor: &Actor, tender_id: &str) -> DomainR
             .map(|b| WinnerShare {
                 enterprise_id: b.enterprise_id.clone(),
                 enterprise_name: name(&b.enterprise_id),
-                rank: b.rank.unwrap_or(0),
+                rank: b.opened.rank.unwrap_or(0),
                 primary_base: rules::primary_bases(&state.made, &state.regions)
                     .into_iter()
                     .find(|(w, _)| *w == b.enterprise_id)
@@ -743,6 +743,7 @@ pub fn enact(conn: &mut DbConnection, actor: &Actor, tender_id: &str, now: DateT
                     }
                     let Some(role) = roles.first().copied() else { continue };
                     let pack_price = b
+                        .opened
                         .final_pack_price
                         .ok_or_else(|| DomainError::Internal(format!("winner {} has no final price", b.id)))?;
                     let id = catalog::insert_bid(

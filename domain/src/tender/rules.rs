@@ -764,14 +764,7 @@ mod tests {
 
     #[test]
     fn ninth_batch_cap_and_the_one_eight_rules() {
-        let o = open_generic(
-            &example(),
-            &spec("10", 1),
-            d("1.2"),
-            &Coefficients::default(),
-            &CapTable::batch9(),
-            &RuleSet::batch9(),
-        );
+        let o = open_at_1_2(&example(), &CapTable::batch9(), &RuleSet::batch9());
         assert_eq!(o.shortlist_cap, 4);
         assert_eq!(o.threshold, Some(d("0.27")));
         assert_eq!(o.discount_line, Some(d("0.6")));
@@ -787,14 +780,7 @@ mod tests {
 
     #[test]
     fn tenth_batch_offers_the_highest_winning_price() {
-        let o = open_generic(
-            &example(),
-            &spec("10", 1),
-            d("1.2"),
-            &Coefficients::default(),
-            &CapTable::batch10(),
-            &RuleSet::batch10(),
-        );
+        let o = open_at_1_2(&example(), &CapTable::batch10(), &RuleSet::batch10());
         assert_eq!(o.shortlist_cap, 3);
         assert_eq!(winners(&o), ["A", "B"]);
         let c = outcome(&o, "C");
@@ -809,10 +795,16 @@ mod tests {
         let bids: Vec<OpenedBid> = example().into_iter().take(3).collect();
         let mut rules = RuleSet::batch10();
         rules.multiple = d("1.2"); // only A passes: 0.18 line
-        let o = open_generic(&bids, &spec("10", 1), d("1.2"), &Coefficients::default(), &CapTable::batch10(), &rules);
+        let o = open_at_1_2(&bids, &CapTable::batch10(), &rules);
         assert_eq!(winners(&o), ["A"]);
         // 1.8 × 0.15 = 0.27 offered to B (20 mg × 14: 0.27 × 1.7 × 14 = 6.426 → ¥6.43).
         assert_eq!(outcome(&o, "B").offer, Some((d("0.27"), d("6.43"))));
+    }
+
+    /// Opens `bids` against the worked example's representative (10 mg × 1) at its max valid
+    /// price, ¥1.2 a tablet, with the default coefficients.
+    fn open_at_1_2(bids: &[OpenedBid], cap: &CapTable, rules: &RuleSet) -> Opening {
+        open_generic(bids, &spec("10", 1), d("1.2"), &Coefficients::default(), cap, rules)
     }
 
     fn anchored(prices: &[&str], rules: &RuleSet) -> Opening {
@@ -826,7 +818,7 @@ mod tests {
                 submitted_at: at(i as u32),
             })
             .collect();
-        open_generic(&bids, &spec("10", 1), d("1.2"), &Coefficients::default(), &CapTable::batch9(), rules)
+        open_at_1_2(&bids, &CapTable::batch9(), rules)
     }
 
     #[test]
@@ -843,7 +835,7 @@ mod tests {
             })
             .collect();
         let all = CapTable { name: "all".into(), caps: vec![1, 2, 3] };
-        let o = open_generic(&bids, &spec("10", 1), d("1.2"), &Coefficients::default(), &all, &RuleSet::anchor());
+        let o = open_at_1_2(&bids, &all, &RuleSet::anchor());
         assert_eq!(o.anchor, Some(d("0.1")));
         assert_eq!(o.threshold, Some(d("0.18")));
         assert_eq!(winners(&o), ["X0", "X1"]);
@@ -851,7 +843,7 @@ mod tests {
         assert!(!outcome(&o, "X1").cost_statement_required);
         assert_eq!(outcome(&o, "X2").decision, Decision::Failed);
         // Under the 10th batch's rule the line would be 1.8 × 0.06 = 0.108.
-        let tenth = open_generic(&bids, &spec("10", 1), d("1.2"), &Coefficients::default(), &all, &RuleSet::batch10());
+        let tenth = open_at_1_2(&bids, &all, &RuleSet::batch10());
         assert_eq!(tenth.threshold, Some(d("0.108")));
         assert_eq!(outcome(&tenth, "X1").decision, Decision::Offered);
     }
@@ -873,14 +865,7 @@ mod tests {
             OpenedBid { bidder: "early".into(), spec: spec("10", 7), pack_price: d("1.05"), submitted_at: at(1) },
             OpenedBid { bidder: "cheaper".into(), spec: spec("10", 3), pack_price: d("0.4499"), submitted_at: at(9) },
         ];
-        let o = open_generic(
-            &bids,
-            &spec("10", 1),
-            d("1.2"),
-            &Coefficients::default(),
-            &CapTable::batch9(),
-            &RuleSet::batch9(),
-        );
+        let o = open_at_1_2(&bids, &CapTable::batch9(), &RuleSet::batch9());
         let order: Vec<&str> = o.outcomes.iter().map(|o| o.bidder.as_str()).collect();
         // 0.4499/3 = 0.149966… rounds to 0.1500 but is lower at full precision.
         assert_eq!(order, ["cheaper", "early", "late"]);

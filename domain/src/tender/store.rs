@@ -174,26 +174,15 @@ pub struct BidRow {
     pub receipt: String,
     pub version: i32,
     pub submitted_at: NaiveDateTime,
-    pub pack_price: Option<i64>,
-    pub unit_price: Option<String>,
-    pub coefficient: Option<String>,
-    pub comparable: Option<i64>,
-    pub comparable_exact: Option<String>,
-    pub rank: Option<i32>,
-    pub shortlisted: Option<bool>,
-    pub wins: Option<bool>,
-    pub decision: Option<String>,
-    pub cost_statement: Option<bool>,
-    pub offer_price: Option<i64>,
-    pub offer_pack_price: Option<i64>,
-    pub offer_deadline: Option<NaiveDateTime>,
+    /// What the opening wrote (none of it before the opening).
+    #[diesel(embed)]
+    pub opened: OpenedBidForm,
     pub offer_answer: Option<String>,
     pub offer_answered_at: Option<NaiveDateTime>,
-    pub final_pack_price: Option<i64>,
 }
 
-/// The opening's figures for one bid.
-#[derive(AsChangeset, Clone, Debug)]
+/// The opening's figures for one bid: its update form, and part of its row.
+#[derive(Queryable, Selectable, Insertable, AsChangeset, Clone, Debug, Default)]
 #[diesel(table_name = tender_bids)]
 pub struct OpenedBidForm {
     pub pack_price: Option<i64>,
