@@ -118,7 +118,7 @@ impl From<DomainError> for ApiError {
                 )
                 .retry_after(1)
             }
-            DomainError::Database(e) if database_away(&e) => {
+            DomainError::Database(e) if jicai_domain::db::connection_lost(&e) => {
                 tracing::warn!("database connection lost: {e}");
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -146,32 +146,6 @@ fn database_message(e: &diesel::result::Error) -> String {
     match e {
         diesel::result::Error::DatabaseError(_, info) => info.message().to_ascii_lowercase(),
         other => other.to_string().to_ascii_lowercase(),
-    }
-}
-
-/// The connection to the database was lost mid-request (PostgreSQL restarted or shut down, the
-/// network dropped): the transaction did not commit, and a retry will reconnect.
-fn database_away(e: &diesel::result::Error) -> bool {
-    use diesel::result::{DatabaseErrorKind, Error};
-    match e {
-        Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => true,
-        Error::BrokenTransactionManager => true,
-        Error::DatabaseError(DatabaseErrorKind::Unknown, _) => {
-            let m = database_message(e);
-            [
-                "terminating connection",
-                "server closed the connection",
-                "connection to server",
-                "the database system is shutting down",
-                "the database system is starting up",
-                "no connection to the server",
-                "could not receive data from server",
-                "ssl connection has been closed",
-            ]
-            .iter()
-            .any(|p| m.contains(p))
-        }
-        _ => false,
     }
 }
 

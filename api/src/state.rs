@@ -49,7 +49,9 @@ impl AppState {
                 )
                 .retry_after(5)
             })?;
-            f(&mut conn, clock.now()).map_err(ApiError::from)
+            let outcome = f(&mut conn, clock.now());
+            jicai_domain::db::forget_if_lost(&mut conn, &outcome);
+            outcome.map_err(ApiError::from)
         })
         .await
         .map_err(|e| ApiError::internal(&format!("blocking task failed: {e}")))?;

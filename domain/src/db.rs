@@ -128,11 +128,53 @@ pub fn open_pool(url: &DbUrl, max_size: u32) -> Result<Pool, DomainError> {
     }
     r2d2::Pool::builder()
         .max_size(max_size)
+        // No `SELECT 1` before each loan: a connection PostgreSQL dropped is found by the
+        // request that uses it, and `forget_if_lost` then takes it out of the pool.
+        .test_on_check_out(false)
         // How long a request waits for a connection: while PostgreSQL is away it then answers
         // 503 with Retry-After, rather than holding the client for half a minute.
         .connection_timeout(Duration::from_secs(10))
         .build(Manager { url: url.clone() })
         .map_err(|e| DomainError::Config(format!("cannot open database {}: {e}", url.redacted())))
+}
+
+/// The connection to the database was lost mid-request (PostgreSQL restarted or shut down, the
+/// network dropped): the transaction did not commit, and a retry will reconnect.
+pub fn connection_lost(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => true,
+        Error::BrokenTransactionManager => true,
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            let m = info.message().to_ascii_lowercase();
+            [
+                "terminating connection",
+                "server closed the connection",
+                "connection to server",
+                "the database system is shutting down",
+                "the database system is starting up",
+                "no connection to the server",
+                "could not receive data from server",
+                "ssl connection has been closed",
+            ]
+            .iter()
+            .any(|p| m.contains(p))
+        }
+        _ => false,
+    }
+}
+
+/// After an operation on a pooled connection: when it failed because the connection was lost,
+/// marks the connection broken, so that the pool closes it instead of lending it again. The
+/// pool does not test a connection with a query before lending it (one statement less per
+/// request), so this is how a connection that PostgreSQL dropped leaves the pool: the request
+/// that finds it gone answers 503 with Retry-After, and the retry gets a new connection.
+pub fn forget_if_lost<T>(conn: &mut DbConnection, outcome: &Result<T, DomainError>) {
+    if let Err(DomainError::Database(e)) = outcome {
+        if connection_lost(e) {
+            <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn).set_in_error();
+        }
+    }
 }
 
 pub fn migrations_for(conn: &DbConnection) -> EmbeddedMigrations {

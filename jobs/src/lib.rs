@@ -114,8 +114,11 @@ pub fn run(
     region: Option<&str>,
 ) -> DomainResult<(String, serde_json::Value)> {
     let mut conn = pool.get()?;
-    let run_id = jobruns::start(&mut conn, job.name(), as_of, trigger, region, clock.now())?;
+    let started = jobruns::start(&mut conn, job.name(), as_of, trigger, region, clock.now());
+    jicai_domain::db::forget_if_lost(&mut conn, &started);
+    let run_id = started?;
     let outcome = execute(&mut conn, clock, cfg, job, as_of, trigger, region);
+    jicai_domain::db::forget_if_lost(&mut conn, &outcome);
     let now = clock.now();
     match &outcome {
         Ok(counts) => jobruns::finish(&mut conn, &run_id, Ok(counts), now)?,
