@@ -18,9 +18,9 @@ use crate::schema::{audit_events, users};
 /// One state change to record.
 pub struct AuditEntry<'a> {
     pub actor: &'a Actor,
-    pub region_id: Option<&'a str>,
+    pub region_id: Option<String>,
     pub entity_type: &'static str,
-    pub entity_id: &'a str,
+    pub entity_id: String,
     pub action: &'static str,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
@@ -36,9 +36,9 @@ fn to_json<T: Serialize>(v: &T) -> serde_json::Value {
 impl<'a> AuditEntry<'a> {
     pub fn created<T: Serialize>(
         actor: &'a Actor,
-        region_id: Option<&'a str>,
+        region_id: Option<&str>,
         entity_type: &'static str,
-        entity_id: &'a str,
+        entity_id: &str,
         after: &T,
     ) -> Self {
         let mut entry = Self::changed(actor, region_id, entity_type, entity_id, "create", &(), after);
@@ -48,18 +48,18 @@ impl<'a> AuditEntry<'a> {
 
     pub fn changed<B: Serialize, A: Serialize>(
         actor: &'a Actor,
-        region_id: Option<&'a str>,
+        region_id: Option<&str>,
         entity_type: &'static str,
-        entity_id: &'a str,
+        entity_id: &str,
         action: &'static str,
         before: &B,
         after: &A,
     ) -> Self {
         AuditEntry {
             actor,
-            region_id,
+            region_id: region_id.map(str::to_string),
             entity_type,
-            entity_id,
+            entity_id: entity_id.to_string(),
             action,
             before: Some(to_json(before)),
             after: Some(to_json(after)),
@@ -124,7 +124,7 @@ pub fn record(conn: &mut DbConnection, entry: AuditEntry<'_>, now: DateTime<Utc>
     } else {
         audit_events::table
             .filter(audit_events::entity_type.eq(entry.entity_type))
-            .filter(audit_events::entity_id.eq(entry.entity_id))
+            .filter(audit_events::entity_id.eq(&entry.entity_id))
             .order(audit_events::id.desc())
             .select(audit_events::hash)
             .first(conn)
@@ -139,10 +139,16 @@ pub fn record(conn: &mut DbConnection, entry: AuditEntry<'_>, now: DateTime<Utc>
 /// entities, the events in multi-row inserts. Events of one entity chain in the given order.
 pub fn record_many(conn: &mut DbConnection, entries: Vec<AuditEntry<'_>>, now: DateTime<Utc>) -> DomainResult<usize> {
     let mut last: std::collections::HashMap<(String, String), String> = std::collections::HashMap::new();
-    let chained: Vec<&AuditEntry> = entries.iter().filter(|e| !e.first_of_entity).collect();
+    // An entity created in this batch chains to its creation: nothing to look up.
+    let created: std::collections::HashSet<(&str, &str)> =
+        entries.iter().filter(|e| e.first_of_entity).map(|e| (e.entity_type, e.entity_id.as_str())).collect();
+    let chained: Vec<&AuditEntry> = entries
+        .iter()
+        .filter(|e| !e.first_of_entity && !created.contains(&(e.entity_type, e.entity_id.as_str())))
+        .collect();
     for chunk in chained.chunks(500) {
         let types: std::collections::BTreeSet<&str> = chunk.iter().map(|e| e.entity_type).collect();
-        let ids: Vec<&str> = chunk.iter().map(|e| e.entity_id).collect();
+        let ids: Vec<&str> = chunk.iter().map(|e| e.entity_id.as_str()).collect();
         let found: Vec<(String, String, String, String)> = audit_events::table
             .filter(audit_events::entity_type.eq_any(&types))
             .filter(audit_events::entity_id.eq_any(&ids))
@@ -160,7 +166,7 @@ pub fn record_many(conn: &mut DbConnection, entries: Vec<AuditEntry<'_>>, now: D
     }
     let mut rows = Vec::with_capacity(entries.len());
     for entry in entries {
-        let key = (entry.entity_type.to_string(), entry.entity_id.to_string());
+        let key = (entry.entity_type.to_string(), entry.entity_id.clone());
         let prev_hash = if entry.first_of_entity { None } else { last.get(&key).cloned() };
         let row = event_row(entry, prev_hash, now);
         last.insert(key, row.hash.clone());
@@ -179,11 +185,11 @@ fn event_row(entry: AuditEntry<'_>, prev_hash: Option<String>, now: DateTime<Utc
     let mut row = AuditEventRow {
         id: new_id(),
         occurred_at: to_db(now.trunc_subsecs(6)),
-        region_id: entry.region_id.map(str::to_string),
+        region_id: entry.region_id,
         actor_user_id: Some(entry.actor.user_id.clone()).filter(|id| !id.is_empty()),
         actor_org_id: Some(entry.actor.org_id.clone()).filter(|id| !id.is_empty()),
         entity_type: entry.entity_type.into(),
-        entity_id: entry.entity_id.into(),
+        entity_id: entry.entity_id,
         action: entry.action.into(),
         before_json: entry.before.map(|v| v.to_string()),
         after_json: entry.after.map(|v| v.to_string()),

@@ -404,3 +404,148 @@ pub fn lock_key(conn: &mut DbConnection, key: &str) -> Result<(), diesel::result
 pub fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
+
+/// A value bound into a [`RowsUpdate`].
+#[derive(Clone, Debug)]
+pub enum Cell {
+    Int(i64),
+    OptInt(Option<i64>),
+    OptText(Option<String>),
+    Date(chrono::NaiveDate),
+}
+
+/// One UPDATE that gives each of many rows (by `id`) its own values:
+/// `SET col = CASE id WHEN … THEN … END, … WHERE id IN (…)`. It replaces one statement per row
+/// on the write path (the lines of an order, of a delivery, their agreed volumes).
+///
+/// With [`RowsUpdate::lock_in_id_order`], PostgreSQL first locks the rows in id order, as every
+/// other writer of the table does, so two transactions never wait on each other in a cycle; on
+/// SQLite the write transaction already holds the database's single write lock.
+pub struct RowsUpdate {
+    table: &'static str,
+    columns: Vec<(&'static str, bool)>,
+    rows: Vec<(String, Vec<Cell>)>,
+    filter: Vec<(&'static str, &'static str, Cell)>,
+    lock_in_id_order: bool,
+}
+
+impl RowsUpdate {
+    pub fn new(table: &'static str) -> Self {
+        RowsUpdate { table, columns: Vec::new(), rows: Vec::new(), filter: Vec::new(), lock_in_id_order: false }
+    }
+
+    /// A column set to each row's value.
+    pub fn set(mut self, column: &'static str) -> Self {
+        self.columns.push((column, false));
+        self
+    }
+
+    /// A column to which each row's value is added.
+    pub fn add_to(mut self, column: &'static str) -> Self {
+        self.columns.push((column, true));
+        self
+    }
+
+    /// Updates only the rows where `column op value` (`op` one of `=`, `<=`, `>=`).
+    pub fn only_where(mut self, column: &'static str, op: &'static str, value: Cell) -> Self {
+        self.filter.push((column, op, value));
+        self
+    }
+
+    pub fn lock_in_id_order(mut self) -> Self {
+        self.lock_in_id_order = true;
+        self
+    }
+
+    /// The values of row `id`, one per column in the order they were named. An id given twice
+    /// is refused: the caller sums what it adds per row.
+    pub fn row(&mut self, id: &str, values: Vec<Cell>) -> Result<(), DomainError> {
+        if values.len() != self.columns.len() || self.rows.iter().any(|(r, _)| r == id) {
+            return Err(DomainError::Internal(format!("update of {}: row {id} given twice or malformed", self.table)));
+        }
+        self.rows.push((id.to_string(), values));
+        Ok(())
+    }
+
+    /// The statement for `conn`'s backend and its parameters, or none when there is no row.
+    fn statement(self, conn: &DbConnection, returning: &str) -> Option<(String, Vec<Cell>)> {
+        if self.rows.is_empty() {
+            return None;
+        }
+        let pg = matches!(conn, DbConnection::Postgresql(_));
+        let mut params: Vec<Cell> = Vec::new();
+        let mut mark = |c: Cell| {
+            params.push(c);
+            if pg {
+                format!("${}", params.len())
+            } else {
+                format!("?{}", params.len())
+            }
+        };
+        let t = self.table;
+        let ids: Vec<String> = self.rows.iter().map(|(id, _)| mark(Cell::OptText(Some(id.clone())))).collect();
+        let mut sets = Vec::new();
+        for (k, (column, add)) in self.columns.iter().enumerate() {
+            let mut case = format!("CASE {t}.id");
+            for (i, (_, values)) in self.rows.iter().enumerate() {
+                case.push_str(&format!(" WHEN {} THEN {}", ids[i], mark(values[k].clone())));
+            }
+            case.push_str(" END");
+            sets.push(if *add { format!("{column} = {t}.{column} + {case}") } else { format!("{column} = {case}") });
+        }
+        let id_list = ids.join(", ");
+        let mut sql = format!("UPDATE {t} SET {}", sets.join(", "));
+        if pg && self.lock_in_id_order {
+            sql.push_str(&format!(
+                " FROM (SELECT id AS locked_id FROM {t} WHERE id IN ({id_list}) ORDER BY id FOR UPDATE) AS locked \
+                 WHERE {t}.id = locked.locked_id"
+            ));
+        } else {
+            sql.push_str(&format!(" WHERE {t}.id IN ({id_list})"));
+        }
+        for (column, op, value) in self.filter {
+            assert!(matches!(op, "=" | "<=" | ">="), "comparison {op}");
+            sql.push_str(&format!(" AND {t}.{column} {op} {}", mark(value)));
+        }
+        if !returning.is_empty() {
+            sql.push_str(&format!(" RETURNING {returning}"));
+        }
+        Some((sql, params))
+    }
+
+    fn bound(
+        sql: String,
+        params: Vec<Cell>,
+    ) -> diesel::query_builder::BoxedSqlQuery<'static, DbBackend, diesel::query_builder::SqlQuery> {
+        use diesel::sql_types::{BigInt, Date, Nullable, Text};
+        let mut q = diesel::sql_query(sql).into_boxed::<DbBackend>();
+        for p in params {
+            q = match p {
+                Cell::Int(v) => q.bind::<BigInt, _>(v),
+                Cell::OptInt(v) => q.bind::<Nullable<BigInt>, _>(v),
+                Cell::OptText(v) => q.bind::<Nullable<Text>, _>(v),
+                Cell::Date(v) => q.bind::<Date, _>(v),
+            };
+        }
+        q
+    }
+
+    /// Runs the update; the number of rows changed.
+    pub fn execute(self, conn: &mut DbConnection) -> Result<usize, diesel::result::Error> {
+        match self.statement(conn, "") {
+            None => Ok(0),
+            Some((sql, params)) => Self::bound(sql, params).execute(conn),
+        }
+    }
+
+    /// Runs the update and loads `returning` (columns of the table) of each changed row.
+    pub fn returning<R>(self, conn: &mut DbConnection, returning: &str) -> Result<Vec<R>, diesel::result::Error>
+    where
+        R: diesel::deserialize::QueryableByName<DbBackend> + 'static,
+    {
+        match self.statement(conn, returning) {
+            None => Ok(Vec::new()),
+            Some((sql, params)) => Self::bound(sql, params).load(conn),
+        }
+    }
+}

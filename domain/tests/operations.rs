@@ -9,7 +9,7 @@ use jicai_domain::clock::shanghai_date;
 use jicai_domain::db::{run_migrations, DbConnection, DbUrl};
 use jicai_domain::ordering::delivery::{self, AcceptanceMode, DeliveryView};
 use jicai_domain::ordering::orders::{self, OrderView};
-use jicai_domain::schema::{products, users, winning_bids};
+use jicai_domain::schema::{agreed_volumes, bid_distributors, order_lines, products, users, winning_bids};
 use jicai_domain::DomainError;
 use serde_json::json;
 use std::path::PathBuf;
@@ -155,4 +155,110 @@ fn only_the_hospital_orders_and_another_hospital_cannot_see_the_order() {
     let hidden = orders::get_order(&mut f.conn, &other, &order.summary.id).unwrap_err();
     assert!(matches!(hidden, DomainError::NotFound { .. }), "{hidden:?}");
     assert_eq!(orders::get_order(&mut f.conn, &bureau, &order.summary.id).unwrap().summary.id, order.summary.id);
+}
+
+/// The agreed volumes of `hospital` in force today that `supplier` delivers: (id, bid, ordered,
+/// accepted), in id order.
+fn volumes_supplied(f: &mut Fixture, hospital: &Actor, supplier: &Actor) -> Vec<(String, String, i64, i64)> {
+    let today = shanghai_date(f.now);
+    agreed_volumes::table
+        .inner_join(bid_distributors::table.on(bid_distributors::bid_id.eq(agreed_volumes::bid_id)))
+        .filter(agreed_volumes::hospital_id.eq(&hospital.org_id))
+        .filter(bid_distributors::enterprise_id.eq(&supplier.org_id))
+        .filter(agreed_volumes::year_start.le(today))
+        .filter(agreed_volumes::year_end.ge(today))
+        .order(agreed_volumes::id)
+        .select((agreed_volumes::id, agreed_volumes::bid_id, agreed_volumes::ordered_qty, agreed_volumes::accepted_qty))
+        .load(&mut f.conn)
+        .unwrap()
+}
+
+#[test]
+fn each_step_answers_what_reading_it_back_shows_and_every_line_counts_in_its_volume() {
+    let mut f = Fixture::demo(NOW);
+    let (hospital, supplier) = (f.actor("hospital1"), f.actor("supplier1"));
+    let before: Vec<_> = volumes_supplied(&mut f, &hospital, &supplier).into_iter().take(3).collect();
+    assert_eq!(before.len(), 3, "the demo gives hospital1 three volumes supplier1 delivers");
+    let lines: Vec<_> = before
+        .iter()
+        .map(|(_, bid, _, _)| {
+            let (price, pack): (i64, i64) = winning_bids::table
+                .inner_join(products::table)
+                .filter(winning_bids::id.eq(bid))
+                .select((winning_bids::unit_price, products::pack_size))
+                .first(&mut f.conn)
+                .unwrap();
+            json!({"winning_bid_id": bid, "quantity": 2 * pack,
+                "unit_price": format!("{}.{:04}", price / 10_000, price % 10_000)})
+        })
+        .collect();
+    let input = json!({"supplier_id": supplier.org_id, "lines": lines});
+    let placed = orders::place_order(&mut f.conn, &hospital, serde_json::from_value(input).unwrap(), f.now).unwrap();
+    let id = placed.summary.id.clone();
+    let read = |f: &mut Fixture, who: &Actor| json!(orders::get_order(&mut f.conn, who, &id).unwrap());
+    assert_eq!(json!(placed), read(&mut f, &hospital));
+
+    // Every line took its quantity from its own volume.
+    let ordered: Vec<i64> = placed.lines.iter().map(|l| l.quantity).collect();
+    let after = volumes_supplied(&mut f, &hospital, &supplier);
+    for ((id, _, was, _), qty) in before.iter().zip(&ordered) {
+        let now = after.iter().find(|v| &v.0 == id).unwrap();
+        assert_eq!(now.2, was + qty, "volume {id} ordered");
+    }
+
+    let confirmed = orders::confirm_order(&mut f.conn, &supplier, &id, f.now).unwrap();
+    assert_eq!(confirmed.summary.status, "confirmed");
+    assert_eq!(json!(confirmed), read(&mut f, &supplier));
+
+    let shipped = f.ship_all(&supplier, &confirmed);
+    assert_eq!(json!(shipped), json!(delivery::get_delivery(&mut f.conn, &supplier, &shipped.id).unwrap()));
+    assert_eq!(read(&mut f, &hospital)["status"], "shipped");
+
+    let accepted = f.accept_all(&hospital, &shipped, AcceptanceMode::Confirm);
+    assert_eq!(accepted.status, "accepted");
+    assert!(accepted.acceptance.as_ref().unwrap().payable_id.is_some());
+    assert_eq!(json!(accepted), json!(delivery::get_delivery(&mut f.conn, &hospital, &shipped.id).unwrap()));
+    let order = read(&mut f, &hospital);
+    assert_eq!(order["status"], "completed");
+    let line_accepted: Vec<i64> = order_lines::table
+        .filter(order_lines::order_id.eq(&id))
+        .order(order_lines::line_no)
+        .select(order_lines::accepted_qty)
+        .load(&mut f.conn)
+        .unwrap();
+    assert_eq!(line_accepted, ordered);
+    // And every line's accepted quantity counts in its volume, for retention.
+    let counted = volumes_supplied(&mut f, &hospital, &supplier);
+    for ((id, _, _, was), qty) in before.iter().zip(&ordered) {
+        let now = counted.iter().find(|v| &v.0 == id).unwrap();
+        assert_eq!(now.3, was + qty, "volume {id} accepted");
+    }
+}
+
+#[test]
+fn a_declined_order_gives_back_what_it_took_from_its_volume() {
+    let mut f = Fixture::demo(NOW);
+    let (hospital, supplier) = (f.actor("hospital1"), f.actor("supplier1"));
+    let bid = f.bid("依折麦布片").0;
+    let ordered_of = |f: &mut Fixture| -> i64 {
+        agreed_volumes::table
+            .filter(agreed_volumes::hospital_id.eq(&hospital.org_id))
+            .filter(agreed_volumes::bid_id.eq(&bid))
+            .select(agreed_volumes::ordered_qty)
+            .first(&mut f.conn)
+            .unwrap()
+    };
+    let was = ordered_of(&mut f);
+    let order = f.order(&hospital, &supplier, "依折麦布片", 2).unwrap();
+    assert_eq!(ordered_of(&mut f), was + order.lines[0].quantity);
+    let declined = orders::decline_order(&mut f.conn, &supplier, &order.summary.id, "缺货", f.now).unwrap();
+    assert_eq!(
+        (declined.summary.status.as_str(), declined.summary.decline_reason.as_deref()),
+        ("declined", Some("缺货"))
+    );
+    assert_eq!(ordered_of(&mut f), was);
+    // A second decision finds the order decided and changes nothing.
+    let again = orders::confirm_order(&mut f.conn, &supplier, &order.summary.id, f.now).unwrap_err();
+    assert!(matches!(again, DomainError::Conflict(_)), "{again:?}");
+    assert_eq!(ordered_of(&mut f), was);
 }

@@ -923,10 +923,21 @@ pub fn winners_by_generic(conn: &mut DbConnection, batch_id: &str) -> DomainResu
 }
 
 /// The region codes a hospital's region answers to: its own code and its province's.
+///
+/// A region's codes never change (nothing updates or deletes a region), so each process keeps
+/// those it has read.
 pub fn region_codes(conn: &mut DbConnection, region_id: &str) -> DomainResult<Vec<String>> {
+    type Kept = std::sync::RwLock<std::collections::HashMap<String, Vec<String>>>;
+    static KEPT: std::sync::OnceLock<Kept> = std::sync::OnceLock::new();
+    let kept = KEPT.get_or_init(Default::default);
+    if let Some(codes) = kept.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(region_id) {
+        return Ok(codes.clone());
+    }
     let (code, province): (String, String) =
         regions::table.find(region_id).select((regions::code, regions::province_code)).first(conn)?;
-    Ok(vec![code, province])
+    let codes = vec![code, province];
+    kept.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(region_id.to_string(), codes.clone());
+    Ok(codes)
 }
 
 // ---------------------------------------------------------------- listed non-winning products

@@ -387,27 +387,50 @@ pub fn volumes_for(
     Ok(by_bid)
 }
 
-/// Consumes `qty` of an agreed volume and tells how much of it lies within the volume.
+/// Consumes the quantities of an order's lines from their agreed volumes (one volume per line)
+/// and tells, by volume, how much of each lies within it.
 ///
-/// One UPDATE … RETURNING: on PostgreSQL it locks the row until commit, so concurrent orders
-/// are served one after the other and never both take the last units; the figures it returns
-/// are those after this order's share.
-pub fn consume(conn: &mut DbConnection, volume_id: &str, qty: i64) -> DomainResult<i64> {
-    let target = agreed_volumes::table.find(volume_id);
-    let add = agreed_volumes::ordered_qty.eq(agreed_volumes::ordered_qty + qty);
-    let after = (agreed_volumes::agreed_qty, agreed_volumes::ordered_qty);
-    let (agreed, ordered_after): (i64, i64) = match conn {
-        DbConnection::Postgresql(c) => diesel::update(target).set(add).returning(after).get_result(c)?,
-        DbConnection::Sqlite(c) => diesel::update(target).set(add).returning(after).get_result(c)?,
-    };
-    let before = ordered_after - qty;
-    Ok((agreed - before).clamp(0, qty))
+/// One UPDATE … RETURNING for all the lines: on PostgreSQL it locks the rows in id order until
+/// commit, so concurrent orders are served one after the other and never both take the last
+/// units; the figures it returns are those after this order's share.
+pub fn consume(conn: &mut DbConnection, takes: &[(String, i64)]) -> DomainResult<HashMap<String, i64>> {
+    #[derive(QueryableByName)]
+    struct After {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        agreed_qty: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        ordered_qty: i64,
+    }
+    let mut update = crate::db::RowsUpdate::new("agreed_volumes").add_to("ordered_qty").lock_in_id_order();
+    for (id, qty) in takes {
+        update.row(id, vec![crate::db::Cell::Int(*qty)])?;
+    }
+    let after: Vec<After> = update.returning(conn, "id, agreed_qty, ordered_qty")?;
+    let mut within = HashMap::new();
+    for a in after {
+        let qty = takes.iter().find(|(id, _)| *id == a.id).map(|t| t.1).unwrap_or(0);
+        let before = a.ordered_qty - qty;
+        within.insert(a.id, (a.agreed_qty - before).clamp(0, qty));
+    }
+    if within.len() != takes.len() {
+        return Err(DomainError::Internal("an agreed volume vanished while an order took it".into()));
+    }
+    Ok(within)
 }
 
-/// Gives back `qty` ordered units (an order declined or cancelled).
-pub fn release(conn: &mut DbConnection, volume_id: &str, qty: i64) -> DomainResult<()> {
-    diesel::update(agreed_volumes::table.find(volume_id))
-        .set(agreed_volumes::ordered_qty.eq(agreed_volumes::ordered_qty - qty))
-        .execute(conn)?;
+/// Gives back the ordered units of an order declined or cancelled: (volume, quantity) per line,
+/// in one UPDATE that locks the volumes in id order, as orders take them.
+pub fn release(conn: &mut DbConnection, lines: &[(String, i64)]) -> DomainResult<()> {
+    let mut per_volume: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for (id, qty) in lines {
+        *per_volume.entry(id).or_default() -= qty;
+    }
+    let mut update = crate::db::RowsUpdate::new("agreed_volumes").add_to("ordered_qty").lock_in_id_order();
+    for (id, back) in per_volume {
+        update.row(id, vec![crate::db::Cell::Int(back)])?;
+    }
+    update.execute(conn)?;
     Ok(())
 }

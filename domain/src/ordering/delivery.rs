@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use crate::audit::{self, AuditEntry};
 use crate::catalog::{OrgRef, ProductRow};
 use crate::clock::{shanghai_date, to_db};
-use crate::db::{unique_conflict, write_tx, DbBackend, DbConnection};
+use crate::db::{unique_conflict, write_tx, Cell, DbBackend, DbConnection, RowsUpdate};
 use crate::error::{DomainError, DomainResult, ErrorCode, Problem};
 use crate::identity::{Actor, OrgNames, Role};
 use crate::ids::{document_no, new_id};
@@ -252,13 +252,13 @@ pub fn ship(
         }
     }
     write_tx(conn, |conn| {
-        let order = ord::visible_orders(actor)
+        let visible = ord::visible_orders(actor)
             .filter(orders::id.eq(input.order_id.trim().to_string()))
-            .select(OrderRow::as_select())
-            .first(conn)
+            .select(orders::id)
+            .first::<String>(conn)
             .optional()?
             .ok_or(DomainError::not_found("order"))?;
-        lock_order(conn, &order.id, now)?;
+        let order = lock_order(conn, &visible, now)?;
         let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Submitted);
         if !status.is_open_for_delivery() {
             return Err(DomainError::Conflict(
@@ -269,24 +269,13 @@ pub fn ship(
                 .details(serde_json::json!({ "status": order.status })),
             ));
         }
-        let progress: HashMap<String, (ord::OrderLineRow, ord::LineProgress)> =
-            ord::line_progress(conn, &order.id)?.into_iter().map(|(l, p)| (l.id.clone(), (l, p))).collect();
-        let product_ids: Vec<&str> = progress.values().map(|(l, _)| l.product_id.as_str()).collect();
-        let products: HashMap<String, ProductRow> = products::table
-            .filter(products::id.eq_any(&product_ids))
-            .select(ProductRow::as_select())
-            .load::<ProductRow>(conn)?
-            .into_iter()
-            .map(|p| (p.id.clone(), p))
-            .collect();
+        let progress: HashMap<String, (ord::OrderLineRow, ProductRow, ord::LineProgress)> =
+            ord::line_progress(conn, &order.id)?.into_iter().map(|l| (l.0.id.clone(), l)).collect();
         let mut requested: HashMap<&str, i64> = HashMap::new();
         for (i, l) in input.lines.iter().enumerate() {
-            let (line, prog) = progress.get(l.order_line_id.trim()).ok_or_else(|| {
+            let (line, product, prog) = progress.get(l.order_line_id.trim()).ok_or_else(|| {
                 line_error(i, "order_line_id", ErrorCode::UnknownOrderLine, "this line is not part of the order".into())
             })?;
-            let product = products
-                .get(&line.product_id)
-                .ok_or_else(|| DomainError::Internal(format!("order line {} names no product", line.id)))?;
             check_quantity(i, l.quantity, product)?;
             let total = requested.entry(line.id.as_str()).or_default();
             *total += l.quantity;
@@ -336,28 +325,34 @@ pub fn ship(
             })
             .collect();
         crate::db::insert_rows!(&mut *conn, delivery_lines::table, &lines)?;
-        audit::record(
-            conn,
-            AuditEntry::created(
-                actor,
-                Some(&order.region_id),
-                "delivery",
-                &delivery.id,
-                &serde_json::json!({"delivery": &delivery, "lines": &lines}),
-            )
-            .first_event(),
-            now,
-        )?;
+        let mut events = vec![AuditEntry::created(
+            actor,
+            Some(&order.region_id),
+            "delivery",
+            &delivery.id,
+            &serde_json::json!({"delivery": &delivery, "lines": &lines}),
+        )
+        .first_event()];
         // The order's lines as they stand now: what was in transit, and this note's goods.
         let now_in_transit: Vec<ord::LineProgress> = progress
             .values()
-            .map(|(line, p)| ord::LineProgress {
+            .map(|(line, _, p)| ord::LineProgress {
                 in_transit: p.in_transit + requested.get(line.id.as_str()).copied().unwrap_or(0),
                 ..*p
             })
             .collect();
-        ord::refresh_status_from(conn, actor, &order, &now_in_transit, now)?;
-        load_view(conn, &delivery.id)
+        ord::refresh_status_from(conn, actor, &order, &now_in_transit, &mut events, now)?;
+        audit::record_many(conn, events, now)?;
+        // The answer is made from the rows just written: a new note has no acceptance yet.
+        let priced = lines
+            .into_iter()
+            .map(|l| {
+                let (line, product, _) = &progress[&l.order_line_id];
+                (l, line.unit_price, product.clone())
+            })
+            .collect();
+        let names = OrgNames::load(conn, &[order.hospital_id.as_str(), order.supplier_id.as_str()])?;
+        Ok(view_from(delivery, priced, None, None, order.order_no, &names))
     })
 }
 
@@ -481,7 +476,7 @@ pub fn record_acceptance(
     let (received_by, delivered_by) = people(&input)?;
     write_tx(conn, |conn| {
         let delivery = find_visible(conn, actor, delivery_id)?;
-        lock_order(conn, &delivery.order_id, now)?;
+        let order = lock_order(conn, &delivery.order_id, now)?;
         let existing = acceptance_of(conn, &delivery.id)?;
         match (&existing, replace_draft) {
             (Some(a), _) if a.status == "confirmed" => return Err(confirmed_is_immutable(&delivery)),
@@ -497,19 +492,25 @@ pub fn record_acceptance(
             (None, true) => return Err(DomainError::not_found("acceptance")),
             _ => {}
         }
-        let lines = delivery_lines_of(conn, &delivery.id)?;
+        let mut lines = delivery_lines_of(conn, &delivery.id)?;
         let counts = check_counts(&lines, &input)?;
+        let mut update = RowsUpdate::new("delivery_lines").set("accepted_qty").set("rejected_qty").set("reject_reason");
         for c in &counts {
-            diesel::update(delivery_lines::table.find(&c.line_id))
-                .set((
-                    delivery_lines::accepted_qty.eq(Some(c.accepted)),
-                    delivery_lines::rejected_qty.eq(Some(c.rejected)),
-                    delivery_lines::reject_reason.eq(c.reason.clone()),
-                ))
-                .execute(conn)?;
+            update.row(
+                &c.line_id,
+                vec![Cell::OptInt(Some(c.accepted)), Cell::OptInt(Some(c.rejected)), Cell::OptText(c.reason.clone())],
+            )?;
+        }
+        update.execute(conn)?;
+        for l in &mut lines {
+            if let Some(c) = counts.iter().find(|c| c.line_id == l.id) {
+                (l.accepted_qty, l.rejected_qty, l.reject_reason) =
+                    (Some(c.accepted), Some(c.rejected), c.reason.clone());
+            }
         }
         let note = input.note.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
-        let acceptance_id = match existing {
+        let mut events = Vec::new();
+        let acceptance = match existing {
             Some(a) => {
                 diesel::update(acceptances::table.find(&a.id))
                     .set((
@@ -518,42 +519,39 @@ pub fn record_acceptance(
                         acceptances::note.eq(&note),
                     ))
                     .execute(conn)?;
-                audit::record(
-                    conn,
-                    AuditEntry::changed(
-                        actor,
-                        Some(&delivery.region_id),
-                        "acceptance",
-                        &a.id,
-                        "update_draft",
-                        &a,
-                        &counts_json(&counts),
-                    ),
-                    now,
-                )?;
-                a.id
+                events.push(AuditEntry::changed(
+                    actor,
+                    Some(&delivery.region_id),
+                    "acceptance",
+                    &a.id,
+                    "update_draft",
+                    &a,
+                    &counts_json(&counts),
+                ));
+                AcceptanceRow { received_by, delivered_by, note, ..a }
             }
             None => {
+                // Counted and confirmed in one request, the acceptance is written confirmed.
+                let confirm = mode == AcceptanceMode::Confirm;
                 let row = AcceptanceRow {
                     id: new_id(),
                     delivery_id: delivery.id.clone(),
-                    status: "draft".into(),
+                    status: if confirm { "confirmed" } else { "draft" }.into(),
                     received_by,
                     delivered_by,
                     note,
-                    accepted_at: None,
-                    acceptance_date: None,
+                    accepted_at: confirm.then(|| to_db(now)),
+                    acceptance_date: confirm.then(|| shanghai_date(now)),
                     created_by: actor.user_id.clone(),
                     created_at: to_db(now),
-                    confirmed_by: None,
+                    confirmed_by: confirm.then(|| actor.user_id.clone()),
                 };
                 diesel::insert_into(acceptances::table).values(&row).execute(conn).map_err(|e| {
                     unique_conflict(e, || {
                         DomainError::conflict(ErrorCode::AcceptanceExists, "this delivery already has an acceptance")
                     })
                 })?;
-                audit::record(
-                    conn,
+                events.push(
                     AuditEntry::created(
                         actor,
                         Some(&delivery.region_id),
@@ -562,16 +560,45 @@ pub fn record_acceptance(
                         &serde_json::json!({"acceptance": &row, "lines": counts_json(&counts)}),
                     )
                     .first_event(),
-                    now,
-                )?;
-                row.id
+                );
+                row
             }
         };
-        if mode == AcceptanceMode::Confirm {
-            confirm_inner(conn, actor, &delivery, &acceptance_id, now)?;
-        }
-        load_view(conn, &delivery.id)
+        finish(conn, actor, CountedDelivery { delivery, order, lines, acceptance }, mode, events, now)
     })
+}
+
+/// An acceptance as counted, under the order's lock.
+struct CountedDelivery {
+    delivery: DeliveryRow,
+    order: OrderRow,
+    lines: Vec<DeliveryLineRow>,
+    acceptance: AcceptanceRow,
+}
+
+/// Confirms the counted acceptance if `mode` says so, records the request's audit events and
+/// answers from the rows held.
+fn finish<'a>(
+    conn: &mut DbConnection,
+    actor: &'a Actor,
+    counted: CountedDelivery,
+    mode: AcceptanceMode,
+    mut events: Vec<AuditEntry<'a>>,
+    now: DateTime<Utc>,
+) -> DomainResult<DeliveryView> {
+    let CountedDelivery { mut delivery, order, lines, acceptance } = counted;
+    let mut order_lines = ord::lines_with_products(conn, &order.id)?;
+    let (acceptance, payable_id) = match mode {
+        AcceptanceMode::Confirm => {
+            let confirming =
+                Confirming { delivery: &mut delivery, order: &order, lines: &lines, order_lines: &mut order_lines };
+            let (acceptance, payable_id) = confirm_inner(conn, actor, confirming, acceptance, &mut events, now)?;
+            (acceptance, Some(payable_id))
+        }
+        AcceptanceMode::Draft => (acceptance, None),
+    };
+    audit::record_many(conn, events, now)?;
+    answer(conn, delivery, lines, &order_lines, acceptance, payable_id, order.order_no)
 }
 
 fn counts_json(counts: &[Counted]) -> serde_json::Value {
@@ -605,87 +632,106 @@ pub fn confirm_acceptance(
     actor.require(&[Role::HospitalBuyer], "accept deliveries")?;
     write_tx(conn, |conn| {
         let delivery = find_visible(conn, actor, delivery_id)?;
-        lock_order(conn, &delivery.order_id, now)?;
+        let order = lock_order(conn, &delivery.order_id, now)?;
         let acceptance = acceptance_of(conn, &delivery.id)?.ok_or(DomainError::not_found("acceptance"))?;
         if acceptance.status == "confirmed" {
             return Err(confirmed_is_immutable(&delivery));
         }
-        confirm_inner(conn, actor, &delivery, &acceptance.id, now)?;
-        load_view(conn, &delivery.id)
+        let lines = delivery_lines_of(conn, &delivery.id)?;
+        let counted = CountedDelivery { delivery, order, lines, acceptance };
+        finish(conn, actor, counted, AcceptanceMode::Confirm, Vec::new(), now)
     })
 }
 
-fn confirm_inner(
+/// What confirming an acceptance works on, all loaded under the order's lock: the delivery, its
+/// order, the counted delivery lines, and the order's lines with their products (brought up to
+/// date here).
+struct Confirming<'r> {
+    delivery: &'r mut DeliveryRow,
+    order: &'r OrderRow,
+    lines: &'r [DeliveryLineRow],
+    order_lines: &'r mut [(ord::OrderLineRow, ProductRow)],
+}
+
+/// Confirms `acceptance` (unless it was written confirmed): the delivery is accepted, the order
+/// lines and agreed volumes count what was accepted, the payable is created and the order's
+/// status follows. Returns the confirmed acceptance and the payable's id; the audit events join
+/// `events`.
+fn confirm_inner<'a>(
     conn: &mut DbConnection,
-    actor: &Actor,
-    delivery: &DeliveryRow,
-    acceptance_id: &str,
+    actor: &'a Actor,
+    c: Confirming<'_>,
+    mut acceptance: AcceptanceRow,
+    events: &mut Vec<AuditEntry<'a>>,
     now: DateTime<Utc>,
-) -> DomainResult<()> {
+) -> DomainResult<(AcceptanceRow, String)> {
+    let Confirming { delivery, order, lines, order_lines } = c;
     let acceptance_date = shanghai_date(now);
-    let updated = diesel::update(acceptances::table.find(acceptance_id).filter(acceptances::status.eq("draft")))
-        .set((
-            acceptances::status.eq("confirmed"),
-            acceptances::accepted_at.eq(Some(to_db(now))),
-            acceptances::acceptance_date.eq(Some(acceptance_date)),
-            acceptances::confirmed_by.eq(Some(actor.user_id.clone())),
-        ))
-        .execute(conn)?;
-    if updated != 1 {
-        return Err(confirmed_is_immutable(delivery));
+    if acceptance.status != "confirmed" {
+        let updated = diesel::update(acceptances::table.find(&acceptance.id).filter(acceptances::status.eq("draft")))
+            .set((
+                acceptances::status.eq("confirmed"),
+                acceptances::accepted_at.eq(Some(to_db(now))),
+                acceptances::acceptance_date.eq(Some(acceptance_date)),
+                acceptances::confirmed_by.eq(Some(actor.user_id.clone())),
+            ))
+            .execute(conn)?;
+        if updated != 1 {
+            return Err(confirmed_is_immutable(delivery));
+        }
+        acceptance = AcceptanceRow {
+            status: "confirmed".into(),
+            accepted_at: Some(to_db(now)),
+            acceptance_date: Some(acceptance_date),
+            confirmed_by: Some(actor.user_id.clone()),
+            ..acceptance
+        };
     }
     diesel::update(deliveries::table.find(&delivery.id)).set(deliveries::status.eq("accepted")).execute(conn)?;
-    let lines = delivery_lines_of(conn, &delivery.id)?;
+    delivery.status = "accepted".into();
+    let mut accepted_per_line: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for l in lines {
+        *accepted_per_line.entry(l.order_line_id.as_str()).or_default() += l.accepted_qty.unwrap_or(0);
+    }
+    let mut update = RowsUpdate::new("order_lines").add_to("accepted_qty");
+    for (id, qty) in &accepted_per_line {
+        update.row(id, vec![Cell::Int(*qty)])?;
+    }
+    update.execute(conn)?;
+    let by_id: HashMap<&str, &(ord::OrderLineRow, ProductRow)> =
+        order_lines.iter().map(|l| (l.0.id.as_str(), l)).collect();
     let mut priced = Vec::with_capacity(lines.len());
     let mut purchases = Vec::with_capacity(lines.len());
-    let order_line_ids: Vec<&str> = lines.iter().map(|l| l.order_line_id.as_str()).collect();
-    let purchased = crate::retention::PurchasedLine::of_lines(conn, &order_line_ids)?;
-    for l in &lines {
-        let accepted = l.accepted_qty.unwrap_or(0);
-        diesel::update(order_lines::table.find(&l.order_line_id))
-            .set(order_lines::accepted_qty.eq(order_lines::accepted_qty + accepted))
-            .execute(conn)?;
-        let line = purchased
-            .get(&l.order_line_id)
-            .cloned()
+    for l in lines {
+        let (line, product) = by_id
+            .get(l.order_line_id.as_str())
             .ok_or_else(|| DomainError::Internal(format!("delivery line {} names no order line", l.id)))?;
+        let accepted = l.accepted_qty.unwrap_or(0);
         priced.push((accepted, UnitPrice::from_ten_thousandths(line.unit_price)));
-        purchases.push((line, &l.id, accepted));
+        let purchased = crate::retention::PurchasedLine {
+            kind: line.kind.clone(),
+            agreed_volume_id: line.agreed_volume_id.clone(),
+            unit_price: line.unit_price,
+            generic_name: product.generic_name.clone(),
+        };
+        purchases.push((l.id.as_str(), purchased, accepted));
     }
-    // Agreed volumes are updated in id order, as orders take them, so two confirmations (or a
-    // confirmation and an order) never wait on each other's volumes in a cycle.
-    purchases.sort_by(|a, b| a.0.agreed_volume_id.cmp(&b.0.agreed_volume_id));
-    for (line, delivery_line_id, accepted) in &purchases {
-        crate::retention::count_purchase(
-            conn,
-            &delivery.region_id,
-            &delivery.hospital_id,
-            delivery_line_id,
-            line,
-            *accepted,
-            acceptance_date,
-        )?;
-    }
+    crate::retention::count_purchases(conn, &delivery.region_id, &delivery.hospital_id, acceptance_date, &purchases)?;
     let amount = amount_of(priced);
-    audit::record(
-        conn,
-        AuditEntry::changed(
-            actor,
-            Some(&delivery.region_id),
-            "acceptance",
-            acceptance_id,
-            "confirm",
-            &serde_json::json!({"status": "draft"}),
-            &serde_json::json!({"status": "confirmed", "accepted_at": to_db(now), "acceptance_date": acceptance_date, "accepted_amount": amount}),
-        ),
-        now,
-    )?;
-    let order = orders::table.find(&delivery.order_id).select(OrderRow::as_select()).first(conn)?;
-    payables::create_for_acceptance(
+    events.push(AuditEntry::changed(
+        actor,
+        Some(&delivery.region_id),
+        "acceptance",
+        &acceptance.id,
+        "confirm",
+        &serde_json::json!({"status": "draft"}),
+        &serde_json::json!({"status": "confirmed", "accepted_at": to_db(now), "acceptance_date": acceptance_date, "accepted_amount": amount}),
+    ));
+    let payable = payables::create_for_acceptance(
         conn,
         actor,
         &payables::AcceptedDelivery {
-            acceptance_id,
+            acceptance_id: &acceptance.id,
             acceptance_date,
             delivery_id: &delivery.id,
             delivery_no: &delivery.delivery_no,
@@ -696,10 +742,40 @@ fn confirm_inner(
             supplier_id: &delivery.supplier_id,
             amount,
         },
+        events,
         now,
     )?;
-    ord::refresh_status(conn, actor, &order, now)?;
-    Ok(())
+    for (line, _) in order_lines.iter_mut() {
+        line.accepted_qty += accepted_per_line.get(line.id.as_str()).copied().unwrap_or(0);
+    }
+    // After this delivery left the goods in transit: the other notes of the order still count.
+    let totals = ord::shipment_totals(conn, &order.id)?;
+    let progress = ord::progress_of(order_lines, &totals);
+    ord::refresh_status_from(conn, actor, order, &progress, events, now)?;
+    Ok((acceptance, payable.id))
+}
+
+/// The answer to an acceptance request, made from the rows it holds.
+fn answer(
+    conn: &mut DbConnection,
+    delivery: DeliveryRow,
+    lines: Vec<DeliveryLineRow>,
+    order_lines: &[(ord::OrderLineRow, ProductRow)],
+    acceptance: AcceptanceRow,
+    payable_id: Option<String>,
+    order_no: String,
+) -> DomainResult<DeliveryView> {
+    let by_id: HashMap<&str, &(ord::OrderLineRow, ProductRow)> =
+        order_lines.iter().map(|l| (l.0.id.as_str(), l)).collect();
+    let mut priced = Vec::with_capacity(lines.len());
+    for l in lines {
+        let (line, product) = by_id
+            .get(l.order_line_id.as_str())
+            .ok_or_else(|| DomainError::Internal(format!("delivery line {} names no order line", l.id)))?;
+        priced.push((l, line.unit_price, product.clone()));
+    }
+    let names = OrgNames::load(conn, &[delivery.hospital_id.as_str(), delivery.supplier_id.as_str()])?;
+    Ok(view_from(delivery, priced, Some(acceptance), payable_id, order_no, &names))
 }
 
 // ---------------------------------------------------------------- reads
@@ -743,19 +819,57 @@ fn load_views(conn: &mut DbConnection, rows: Vec<DeliveryRow>) -> DomainResult<V
         .collect();
     let org_ids: Vec<&str> = rows.iter().flat_map(|d| [d.hospital_id.as_str(), d.supplier_id.as_str()]).collect();
     let names = OrgNames::load(conn, &org_ids)?;
-    let mut lines_by: HashMap<String, Vec<DeliveryLineView>> = HashMap::new();
-    let mut priced_by: HashMap<String, Vec<(i64, UnitPrice)>> = HashMap::new();
-    for (l, price, p) in lines {
-        let price = UnitPrice::from_ten_thousandths(price);
-        if let Some(a) = l.accepted_qty {
-            priced_by.entry(l.delivery_id.clone()).or_default().push((a, price));
-        }
-        lines_by.entry(l.delivery_id.clone()).or_default().push(DeliveryLineView {
+    let mut lines_by: HashMap<String, Vec<(DeliveryLineRow, i64, ProductRow)>> = HashMap::new();
+    for line in lines {
+        lines_by.entry(line.0.delivery_id.clone()).or_default().push(line);
+    }
+    let mut acc_by: HashMap<String, AcceptanceRow> = accs.into_iter().map(|a| (a.delivery_id.clone(), a)).collect();
+    Ok(rows
+        .into_iter()
+        .map(|d| {
+            let lines = lines_by.remove(&d.id).unwrap_or_default();
+            let acceptance = acc_by.remove(&d.id);
+            let payable_id = acceptance.as_ref().and_then(|a| payable_ids.get(&a.id).cloned());
+            let order_no = order_nos.get(&d.order_id).cloned().unwrap_or_default();
+            view_from(d, lines, acceptance, payable_id, order_no, &names)
+        })
+        .collect())
+}
+
+/// A delivery's view from its rows: each line with its order line's unit price and product.
+fn view_from(
+    d: DeliveryRow,
+    lines: Vec<(DeliveryLineRow, i64, ProductRow)>,
+    acceptance: Option<AcceptanceRow>,
+    payable_id: Option<String>,
+    order_no: String,
+    names: &OrgNames,
+) -> DeliveryView {
+    let counted: Vec<(i64, UnitPrice)> = lines
+        .iter()
+        .filter_map(|(l, price, _)| l.accepted_qty.map(|a| (a, UnitPrice::from_ten_thousandths(*price))))
+        .collect();
+    let acceptance = acceptance.map(|a| AcceptanceView {
+        payable_id,
+        accepted_amount: (!counted.is_empty()).then(|| amount_of(counted.iter().copied())),
+        id: a.id,
+        status: a.status,
+        received_by: a.received_by,
+        delivered_by: a.delivered_by,
+        note: a.note,
+        accepted_at: a.accepted_at,
+        acceptance_date: a.acceptance_date,
+        created_by: a.created_by,
+        confirmed_by: a.confirmed_by,
+    });
+    let lines = lines
+        .into_iter()
+        .map(|(l, price, p)| DeliveryLineView {
             id: l.id,
             line_no: l.line_no,
             order_line_id: l.order_line_id,
             product: p.into(),
-            unit_price: price,
+            unit_price: UnitPrice::from_ten_thousandths(price),
             quantity: l.quantity,
             lot_no: l.lot_no,
             production_date: l.production_date,
@@ -763,46 +877,21 @@ fn load_views(conn: &mut DbConnection, rows: Vec<DeliveryRow>) -> DomainResult<V
             accepted_qty: l.accepted_qty,
             rejected_qty: l.rejected_qty,
             reject_reason: l.reject_reason,
-        });
-    }
-    let mut acc_by: HashMap<String, AcceptanceRow> = accs.into_iter().map(|a| (a.delivery_id.clone(), a)).collect();
-    let name = |id: &str| names.reference(id);
-    Ok(rows
-        .into_iter()
-        .map(|d| {
-            let acceptance = acc_by.remove(&d.id).map(|a| AcceptanceView {
-                payable_id: payable_ids.get(&a.id).cloned(),
-                accepted_amount: priced_by.get(&d.id).map(|p| amount_of(p.iter().copied())),
-                id: a.id,
-                status: a.status,
-                received_by: a.received_by,
-                delivered_by: a.delivered_by,
-                note: a.note,
-                accepted_at: a.accepted_at,
-                acceptance_date: a.acceptance_date,
-                created_by: a.created_by,
-                confirmed_by: a.confirmed_by,
-            });
-            DeliveryView {
-                order_no: order_nos.get(&d.order_id).cloned().unwrap_or_default(),
-                hospital: name(&d.hospital_id),
-                supplier: name(&d.supplier_id),
-                lines: lines_by.remove(&d.id).unwrap_or_default(),
-                acceptance,
-                id: d.id,
-                delivery_no: d.delivery_no,
-                order_id: d.order_id,
-                status: d.status,
-                note: d.note,
-                shipped_at: d.shipped_at,
-            }
         })
-        .collect())
-}
-
-fn load_view(conn: &mut DbConnection, id: &str) -> DomainResult<DeliveryView> {
-    let row = deliveries::table.find(id).select(DeliveryRow::as_select()).first(conn)?;
-    Ok(load_views(conn, vec![row])?.pop().expect("one delivery"))
+        .collect();
+    DeliveryView {
+        order_no,
+        hospital: names.reference(&d.hospital_id),
+        supplier: names.reference(&d.supplier_id),
+        lines,
+        acceptance,
+        id: d.id,
+        delivery_no: d.delivery_no,
+        order_id: d.order_id,
+        status: d.status,
+        note: d.note,
+        shipped_at: d.shipped_at,
+    }
 }
 
 pub fn get_delivery(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<DeliveryView> {

@@ -19,7 +19,7 @@ use crate::money::{amount_of, Money, UnitPrice};
 use crate::paging::{Page, PageRequest};
 use crate::schema::{
     batches, bid_distributors, bid_supply_regions, deliveries, delivery_lines, listed_products, order_lines,
-    order_status_history, orders, organizations, products, winning_bids,
+    order_status_history, orders, organizations, products, users, winning_bids,
 };
 use crate::volumes;
 
@@ -315,11 +315,15 @@ fn find_visible(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResul
         .ok_or(DomainError::not_found("order"))
 }
 
-/// Takes the order's row lock (PostgreSQL) before reading what a change depends on; on SQLite
-/// the write transaction already holds the database's single write lock.
-pub(crate) fn lock_order(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> DomainResult<()> {
-    diesel::update(orders::table.find(id)).set(orders::updated_at.eq(to_db(now))).execute(conn)?;
-    Ok(())
+/// Takes the order's row lock (PostgreSQL) before reading what a change depends on, and returns
+/// the order as it stands under the lock; on SQLite the write transaction already holds the
+/// database's single write lock.
+pub(crate) fn lock_order(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> DomainResult<OrderRow> {
+    let touch = diesel::update(orders::table.find(id)).set(orders::updated_at.eq(to_db(now)));
+    Ok(match conn {
+        DbConnection::Postgresql(c) => touch.returning(OrderRow::as_returning()).get_result(c)?,
+        DbConnection::Sqlite(c) => touch.returning(OrderRow::as_returning()).get_result(c)?,
+    })
 }
 
 // ---------------------------------------------------------------- place
@@ -509,12 +513,13 @@ pub fn place_order(
         // Volumes are consumed after every line is known good, in the order of the volumes' ids,
         // so that concurrent orders lock the rows in one order and cannot deadlock. A winning
         // line without an agreed volume this year is all above volume (as priced).
-        let mut consumption: Vec<(String, usize)> =
+        let consumption: Vec<(String, usize)> =
             agreed.into_iter().enumerate().filter_map(|(i, v)| v.map(|v| (v.id, i))).collect();
-        consumption.sort();
+        let takes: Vec<(String, i64)> = consumption.iter().map(|(v, i)| (v.clone(), priced[*i].row.quantity)).collect();
+        let within = volumes::consume(conn, &takes)?;
         for (volume_id, i) in consumption {
             let line = &mut priced[i].row;
-            let within = volumes::consume(conn, &volume_id, line.quantity)?;
+            let within = within.get(&volume_id).copied().unwrap_or(0);
             line.agreed_volume_id = Some(volume_id);
             line.in_volume_qty = within;
             line.above_volume_qty = line.quantity - within;
@@ -554,6 +559,8 @@ pub fn place_order(
         )?;
         // The answer is made from the rows just written: a new order has shipped nothing.
         let lines = lines.into_iter().zip(products).collect();
+        let names = crate::identity::user_names(conn, [actor.user_id.as_str()])?;
+        let placed = named(placed, names.get(&actor.user_id).cloned());
         assemble_view(conn, order, lines, HashMap::new(), vec![placed])
     })
 }
@@ -770,43 +777,35 @@ fn decide(
 ) -> DomainResult<OrderView> {
     write_tx(conn, |conn| {
         let order = find_visible(conn, actor, order_id)?;
-        lock_order(conn, &order.id, now)?;
-        let order = find_visible(conn, actor, order_id)?;
-        let from = current_status(&order)?;
-        if from != OrderStatus::Submitted {
+        let decline_reason = if to == OrderStatus::Declined { reason.clone() } else { None };
+        // Only a submitted order moves: the update says so itself (and takes the order's row
+        // lock), so a concurrent decision that came first leaves nothing to change.
+        let moved =
+            diesel::update(orders::table.find(&order.id).filter(orders::status.eq(OrderStatus::Submitted.as_str())))
+                .set((
+                    orders::status.eq(to.as_str()),
+                    orders::decline_reason.eq(&decline_reason),
+                    orders::updated_at.eq(to_db(now)),
+                ))
+                .execute(conn)?;
+        if moved != 1 {
+            let status: String = orders::table.find(&order.id).select(orders::status).first(conn)?;
             return Err(DomainError::Conflict(
                 Problem::new(
                     ErrorCode::OrderNotSubmitted,
-                    format!(
-                        "order {} is {}; only a submitted order can be {}",
-                        order.order_no,
-                        from.as_str(),
-                        to.as_str()
-                    ),
+                    format!("order {} is {status}; only a submitted order can be {}", order.order_no, to.as_str()),
                 )
-                .details(serde_json::json!({ "status": from.as_str() })),
+                .details(serde_json::json!({ "status": status })),
             ));
         }
-        diesel::update(orders::table.find(&order.id))
-            .set((
-                orders::status.eq(to.as_str()),
-                orders::decline_reason.eq(if to == OrderStatus::Declined { reason.clone() } else { None }),
-                orders::updated_at.eq(to_db(now)),
-            ))
-            .execute(conn)?;
+        let from = OrderStatus::Submitted;
         if matches!(to, OrderStatus::Declined | OrderStatus::Cancelled) {
-            // In the order of the volumes' ids, as orders and acceptances take them, so that a
-            // cancellation and a new order never wait on each other's volumes in a cycle.
-            let lines: Vec<(Option<String>, i64)> = order_lines::table
+            let lines: Vec<(String, i64)> = order_lines::table
                 .filter(order_lines::order_id.eq(&order.id))
-                .order(order_lines::agreed_volume_id.asc())
-                .select((order_lines::agreed_volume_id, order_lines::quantity))
+                .filter(order_lines::agreed_volume_id.is_not_null())
+                .select((order_lines::agreed_volume_id.assume_not_null(), order_lines::quantity))
                 .load(conn)?;
-            for (volume, qty) in lines {
-                if let Some(v) = volume {
-                    volumes::release(conn, &v, qty)?;
-                }
-            }
+            volumes::release(conn, &lines)?;
         }
         record_status(conn, &order.id, Some(from), to, actor, now, reason.clone())?;
         let action = match to {
@@ -828,7 +827,9 @@ fn decide(
             ),
             now,
         )?;
-        load_view(conn, &order.id)
+        // The answer is made from the row just changed: a submitted order has shipped nothing.
+        let order = OrderRow { status: to.as_str().into(), decline_reason, updated_at: to_db(now), ..order };
+        view_of(conn, order, HashMap::new())
     })
 }
 
@@ -873,7 +874,10 @@ pub fn cancel_order(
 // ---------------------------------------------------------------- reads
 
 /// Per order line: (shipped in all deliveries, in transit, rejected).
-fn shipment_totals(conn: &mut DbConnection, order_id: &str) -> DomainResult<HashMap<String, (i64, i64, i64)>> {
+pub(crate) fn shipment_totals(
+    conn: &mut DbConnection,
+    order_id: &str,
+) -> DomainResult<HashMap<String, (i64, i64, i64)>> {
     let rows: Vec<(String, i64, String, Option<i64>)> = delivery_lines::table
         .inner_join(deliveries::table)
         .filter(deliveries::order_id.eq(order_id))
@@ -897,45 +901,53 @@ fn shipment_totals(conn: &mut DbConnection, order_id: &str) -> DomainResult<Hash
     Ok(totals)
 }
 
-/// The progress of each line of an order (for status derivation and the over-shipment check).
+/// The lines of an order with their products, in line order.
+pub(crate) fn lines_with_products(
+    conn: &mut DbConnection,
+    order_id: &str,
+) -> DomainResult<Vec<(OrderLineRow, ProductRow)>> {
+    Ok(order_lines::table
+        .inner_join(products::table)
+        .filter(order_lines::order_id.eq(order_id))
+        .order(order_lines::line_no.asc())
+        .select((OrderLineRow::as_select(), ProductRow::as_select()))
+        .load(conn)?)
+}
+
+/// The progress of each line, given the order's shipment totals.
+pub(crate) fn progress_of(
+    lines: &[(OrderLineRow, ProductRow)],
+    totals: &HashMap<String, (i64, i64, i64)>,
+) -> Vec<LineProgress> {
+    lines
+        .iter()
+        .map(|(l, _)| {
+            let (_, in_transit, _) = totals.get(&l.id).copied().unwrap_or_default();
+            LineProgress { ordered: l.quantity, accepted: l.accepted_qty, in_transit }
+        })
+        .collect()
+}
+
+/// Each line of an order with its product and progress (for status derivation and the
+/// over-shipment check), in two queries.
 pub(crate) fn line_progress(
     conn: &mut DbConnection,
     order_id: &str,
-) -> DomainResult<Vec<(OrderLineRow, LineProgress)>> {
+) -> DomainResult<Vec<(OrderLineRow, ProductRow, LineProgress)>> {
     let totals = shipment_totals(conn, order_id)?;
-    let lines: Vec<OrderLineRow> = order_lines::table
-        .filter(order_lines::order_id.eq(order_id))
-        .order(order_lines::line_no.asc())
-        .select(OrderLineRow::as_select())
-        .load(conn)?;
-    Ok(lines
-        .into_iter()
-        .map(|l| {
-            let (_, in_transit, _) = totals.get(&l.id).copied().unwrap_or_default();
-            let progress = LineProgress { ordered: l.quantity, accepted: l.accepted_qty, in_transit };
-            (l, progress)
-        })
-        .collect())
-}
-
-/// Re-derives a confirmed order's status from its documents and records any change.
-pub(crate) fn refresh_status(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    order: &OrderRow,
-    now: DateTime<Utc>,
-) -> DomainResult<OrderStatus> {
-    let progress: Vec<LineProgress> = line_progress(conn, &order.id)?.into_iter().map(|(_, p)| p).collect();
-    refresh_status_from(conn, actor, order, &progress, now)
+    let lines = lines_with_products(conn, order_id)?;
+    let progress = progress_of(&lines, &totals);
+    Ok(lines.into_iter().zip(progress).map(|((l, p), g)| (l, p, g)).collect())
 }
 
 /// Records the status that `progress` (every line of the order, as the documents now stand)
-/// derives, if it changed.
-pub(crate) fn refresh_status_from(
+/// derives, if it changed; its audit event joins `events`, which the caller records.
+pub(crate) fn refresh_status_from<'a>(
     conn: &mut DbConnection,
-    actor: &Actor,
+    actor: &'a Actor,
     order: &OrderRow,
     progress: &[LineProgress],
+    events: &mut Vec<AuditEntry<'a>>,
     now: DateTime<Utc>,
 ) -> DomainResult<OrderStatus> {
     let from = current_status(order)?;
@@ -945,19 +957,15 @@ pub(crate) fn refresh_status_from(
             .set((orders::status.eq(to.as_str()), orders::updated_at.eq(to_db(now))))
             .execute(conn)?;
         record_status(conn, &order.id, Some(from), to, actor, now, None)?;
-        audit::record(
-            conn,
-            AuditEntry::changed(
-                actor,
-                Some(&order.region_id),
-                "order",
-                &order.id,
-                "status_change",
-                &serde_json::json!({ "status": from.as_str() }),
-                &serde_json::json!({ "status": to.as_str() }),
-            ),
-            now,
-        )?;
+        events.push(AuditEntry::changed(
+            actor,
+            Some(&order.region_id),
+            "order",
+            &order.id,
+            "status_change",
+            &serde_json::json!({ "status": from.as_str() }),
+            &serde_json::json!({ "status": to.as_str() }),
+        ));
     }
     Ok(to)
 }
@@ -1006,40 +1014,46 @@ fn summaries_counted(
 pub(crate) fn load_view(conn: &mut DbConnection, order_id: &str) -> DomainResult<OrderView> {
     let order = orders::table.find(order_id).select(OrderRow::as_select()).first(conn)?;
     let totals = shipment_totals(conn, order_id)?;
-    let lines: Vec<(OrderLineRow, ProductRow)> = order_lines::table
-        .inner_join(products::table)
-        .filter(order_lines::order_id.eq(order_id))
-        .order(order_lines::line_no.asc())
-        .select((OrderLineRow::as_select(), ProductRow::as_select()))
-        .load(conn)?;
-    let history: Vec<StatusChangeRow> = order_status_history::table
-        .filter(order_status_history::order_id.eq(order_id))
+    view_of(conn, order, totals)
+}
+
+/// The view of `order` as it stands, its shipments' `totals` known (two queries).
+fn view_of(
+    conn: &mut DbConnection,
+    order: OrderRow,
+    totals: HashMap<String, (i64, i64, i64)>,
+) -> DomainResult<OrderView> {
+    let lines = lines_with_products(conn, &order.id)?;
+    let history: Vec<(StatusChangeRow, Option<(String, String)>)> = order_status_history::table
+        .left_join(users::table.on(users::id.eq(order_status_history::actor_user_id)))
+        .filter(order_status_history::order_id.eq(&order.id))
         .order((order_status_history::at.asc(), order_status_history::id.asc()))
-        .select(StatusChangeRow::as_select())
+        .select((StatusChangeRow::as_select(), (users::display_name, users::username).nullable()))
         .load(conn)?;
+    let history =
+        history.into_iter().map(|(h, who)| named(h, who.map(|(name, user)| format!("{name} ({user})")))).collect();
     assemble_view(conn, order, lines, totals, history)
 }
 
-/// An order's view from its rows: names its people and organisations (two queries).
+fn named(h: StatusChangeRow, actor_name: Option<String>) -> StatusChange {
+    StatusChange {
+        from_status: h.from_status,
+        to_status: h.to_status,
+        actor_name,
+        actor_user_id: h.actor_user_id,
+        at: h.at,
+        note: h.note,
+    }
+}
+
+/// An order's view from its rows: names its organisations.
 fn assemble_view(
     conn: &mut DbConnection,
     order: OrderRow,
     lines: Vec<(OrderLineRow, ProductRow)>,
     totals: HashMap<String, (i64, i64, i64)>,
-    history: Vec<StatusChangeRow>,
+    history: Vec<StatusChange>,
 ) -> DomainResult<OrderView> {
-    let names = crate::identity::user_names(conn, history.iter().map(|h| h.actor_user_id.as_str()))?;
-    let history = history
-        .into_iter()
-        .map(|h| StatusChange {
-            from_status: h.from_status,
-            to_status: h.to_status,
-            actor_name: names.get(&h.actor_user_id).cloned(),
-            actor_user_id: h.actor_user_id,
-            at: h.at,
-            note: h.note,
-        })
-        .collect();
     let lines: Vec<OrderLineView> = lines
         .into_iter()
         .map(|(l, p)| {

@@ -737,75 +737,62 @@ pub struct PurchasedLine {
     pub generic_name: String,
 }
 
-impl PurchasedLine {
-    /// The purchased lines of `order_line_ids`, by order line id, in one query.
-    pub fn of_lines(
-        conn: &mut DbConnection,
-        order_line_ids: &[&str],
-    ) -> DomainResult<std::collections::HashMap<String, PurchasedLine>> {
-        let rows: Vec<(String, String, Option<String>, i64, String)> = order_lines::table
-            .inner_join(products::table)
-            .filter(order_lines::id.eq_any(order_line_ids))
-            .select((
-                order_lines::id,
-                order_lines::kind,
-                order_lines::agreed_volume_id,
-                order_lines::unit_price,
-                products::generic_name,
-            ))
-            .load(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, kind, agreed_volume_id, unit_price, generic_name)| {
-                (id, PurchasedLine { kind, agreed_volume_id, unit_price, generic_name })
-            })
-            .collect())
-    }
-}
-
-/// Keeps what an accepted delivery line counts for in retention, as its acceptance is confirmed
-/// on `date` (a confirmed acceptance is immutable, so these only grow): a winning line accepted
-/// within its agreed volume's dates adds to the volume's `accepted_qty`; any other line is kept
-/// as an off-volume purchase with its date and price. A run then reads a total per volume
-/// instead of the year's accepted lines.
-pub fn count_purchase(
+/// Keeps what the accepted lines of a delivery count for in retention, as its acceptance is
+/// confirmed on `date` (a confirmed acceptance is immutable, so these only grow): a winning line
+/// accepted within its agreed volume's dates adds to the volume's `accepted_qty`; any other line
+/// is kept as an off-volume purchase with its date and price. A run then reads a total per
+/// volume instead of the year's accepted lines. `lines` are (delivery line id, what it bought,
+/// accepted quantity); the volumes are counted in one UPDATE, in id order.
+pub fn count_purchases(
     conn: &mut DbConnection,
     region_id: &str,
     hospital_id: &str,
-    delivery_line_id: &str,
-    line: &PurchasedLine,
-    qty: i64,
     date: NaiveDate,
+    lines: &[(&str, PurchasedLine, i64)],
 ) -> DomainResult<()> {
-    if qty <= 0 {
-        return Ok(());
+    use crate::db::{Cell, RowsUpdate};
+    #[derive(QueryableByName)]
+    struct Counted {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
     }
-    if let (true, Some(volume)) = (line.kind == "winning", &line.agreed_volume_id) {
-        let counted = diesel::update(
-            agreed_volumes::table
-                .find(volume)
-                .filter(agreed_volumes::year_start.le(date))
-                .filter(agreed_volumes::year_end.ge(date)),
-        )
-        .set(agreed_volumes::accepted_qty.eq(agreed_volumes::accepted_qty + qty))
-        .execute(conn)?;
-        if counted == 1 {
-            return Ok(());
+    fn volume_of(line: &PurchasedLine) -> Option<&str> {
+        line.agreed_volume_id.as_deref().filter(|_| line.kind == "winning")
+    }
+    let mut per_volume: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for (_, line, qty) in lines.iter().filter(|l| l.2 > 0) {
+        if let Some(volume) = volume_of(line) {
+            *per_volume.entry(volume).or_default() += qty;
         }
     }
-    diesel::insert_into(off_volume_purchases::table)
-        .values((
-            off_volume_purchases::delivery_line_id.eq(delivery_line_id),
-            off_volume_purchases::region_id.eq(region_id),
-            off_volume_purchases::hospital_id.eq(hospital_id),
-            off_volume_purchases::generic_name.eq(&line.generic_name),
-            off_volume_purchases::kind.eq(&line.kind),
-            off_volume_purchases::agreed_volume_id.eq(&line.agreed_volume_id),
-            off_volume_purchases::unit_price.eq(line.unit_price),
-            off_volume_purchases::acceptance_date.eq(date),
-            off_volume_purchases::qty.eq(qty),
-        ))
-        .execute(conn)?;
+    let mut update = RowsUpdate::new("agreed_volumes")
+        .add_to("accepted_qty")
+        .only_where("year_start", "<=", Cell::Date(date))
+        .only_where("year_end", ">=", Cell::Date(date))
+        .lock_in_id_order();
+    for (volume, qty) in &per_volume {
+        update.row(volume, vec![Cell::Int(*qty)])?;
+    }
+    let counted: std::collections::HashSet<String> =
+        update.returning::<Counted>(conn, "id")?.into_iter().map(|c| c.id).collect();
+    for (delivery_line_id, line, qty) in lines.iter().filter(|l| l.2 > 0) {
+        if volume_of(line).is_some_and(|v| counted.contains(v)) {
+            continue;
+        }
+        diesel::insert_into(off_volume_purchases::table)
+            .values((
+                off_volume_purchases::delivery_line_id.eq(delivery_line_id),
+                off_volume_purchases::region_id.eq(region_id),
+                off_volume_purchases::hospital_id.eq(hospital_id),
+                off_volume_purchases::generic_name.eq(&line.generic_name),
+                off_volume_purchases::kind.eq(&line.kind),
+                off_volume_purchases::agreed_volume_id.eq(&line.agreed_volume_id),
+                off_volume_purchases::unit_price.eq(line.unit_price),
+                off_volume_purchases::acceptance_date.eq(date),
+                off_volume_purchases::qty.eq(qty),
+            ))
+            .execute(conn)?;
+    }
     Ok(())
 }
 

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-use crate::audit::{self, AuditEntry};
+use crate::audit::AuditEntry;
 use crate::catalog::OrgRef;
 use crate::clock::{shanghai_date, to_db};
 use crate::db::{unique_conflict, DbBackend, DbConnection};
@@ -110,10 +110,13 @@ pub fn due_date_for(conn: &mut DbConnection, region_id: &str, accepted_on: Naive
 /// Creates the payable of a confirmed acceptance: day 0 is the acceptance date; the due date
 /// comes from the deadline rule in force in the region on that date. It keeps its order's and
 /// its delivery's numbers.
-pub fn create_for_acceptance(
+/// Creates the payable of a confirmed acceptance and posts what is owed; its audit event joins
+/// `events`, which the caller records.
+pub fn create_for_acceptance<'a>(
     conn: &mut DbConnection,
-    actor: &Actor,
+    actor: &'a Actor,
     accepted: &AcceptedDelivery<'_>,
+    events: &mut Vec<AuditEntry<'a>>,
     now: DateTime<Utc>,
 ) -> DomainResult<PayableRow> {
     let AcceptedDelivery { acceptance_id, acceptance_date, amount, .. } = *accepted;
@@ -162,7 +165,7 @@ pub fn create_for_acceptance(
             DomainError::conflict(ErrorCode::PayableExists, "this acceptance already has its payable")
         })
     })?;
-    audit::record(conn, AuditEntry::created(actor, Some(&row.region_id), "payable", &row.id, &row).first_event(), now)?;
+    events.push(AuditEntry::created(actor, Some(&row.region_id), "payable", &row.id, &row).first_event());
     settlement::post_owed(conn, actor, &row, settlement::Owed::Recognised, now)?;
     Ok(row)
 }
