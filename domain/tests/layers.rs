@@ -203,3 +203,22 @@ fn rules_files_touch_no_database() {
         }
     }
 }
+
+/// Mail bodies live in a capability's `mails.rs`, out of its operations: a new `Mail {` literal
+/// anywhere else fails here.
+#[test]
+fn mails_are_written_in_mails_files() {
+    let root = src();
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    let mails: Vec<&PathBuf> = files.iter().filter(|f| f.file_name().is_some_and(|n| n == "mails.rs")).collect();
+    assert!(mails.len() >= 4, "mails files found: {mails:?}");
+    for f in &files {
+        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name == "mails.rs" || name == "outbox.rs" {
+            continue;
+        }
+        let text = fs::read_to_string(f).unwrap();
+        assert!(!text.contains("Mail {"), "{} writes a mail outside a mails.rs", f.display());
+    }
+}

@@ -31,6 +31,7 @@ use crate::ids::new_id;
 use crate::money::Money;
 use crate::schema::{journal_entries, journal_lines, prepayments};
 
+mod mails;
 pub mod rules;
 pub use rules::{balanced, split_offset, Account, Offset, Posting};
 
@@ -653,28 +654,7 @@ pub fn send_statements(
     crate::db::write_tx(conn, |conn| {
         crate::db::job_lock(conn, "monthly-statements")?;
         let all = statements(conn, region, None, first)?;
-        let mails = all
-            .iter()
-            .map(|(region, st)| crate::outbox::Mail {
-                dedup_key: format!("statement:{month}:{}", st.hospital_id),
-                region_id: Some(region),
-                kind: "monthly_statement",
-                to_org_id: &st.hospital_id,
-                roles: &["hospital_buyer"],
-                subject: format!("{month} 医保基金直接结算对账单 / Direct settlement statement {month}"),
-                body: format!(
-                    "月初预付款余额 ¥{}；本月预付 ¥{}；代付企业货款 ¥{}，其中冲抵预付款 ¥{}、扣减医保结算款 ¥{}、形成应收（托收）¥{}；\
-                     本月医保结算款 ¥{}；月末预付款余额 ¥{}，应拨付结算款余额 ¥{}，应收余额 ¥{}。\n\n\
-                     Opening prepayment ¥{}; prepaid ¥{}; paid to suppliers on your behalf ¥{} (from prepayment ¥{}, \
-                     deducted from settlement ¥{}, receivable ¥{}); settlement recorded ¥{}; closing prepayment ¥{}, \
-                     settlement owed ¥{}, receivable ¥{}.",
-                    st.opening_prepayment, st.prepaid, st.payments_on_behalf, st.offset_from_prepayment, st.deducted_from_settlement,
-                    st.receivable, st.settlement_recorded, st.closing_prepayment, st.closing_settlement_owed, st.closing_receivable,
-                    st.opening_prepayment, st.prepaid, st.payments_on_behalf, st.offset_from_prepayment, st.deducted_from_settlement,
-                    st.receivable, st.settlement_recorded, st.closing_prepayment, st.closing_settlement_owed, st.closing_receivable,
-                ),
-            })
-            .collect();
+        let mails = all.iter().map(|(region, st)| mails::monthly_statement(&month, region, st)).collect();
         let counts =
             StatementCounts { month: month.clone(), statements: crate::outbox::enqueue_many(conn, mails, now)? };
         Ok(counts)

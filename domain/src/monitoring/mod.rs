@@ -14,7 +14,7 @@ use crate::db::{write_tx, DbConnection};
 use crate::error::DomainResult;
 use crate::identity::{Actor, OrgNames, Role};
 use crate::ids::new_id;
-use crate::outbox::{self, Mail};
+use crate::outbox;
 use crate::paging::{Page, PageRequest};
 use crate::policy::{MonitoringPolicy, MONITORING};
 use crate::schema::{
@@ -22,6 +22,7 @@ use crate::schema::{
     products, winning_bids,
 };
 
+mod mails;
 pub mod rules;
 use rules::pct;
 pub use rules::{behind_pace, elapsed_pct, fmt_pct};
@@ -202,19 +203,7 @@ fn raise(conn: &mut DbConnection, w: NewWarning, as_of: NaiveDate, now: DateTime
         .execute(conn)?;
     if let Some((org, roles)) = &w.notify {
         // One mail per subject and month, however many days the warning stands.
-        outbox::enqueue(
-            conn,
-            Mail {
-                dedup_key: format!("warning:{}:{}:{}", w.kind, w.subject, as_of.format("%Y-%m")),
-                region_id: Some(&w.region),
-                kind: "monitoring_warning",
-                to_org_id: org,
-                roles,
-                subject: format!("集采监测预警 / Procurement warning: {}", w.kind),
-                body: w.message.clone(),
-            },
-            now,
-        )?;
+        outbox::enqueue(conn, mails::warning(&w, org, roles, as_of), now)?;
     }
     Ok(true)
 }

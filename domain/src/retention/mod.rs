@@ -8,6 +8,7 @@
 //!   × fund_pay_ratio × insured_share (above-volume winning purchases excluded)
 //! * surplus = max(0, Σ_g (budget − actual)); retained = surplus × share(grade), to the fen.
 
+mod mails;
 pub mod rules;
 pub use rules::*;
 
@@ -1249,27 +1250,7 @@ pub fn approve_run(conn: &mut DbConnection, actor: &Actor, id: &str, now: DateTi
                 },
                 now,
             )?;
-            crate::outbox::enqueue(
-                conn,
-                crate::outbox::Mail {
-                    dedup_key: format!("retention_approved:{source}"),
-                    region_id: Some(&run.region_id),
-                    kind: "retention_approved",
-                    to_org_id: &r.hospital_id,
-                    roles: &["hospital_buyer"],
-                    subject: format!("结余留用结果已核定：¥{amount} / Surplus retention approved: ¥{amount}"),
-                    body: format!(
-                        "第 {y} 协议年结余留用已核定：结余 ¥{s}，考核等级 {g}，留用比例 {sh}，留用金额 ¥{amount}。明细可在平台查看逐项计算过程。\n\n\
-                         Surplus retention for agreement year {y} is approved: surplus ¥{s}, grade {g}, share {sh}, retained ¥{amount}. \
-                         The platform explains every figure.",
-                        y = run.agreement_year,
-                        s = Money::from_fen(r.surplus),
-                        g = r.grade,
-                        sh = r.share,
-                    ),
-                },
-                now,
-            )?;
+            crate::outbox::enqueue(conn, mails::retention_approved(&run, r, &source), now)?;
         }
         audit::record(
             conn,

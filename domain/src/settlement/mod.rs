@@ -3,6 +3,7 @@
 //! reference, the overdue days attributed to whoever they waited on, and late interest on the
 //! payer's share of them.
 
+mod mails;
 pub mod payable;
 pub mod product_flow;
 pub mod status_page;
@@ -21,7 +22,7 @@ use crate::identity::{Actor, OrgKind, Role};
 use crate::ids::{document_no, new_id};
 use crate::ledger::{self, Account, Entry, Posting};
 use crate::money::Money;
-use crate::outbox::{self, Mail};
+use crate::outbox;
 use crate::paging::{Page, PageRequest};
 use crate::payables::PayableRow;
 use crate::policy::{self, ConfirmationPolicy, InterestPolicy, HOSPITAL_CONFIRMATION, LATE_INTEREST};
@@ -214,25 +215,7 @@ pub fn attach_invoices(
                 payables::confirmation_policy_id.eq(Some(&policy_id)),
             ))
             .execute(conn)?;
-        outbox::enqueue(
-            conn,
-            Mail {
-                dedup_key: format!("confirmation_requested:{}", p.id),
-                region_id: Some(&p.region_id),
-                kind: "confirmation_requested",
-                to_org_id: &p.hospital_id,
-                roles: &["hospital_buyer"],
-                subject: format!("请确认结算应付 {} / Please confirm payable {}", p.payable_no, p.payable_no),
-                body: format!(
-                    "结算应付 {no} 金额 ¥{amt} 已匹配发票，请于 {deadline} 前确认或提出异议；逾期未处理视为确认。\n\n\
-                     Payable {no} of ¥{amt} is matched with its invoice. Please confirm or dispute it by {deadline}; \
-                     silence counts as confirmation.",
-                    no = p.payable_no,
-                    amt = Money::from_fen(p.amount),
-                ),
-            },
-            now,
-        )?;
+        outbox::enqueue(conn, mails::confirmation_requested(&p, deadline), now)?;
         let after = payables::table.find(&p.id).select(PayableRow::as_select()).first(conn)?;
         audit_payable(
             conn,
@@ -502,23 +485,7 @@ pub fn sweep(
                 deemed.extend(chunk.iter().filter(|p| changed.contains(&p.id)).map(|p| (*p, deadline)));
             }
         }
-        let mails = deemed
-            .iter()
-            .map(|(p, deadline)| Mail {
-                dedup_key: format!("deemed_confirmed:{}", p.id),
-                region_id: Some(&p.region_id),
-                kind: "deemed_confirmed",
-                to_org_id: &p.hospital_id,
-                roles: &["hospital_buyer"],
-                subject: format!("结算应付 {} 已视为确认 / Payable {} deemed confirmed", p.payable_no, p.payable_no),
-                body: format!(
-                    "结算应付 {no} 金额 ¥{amt} 在确认期限 {deadline} 内未收到确认或异议，已视为确认。\n\n\
-                     No confirmation or dispute of payable {no} (¥{amt}) arrived by {deadline}: it is deemed confirmed.",
-                    no = p.payable_no,
-                    amt = Money::from_fen(p.amount)
-                ),
-            })
-            .collect();
+        let mails = deemed.iter().map(|(p, deadline)| mails::deemed_confirmed(p, *deadline)).collect();
         outbox::enqueue_many(conn, mails, now)?;
         let events = deemed
             .iter()
@@ -714,24 +681,7 @@ fn create_batch(
         }
     }
     if let Some(bureau) = bureau_of(conn, region)? {
-        outbox::enqueue(
-            conn,
-            Mail {
-                dedup_key: format!("batch_awaiting_approval:{id}"),
-                region_id: Some(region),
-                kind: "batch_awaiting_approval",
-                to_org_id: &bureau,
-                roles: &["fund_officer"],
-                subject: format!("付款批次待审核：{} 笔，¥{} / Payment batch awaiting approval", items.len(), Money::from_fen(total)),
-                body: format!(
-                    "新的付款批次包含 {n} 笔已确认的结算应付，共 ¥{t}，请经办人准备并由另一名经办人审核。\n\n\
-                     A payment batch of {n} confirmed payables, ¥{t} in all, awaits preparation and approval by a second officer.",
-                    n = items.len(),
-                    t = Money::from_fen(total)
-                ),
-            },
-            now,
-        )?;
+        outbox::enqueue(conn, mails::batch_awaiting_approval(&id, region, &bureau, items.len(), total), now)?;
     }
     audit::record(
         conn,
@@ -1247,27 +1197,7 @@ pub fn record_payment(
                 now,
             )?;
         }
-        outbox::enqueue(
-            conn,
-            Mail {
-                dedup_key: format!("payment_made:{}", row.id),
-                region_id: Some(&p.region_id),
-                kind: "payment_made",
-                to_org_id: &p.supplier_id,
-                roles: &["supplier"],
-                subject: format!("货款已支付 ¥{} / Payment made: ¥{}", Money::from_fen(row.amount), Money::from_fen(row.amount)),
-                body: format!(
-                    "医保基金已代医疗机构支付结算应付 {no}：金额 ¥{amt}，银行流水号 {r}，付款日期 {d}{late}。\n\n\
-                     The insurance fund paid payable {no} on the hospital's behalf: ¥{amt}, bank reference {r}, value date {d}.",
-                    no = p.payable_no,
-                    amt = Money::from_fen(row.amount),
-                    r = row.bank_reference,
-                    d = row.paid_on,
-                    late = if interest.fen() > 0 { format!("，逾期利息 ¥{interest}") } else { String::new() },
-                ),
-            },
-            now,
-        )?;
+        outbox::enqueue(conn, mails::payment_made(&p, &row, interest), now)?;
         audit::record(conn, AuditEntry::created(actor, Some(&p.region_id), "payment", &row.id, &row), now)?;
         audit_payable(
             conn,
@@ -1517,27 +1447,7 @@ fn watch(
             let left = (p.due_date - as_of).num_days();
             let mark = if left <= 3 { 3 } else { 7 };
             let Some((org, roles, party)) = waiting_on(&bureaus, p) else { continue };
-            reminders.push(Mail {
-                dedup_key: format!("reminder:D-{mark}:{}", p.id),
-                region_id: Some(&p.region_id),
-                kind: "payable_at_risk",
-                to_org_id: org,
-                roles,
-                subject: format!("结算应付 {} 将于 {} 到期 / Payable {} falls due on {}", p.payable_no, p.due_date, p.payable_no, p.due_date),
-                body: format!(
-                    "结算应付 {no}（¥{amt}）将于 {due} 到期，还剩 {left} 天，目前等待{who}处理（{stage}）。\n\n\
-                     Payable {no} (¥{amt}) falls due on {due} ({left} day(s) left); it is waiting on the {party} ({stage}).",
-                    no = p.payable_no,
-                    amt = outstanding(p),
-                    due = p.due_date,
-                    who = match party {
-                        "supplier" => "企业开具发票",
-                        "hospital" => "医疗机构确认",
-                        _ => "医保经办机构付款",
-                    },
-                    stage = p.stage_now(),
-                ),
-            });
+            reminders.push(mails::payable_at_risk(p, left, mark, org, roles, party));
         }
         counts.reminders += outbox::enqueue_many(conn, reminders, now)?;
         // The watch takes the payables not yet marked (index `payables_not_yet_overdue`); the
@@ -1616,39 +1526,9 @@ fn watch_page(
             counts.newly_overdue += 1;
             newly_overdue.push(p);
             if let Some(bureau) = bureaus.get(&p.region_id) {
-                alerts.push(Mail {
-                    dedup_key: format!("overdue_alert:{}", p.id),
-                    region_id: Some(&p.region_id),
-                    kind: "overdue_alert",
-                    to_org_id: bureau,
-                    roles: &["bureau_officer"],
-                    subject: format!("逾期预警：结算应付 {} 已逾期 / Overdue: payable {}", p.payable_no, p.payable_no),
-                    body: format!(
-                        "结算应付 {no}（¥{amt}）应于 {due} 前支付，现已逾期；当前阶段：{stage}。\n\n\
-                         Payable {no} (¥{amt}) was due by {due} and is overdue; it stands at {stage}.",
-                        no = p.payable_no,
-                        amt = outstanding(p),
-                        due = p.due_date,
-                        stage = p.stage_now()
-                    ),
-                });
+                alerts.push(mails::overdue_alert(p, bureau));
             }
-            alerts.push(Mail {
-                dedup_key: format!("overdue_supplier:{}", p.id),
-                region_id: Some(&p.region_id),
-                kind: "payable_overdue",
-                to_org_id: &p.supplier_id,
-                roles: &["supplier"],
-                subject: format!("结算应付 {} 已逾期 / Payable {} is overdue", p.payable_no, p.payable_no),
-                body: format!(
-                    "您的结算应付 {no}（¥{amt}）已超过到期日 {due}，平台已向医保局预警并按日记录逾期责任方。\n\n\
-                     Your payable {no} (¥{amt}) is past its due date {due}; the bureau has been alerted and every late \
-                     day is attributed to the party it waited on.",
-                    no = p.payable_no,
-                    amt = outstanding(p),
-                    due = p.due_date
-                ),
-            });
+            alerts.push(mails::payable_overdue(p));
         }
     }
     for ((overdue_since, supplier_days, hospital_days, fund_days, interest, rate_id), ids) in &groups {
