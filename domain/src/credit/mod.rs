@@ -718,11 +718,10 @@ pub struct CaseProductView {
     pub specification: String,
 }
 
-/// A case with its explanation: the inputs, the policy version, the suggested grade and why,
-/// the officer's grade and reason, the approval, the measures and the repair.
+/// What the case list and a case's page both show of a case.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct CaseView {
+pub struct CaseHead {
     pub id: String,
     pub case_no: String,
     pub status: CaseStatus,
@@ -732,6 +731,30 @@ pub struct CaseView {
     pub conduct: String,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub amount: Option<Money>,
+}
+
+impl CaseHead {
+    fn of(row: &CaseRow, today: NaiveDate) -> DomainResult<CaseHead> {
+        Ok(CaseHead {
+            id: row.id.clone(),
+            case_no: row.case_no.clone(),
+            status: row.status_on(today)?,
+            basis: row.basis.clone(),
+            document_no: row.document_no.clone(),
+            decision_date: row.decision_date,
+            conduct: row.conduct.clone(),
+            amount: row.amount.map(Money::from_fen),
+        })
+    }
+}
+
+/// A case with its explanation: the inputs, the policy version, the suggested grade and why,
+/// the officer's grade and reason, the approval, the measures and the repair.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseView {
+    #[serde(flatten)]
+    pub head: CaseHead,
     pub top_condition: Option<String>,
     pub summary: String,
     /// The platform's evidence of a proposed case (orders, dates, quantities).
@@ -788,14 +811,8 @@ fn case_view(conn: &mut DbConnection, row: CaseRow, today: NaiveDate) -> DomainR
     let names = user_names(conn, row.decided_by.iter().chain(row.approved_by.iter()).map(String::as_str))?;
     let grade_def = row.grade.as_deref().and_then(|g| policy.grade(g)).cloned();
     let frozen: Option<GradeDef> = row.measures.as_deref().and_then(|m| serde_json::from_str(m).ok());
-    let status = row.status_on(today)?;
     Ok(CaseView {
-        status,
-        basis: row.basis,
-        document_no: row.document_no,
-        decision_date: row.decision_date,
-        conduct: row.conduct,
-        amount: row.amount.map(Money::from_fen),
+        head: CaseHead::of(&row, today)?,
         top_condition: row.top_condition,
         summary: row.summary,
         evidence: row.evidence.as_deref().and_then(|e| serde_json::from_str(e).ok()),
@@ -843,8 +860,6 @@ fn case_view(conn: &mut DbConnection, row: CaseRow, today: NaiveDate) -> DomainR
         repaired_at: row.repaired_at.map(crate::clock::from_db),
         closed_reason: row.closed_reason,
         created_at: crate::clock::from_db(row.created_at),
-        id: row.id,
-        case_no: row.case_no,
     })
 }
 
@@ -867,15 +882,8 @@ pub struct CaseFilter {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseSummary {
-    pub id: String,
-    pub case_no: String,
-    pub status: CaseStatus,
-    pub basis: String,
-    pub document_no: Option<String>,
-    pub decision_date: NaiveDate,
-    pub conduct: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
-    pub amount: Option<Money>,
+    #[serde(flatten)]
+    pub head: CaseHead,
     pub enterprises: Vec<String>,
     pub suggested_grade: Option<String>,
     pub grade: Option<String>,
@@ -944,15 +952,8 @@ pub fn list_cases(
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {
         items.push(CaseSummary {
-            status: r.status_on(today)?,
+            head: CaseHead::of(&r, today)?,
             enterprises: by_case.remove(&r.id).unwrap_or_default(),
-            id: r.id,
-            case_no: r.case_no,
-            basis: r.basis,
-            document_no: r.document_no,
-            decision_date: r.decision_date,
-            conduct: r.conduct,
-            amount: r.amount.map(Money::from_fen),
             suggested_grade: r.suggested_grade,
             grade: r.grade,
             ends_on: r.ends_on,

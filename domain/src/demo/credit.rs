@@ -72,8 +72,8 @@ pub(super) fn seed_ratings(
     )?;
     let decision =
         CaseDecision { grade: "dishonest".into(), reason: "价格违法，情节较轻，首次发生".into() };
-    credit::decide(conn, bureau, &rated.id, decision, earlier)?;
-    credit::approve(conn, bureau2, &rated.id, Review { approve: true, note: None }, earlier)?;
+    credit::decide(conn, bureau, &rated.head.id, decision, earlier)?;
+    credit::approve(conn, bureau2, &rated.head.id, Review { approve: true, note: None }, earlier)?;
     let waiting = credit::record_case(
         conn,
         bureau,
@@ -89,6 +89,6 @@ pub(super) fn seed_ratings(
     )?;
     let decision =
         CaseDecision { grade: "serious".into(), reason: "涉案金额80万元，在50万元至100万元档".into() };
-    credit::decide(conn, bureau, &waiting.id, decision, now - Duration::hours(2))?;
+    credit::decide(conn, bureau, &waiting.head.id, decision, now - Duration::hours(2))?;
     Ok(())
 }
