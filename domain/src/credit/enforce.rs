@@ -185,8 +185,21 @@ pub fn check_product(
     date: NaiveDate,
     field: &str,
 ) -> DomainResult<()> {
+    refuse_on(conn, region_id, enterprise_id, date, |ratings| {
+        product_refusal(ratings, enterprise_id, product_id, field)
+    })
+}
+
+/// Refuses with what `refusal` finds among `enterprise_id`'s ratings in force on `date`.
+fn refuse_on(
+    conn: &mut DbConnection,
+    region_id: &str,
+    enterprise_id: &str,
+    date: NaiveDate,
+    refusal: impl FnOnce(&[ActiveRating]) -> Option<DomainError>,
+) -> DomainResult<()> {
     let ratings = active_ratings(conn, region_id, &[enterprise_id.to_string()], date)?;
-    product_refusal(&ratings, enterprise_id, product_id, field).map_or(Ok(()), Err)
+    refusal(&ratings).map_or(Ok(()), Err)
 }
 
 fn product_refusal(
@@ -227,8 +240,7 @@ pub fn check_distribution(
     date: NaiveDate,
     field: &str,
 ) -> DomainResult<()> {
-    let ratings = active_ratings(conn, region_id, &[enterprise_id.to_string()], date)?;
-    distribution_refusal(&ratings, enterprise_id, date, field).map_or(Ok(()), Err)
+    refuse_on(conn, region_id, enterprise_id, date, |ratings| distribution_refusal(ratings, enterprise_id, date, field))
 }
 
 fn distribution_refusal(
