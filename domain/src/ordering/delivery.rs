@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use crate::audit::{self, AuditEntry};
 use crate::catalog::{OrgRef, ProductRow};
 use crate::clock::{shanghai_date, to_db};
-use crate::db::{unique_conflict, write_tx, Cell, DbBackend, DbConnection, RowsUpdate};
+use crate::db::{unique_conflict, write_tx, Cell, DbConnection, RowsUpdate};
 use crate::error::{DomainError, DomainResult, ErrorCode, Problem};
 use crate::identity::{Actor, OrgNames, Role};
 use crate::ids::{document_no, new_id};
@@ -19,58 +19,8 @@ use crate::paging::{Page, PageRequest};
 use crate::payables;
 use crate::schema::{acceptances, deliveries, delivery_lines, order_lines, orders, products};
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = deliveries, treat_none_as_default_value = false)]
-pub struct DeliveryRow {
-    pub id: String,
-    pub delivery_no: String,
-    pub order_id: String,
-    pub region_id: String,
-    pub hospital_id: String,
-    pub supplier_id: String,
-    pub status: String,
-    pub note: Option<String>,
-    #[serde(serialize_with = "crate::clock::ser_utc")]
-    pub shipped_at: NaiveDateTime,
-    pub created_by: String,
-}
-
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = delivery_lines, treat_none_as_default_value = false)]
-pub struct DeliveryLineRow {
-    pub id: String,
-    pub delivery_id: String,
-    pub order_line_id: String,
-    pub line_no: i32,
-    pub quantity: i64,
-    pub lot_no: String,
-    pub production_date: NaiveDate,
-    pub expiry_date: NaiveDate,
-    pub accepted_qty: Option<i64>,
-    pub rejected_qty: Option<i64>,
-    pub reject_reason: Option<String>,
-}
-
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = acceptances, treat_none_as_default_value = false)]
-pub struct AcceptanceRow {
-    pub id: String,
-    pub delivery_id: String,
-    pub status: String,
-    pub received_by: String,
-    pub delivered_by: String,
-    pub note: Option<String>,
-    #[serde(serialize_with = "crate::clock::ser_utc_opt")]
-    pub accepted_at: Option<NaiveDateTime>,
-    pub acceptance_date: Option<NaiveDate>,
-    pub created_by: String,
-    #[serde(serialize_with = "crate::clock::ser_utc")]
-    pub created_at: NaiveDateTime,
-    pub confirmed_by: Option<String>,
-}
+use super::store::{find_visible_delivery as find_visible, visible_deliveries};
+pub use super::store::{AcceptanceRow, DeliveryLineRow, DeliveryRow};
 
 // ---------------------------------------------------------------- input
 
@@ -167,29 +117,6 @@ pub struct DeliveryView {
     pub shipped_at: NaiveDateTime,
     pub lines: Vec<DeliveryLineView>,
     pub acceptance: Option<AcceptanceView>,
-}
-
-// ---------------------------------------------------------------- scoping
-
-fn visible_deliveries<'a>(actor: &Actor) -> deliveries::BoxedQuery<'a, DbBackend> {
-    let q = deliveries::table.into_boxed();
-    match actor.role {
-        Role::Admin => q,
-        Role::HospitalBuyer => q.filter(deliveries::hospital_id.eq(actor.org_id.clone())),
-        Role::Supplier => q.filter(deliveries::supplier_id.eq(actor.org_id.clone())),
-        Role::BureauOfficer | Role::FundOfficer => {
-            q.filter(deliveries::region_id.eq(actor.region_id.clone().unwrap_or_default()))
-        }
-    }
-}
-
-fn find_visible(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<DeliveryRow> {
-    visible_deliveries(actor)
-        .filter(deliveries::id.eq(id.to_string()))
-        .select(DeliveryRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(DomainError::not_found("delivery"))
 }
 
 fn line_error(i: usize, field: &str, code: ErrorCode, message: String) -> DomainError {

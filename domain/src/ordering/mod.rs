@@ -5,3 +5,4 @@
 pub mod delivery;
 pub mod orders;
 pub mod rules;
+pub mod store;

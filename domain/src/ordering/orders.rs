@@ -11,7 +11,7 @@ use crate::audit::{self, AuditEntry};
 use crate::catalog::{region_codes, BatchRow, BidRow, ListedRow, OrgRef, ProductRow};
 use crate::clock::{shanghai_date, to_db};
 use crate::credit;
-use crate::db::{write_tx, DbBackend, DbConnection};
+use crate::db::{write_tx, DbConnection};
 use crate::error::{DomainError, DomainResult, ErrorCode, Problem};
 use crate::identity::{escape_like, Actor, OrgNames, Role};
 use crate::ids::{document_no, new_id};
@@ -23,158 +23,12 @@ use crate::schema::{
 };
 use crate::volumes;
 
+pub use super::rules::{derive_status, LineProgress, OrderStatus};
+use super::store::find_visible_order as find_visible;
+pub(crate) use super::store::{lock_order, visible_orders};
+pub use super::store::{OrderLineRow, OrderRow, StatusChangeRow};
+
 pub const MAX_LINES: usize = 200;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatus {
-    /// Placed by the hospital, waiting for the supplier.
-    Submitted,
-    Confirmed,
-    Declined,
-    Cancelled,
-    /// Some goods shipped and awaiting acceptance, more still to ship.
-    PartiallyShipped,
-    /// Everything still owed is on its way, awaiting acceptance.
-    Shipped,
-    /// Some goods accepted, the rest neither shipped nor accepted yet.
-    PartiallyAccepted,
-    /// Every ordered unit accepted.
-    Completed,
-}
-
-impl OrderStatus {
-    pub const ALL: [OrderStatus; 8] = [
-        OrderStatus::Submitted,
-        OrderStatus::Confirmed,
-        OrderStatus::Declined,
-        OrderStatus::Cancelled,
-        OrderStatus::PartiallyShipped,
-        OrderStatus::Shipped,
-        OrderStatus::PartiallyAccepted,
-        OrderStatus::Completed,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::Submitted => "submitted",
-            OrderStatus::Confirmed => "confirmed",
-            OrderStatus::Declined => "declined",
-            OrderStatus::Cancelled => "cancelled",
-            OrderStatus::PartiallyShipped => "partially_shipped",
-            OrderStatus::Shipped => "shipped",
-            OrderStatus::PartiallyAccepted => "partially_accepted",
-            OrderStatus::Completed => "completed",
-        }
-    }
-    pub fn parse(s: &str) -> Option<OrderStatus> {
-        OrderStatus::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-    /// Goods may be shipped against the order.
-    pub fn is_open_for_delivery(self) -> bool {
-        matches!(
-            self,
-            OrderStatus::Confirmed
-                | OrderStatus::PartiallyShipped
-                | OrderStatus::Shipped
-                | OrderStatus::PartiallyAccepted
-        )
-    }
-}
-
-/// Quantities of one order line as the documents stand.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct LineProgress {
-    pub ordered: i64,
-    pub accepted: i64,
-    /// Shipped in deliveries not yet accepted.
-    pub in_transit: i64,
-}
-
-impl LineProgress {
-    /// What may still be shipped: rejected goods may be replaced, so only accepted and
-    /// in-transit quantities count against the order.
-    pub fn open(self) -> i64 {
-        (self.ordered - self.accepted - self.in_transit).max(0)
-    }
-}
-
-/// The status of a confirmed order, derived from its lines.
-pub fn derive_status(lines: &[LineProgress]) -> OrderStatus {
-    let ordered: i64 = lines.iter().map(|l| l.ordered).sum();
-    let accepted: i64 = lines.iter().map(|l| l.accepted).sum();
-    let in_transit: i64 = lines.iter().map(|l| l.in_transit).sum();
-    let open: i64 = lines.iter().map(|l| l.open()).sum();
-    if accepted >= ordered {
-        OrderStatus::Completed
-    } else if in_transit > 0 {
-        if open == 0 {
-            OrderStatus::Shipped
-        } else {
-            OrderStatus::PartiallyShipped
-        }
-    } else if accepted > 0 {
-        OrderStatus::PartiallyAccepted
-    } else {
-        OrderStatus::Confirmed
-    }
-}
-
-// ---------------------------------------------------------------- rows
-
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = orders, treat_none_as_default_value = false)]
-pub struct OrderRow {
-    pub id: String,
-    pub order_no: String,
-    pub region_id: String,
-    pub hospital_id: String,
-    pub supplier_id: String,
-    pub status: String,
-    pub total_amount: i64,
-    pub note: Option<String>,
-    pub decline_reason: Option<String>,
-    pub created_by: String,
-    #[serde(serialize_with = "crate::clock::ser_utc")]
-    pub created_at: NaiveDateTime,
-    #[serde(serialize_with = "crate::clock::ser_utc")]
-    pub updated_at: NaiveDateTime,
-}
-
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = order_lines, treat_none_as_default_value = false)]
-pub struct OrderLineRow {
-    pub id: String,
-    pub order_id: String,
-    pub line_no: i32,
-    pub kind: String,
-    pub bid_id: Option<String>,
-    pub listed_product_id: Option<String>,
-    pub product_id: String,
-    pub agreed_volume_id: Option<String>,
-    pub unit_price: i64,
-    pub quantity: i64,
-    pub in_volume_qty: i64,
-    pub above_volume_qty: i64,
-    pub amount: i64,
-    pub accepted_qty: i64,
-}
-
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = order_status_history)]
-pub struct StatusChangeRow {
-    pub id: String,
-    pub order_id: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
-    pub actor_user_id: String,
-    #[serde(serialize_with = "crate::clock::ser_utc")]
-    pub at: NaiveDateTime,
-    pub note: Option<String>,
-}
 
 // ---------------------------------------------------------------- input
 
@@ -288,42 +142,6 @@ pub struct OrderView {
     pub summary: OrderSummary,
     pub lines: Vec<OrderLineView>,
     pub history: Vec<StatusChange>,
-}
-
-// ---------------------------------------------------------------- scoping
-
-/// Orders visible to the caller: a hospital its own, a supplier those addressed to it, bureau
-/// and fund officers their region's, admins all.
-pub(crate) fn visible_orders<'a>(actor: &Actor) -> orders::BoxedQuery<'a, DbBackend> {
-    let q = orders::table.into_boxed();
-    match actor.role {
-        Role::Admin => q,
-        Role::HospitalBuyer => q.filter(orders::hospital_id.eq(actor.org_id.clone())),
-        Role::Supplier => q.filter(orders::supplier_id.eq(actor.org_id.clone())),
-        Role::BureauOfficer | Role::FundOfficer => {
-            q.filter(orders::region_id.eq(actor.region_id.clone().unwrap_or_default()))
-        }
-    }
-}
-
-fn find_visible(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<OrderRow> {
-    visible_orders(actor)
-        .filter(orders::id.eq(id.to_string()))
-        .select(OrderRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(DomainError::not_found("order"))
-}
-
-/// Takes the order's row lock (PostgreSQL) before reading what a change depends on, and returns
-/// the order as it stands under the lock; on SQLite the write transaction already holds the
-/// database's single write lock.
-pub(crate) fn lock_order(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> DomainResult<OrderRow> {
-    let touch = diesel::update(orders::table.find(id)).set(orders::updated_at.eq(to_db(now)));
-    Ok(match conn {
-        DbConnection::Postgresql(c) => touch.returning(OrderRow::as_returning()).get_result(c)?,
-        DbConnection::Sqlite(c) => touch.returning(OrderRow::as_returning()).get_result(c)?,
-    })
 }
 
 // ---------------------------------------------------------------- place
@@ -1136,32 +954,4 @@ pub fn list_orders(
         .select(OrderRow::as_select())
         .load(conn)?;
     Ok(Page::new(summaries(conn, rows)?, page, total))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn p(ordered: i64, accepted: i64, in_transit: i64) -> LineProgress {
-        LineProgress { ordered, accepted, in_transit }
-    }
-
-    #[test]
-    fn status_follows_the_documents() {
-        assert_eq!(derive_status(&[p(100, 0, 0)]), OrderStatus::Confirmed);
-        assert_eq!(derive_status(&[p(100, 0, 40)]), OrderStatus::PartiallyShipped);
-        assert_eq!(derive_status(&[p(100, 0, 100)]), OrderStatus::Shipped);
-        assert_eq!(derive_status(&[p(100, 60, 40)]), OrderStatus::Shipped);
-        assert_eq!(derive_status(&[p(100, 60, 0)]), OrderStatus::PartiallyAccepted);
-        assert_eq!(derive_status(&[p(100, 100, 0)]), OrderStatus::Completed);
-        assert_eq!(derive_status(&[p(100, 100, 0), p(50, 0, 0)]), OrderStatus::PartiallyAccepted);
-        assert_eq!(derive_status(&[p(100, 100, 0), p(50, 0, 50)]), OrderStatus::Shipped);
-    }
-
-    #[test]
-    fn rejected_goods_may_be_shipped_again() {
-        // 100 ordered, 60 accepted and 40 rejected in the first delivery: 40 may be replaced.
-        assert_eq!(p(100, 60, 0).open(), 40);
-        assert_eq!(p(100, 60, 40).open(), 0);
-    }
 }

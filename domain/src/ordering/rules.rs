@@ -1,8 +1,104 @@
-//! The pure rules of ordering: the sanity limit on an order line.
+//! The pure rules of ordering: an order's status from its documents, what a line may still
+//! ship, and the sanity limit on an order line.
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Placed by the hospital, waiting for the supplier.
+    Submitted,
+    Confirmed,
+    Declined,
+    Cancelled,
+    /// Some goods shipped and awaiting acceptance, more still to ship.
+    PartiallyShipped,
+    /// Everything still owed is on its way, awaiting acceptance.
+    Shipped,
+    /// Some goods accepted, the rest neither shipped nor accepted yet.
+    PartiallyAccepted,
+    /// Every ordered unit accepted.
+    Completed,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 8] = [
+        OrderStatus::Submitted,
+        OrderStatus::Confirmed,
+        OrderStatus::Declined,
+        OrderStatus::Cancelled,
+        OrderStatus::PartiallyShipped,
+        OrderStatus::Shipped,
+        OrderStatus::PartiallyAccepted,
+        OrderStatus::Completed,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Submitted => "submitted",
+            OrderStatus::Confirmed => "confirmed",
+            OrderStatus::Declined => "declined",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::PartiallyShipped => "partially_shipped",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::PartiallyAccepted => "partially_accepted",
+            OrderStatus::Completed => "completed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<OrderStatus> {
+        OrderStatus::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+    /// Goods may be shipped against the order.
+    pub fn is_open_for_delivery(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Confirmed
+                | OrderStatus::PartiallyShipped
+                | OrderStatus::Shipped
+                | OrderStatus::PartiallyAccepted
+        )
+    }
+}
+
+/// Quantities of one order line as the documents stand.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LineProgress {
+    pub ordered: i64,
+    pub accepted: i64,
+    /// Shipped in deliveries not yet accepted.
+    pub in_transit: i64,
+}
+
+impl LineProgress {
+    /// What may still be shipped: rejected goods may be replaced, so only accepted and
+    /// in-transit quantities count against the order.
+    pub fn open(self) -> i64 {
+        (self.ordered - self.accepted - self.in_transit).max(0)
+    }
+}
+
+/// The status of a confirmed order, derived from its lines.
+pub fn derive_status(lines: &[LineProgress]) -> OrderStatus {
+    let ordered: i64 = lines.iter().map(|l| l.ordered).sum();
+    let accepted: i64 = lines.iter().map(|l| l.accepted).sum();
+    let in_transit: i64 = lines.iter().map(|l| l.in_transit).sum();
+    let open: i64 = lines.iter().map(|l| l.open()).sum();
+    if accepted >= ordered {
+        OrderStatus::Completed
+    } else if in_transit > 0 {
+        if open == 0 {
+            OrderStatus::Shipped
+        } else {
+            OrderStatus::PartiallyShipped
+        }
+    } else if accepted > 0 {
+        OrderStatus::PartiallyAccepted
+    } else {
+        OrderStatus::Confirmed
+    }
+}
 
 /// The policy kind of the order-line limit.
 pub const ORDER_LIMIT_POLICY: &str = "order_limit";
@@ -67,6 +163,29 @@ impl OrderLimitPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn p(ordered: i64, accepted: i64, in_transit: i64) -> LineProgress {
+        LineProgress { ordered, accepted, in_transit }
+    }
+
+    #[test]
+    fn status_follows_the_documents() {
+        assert_eq!(derive_status(&[p(100, 0, 0)]), OrderStatus::Confirmed);
+        assert_eq!(derive_status(&[p(100, 0, 40)]), OrderStatus::PartiallyShipped);
+        assert_eq!(derive_status(&[p(100, 0, 100)]), OrderStatus::Shipped);
+        assert_eq!(derive_status(&[p(100, 60, 40)]), OrderStatus::Shipped);
+        assert_eq!(derive_status(&[p(100, 60, 0)]), OrderStatus::PartiallyAccepted);
+        assert_eq!(derive_status(&[p(100, 100, 0)]), OrderStatus::Completed);
+        assert_eq!(derive_status(&[p(100, 100, 0), p(50, 0, 0)]), OrderStatus::PartiallyAccepted);
+        assert_eq!(derive_status(&[p(100, 100, 0), p(50, 0, 50)]), OrderStatus::Shipped);
+    }
+
+    #[test]
+    fn rejected_goods_may_be_shipped_again() {
+        // 100 ordered, 60 accepted and 40 rejected in the first delivery: 40 may be replaced.
+        assert_eq!(p(100, 60, 0).open(), 40);
+        assert_eq!(p(100, 60, 40).open(), 0);
+    }
 
     #[test]
     fn a_line_may_ask_twice_the_years_agreement_or_ten_thousand_packs_without_one() {

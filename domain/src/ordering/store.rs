@@ -1,0 +1,180 @@
+//! The rows of ordering and the queries that scope them to the caller: one visibility filter
+//! per resource (orders, delivery notes).
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::clock::to_db;
+use crate::db::{DbBackend, DbConnection};
+use crate::error::{DomainError, DomainResult};
+use crate::identity::{Actor, Role};
+use crate::schema::{acceptances, deliveries, delivery_lines, order_lines, order_status_history, orders};
+
+// ---------------------------------------------------------------- rows
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = orders, treat_none_as_default_value = false)]
+pub struct OrderRow {
+    pub id: String,
+    pub order_no: String,
+    pub region_id: String,
+    pub hospital_id: String,
+    pub supplier_id: String,
+    pub status: String,
+    pub total_amount: i64,
+    pub note: Option<String>,
+    pub decline_reason: Option<String>,
+    pub created_by: String,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = order_lines, treat_none_as_default_value = false)]
+pub struct OrderLineRow {
+    pub id: String,
+    pub order_id: String,
+    pub line_no: i32,
+    pub kind: String,
+    pub bid_id: Option<String>,
+    pub listed_product_id: Option<String>,
+    pub product_id: String,
+    pub agreed_volume_id: Option<String>,
+    pub unit_price: i64,
+    pub quantity: i64,
+    pub in_volume_qty: i64,
+    pub above_volume_qty: i64,
+    pub amount: i64,
+    pub accepted_qty: i64,
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = order_status_history)]
+pub struct StatusChangeRow {
+    pub id: String,
+    pub order_id: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor_user_id: String,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub at: NaiveDateTime,
+    pub note: Option<String>,
+}
+
+// ---------------------------------------------------------------- scoping
+
+/// Orders visible to the caller: a hospital its own, a supplier those addressed to it, bureau
+/// and fund officers their region's, admins all.
+pub(crate) fn visible_orders<'a>(actor: &Actor) -> orders::BoxedQuery<'a, DbBackend> {
+    let q = orders::table.into_boxed();
+    match actor.role {
+        Role::Admin => q,
+        Role::HospitalBuyer => q.filter(orders::hospital_id.eq(actor.org_id.clone())),
+        Role::Supplier => q.filter(orders::supplier_id.eq(actor.org_id.clone())),
+        Role::BureauOfficer | Role::FundOfficer => {
+            q.filter(orders::region_id.eq(actor.region_id.clone().unwrap_or_default()))
+        }
+    }
+}
+
+pub(crate) fn find_visible_order(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<OrderRow> {
+    visible_orders(actor)
+        .filter(orders::id.eq(id.to_string()))
+        .select(OrderRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DomainError::not_found("order"))
+}
+
+/// Takes the order's row lock (PostgreSQL) before reading what a change depends on, and returns
+/// the order as it stands under the lock; on SQLite the write transaction already holds the
+/// database's single write lock.
+pub(crate) fn lock_order(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> DomainResult<OrderRow> {
+    let touch = diesel::update(orders::table.find(id)).set(orders::updated_at.eq(to_db(now)));
+    Ok(match conn {
+        DbConnection::Postgresql(c) => touch.returning(OrderRow::as_returning()).get_result(c)?,
+        DbConnection::Sqlite(c) => touch.returning(OrderRow::as_returning()).get_result(c)?,
+    })
+}
+
+// ---------------------------------------------------------------- delivery notes
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = deliveries, treat_none_as_default_value = false)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub delivery_no: String,
+    pub order_id: String,
+    pub region_id: String,
+    pub hospital_id: String,
+    pub supplier_id: String,
+    pub status: String,
+    pub note: Option<String>,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub shipped_at: NaiveDateTime,
+    pub created_by: String,
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = delivery_lines, treat_none_as_default_value = false)]
+pub struct DeliveryLineRow {
+    pub id: String,
+    pub delivery_id: String,
+    pub order_line_id: String,
+    pub line_no: i32,
+    pub quantity: i64,
+    pub lot_no: String,
+    pub production_date: NaiveDate,
+    pub expiry_date: NaiveDate,
+    pub accepted_qty: Option<i64>,
+    pub rejected_qty: Option<i64>,
+    pub reject_reason: Option<String>,
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = acceptances, treat_none_as_default_value = false)]
+pub struct AcceptanceRow {
+    pub id: String,
+    pub delivery_id: String,
+    pub status: String,
+    pub received_by: String,
+    pub delivered_by: String,
+    pub note: Option<String>,
+    #[serde(serialize_with = "crate::clock::ser_utc_opt")]
+    pub accepted_at: Option<NaiveDateTime>,
+    pub acceptance_date: Option<NaiveDate>,
+    pub created_by: String,
+    #[serde(serialize_with = "crate::clock::ser_utc")]
+    pub created_at: NaiveDateTime,
+    pub confirmed_by: Option<String>,
+}
+
+pub(crate) fn visible_deliveries<'a>(actor: &Actor) -> deliveries::BoxedQuery<'a, DbBackend> {
+    let q = deliveries::table.into_boxed();
+    match actor.role {
+        Role::Admin => q,
+        Role::HospitalBuyer => q.filter(deliveries::hospital_id.eq(actor.org_id.clone())),
+        Role::Supplier => q.filter(deliveries::supplier_id.eq(actor.org_id.clone())),
+        Role::BureauOfficer | Role::FundOfficer => {
+            q.filter(deliveries::region_id.eq(actor.region_id.clone().unwrap_or_default()))
+        }
+    }
+}
+
+pub(crate) fn find_visible_delivery(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<DeliveryRow> {
+    visible_deliveries(actor)
+        .filter(deliveries::id.eq(id.to_string()))
+        .select(DeliveryRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DomainError::not_found("delivery"))
+}
