@@ -98,7 +98,8 @@ where
         if let Some(stored) = lookup(conn, req, &hash)? {
             return Ok(stored);
         }
-        let (status, body) = op(conn)?;
+        // Any error of `op` fails the key's whole transaction: `op`'s own joins it.
+        let (status, body) = crate::db::joining(|| op(conn))?;
         diesel::insert_into(idempotency_keys::table)
             .values((
                 idempotency_keys::user_id.eq(req.user_id),
