@@ -209,9 +209,8 @@ pub fn is_sqlite(conn: &DbConnection) -> bool {
 ///
 /// On SQLite the outermost transaction is `BEGIN IMMEDIATE`, so it takes the write lock up front
 /// (a deferred transaction that reads then writes can fail with SQLITE_BUSY under concurrency).
-/// Nested calls become savepoints, except the one [`joining`] lets join its caller's
-/// transaction. On PostgreSQL it is an ordinary transaction; operations that need serialization
-/// take row locks by updating the row they guard first (see `lock_order`).
+/// Nested calls become savepoints. On PostgreSQL it is an ordinary transaction; operations that
+/// need serialization take row locks by updating the row they guard first (see `lock_row` uses).
 pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -247,32 +246,7 @@ where
             Ok(value)
         });
     }
-    if JOIN_NEXT.with(|join| join.replace(false)) {
-        return f(conn);
-    }
     conn.transaction(f)
-}
-
-thread_local! {
-    static JOIN_NEXT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Runs `op` inside the caller's transaction and lets the first `write_tx` that `op` opens join
-/// that transaction instead of opening a savepoint (two statements less). For a caller that
-/// passes every error of `op` on, so that the whole transaction fails with it: the idempotency
-/// key and the operation it guards. Deeper nested calls still get their savepoints (an import
-/// rolls back one bad row with one).
-pub fn joining<T>(op: impl FnOnce() -> T) -> T {
-    /// Clears the flag however `op` ends (a panic included): the thread serves other requests.
-    struct Reset;
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            JOIN_NEXT.with(|join| join.set(false));
-        }
-    }
-    let _reset = Reset;
-    JOIN_NEXT.with(|join| join.set(true));
-    op()
 }
 
 /// Rows per multi-row INSERT of `bulk_insert!` on SQLite (under its bound-parameter limit for

@@ -98,8 +98,7 @@ where
         if let Some(stored) = lookup(conn, req, &hash)? {
             return Ok(stored);
         }
-        // Any error of `op` fails the key's whole transaction: `op`'s own joins it.
-        let (status, body) = crate::db::joining(|| op(conn))?;
+        let (status, body) = op(conn)?;
         diesel::insert_into(idempotency_keys::table)
             .values((
                 idempotency_keys::user_id.eq(req.user_id),
