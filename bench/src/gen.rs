@@ -100,6 +100,8 @@ fn doc_no(prefix: &str, day: NaiveDate, seq: u64) -> String {
 struct BidInfo {
     id: String,
     product_id: String,
+    /// The product's generic name, specification and unit, as a payable keeps them.
+    product: (String, String, String),
     batch: usize,
     pack_size: i64,
     unit_price: UnitPrice,
@@ -398,7 +400,18 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
         for d in ds {
             dist_rows.push(BidDistributor { bid_id: bid.clone(), enterprise_id: enterprises[d].0.clone() });
         }
-        bids.push(BidInfo { id: bid, product_id: pid, batch, pack_size, unit_price: unit, distributors });
+        let kept = product_rows
+            .last()
+            .map(|p: &Product| (p.generic_name.clone(), p.specification.clone(), p.min_unit.clone()));
+        bids.push(BidInfo {
+            id: bid,
+            product_id: pid,
+            product: kept.expect("the bid's product"),
+            batch,
+            pack_size,
+            unit_price: unit,
+            distributors,
+        });
     }
     // The bureau's retention inputs for the year, so that the retention run calculates: the
     // fund's payment ratio, each generic's pre-VBP price (2.5 times its first winner's: VBP cut
@@ -870,6 +883,15 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
                         confirmation_policy_id: s.invoiced.map(|_| confirmation_policy.clone()),
                         order_no,
                         delivery_no,
+                        items: jicai_domain::settlement::status_page::items_text(&[
+                            jicai_domain::settlement::status_page::PayableItem::new(
+                                info.product.0.clone(),
+                                info.product.1.clone(),
+                                accepted,
+                                info.product.2.clone(),
+                                info.pack_size,
+                            ),
+                        ]),
                     });
                     if let Some(d) = s.invoiced {
                         inv_rows.push(Invoice {

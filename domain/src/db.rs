@@ -220,6 +220,8 @@ where
         .transaction_depth()?
         .is_none();
     if outermost {
+        // Whatever it changed, counts kept from before it no longer hold (crate::paging).
+        let _fresh = crate::paging::WriteDone;
         if let DbConnection::Sqlite(inner) = conn {
             AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
             return match f(conn) {

@@ -4,6 +4,10 @@ use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::{Connection, QueryResult, RunQueryDsl};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 pub const DEFAULT_PER_PAGE: i64 = 50;
 pub const MAX_PER_PAGE: i64 = 200;
@@ -12,6 +16,69 @@ pub const MAX_PER_PAGE: i64 = 200;
 /// most of a page's cost on long lists (a distributor's paid payables: 10,000 index entries to
 /// count against 50 to show), and twenty pages ahead is as far as anyone pages.
 pub const COUNT_CAP: i64 = 1_000;
+
+/// How long a count is reused without counting again.
+pub const COUNT_KEPT: Duration = Duration::from_secs(10);
+/// At most this many counts are kept; past it the stale ones, then all, are forgotten.
+const COUNTS_KEPT_MAX: usize = 10_000;
+
+/// Write transactions this process has finished (committed or not). A count taken while it
+/// stood at one figure is reused only while it still stands there.
+static WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// Marks, when dropped, that a write transaction has finished: [`crate::db::write_tx`] holds
+/// one for its outermost transaction, so no count from before the write is reused after it.
+pub(crate) struct WriteDone;
+
+impl Drop for WriteDone {
+    fn drop(&mut self) {
+        WRITES.fetch_add(1, AtomicOrdering::SeqCst);
+    }
+}
+
+/// The write-transaction figure to take a count under: read it before counting.
+pub fn writes_so_far() -> u64 {
+    WRITES.load(AtomicOrdering::SeqCst)
+}
+
+/// A count kept: what was counted, up to which limit, when, and under which write figure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeptCount {
+    pub counted: i64,
+    pub limit: i64,
+    at: Instant,
+    writes: u64,
+}
+
+/// Counts of long lists, by list, caller scope, filter and offset. Counting a distributor's
+/// payables of one status reads up to a thousand index entries (and, for the confirmed ones
+/// awaiting a batch, their rows), more than the page itself; a reload within [`COUNT_KEPT`]
+/// with no write transaction finished in this process since reuses the count. Writes by other
+/// processes (jobs run from the command line) show in counts within [`COUNT_KEPT`]. Keys hold
+/// the caller's scope, so one tenant's count never answers another's.
+fn kept_counts() -> &'static Mutex<HashMap<String, KeptCount>> {
+    static KEPT: OnceLock<Mutex<HashMap<String, KeptCount>>> = OnceLock::new();
+    KEPT.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// The count kept under `key`, if it is still good at `now`.
+pub fn kept_count(key: &str, now: Instant) -> Option<KeptCount> {
+    let kept = kept_counts().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    kept.get(key).filter(|k| k.writes == writes_so_far() && now.saturating_duration_since(k.at) < COUNT_KEPT).copied()
+}
+
+/// Keeps a count taken at `at`, under the write figure `writes` read before counting.
+pub fn keep_count(key: String, counted: i64, limit: i64, at: Instant, writes: u64) {
+    let mut kept = kept_counts().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if kept.len() >= COUNTS_KEPT_MAX {
+        let current = writes_so_far();
+        kept.retain(|_, k| k.writes == current && at.saturating_duration_since(k.at) < COUNT_KEPT);
+        if kept.len() >= COUNTS_KEPT_MAX {
+            kept.clear();
+        }
+    }
+    kept.insert(key, KeptCount { counted, limit, at, writes });
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageRequest {
@@ -104,5 +171,23 @@ mod tests {
         assert_eq!((capped.total, capped.total_is_exact), (1_100, false));
         let exact = Page::counted_up_to(Vec::<()>::new(), req, 120, limit);
         assert_eq!((exact.total, exact.total_is_exact), (120, true));
+    }
+
+    #[test]
+    fn a_count_is_reused_for_its_key_a_while_and_until_a_write_only() {
+        let t0 = Instant::now();
+        let key = "payables|supplier|org-a|status=paid|offset=0";
+        assert_eq!(kept_count(key, t0), None);
+        keep_count(key.to_string(), 1_000, 1_000, t0, writes_so_far());
+        let kept = kept_count(key, t0 + Duration::from_secs(1)).expect("kept");
+        assert_eq!((kept.counted, kept.limit), (1_000, 1_000));
+        assert_eq!(kept_count("payables|supplier|org-b|status=paid|offset=0", t0), None);
+        assert_eq!(kept_count(key, t0 + COUNT_KEPT), None);
+        // A count taken before a write finished is not reused after it.
+        let other = "payables|supplier|org-c|status=paid|offset=0";
+        let before = writes_so_far();
+        drop(WriteDone);
+        keep_count(other.to_string(), 37, 1_050, t0, before);
+        assert_eq!(kept_count(other, t0), None);
     }
 }

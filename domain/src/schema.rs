@@ -306,6 +306,7 @@ diesel::table! {
         dispute_resolution -> Nullable<Text>,
         order_no -> Text,
         delivery_no -> Text,
+        items -> Text,
     }
 }
 

@@ -9,7 +9,7 @@ use jicai_domain::clock::shanghai_date;
 use jicai_domain::db::{run_migrations, DbConnection, DbUrl};
 use jicai_domain::ordering::delivery::{self, AcceptanceMode, DeliveryView};
 use jicai_domain::ordering::orders::{self, OrderView};
-use jicai_domain::schema::{agreed_volumes, bid_distributors, order_lines, products, users, winning_bids};
+use jicai_domain::schema::{agreed_volumes, bid_distributors, order_lines, payables, products, users, winning_bids};
 use jicai_domain::DomainError;
 use serde_json::json;
 use std::path::PathBuf;
@@ -261,4 +261,50 @@ fn a_declined_order_gives_back_what_it_took_from_its_volume() {
     let again = orders::confirm_order(&mut f.conn, &supplier, &order.summary.id, f.now).unwrap_err();
     assert!(matches!(again, DomainError::Conflict(_)), "{again:?}");
     assert_eq!(ordered_of(&mut f), was);
+}
+
+#[test]
+fn a_payable_keeps_what_was_accepted_and_the_migration_gives_older_payables_the_same() {
+    let mut f = Fixture::demo(NOW);
+    let (hospital, supplier) = (f.actor("hospital1"), f.actor("supplier1"));
+    let order = f.order(&hospital, &supplier, "依折麦布片", 3).unwrap();
+    let order = orders::confirm_order(&mut f.conn, &supplier, &order.summary.id, f.now).unwrap();
+    let shipped = f.ship_all(&supplier, &order);
+    // One unit short of three packs is accepted: no whole number of packs.
+    let line = &shipped.lines[0];
+    let input = json!({"received_by": "药库 张伟", "delivered_by": "配送员 刘洋", "lines": [{
+        "delivery_line_id": line.id, "accepted_qty": line.quantity - 1, "rejected_qty": 1, "reject_reason": "破损"}]});
+    let done = delivery::record_acceptance(
+        &mut f.conn,
+        &hospital,
+        &shipped.id,
+        serde_json::from_value(input).unwrap(),
+        AcceptanceMode::Confirm,
+        false,
+        f.now,
+    )
+    .unwrap();
+    let payable_id = done.acceptance.unwrap().payable_id.unwrap();
+    let payable = jicai_domain::settlement::payable::get_payable(&mut f.conn, &supplier, &payable_id, f.now).unwrap();
+    let product = &order.lines[0].product;
+    assert_eq!(payable.items.len(), 1);
+    let item = &payable.items[0];
+    assert_eq!(item.generic_name, "依折麦布片");
+    assert_eq!((item.accepted_qty, item.pack_size), (line.quantity - 1, product.pack_size));
+    assert_eq!(item.packs, None, "{item:?}");
+
+    // What the migration writes for payables that arose before it is what acceptance writes now.
+    let kept: Vec<(String, String)> =
+        payables::table.select((payables::id, payables::items)).order(payables::id).load(&mut f.conn).unwrap();
+    assert!(kept.len() > 1, "the demo has payables of its own");
+    let migration = include_str!("../../migrations/sqlite/2026-12-09-000025_payable_items/up.sql");
+    let backfill = &migration[migration.find("UPDATE payables").expect("the backfill")..];
+    diesel::update(payables::table).set(payables::items.eq("[]")).execute(&mut f.conn).unwrap();
+    diesel::sql_query(backfill).execute(&mut f.conn).unwrap();
+    let again: Vec<(String, String)> =
+        payables::table.select((payables::id, payables::items)).order(payables::id).load(&mut f.conn).unwrap();
+    let parsed = |rows: &[(String, String)]| -> Vec<(String, serde_json::Value)> {
+        rows.iter().map(|(id, items)| (id.clone(), serde_json::from_str(items).unwrap())).collect()
+    };
+    assert_eq!(parsed(&again), parsed(&kept));
 }

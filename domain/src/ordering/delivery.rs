@@ -18,6 +18,7 @@ use crate::orders::{self as ord, check_quantity, lock_order, OrderRow, OrderStat
 use crate::paging::{Page, PageRequest};
 use crate::payables;
 use crate::schema::{acceptances, deliveries, delivery_lines, order_lines, orders, products};
+use crate::settlement::status_page::PayableItem;
 
 use super::store::{find_visible_delivery as find_visible, visible_deliveries};
 pub use super::store::{AcceptanceRow, DeliveryLineRow, DeliveryRow};
@@ -629,12 +630,20 @@ fn confirm_inner<'a>(
         order_lines.iter().map(|l| (l.0.id.as_str(), l)).collect();
     let mut priced = Vec::with_capacity(lines.len());
     let mut purchases = Vec::with_capacity(lines.len());
+    let mut items = Vec::with_capacity(lines.len());
     for l in lines {
         let (line, product) = by_id
             .get(l.order_line_id.as_str())
             .ok_or_else(|| DomainError::Internal(format!("delivery line {} names no order line", l.id)))?;
         let accepted = l.accepted_qty.unwrap_or(0);
         priced.push((accepted, UnitPrice::from_ten_thousandths(line.unit_price)));
+        items.push(PayableItem::new(
+            product.generic_name.clone(),
+            product.specification.clone(),
+            accepted,
+            product.min_unit.clone(),
+            product.pack_size,
+        ));
         let purchased = crate::retention::PurchasedLine {
             kind: line.kind.clone(),
             agreed_volume_id: line.agreed_volume_id.clone(),
@@ -668,6 +677,7 @@ fn confirm_inner<'a>(
             hospital_id: &delivery.hospital_id,
             supplier_id: &delivery.supplier_id,
             amount,
+            items: &items,
         },
         events,
         now,

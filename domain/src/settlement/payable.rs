@@ -63,6 +63,12 @@ pub struct PayableRow {
     /// immutable), so a list of payables needs no lookup of either.
     pub order_no: String,
     pub delivery_no: String,
+    /// The lines its delivery was accepted with, as JSON ([`status_page::PayableItem`]), kept
+    /// like the numbers above: the payment-status list reads them with the payable.
+    ///
+    /// [`status_page::PayableItem`]: crate::settlement::status_page::PayableItem
+    #[serde(serialize_with = "crate::settlement::status_page::ser_items")]
+    pub items: String,
 }
 
 impl PayableRow {
@@ -86,6 +92,8 @@ pub struct AcceptedDelivery<'a> {
     pub supplier_id: &'a str,
     /// Σ accepted quantity × unit price, rounded half-up to the fen.
     pub amount: Money,
+    /// The accepted lines, in delivery-line order.
+    pub items: &'a [crate::settlement::status_page::PayableItem],
 }
 
 /// The due date of a payable accepted on a day, with the rule and version that set it: what an
@@ -159,6 +167,7 @@ pub fn create_for_acceptance<'a>(
         dispute_resolution: None,
         order_no: accepted.order_no.to_string(),
         delivery_no: accepted.delivery_no.to_string(),
+        items: crate::settlement::status_page::items_text(accepted.items),
     };
     diesel::insert_into(payables::table).values(&row).execute(conn).map_err(|e| {
         unique_conflict(e, || {
@@ -289,60 +298,73 @@ fn views(conn: &mut DbConnection, rows: Vec<PayableRow>, today: NaiveDate) -> Do
     // The order and delivery numbers are the payable's own; the names come from the kept names.
     let org_ids: Vec<&str> = rows.iter().flat_map(|p| [p.hospital_id.as_str(), p.supplier_id.as_str()]).collect();
     let names = OrgNames::load(conn, &org_ids)?;
-    let delivery_ids: Vec<&str> = rows.iter().map(|p| p.delivery_id.as_str()).collect();
-    let mut items = crate::settlement::status_page::items_of(conn, &delivery_ids)?;
-    let batch_ids: Vec<&str> = rows.iter().filter_map(|p| p.batch_id.as_deref()).collect();
+    // A page's payables share a handful of batches: each is looked up once.
+    let mut batch_ids: Vec<&str> = rows.iter().filter_map(|p| p.batch_id.as_deref()).collect();
+    batch_ids.sort_unstable();
+    batch_ids.dedup();
     let batches = crate::settlement::status_page::batches_of(conn, &batch_ids)?;
-    Ok(rows
-        .into_iter()
-        .map(|p| PayableView {
-            items: items.remove(&p.delivery_id).unwrap_or_default(),
-            batch: p.batch_id.as_ref().and_then(|b| batches.get(b).cloned()),
-            expected_payment_by: (!settlement::stage::is_settled(&p.stage)).then_some(p.due_date),
-            stage: p.stage_now().to_string(),
-            days_remaining: (p.due_date - today).num_days(),
-            hospital: names.reference(&p.hospital_id),
-            supplier: names.reference(&p.supplier_id),
-            status: settlement::display_status(p.stage_now(), p.due_date, today).to_string(),
-            delay: if settlement::stage::is_settled(&p.stage) {
-                settlement::Delay {
-                    supplier: p.supplier_delay_days.into(),
-                    hospital: p.hospital_delay_days.into(),
-                    fund: p.fund_delay_days.into(),
-                }
-            } else {
-                settlement::attribute_delay(p.due_date, p.invoiced_on, p.confirmed_on, today)
-            },
-            days_overdue: (p.paid_on.unwrap_or(today) - p.due_date).num_days().max(0),
-            outstanding: settlement::outstanding(&p),
-            amount: Money::from_fen(p.amount),
-            disputed_amount: Money::from_fen(p.disputed_amount),
-            credited_amount: Money::from_fen(p.credited_amount),
-            dispute_resolution: p.dispute_resolution.clone(),
-            dispute_resolved_on: p.dispute_resolved_on,
-            paid_amount: Money::from_fen(p.paid_amount),
-            interest: Money::from_fen(p.interest),
-            id: p.id,
-            payable_no: p.payable_no,
-            dispute_reason: p.dispute_reason,
-            invoiced_on: p.invoiced_on,
-            confirm_deadline: p.confirm_deadline,
-            confirmed_on: p.confirmed_on,
-            confirmation: p.confirmation,
-            batch_id: p.batch_id,
-            paid_on: p.paid_on,
-            bank_reference: p.bank_reference,
-            acceptance_date: p.acceptance_date,
-            due_date: p.due_date,
-            order_id: p.order_id,
-            delivery_id: p.delivery_id,
-            acceptance_id: p.acceptance_id,
-            deadline_policy_id: p.deadline_policy_id,
-            created_at: p.created_at,
-            order_no: p.order_no,
-            delivery_no: p.delivery_no,
+    rows.into_iter()
+        .map(|p| {
+            let items = crate::settlement::status_page::items_of(&p.id, &p.items)?;
+            Ok(view(p, items, &names, &batches, today))
         })
-        .collect())
+        .collect()
+}
+
+fn view(
+    p: PayableRow,
+    items: Vec<crate::settlement::status_page::PayableItem>,
+    names: &OrgNames,
+    batches: &HashMap<String, crate::settlement::status_page::PayableBatch>,
+    today: NaiveDate,
+) -> PayableView {
+    PayableView {
+        items,
+        batch: p.batch_id.as_ref().and_then(|b| batches.get(b).cloned()),
+        expected_payment_by: (!settlement::stage::is_settled(&p.stage)).then_some(p.due_date),
+        stage: p.stage_now().to_string(),
+        days_remaining: (p.due_date - today).num_days(),
+        hospital: names.reference(&p.hospital_id),
+        supplier: names.reference(&p.supplier_id),
+        status: settlement::display_status(p.stage_now(), p.due_date, today).to_string(),
+        delay: if settlement::stage::is_settled(&p.stage) {
+            settlement::Delay {
+                supplier: p.supplier_delay_days.into(),
+                hospital: p.hospital_delay_days.into(),
+                fund: p.fund_delay_days.into(),
+            }
+        } else {
+            settlement::attribute_delay(p.due_date, p.invoiced_on, p.confirmed_on, today)
+        },
+        days_overdue: (p.paid_on.unwrap_or(today) - p.due_date).num_days().max(0),
+        outstanding: settlement::outstanding(&p),
+        amount: Money::from_fen(p.amount),
+        disputed_amount: Money::from_fen(p.disputed_amount),
+        credited_amount: Money::from_fen(p.credited_amount),
+        dispute_resolution: p.dispute_resolution.clone(),
+        dispute_resolved_on: p.dispute_resolved_on,
+        paid_amount: Money::from_fen(p.paid_amount),
+        interest: Money::from_fen(p.interest),
+        id: p.id,
+        payable_no: p.payable_no,
+        dispute_reason: p.dispute_reason,
+        invoiced_on: p.invoiced_on,
+        confirm_deadline: p.confirm_deadline,
+        confirmed_on: p.confirmed_on,
+        confirmation: p.confirmation,
+        batch_id: p.batch_id,
+        paid_on: p.paid_on,
+        bank_reference: p.bank_reference,
+        acceptance_date: p.acceptance_date,
+        due_date: p.due_date,
+        order_id: p.order_id,
+        delivery_id: p.delivery_id,
+        acceptance_id: p.acceptance_id,
+        deadline_policy_id: p.deadline_policy_id,
+        created_at: p.created_at,
+        order_no: p.order_no,
+        delivery_no: p.delivery_no,
+    }
 }
 
 /// Payables at `stage` as [`PayableRow::stage_now`] reads it: `in_batch` is a confirmed or
@@ -424,13 +446,30 @@ pub fn list_payables(
     // every match costs a read of each (250,000 index entries for a distributor), so past this
     // page's offset count up to the cap and say whether the total is exact.
     let ends_the_list = (rows.len() as i64) < page.per_page && (!rows.is_empty() || page.offset() == 0);
+    // A count taken a moment ago for the same caller and filter, with no write since, holds.
     let (counted, count_limit) = if ends_the_list {
         (page.offset() + rows.len() as i64, i64::MAX)
     } else {
         let limit = page.offset().saturating_add(crate::paging::COUNT_CAP);
-        (CountRows(build().select(payables::id).limit(limit)).get_result(conn)?, limit)
+        let key = format!(
+            "payables|{:?}|{}|{:?}|{filter:?}|{today}|{}",
+            actor.role,
+            actor.org_id,
+            actor.region_id,
+            page.offset()
+        );
+        let asked = std::time::Instant::now();
+        match crate::paging::kept_count(&key, asked) {
+            Some(kept) => (kept.counted, kept.limit),
+            None => {
+                let writes = crate::paging::writes_so_far();
+                let counted = CountRows(build().select(payables::id).limit(limit)).get_result(conn)?;
+                crate::paging::keep_count(key, counted, limit, asked, writes);
+                (counted, limit)
+            }
+        }
     };
-    Ok(Page::counted_up_to(views(conn, rows, shanghai_date(now))?, page, counted, count_limit))
+    Ok(Page::counted_up_to(views(conn, rows, today)?, page, counted, count_limit))
 }
 
 pub fn get_payable(conn: &mut DbConnection, actor: &Actor, id: &str, now: DateTime<Utc>) -> DomainResult<PayableView> {

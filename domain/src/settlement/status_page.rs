@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 use crate::clock::shanghai_date;
@@ -12,11 +12,13 @@ use crate::db::DbConnection;
 use crate::error::DomainResult;
 use crate::identity::Actor;
 use crate::money::Money;
-use crate::schema::{delivery_lines, order_lines, payables, payment_batches, products};
+use crate::schema::{payables, payment_batches};
 use crate::settlement::stage;
 
+// The payable keeps its lines (column `items`, JSON) from the day its delivery was accepted: an
+// accepted delivery never changes.
 /// One accepted line of the delivery a payable pays for.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PayableItem {
     pub generic_name: String,
@@ -28,6 +30,44 @@ pub struct PayableItem {
     pub pack_size: i64,
     /// Whole packs, when the accepted quantity is a whole number of them.
     pub packs: Option<i64>,
+}
+
+impl PayableItem {
+    pub fn new(
+        generic_name: String,
+        specification: String,
+        accepted_qty: i64,
+        min_unit: String,
+        pack_size: i64,
+    ) -> Self {
+        PayableItem {
+            packs: (pack_size > 0 && accepted_qty % pack_size == 0).then(|| accepted_qty / pack_size),
+            generic_name,
+            specification,
+            accepted_qty,
+            min_unit,
+            pack_size,
+        }
+    }
+}
+
+/// The `items` column of a payable: its accepted lines as JSON.
+pub fn items_text(items: &[PayableItem]) -> String {
+    serde_json::to_string(items).expect("accepted lines serialise")
+}
+
+/// Writes the kept `items` column as the JSON array it holds, not as a string of it.
+pub(crate) fn ser_items<S: serde::Serializer>(text: &str, ser: S) -> Result<S::Ok, S::Error> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v) => v.serialize(ser),
+        Err(_) => ser.serialize_str(text),
+    }
+}
+
+/// The accepted lines a payable keeps.
+pub fn items_of(payable_id: &str, text: &str) -> DomainResult<Vec<PayableItem>> {
+    serde_json::from_str(text)
+        .map_err(|e| crate::error::DomainError::Internal(format!("payable {payable_id} keeps unreadable lines: {e}")))
 }
 
 /// The payment batch a payable is in, with its dates.
@@ -42,41 +82,6 @@ pub struct PayableBatch {
     pub prepared_on: Option<NaiveDate>,
     /// When a second officer approved it (批次审批); the bank pays after.
     pub approved_on: Option<NaiveDate>,
-}
-
-/// The accepted lines of each delivery, by delivery id: one query for a page.
-pub fn items_of(conn: &mut DbConnection, delivery_ids: &[&str]) -> DomainResult<HashMap<String, Vec<PayableItem>>> {
-    let mut out: HashMap<String, Vec<PayableItem>> = HashMap::new();
-    if delivery_ids.is_empty() {
-        return Ok(out);
-    }
-    type Line = (String, i32, Option<i64>, String, String, String, i64);
-    let rows: Vec<Line> = delivery_lines::table
-        .inner_join(order_lines::table.inner_join(products::table))
-        .filter(delivery_lines::delivery_id.eq_any(delivery_ids))
-        .order((delivery_lines::delivery_id, delivery_lines::line_no))
-        .select((
-            delivery_lines::delivery_id,
-            delivery_lines::line_no,
-            delivery_lines::accepted_qty,
-            products::generic_name,
-            products::specification,
-            products::min_unit,
-            products::pack_size,
-        ))
-        .load(conn)?;
-    for (delivery, _, accepted, generic_name, specification, min_unit, pack_size) in rows {
-        let accepted_qty = accepted.unwrap_or(0);
-        out.entry(delivery).or_default().push(PayableItem {
-            packs: (pack_size > 0 && accepted_qty % pack_size == 0).then(|| accepted_qty / pack_size),
-            generic_name,
-            specification,
-            accepted_qty,
-            min_unit,
-            pack_size,
-        });
-    }
-    Ok(out)
 }
 
 /// The batches of a page's payables, by batch id: one query.

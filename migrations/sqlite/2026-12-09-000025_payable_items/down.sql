@@ -1,0 +1,1 @@
+ALTER TABLE payables DROP COLUMN items;
