@@ -73,7 +73,16 @@ pub fn verify(keys: &TokenKeys, token: &str, now: DateTime<Utc>) -> Result<(Acto
     if c.exp <= now.timestamp() {
         return Err(ApiError::unauthenticated("the access token has expired; sign in again"));
     }
-    Ok((Actor { user_id: c.sub, username: c.username, role: c.role, org_id: c.org, region_id: c.region }, c.ver))
+    // The name shown to others is read with the session, not carried in the token.
+    let actor = Actor {
+        user_id: c.sub,
+        username: c.username,
+        display_name: String::new(),
+        role: c.role,
+        org_id: c.org,
+        region_id: c.region,
+    };
+    Ok((actor, c.ver))
 }
 
 #[cfg(test)]
@@ -84,6 +93,7 @@ mod tests {
         Actor {
             user_id: "u1".into(),
             username: "hospital1".into(),
+            display_name: String::new(),
             role: Role::HospitalBuyer,
             org_id: "o1".into(),
             region_id: Some("r1".into()),

@@ -93,7 +93,14 @@ pub fn run(conn: &mut DbConnection, size: &Size, log: impl Fn(&str)) -> Result<S
             t0,
         )
         .map_err(|e| e.to_string())?;
-        Ok(Actor { user_id: v.id, username: name, role, org_id: o.id.clone(), region_id: o.region_id.clone() })
+        Ok(Actor {
+            user_id: v.id,
+            username: name.clone(),
+            display_name: name,
+            role,
+            org_id: o.id.clone(),
+            region_id: o.region_id.clone(),
+        })
     };
     let bureau_org = org(conn, OrgKind::Bureau, "广东省药品交易中心".into()).map_err(e)?;
     let bureau = user(conn, "bureau".into(), Role::BureauOfficer, &bureau_org)?;

@@ -77,6 +77,8 @@ impl OrgKind {
 pub struct Actor {
     pub user_id: String,
     pub username: String,
+    /// The user's name as shown to others (显示名); empty for the platform's own work.
+    pub display_name: String,
     pub role: Role,
     pub org_id: String,
     /// The pooling region of a bureau or hospital; none for enterprises and the platform.
@@ -103,8 +105,24 @@ impl Actor {
     }
     /// An actor for work the platform does itself (demo seeding, jobs).
     pub fn system(user_id: String, org_id: String) -> Actor {
-        Actor { user_id, username: "system".into(), role: Role::Admin, org_id, region_id: None }
+        Actor {
+            user_id,
+            username: "system".into(),
+            display_name: String::new(),
+            role: Role::Admin,
+            org_id,
+            region_id: None,
+        }
     }
+    /// Who the caller is, as others read it: "显示名 (username)".
+    pub fn label(&self) -> String {
+        label(&self.display_name, &self.username)
+    }
+}
+
+/// A user as others read them: "显示名 (username)".
+pub fn label(display_name: &str, username: &str) -> String {
+    format!("{display_name} ({username})")
 }
 
 /// The names of users by id ("显示名 (username)"), for showing who did what; unknown ids are absent.
@@ -121,7 +139,7 @@ pub fn user_names<'a>(
             .filter(users::id.eq_any(chunk))
             .select((users::id, users::display_name, users::username))
             .load(conn)?;
-        out.extend(rows.into_iter().map(|(id, name, username)| (id, format!("{name} ({username})"))));
+        out.extend(rows.into_iter().map(|(id, name, username)| (id, label(&name, &username))));
     }
     Ok(out)
 }

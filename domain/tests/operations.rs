@@ -308,3 +308,34 @@ fn a_payable_keeps_what_was_accepted_and_the_migration_gives_older_payables_the_
     };
     assert_eq!(parsed(&again), parsed(&kept));
 }
+
+#[test]
+fn an_order_names_a_real_supplier_and_only_its_own_supplier_decides_it() {
+    let mut f = Fixture::demo(NOW);
+    let (hospital, supplier, other) = (f.actor("hospital1"), f.actor("supplier1"), f.actor("supplier2"));
+    let (bid, price, pack) = f.bid("依折麦布片");
+    let line = json!({"winning_bid_id": bid, "quantity": pack,
+        "unit_price": format!("{}.{:04}", price / 10_000, price % 10_000)});
+    // No such supplier: refused on the supplier, whatever the lines say.
+    for lines in [json!([line]), json!([{"winning_bid_id": "no-such-bid", "quantity": 1, "unit_price": "1.0000"}])] {
+        let input = json!({"supplier_id": "no-such-enterprise", "lines": lines});
+        let e = orders::place_order(&mut f.conn, &hospital, serde_json::from_value(input).unwrap(), f.now).unwrap_err();
+        match e {
+            DomainError::Invalid(p) => assert_eq!(p.field.as_deref(), Some("supplier_id"), "{p:?}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    // Placed with supplier1: supplier2 neither sees nor decides it; supplier1 confirms once.
+    let order = f.order(&hospital, &supplier, "依折麦布片", 1).unwrap();
+    let id = order.summary.id.clone();
+    let e = orders::confirm_order(&mut f.conn, &other, &id, f.now).unwrap_err();
+    assert!(matches!(e, DomainError::NotFound { .. }), "{e:?}");
+    let hospital2 = f.actor("hospital2");
+    let e = orders::cancel_order(&mut f.conn, &hospital2, &id, f.now).unwrap_err();
+    assert!(matches!(e, DomainError::NotFound { .. }), "{e:?}");
+    let confirmed = orders::confirm_order(&mut f.conn, &supplier, &id, f.now).unwrap();
+    assert_eq!(confirmed.summary.status, "confirmed");
+    assert_eq!(json!(confirmed), json!(orders::get_order(&mut f.conn, &hospital, &id).unwrap()));
+    let e = orders::cancel_order(&mut f.conn, &hospital, &id, f.now).unwrap_err();
+    assert!(matches!(e, DomainError::Conflict(_)), "{e:?}");
+}

@@ -211,8 +211,15 @@ struct Seeded {
     bids: Vec<BidView>,
 }
 
-fn actor_for(user_id: String, username: &str, role: Role, org: &OrgRow) -> Actor {
-    Actor { user_id, username: username.into(), role, org_id: org.id.clone(), region_id: org.region_id.clone() }
+fn actor_for(user_id: String, username: &str, display_name: &str, role: Role, org: &OrgRow) -> Actor {
+    Actor {
+        user_id,
+        username: username.into(),
+        display_name: display_name.into(),
+        role,
+        org_id: org.id.clone(),
+        region_id: org.region_id.clone(),
+    }
 }
 
 fn seed_all(
@@ -239,7 +246,7 @@ fn seed_all(
             Some(hash.clone()),
             setup_time,
         )?;
-        Ok(actor_for(view.id, username, role, org))
+        Ok(actor_for(view.id, username, name, role, org))
     };
     user(conn, "admin", "平台管理员 Platform admin", Role::Admin, &platform)?;
 

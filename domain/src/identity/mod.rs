@@ -101,6 +101,7 @@ fn actor_of(user: &UserRow, org: &OrgRow) -> DomainResult<Actor> {
     Ok(Actor {
         user_id: user.id.clone(),
         username: user.username.clone(),
+        display_name: user.display_name.clone(),
         role,
         org_id: org.id.clone(),
         region_id: org.region_id.clone(),

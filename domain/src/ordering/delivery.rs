@@ -14,13 +14,13 @@ use crate::error::{DomainError, DomainResult, ErrorCode, Problem};
 use crate::identity::{Actor, OrgNames, Role};
 use crate::ids::{document_no, new_id};
 use crate::money::{amount_of, Money, UnitPrice};
-use crate::orders::{self as ord, check_quantity, lock_order, OrderRow, OrderStatus, ProductBrief};
+use crate::orders::{self as ord, check_quantity, OrderRow, OrderStatus, ProductBrief};
 use crate::paging::{Page, PageRequest};
 use crate::payables;
 use crate::schema::{acceptances, deliveries, delivery_lines, order_lines, orders, products};
 use crate::settlement::status_page::PayableItem;
 
-use super::store::{find_visible_delivery as find_visible, visible_deliveries};
+use super::store::{find_visible_delivery as find_visible, lock_received_delivery, visible_deliveries};
 pub use super::store::{AcceptanceRow, DeliveryLineRow, DeliveryRow};
 
 // ---------------------------------------------------------------- input
@@ -180,13 +180,9 @@ pub fn ship(
         }
     }
     write_tx(conn, |conn| {
-        let visible = ord::visible_orders(actor)
-            .filter(orders::id.eq(input.order_id.trim().to_string()))
-            .select(orders::id)
-            .first::<String>(conn)
-            .optional()?
+        // A supplier sees the orders addressed to it: the lock finds only those.
+        let order = super::store::lock_supplied_order(conn, &actor.org_id, input.order_id.trim(), now)?
             .ok_or(DomainError::not_found("order"))?;
-        let order = lock_order(conn, &visible, now)?;
         let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Submitted);
         if !status.is_open_for_delivery() {
             return Err(DomainError::Conflict(
@@ -403,9 +399,8 @@ pub fn record_acceptance(
     actor.require(&[Role::HospitalBuyer], "accept deliveries")?;
     let (received_by, delivered_by) = people(&input)?;
     write_tx(conn, |conn| {
-        let delivery = find_visible(conn, actor, delivery_id)?;
-        let order = lock_order(conn, &delivery.order_id, now)?;
-        let existing = acceptance_of(conn, &delivery.id)?;
+        // A hospital counts the deliveries addressed to it, under the order's lock.
+        let (order, delivery, existing) = lock_received_delivery(conn, &actor.org_id, delivery_id, now)?;
         match (&existing, replace_draft) {
             (Some(a), _) if a.status == "confirmed" => return Err(confirmed_is_immutable(&delivery)),
             (Some(_), false) => {
@@ -559,9 +554,8 @@ pub fn confirm_acceptance(
 ) -> DomainResult<DeliveryView> {
     actor.require(&[Role::HospitalBuyer], "accept deliveries")?;
     write_tx(conn, |conn| {
-        let delivery = find_visible(conn, actor, delivery_id)?;
-        let order = lock_order(conn, &delivery.order_id, now)?;
-        let acceptance = acceptance_of(conn, &delivery.id)?.ok_or(DomainError::not_found("acceptance"))?;
+        let (order, delivery, acceptance) = lock_received_delivery(conn, &actor.org_id, delivery_id, now)?;
+        let acceptance = acceptance.ok_or(DomainError::not_found("acceptance"))?;
         if acceptance.status == "confirmed" {
             return Err(confirmed_is_immutable(&delivery));
         }
@@ -716,14 +710,6 @@ fn answer(
 }
 
 // ---------------------------------------------------------------- reads
-
-fn acceptance_of(conn: &mut DbConnection, delivery_id: &str) -> DomainResult<Option<AcceptanceRow>> {
-    Ok(acceptances::table
-        .filter(acceptances::delivery_id.eq(delivery_id))
-        .select(AcceptanceRow::as_select())
-        .first(conn)
-        .optional()?)
-}
 
 fn delivery_lines_of(conn: &mut DbConnection, delivery_id: &str) -> DomainResult<Vec<DeliveryLineRow>> {
     Ok(delivery_lines::table

@@ -25,7 +25,7 @@ use crate::volumes;
 
 pub use super::rules::{derive_status, LineProgress, OrderStatus};
 use super::store::find_visible_order as find_visible;
-pub(crate) use super::store::{lock_order, visible_orders};
+pub(crate) use super::store::visible_orders;
 pub use super::store::{OrderLineRow, OrderRow, StatusChangeRow};
 
 pub const MAX_LINES: usize = 200;
@@ -170,34 +170,47 @@ fn winning_facts(
     if bid_ids.is_empty() {
         return Ok(WinningFacts::default());
     }
-    let bids = winning_bids::table
+    // One query: each bid with its batch and product, whether it supplies one of the hospital's
+    // region codes, and one row per named distributor (none: the bid's enterprise delivers).
+    let supplies = bid_supply_regions::table
+        .filter(bid_supply_regions::bid_id.eq(winning_bids::id))
+        .filter(bid_supply_regions::region_code.eq_any(hospital_codes));
+    let rows = winning_bids::table
         .inner_join(batches::table)
         .inner_join(products::table)
+        .left_join(bid_distributors::table.on(bid_distributors::bid_id.eq(winning_bids::id)))
         .filter(winning_bids::id.eq_any(bid_ids))
         .filter(batches::region_id.eq(region_id))
-        .select((BidRow::as_select(), BatchRow::as_select(), ProductRow::as_select()))
-        .load::<(BidRow, BatchRow, ProductRow)>(conn)?
-        .into_iter()
-        .map(|found| (found.0.id.clone(), found))
-        .collect();
-    let supplied = bid_supply_regions::table
-        .filter(bid_supply_regions::bid_id.eq_any(bid_ids))
-        .filter(bid_supply_regions::region_code.eq_any(hospital_codes))
-        .select(bid_supply_regions::bid_id)
-        .distinct()
-        .load::<String>(conn)?
-        .into_iter()
-        .collect();
-    let mut distributors: HashMap<String, Vec<String>> = HashMap::new();
-    for (bid, enterprise) in bid_distributors::table
-        .filter(bid_distributors::bid_id.eq_any(bid_ids))
-        .order((bid_distributors::bid_id, bid_distributors::enterprise_id))
-        .select((bid_distributors::bid_id, bid_distributors::enterprise_id))
-        .load::<(String, String)>(conn)?
-    {
-        distributors.entry(bid).or_default().push(enterprise);
+        .order((winning_bids::id, bid_distributors::enterprise_id))
+        .select((
+            BidRow::as_select(),
+            BatchRow::as_select(),
+            ProductRow::as_select(),
+            diesel::dsl::exists(supplies),
+            bid_distributors::enterprise_id.nullable(),
+        ))
+        .load::<(BidRow, BatchRow, ProductRow, bool, Option<String>)>(conn)?;
+    let mut facts = WinningFacts::default();
+    for (bid, batch, product, supplies, distributor) in rows {
+        if supplies {
+            facts.supplied.insert(bid.id.clone());
+        }
+        if let Some(d) = distributor {
+            facts.distributors.entry(bid.id.clone()).or_default().push(d);
+        }
+        facts.bids.entry(bid.id.clone()).or_insert((bid, batch, product));
     }
-    Ok(WinningFacts { bids, supplied, distributors })
+    Ok(facts)
+}
+
+impl WinningFacts {
+    /// Who may deliver a bid: its named distributors, or else its own enterprise.
+    fn allowed(&self, bid: &BidRow) -> Vec<String> {
+        match self.distributors.get(&bid.id) {
+            Some(named) if !named.is_empty() => named.clone(),
+            _ => vec![bid.enterprise_id.clone()],
+        }
+    }
 }
 
 fn invalid_line(i: usize, field: &str, code: ErrorCode, message: String) -> DomainError {
@@ -267,18 +280,29 @@ pub fn place_order(
     }
     let today = shanghai_date(now);
     write_tx(conn, |conn| {
-        let supplier: Option<(String, String)> = organizations::table
-            .find(input.supplier_id.trim())
-            .filter(organizations::kind.eq("enterprise"))
-            .select((organizations::id, organizations::name))
-            .first(conn)
-            .optional()?;
-        let (supplier_id, _) = supplier
-            .ok_or_else(|| DomainError::invalid(ErrorCode::UnknownSupplier, "supplier_id", "no such supplier"))?;
+        let supplier_id = input.supplier_id.trim().to_string();
         let hospital_codes = region_codes(conn, &region_id)?;
         let bid_ids: Vec<&str> =
             input.lines.iter().filter_map(|l| l.winning_bid_id.as_deref()).map(str::trim).collect();
         let facts = winning_facts(conn, &region_id, &hospital_codes, &bid_ids)?;
+        // A supplier that every line's winning bid allows is an enterprise of the catalogue;
+        // any other is looked up, and refused first when there is no such enterprise.
+        let vouched = input.lines.iter().all(|l| {
+            l.listed_product_id.is_none()
+                && l.winning_bid_id
+                    .as_deref()
+                    .and_then(|b| facts.bids.get(b.trim()))
+                    .is_some_and(|(bid, _, _)| facts.allowed(bid).contains(&supplier_id))
+        });
+        if !vouched {
+            organizations::table
+                .find(&supplier_id)
+                .filter(organizations::kind.eq("enterprise"))
+                .select(organizations::id)
+                .first::<String>(conn)
+                .optional()?
+                .ok_or_else(|| DomainError::invalid(ErrorCode::UnknownSupplier, "supplier_id", "no such supplier"))?;
+        }
         let order_id = new_id();
         let mut priced = Vec::with_capacity(input.lines.len());
         let mut parties = Vec::with_capacity(input.lines.len());
@@ -377,8 +401,7 @@ pub fn place_order(
         )?;
         // The answer is made from the rows just written: a new order has shipped nothing.
         let lines = lines.into_iter().zip(products).collect();
-        let names = crate::identity::user_names(conn, [actor.user_id.as_str()])?;
-        let placed = named(placed, names.get(&actor.user_id).cloned());
+        let placed = named(placed, Some(actor.label()));
         assemble_view(conn, order, lines, HashMap::new(), vec![placed])
     })
 }
@@ -418,10 +441,7 @@ fn price_winning_line(
     }
     let expected = UnitPrice::from_ten_thousandths(bid.unit_price);
     check_price_and_quantity(i, line, expected, &product, "winning")?;
-    let allowed = match facts.distributors.get(&bid.id) {
-        Some(named) if !named.is_empty() => named.clone(),
-        _ => vec![bid.enterprise_id.clone()],
-    };
+    let allowed = facts.allowed(&bid);
     if !allowed.iter().any(|a| a == supplier_id) {
         return Err(invalid_line(
             i,
@@ -594,28 +614,42 @@ fn decide(
     now: DateTime<Utc>,
 ) -> DomainResult<OrderView> {
     write_tx(conn, |conn| {
-        let order = find_visible(conn, actor, order_id)?;
         let decline_reason = if to == OrderStatus::Declined { reason.clone() } else { None };
-        // Only a submitted order moves: the update says so itself (and takes the order's row
-        // lock), so a concurrent decision that came first leaves nothing to change.
-        let moved =
-            diesel::update(orders::table.find(&order.id).filter(orders::status.eq(OrderStatus::Submitted.as_str())))
-                .set((
-                    orders::status.eq(to.as_str()),
-                    orders::decline_reason.eq(&decline_reason),
-                    orders::updated_at.eq(to_db(now)),
-                ))
-                .execute(conn)?;
-        if moved != 1 {
-            let status: String = orders::table.find(&order.id).select(orders::status).first(conn)?;
+        // Only a submitted order the caller sees moves (a supplier decides the orders addressed
+        // to it, a hospital cancels its own): the update says so itself and takes the order's
+        // row lock, so a concurrent decision that came first leaves nothing to change.
+        let org = actor.org_id.as_str();
+        let change = diesel::update(
+            orders::table
+                .find(order_id)
+                .filter(orders::supplier_id.eq(org).or(orders::hospital_id.eq(org)))
+                .filter(orders::status.eq(OrderStatus::Submitted.as_str())),
+        )
+        .set((
+            orders::status.eq(to.as_str()),
+            orders::decline_reason.eq(&decline_reason),
+            orders::updated_at.eq(to_db(now)),
+        ));
+        let moved: Option<OrderRow> = match conn {
+            DbConnection::Postgresql(c) => change.returning(OrderRow::as_returning()).get_result(c).optional()?,
+            DbConnection::Sqlite(c) => change.returning(OrderRow::as_returning()).get_result(c).optional()?,
+        };
+        let Some(order) = moved else {
+            // Not found, or found at another status: say which.
+            let order = find_visible(conn, actor, order_id)?;
             return Err(DomainError::Conflict(
                 Problem::new(
                     ErrorCode::OrderNotSubmitted,
-                    format!("order {} is {status}; only a submitted order can be {}", order.order_no, to.as_str()),
+                    format!(
+                        "order {} is {}; only a submitted order can be {}",
+                        order.order_no,
+                        order.status,
+                        to.as_str()
+                    ),
                 )
-                .details(serde_json::json!({ "status": status })),
+                .details(serde_json::json!({ "status": order.status })),
             ));
-        }
+        };
         let from = OrderStatus::Submitted;
         if matches!(to, OrderStatus::Declined | OrderStatus::Cancelled) {
             let lines: Vec<(String, i64)> = order_lines::table
@@ -646,7 +680,6 @@ fn decide(
             now,
         )?;
         // The answer is made from the row just changed: a submitted order has shipped nothing.
-        let order = OrderRow { status: to.as_str().into(), decline_reason, updated_at: to_db(now), ..order };
         view_of(conn, order, HashMap::new())
     })
 }
@@ -848,8 +881,10 @@ fn view_of(
         .order((order_status_history::at.asc(), order_status_history::id.asc()))
         .select((StatusChangeRow::as_select(), (users::display_name, users::username).nullable()))
         .load(conn)?;
-    let history =
-        history.into_iter().map(|(h, who)| named(h, who.map(|(name, user)| format!("{name} ({user})")))).collect();
+    let history = history
+        .into_iter()
+        .map(|(h, who)| named(h, who.map(|(name, user)| crate::actor::label(&name, &user))))
+        .collect();
     assemble_view(conn, order, lines, totals, history)
 }
 

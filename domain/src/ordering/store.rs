@@ -92,14 +92,21 @@ pub(crate) fn find_visible_order(conn: &mut DbConnection, actor: &Actor, id: &st
         .ok_or(DomainError::not_found("order"))
 }
 
-/// Takes the order's row lock (PostgreSQL) before reading what a change depends on, and returns
-/// the order as it stands under the lock; on SQLite the write transaction already holds the
-/// database's single write lock.
-pub(crate) fn lock_order(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> DomainResult<OrderRow> {
-    let touch = diesel::update(orders::table.find(id)).set(orders::updated_at.eq(to_db(now)));
+/// Takes the row lock (PostgreSQL) of an order addressed to `supplier_id` (what a supplier sees
+/// of orders) before reading what a change depends on, and returns the order as it stands under
+/// the lock; none when there is no such order. On SQLite the write transaction already holds the
+/// database's single write lock. Visibility and the lock take one statement.
+pub(crate) fn lock_supplied_order(
+    conn: &mut DbConnection,
+    supplier_id: &str,
+    id: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<OrderRow>> {
+    let touch = diesel::update(orders::table.find(id).filter(orders::supplier_id.eq(supplier_id)))
+        .set(orders::updated_at.eq(to_db(now)));
     Ok(match conn {
-        DbConnection::Postgresql(c) => touch.returning(OrderRow::as_returning()).get_result(c)?,
-        DbConnection::Sqlite(c) => touch.returning(OrderRow::as_returning()).get_result(c)?,
+        DbConnection::Postgresql(c) => touch.returning(OrderRow::as_returning()).get_result(c).optional()?,
+        DbConnection::Sqlite(c) => touch.returning(OrderRow::as_returning()).get_result(c).optional()?,
     })
 }
 
@@ -168,6 +175,36 @@ pub(crate) fn visible_deliveries<'a>(actor: &Actor) -> deliveries::BoxedQuery<'a
             q.filter(deliveries::region_id.eq(actor.region_id.clone().unwrap_or_default()))
         }
     }
+}
+
+/// What a hospital counts against, read under the order's lock in two statements: the lock is
+/// taken through the delivery note (only one addressed to `hospital_id`: none otherwise), then
+/// the note is read with its acceptance, if one is counted.
+pub(crate) fn lock_received_delivery(
+    conn: &mut DbConnection,
+    hospital_id: &str,
+    delivery_id: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<(OrderRow, DeliveryRow, Option<AcceptanceRow>)> {
+    let order_of_note = deliveries::table
+        .filter(deliveries::id.eq(delivery_id))
+        .filter(deliveries::hospital_id.eq(hospital_id))
+        .select(deliveries::order_id)
+        .single_value();
+    let touch = diesel::update(orders::table.filter(orders::id.nullable().eq(order_of_note)))
+        .set(orders::updated_at.eq(to_db(now)));
+    let order: Option<OrderRow> = match conn {
+        DbConnection::Postgresql(c) => touch.returning(OrderRow::as_returning()).get_result(c).optional()?,
+        DbConnection::Sqlite(c) => touch.returning(OrderRow::as_returning()).get_result(c).optional()?,
+    };
+    let order = order.ok_or(DomainError::not_found("delivery"))?;
+    let (delivery, acceptance) = deliveries::table
+        .left_join(acceptances::table.on(acceptances::delivery_id.eq(deliveries::id)))
+        .filter(deliveries::id.eq(delivery_id))
+        .filter(deliveries::hospital_id.eq(hospital_id))
+        .select((DeliveryRow::as_select(), Option::<AcceptanceRow>::as_select()))
+        .first::<(DeliveryRow, Option<AcceptanceRow>)>(conn)?;
+    Ok((order, delivery, acceptance))
 }
 
 pub(crate) fn find_visible_delivery(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<DeliveryRow> {

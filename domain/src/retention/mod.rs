@@ -450,6 +450,7 @@ pub fn run_job(
         let actor = Actor {
             user_id: starter,
             username: "scheduler".into(),
+            display_name: String::new(),
             role: Role::BureauOfficer,
             org_id: String::new(),
             region_id: Some(region.clone()),
