@@ -21,9 +21,6 @@ use jicai_domain::demo::{self, DemoOutcome};
 use jicai_domain::identity::{self, NewUser, Role};
 use std::io::BufRead;
 use std::process::ExitCode;
-
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::sync::Arc;
 
 use crate::config::{DbArgs, JobArgs, ServeArgs};
