@@ -280,6 +280,22 @@ macro_rules! bulk_insert {
     }};
 }
 
+/// The one row an UPDATE changed, as `$row` reads it through RETURNING (`$row::as_returning()`),
+/// or none when the UPDATE matched nothing: MultiConnection has no RETURNING of its own, so this
+/// matches on the backend. Evaluates to a `QueryResult<Option<$row>>`.
+macro_rules! changed_row {
+    ($conn:expr, $update:expr, $row:ty) => {
+        match $conn {
+            $crate::db::DbConnection::Postgresql(c) => {
+                $update.returning(<$row>::as_returning()).get_result::<$row>(c).optional()
+            }
+            $crate::db::DbConnection::Sqlite(c) => {
+                $update.returning(<$row>::as_returning()).get_result::<$row>(c).optional()
+            }
+        }
+    };
+}
+
 /// One multi-row INSERT of `rows` (a slice of `Insertable` forms declared with
 /// `treat_none_as_default_value = false`): MultiConnection has no batch insert, so this matches on
 /// the backend. Keep `rows` under SQLite's bound-parameter limit (32,766). With
@@ -303,7 +319,7 @@ macro_rules! insert_rows {
         }
     };
 }
-pub(crate) use insert_rows;
+pub(crate) use {changed_row, insert_rows};
 
 /// Maps a unique-constraint violation to the conflict `make` describes; any other error passes.
 pub fn unique_conflict(e: diesel::result::Error, make: impl FnOnce() -> DomainError) -> DomainError {

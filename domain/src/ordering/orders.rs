@@ -630,11 +630,7 @@ fn decide(
             orders::decline_reason.eq(&decline_reason),
             orders::updated_at.eq(to_db(now)),
         ));
-        let moved: Option<OrderRow> = match conn {
-            DbConnection::Postgresql(c) => change.returning(OrderRow::as_returning()).get_result(c).optional()?,
-            DbConnection::Sqlite(c) => change.returning(OrderRow::as_returning()).get_result(c).optional()?,
-        };
-        let Some(order) = moved else {
+        let Some(order) = crate::db::changed_row!(conn, change, OrderRow)? else {
             // Not found, or found at another status: say which.
             let order = find_visible(conn, actor, order_id)?;
             return Err(DomainError::Conflict(

@@ -104,10 +104,7 @@ pub(crate) fn lock_supplied_order(
 ) -> DomainResult<Option<OrderRow>> {
     let touch = diesel::update(orders::table.find(id).filter(orders::supplier_id.eq(supplier_id)))
         .set(orders::updated_at.eq(to_db(now)));
-    Ok(match conn {
-        DbConnection::Postgresql(c) => touch.returning(OrderRow::as_returning()).get_result(c).optional()?,
-        DbConnection::Sqlite(c) => touch.returning(OrderRow::as_returning()).get_result(c).optional()?,
-    })
+    Ok(crate::db::changed_row!(conn, touch, OrderRow)?)
 }
 
 // ---------------------------------------------------------------- delivery notes
@@ -193,11 +190,7 @@ pub(crate) fn lock_received_delivery(
         .single_value();
     let touch = diesel::update(orders::table.filter(orders::id.nullable().eq(order_of_note)))
         .set(orders::updated_at.eq(to_db(now)));
-    let order: Option<OrderRow> = match conn {
-        DbConnection::Postgresql(c) => touch.returning(OrderRow::as_returning()).get_result(c).optional()?,
-        DbConnection::Sqlite(c) => touch.returning(OrderRow::as_returning()).get_result(c).optional()?,
-    };
-    let order = order.ok_or(DomainError::not_found("delivery"))?;
+    let order = crate::db::changed_row!(conn, touch, OrderRow)?.ok_or(DomainError::not_found("delivery"))?;
     let (delivery, acceptance) = deliveries::table
         .left_join(acceptances::table.on(acceptances::delivery_id.eq(deliveries::id)))
         .filter(deliveries::id.eq(delivery_id))
