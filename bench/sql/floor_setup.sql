@@ -2,11 +2,10 @@
 -- indexes; no foreign keys or triggers), and 10,000 real (hospital, bid, distributor) plans
 -- to draw from, and the distributors for the read floor. The write floor runs against these, so the generated data stay untouched.
 DROP TABLE IF EXISTS floor_plan, floor_dist, floor_agreed_volumes, floor_orders, floor_order_lines,
-  floor_order_status_history, floor_deliveries, floor_delivery_lines, floor_acceptances,
+  floor_deliveries, floor_delivery_lines, floor_acceptances,
   floor_payables, floor_audit_events, floor_journal_entries, floor_journal_lines;
 CREATE TABLE floor_orders (LIKE orders INCLUDING ALL);
 CREATE TABLE floor_order_lines (LIKE order_lines INCLUDING ALL);
-CREATE TABLE floor_order_status_history (LIKE order_status_history INCLUDING ALL);
 CREATE TABLE floor_deliveries (LIKE deliveries INCLUDING ALL);
 CREATE TABLE floor_delivery_lines (LIKE delivery_lines INCLUDING ALL);
 CREATE TABLE floor_acceptances (LIKE acceptances INCLUDING ALL);

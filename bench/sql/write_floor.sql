@@ -1,6 +1,6 @@
 -- The write floor: the rows one procurement cycle must write (order + 3 lines + agreed volume,
--- confirmation, delivery + 3 lines, acceptance + payable + its journal entry, status history and an audit event
--- per change), as four durable transactions (four users' actions), one statement each and no
+-- confirmation, delivery + 3 lines, acceptance + payable + its journal entry, and an audit event per
+-- change, the order's status changes among them: they are its status history), as four durable transactions (four users' actions), one statement each and no
 -- lookups but the plan. What PostgreSQL does for the cycle with no server, no HTTP, no checks.
 \set p random(1, :nplans)
 BEGIN;
@@ -19,9 +19,6 @@ l AS (
          10, 10, 0, 10 * :unit_price::bigint / 100
     FROM o, generate_series(1, 3) g),
 v AS (UPDATE floor_agreed_volumes SET ordered_qty = coalesce(ordered_qty, 0) + 30 WHERE id = :av_id),
-h AS (
-  INSERT INTO floor_order_status_history (id, order_id, from_status, to_status, actor_user_id, at)
-  SELECT gen_random_uuid()::text, o.id, NULL, 'submitted', :hospital_user, now() FROM o),
 a AS (
   INSERT INTO floor_audit_events (id, occurred_at, region_id, actor_user_id, actor_org_id, entity_type,
                                   entity_id, action, before_json, after_json, prev_hash, hash)
@@ -31,10 +28,7 @@ SELECT id AS oid FROM o \gset
 COMMIT;
 BEGIN;
 WITH u AS (
-  UPDATE floor_orders SET status = 'confirmed', updated_at = now() WHERE id = :oid RETURNING id),
-h AS (
-  INSERT INTO floor_order_status_history (id, order_id, from_status, to_status, actor_user_id, at)
-  SELECT gen_random_uuid()::text, u.id, 'submitted', 'confirmed', :supplier_user, now() FROM u)
+  UPDATE floor_orders SET status = 'confirmed', updated_at = now() WHERE id = :oid RETURNING id)
 INSERT INTO floor_audit_events (id, occurred_at, region_id, actor_user_id, actor_org_id, entity_type,
                                 entity_id, action, before_json, after_json, prev_hash, hash)
 SELECT gen_random_uuid()::text, now(), :region_id, :supplier_user, :supplier_id, 'order', u.id, 'confirm',
@@ -53,14 +47,14 @@ dl AS (
   SELECT gen_random_uuid()::text, d.id, ol.id, ol.line_no, ol.quantity, 'LOT', DATE '2026-06-01', DATE '2028-06-01'
     FROM d, floor_order_lines ol WHERE ol.order_id = :oid),
 u AS (UPDATE floor_orders SET status = 'shipped', updated_at = now() WHERE id = :oid RETURNING id),
-h AS (
-  INSERT INTO floor_order_status_history (id, order_id, from_status, to_status, actor_user_id, at)
-  SELECT gen_random_uuid()::text, u.id, 'confirmed', 'shipped', :supplier_user, now() FROM u),
 a AS (
   INSERT INTO floor_audit_events (id, occurred_at, region_id, actor_user_id, actor_org_id, entity_type,
                                   entity_id, action, before_json, after_json, prev_hash, hash)
   SELECT gen_random_uuid()::text, now(), :region_id, :supplier_user, :supplier_id, 'delivery', d.id, 'ship',
-         NULL, '{"status":"shipped","lines":3}', NULL, md5(d.id) FROM d)
+         NULL, '{"status":"shipped","lines":3}', NULL, md5(d.id) FROM d
+  UNION ALL
+  SELECT gen_random_uuid()::text, now(), :region_id, :supplier_user, :supplier_id, 'order', u.id, 'status_change',
+         '{"status":"confirmed"}', '{"status":"shipped"}', md5(u.id || 'c'), md5(u.id || 's') FROM u)
 SELECT id AS did FROM d \gset
 COMMIT;
 BEGIN;
@@ -98,12 +92,10 @@ jl AS (
     FROM je, p, LATERAL (VALUES ('hospital_offset_due', :hospital_id, p.amount, 0::bigint),
                                 ('supplier_payable', :supplier_id, 0::bigint, p.amount)) x (account, party, debit, credit)),
 d AS (UPDATE floor_deliveries SET status = 'accepted' WHERE id = :did),
-o AS (UPDATE floor_orders SET status = 'completed', updated_at = now() WHERE id = :oid RETURNING id),
-h AS (
-  INSERT INTO floor_order_status_history (id, order_id, from_status, to_status, actor_user_id, at)
-  SELECT gen_random_uuid()::text, o.id, 'shipped', 'completed', :hospital_user, now() FROM o)
+o AS (UPDATE floor_orders SET status = 'completed', updated_at = now() WHERE id = :oid RETURNING id)
 INSERT INTO floor_audit_events (id, occurred_at, region_id, actor_user_id, actor_org_id, entity_type,
                                 entity_id, action, before_json, after_json, prev_hash, hash)
-SELECT gen_random_uuid()::text, now(), :region_id, :hospital_user, :hospital_id, t, i, 'create', NULL, '{}', NULL, md5(i)
-  FROM (SELECT 'acceptance' AS t, id AS i FROM ac UNION ALL SELECT 'payable', id FROM p) x;
+SELECT gen_random_uuid()::text, now(), :region_id, :hospital_user, :hospital_id, t, i, a, NULL, '{}', NULL, md5(i || a)
+  FROM (SELECT 'acceptance' AS t, id AS i, 'create' AS a FROM ac UNION ALL SELECT 'payable', id, 'create' FROM p
+        UNION ALL SELECT 'order', id, 'status_change' FROM o) x;
 COMMIT;

@@ -24,9 +24,18 @@ pub struct AuditEntry<'a> {
     pub action: &'static str,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
-    /// The entity was created by this very transaction under a fresh id, so it has no earlier
-    /// event to chain to: [`record`] skips the lookup of the previous hash.
-    pub first_of_entity: bool,
+    /// What the event chains to.
+    pub prev: Prev,
+}
+
+/// The event an entry chains to: the newest event of its entity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Prev {
+    /// Looked up when the event is recorded.
+    Lookup,
+    /// Known to the caller, who read it under the entity's lock (`None`: the entity was created
+    /// by this very transaction under a fresh id, so nothing precedes the event).
+    Known(Option<String>),
 }
 
 fn to_json<T: Serialize>(v: &T) -> serde_json::Value {
@@ -63,14 +72,21 @@ impl<'a> AuditEntry<'a> {
             action,
             before: Some(to_json(before)),
             after: Some(to_json(after)),
-            first_of_entity: false,
+            prev: Prev::Lookup,
         }
     }
 
     /// Marks the creation of an entity whose id was generated in the current transaction
     /// (`new_id()`): no event can precede it (one query less on the write path).
     pub fn first_event(mut self) -> Self {
-        self.first_of_entity = true;
+        self.prev = Prev::Known(None);
+        self
+    }
+
+    /// Chains the event to `head`, the hash of the entity's newest event as the caller read it
+    /// under the entity's lock (no lookup when recorded).
+    pub fn after(mut self, head: Option<String>) -> Self {
+        self.prev = Prev::Known(head);
         self
     }
 }
@@ -119,34 +135,46 @@ pub fn event_hash(e: &AuditEventRow) -> String {
 /// Appends an event inside the caller's transaction (after the entity's own write, which
 /// serializes concurrent changes of one entity, so the chain has no forks).
 pub fn record(conn: &mut DbConnection, entry: AuditEntry<'_>, now: DateTime<Utc>) -> DomainResult<()> {
-    let prev_hash: Option<String> = if entry.first_of_entity {
-        None
-    } else {
-        audit_events::table
+    append(conn, entry, now).map(|_| ())
+}
+
+/// [`record`], answering the event as written.
+pub fn append(conn: &mut DbConnection, entry: AuditEntry<'_>, now: DateTime<Utc>) -> DomainResult<AuditEventRow> {
+    let prev_hash: Option<String> = match &entry.prev {
+        Prev::Known(head) => head.clone(),
+        Prev::Lookup => audit_events::table
             .filter(audit_events::entity_type.eq(entry.entity_type))
             .filter(audit_events::entity_id.eq(&entry.entity_id))
             .order(audit_events::id.desc())
             .select(audit_events::hash)
             .first(conn)
-            .optional()?
+            .optional()?,
     };
     let row = event_row(entry, prev_hash, now);
     diesel::insert_into(audit_events::table).values(&row).execute(conn)?;
-    Ok(())
+    Ok(row)
 }
 
-/// [`record`] for the many events of one job step: the previous hashes in one query per 500
-/// entities, the events in multi-row inserts. Events of one entity chain in the given order.
+/// [`record`] for the many events of one request or job step: the previous hashes that are not
+/// known in one query per 500 entities, the events in multi-row inserts. Events of one entity
+/// chain in the given order; the first of each says what precedes it.
 pub fn record_many(conn: &mut DbConnection, entries: Vec<AuditEntry<'_>>, now: DateTime<Utc>) -> DomainResult<usize> {
-    let mut last: std::collections::HashMap<(String, String), String> = std::collections::HashMap::new();
-    // An entity created in this batch chains to its creation: nothing to look up.
-    let created: std::collections::HashSet<(&str, &str)> =
-        entries.iter().filter(|e| e.first_of_entity).map(|e| (e.entity_type, e.entity_id.as_str())).collect();
-    let chained: Vec<&AuditEntry> = entries
-        .iter()
-        .filter(|e| !e.first_of_entity && !created.contains(&(e.entity_type, e.entity_id.as_str())))
-        .collect();
-    for chunk in chained.chunks(500) {
+    use std::collections::{HashMap, HashSet};
+    let mut last: HashMap<(String, String), Option<String>> = HashMap::new();
+    let mut unknown: Vec<&AuditEntry> = Vec::new();
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    for e in &entries {
+        if !seen.insert((e.entity_type, e.entity_id.as_str())) {
+            continue;
+        }
+        match &e.prev {
+            Prev::Known(head) => {
+                last.insert((e.entity_type.to_string(), e.entity_id.clone()), head.clone());
+            }
+            Prev::Lookup => unknown.push(e),
+        }
+    }
+    for chunk in unknown.chunks(500) {
         let types: std::collections::BTreeSet<&str> = chunk.iter().map(|e| e.entity_type).collect();
         let ids: Vec<&str> = chunk.iter().map(|e| e.entity_id.as_str()).collect();
         let found: Vec<(String, String, String, String)> = audit_events::table
@@ -154,28 +182,44 @@ pub fn record_many(conn: &mut DbConnection, entries: Vec<AuditEntry<'_>>, now: D
             .filter(audit_events::entity_id.eq_any(&ids))
             .select((audit_events::entity_type, audit_events::entity_id, audit_events::id, audit_events::hash))
             .load(conn)?;
-        let mut newest: std::collections::HashMap<(String, String), (String, String)> =
-            std::collections::HashMap::new();
+        let mut newest: HashMap<(String, String), (String, String)> = HashMap::new();
         for (t, e, id, hash) in found {
             let slot = newest.entry((t, e)).or_insert_with(|| (String::new(), String::new()));
             if id > slot.0 {
                 *slot = (id, hash);
             }
         }
-        last.extend(newest.into_iter().map(|(k, (_, hash))| (k, hash)));
+        last.extend(newest.into_iter().map(|(k, (_, hash))| (k, Some(hash))));
     }
     let mut rows = Vec::with_capacity(entries.len());
     for entry in entries {
         let key = (entry.entity_type.to_string(), entry.entity_id.clone());
-        let prev_hash = if entry.first_of_entity { None } else { last.get(&key).cloned() };
+        let prev_hash = last.get(&key).cloned().flatten();
         let row = event_row(entry, prev_hash, now);
-        last.insert(key, row.hash.clone());
+        last.insert(key, Some(row.hash.clone()));
         rows.push(row);
     }
     for chunk in rows.chunks(500) {
         crate::db::insert_rows!(&mut *conn, audit_events::table, chunk)?;
     }
     Ok(rows.len())
+}
+
+/// Every event of one entity, oldest first, each with the name of the user who acted
+/// ("显示名 (username)"; none for the system). The last one's hash is the chain's head.
+pub fn events_of(
+    conn: &mut DbConnection,
+    entity_type: &str,
+    entity_id: &str,
+) -> DomainResult<Vec<(AuditEventRow, Option<String>)>> {
+    let rows: Vec<(AuditEventRow, Option<(String, String)>)> = audit_events::table
+        .left_join(users::table.on(users::id.nullable().eq(audit_events::actor_user_id)))
+        .filter(audit_events::entity_type.eq(entity_type))
+        .filter(audit_events::entity_id.eq(entity_id))
+        .order(audit_events::id.asc())
+        .select((AuditEventRow::as_select(), (users::display_name, users::username).nullable()))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(e, who)| (e, who.map(|(name, user)| crate::actor::label(&name, &user)))).collect())
 }
 
 fn event_row(entry: AuditEntry<'_>, prev_hash: Option<String>, now: DateTime<Utc>) -> AuditEventRow {

@@ -210,18 +210,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    order_status_history (id) {
-        id -> Text,
-        order_id -> Text,
-        from_status -> Nullable<Text>,
-        to_status -> Text,
-        actor_user_id -> Text,
-        at -> Timestamp,
-        note -> Nullable<Text>,
-    }
-}
-
-diesel::table! {
     deliveries (id) {
         id -> Text,
         delivery_no -> Text,
@@ -917,7 +905,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     agreed_volumes,
     orders,
     order_lines,
-    order_status_history,
     deliveries,
     delivery_lines,
     acceptances,

@@ -233,6 +233,26 @@ fn each_step_answers_what_reading_it_back_shows_and_every_line_counts_in_its_vol
         let now = counted.iter().find(|v| &v.0 == id).unwrap();
         assert_eq!(now.3, was + qty, "volume {id} accepted");
     }
+    // The order's history is its audit trail: each change once, by whom, and the chain holds.
+    let history: Vec<_> = order["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| json!([h["from_status"], h["to_status"], h["actor_name"]]))
+        .collect();
+    let (buyer, seller) = (hospital.label(), supplier.label());
+    assert_eq!(
+        history,
+        [
+            json!([null, "submitted", buyer]),
+            json!(["submitted", "confirmed", seller]),
+            json!(["confirmed", "shipped", seller]),
+            json!(["shipped", "completed", buyer]),
+        ]
+    );
+    for (entity, entity_id) in [("order", id.as_str()), ("delivery", shipped.id.as_str())] {
+        assert_eq!(jicai_domain::audit::verify_chain(&mut f.conn, entity, entity_id).unwrap(), None, "{entity}");
+    }
 }
 
 #[test]

@@ -361,32 +361,6 @@ pub fn get_agreed_volume(conn: &mut DbConnection, actor: &Actor, id: &str) -> Do
     views(conn, &[id])?.pop().ok_or(DomainError::not_found("agreed volume"))
 }
 
-/// The agreed volumes in force on `date` for a hospital's winning bids, by bid (one query for
-/// all the lines of an order).
-pub fn volumes_for(
-    conn: &mut DbConnection,
-    hospital_id: &str,
-    bid_ids: &[&str],
-    date: NaiveDate,
-) -> DomainResult<HashMap<String, AgreedVolumeRow>> {
-    if bid_ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<AgreedVolumeRow> = agreed_volumes::table
-        .filter(agreed_volumes::hospital_id.eq(hospital_id))
-        .filter(agreed_volumes::bid_id.eq_any(bid_ids))
-        .filter(agreed_volumes::year_start.le(date))
-        .filter(agreed_volumes::year_end.ge(date))
-        .order(agreed_volumes::id.asc())
-        .select(AgreedVolumeRow::as_select())
-        .load(conn)?;
-    let mut by_bid = HashMap::new();
-    for v in rows {
-        by_bid.entry(v.bid_id.clone()).or_insert(v);
-    }
-    Ok(by_bid)
-}
-
 /// Consumes the quantities of an order's lines from their agreed volumes (one volume per line)
 /// and tells, by volume, how much of each lies within it.
 ///

@@ -20,7 +20,8 @@ use crate::payables;
 use crate::schema::{acceptances, deliveries, delivery_lines, order_lines, orders, products};
 use crate::settlement::status_page::PayableItem;
 
-use super::store::{find_visible_delivery as find_visible, lock_received_delivery, visible_deliveries};
+use super::rules::shipments_by_line;
+use super::store::{find_visible_delivery as find_visible, lock_received_delivery, note_line, visible_deliveries};
 pub use super::store::{AcceptanceRow, DeliveryLineRow, DeliveryRow};
 
 // ---------------------------------------------------------------- input
@@ -193,8 +194,15 @@ pub fn ship(
                 .details(serde_json::json!({ "status": order.status })),
             ));
         }
-        let progress: HashMap<String, (ord::OrderLineRow, ProductRow, ord::LineProgress)> =
-            ord::line_progress(conn, &order.id)?.into_iter().map(|l| (l.0.id.clone(), l)).collect();
+        // Under the lock, in one query: the lines, what was shipped of them, the audit head.
+        let state = ord::order_state(conn, &order.id)?;
+        let in_progress = ord::progress_of(&state.lines, &state.shipments());
+        let progress: HashMap<String, (ord::OrderLineRow, ProductRow, ord::LineProgress)> = state
+            .lines
+            .into_iter()
+            .zip(in_progress)
+            .map(|((line, product), p)| (line.id.clone(), (line, product, p)))
+            .collect();
         let mut requested: HashMap<&str, i64> = HashMap::new();
         for (i, l) in input.lines.iter().enumerate() {
             let (line, product, prog) = progress.get(l.order_line_id.trim()).ok_or_else(|| {
@@ -265,7 +273,7 @@ pub fn ship(
                 ..*p
             })
             .collect();
-        ord::refresh_status_from(conn, actor, &order, &now_in_transit, &mut events, now)?;
+        ord::refresh_status_from(conn, actor, &order, &now_in_transit, state.audit_head, &mut events, now)?;
         audit::record_many(conn, events, now)?;
         // The answer is made from the rows just written: a new note has no acceptance yet.
         let priced = lines
@@ -400,7 +408,9 @@ pub fn record_acceptance(
     let (received_by, delivered_by) = people(&input)?;
     write_tx(conn, |conn| {
         // A hospital counts the deliveries addressed to it, under the order's lock.
-        let (order, delivery, existing) = lock_received_delivery(conn, &actor.org_id, delivery_id, now)?;
+        let order = lock_received_delivery(conn, &actor.org_id, delivery_id, now)?;
+        let NoteUnderLock { delivery, acceptance: existing, mut lines, state } =
+            read_under_lock(conn, &order, delivery_id)?;
         match (&existing, replace_draft) {
             (Some(a), _) if a.status == "confirmed" => return Err(confirmed_is_immutable(&delivery)),
             (Some(_), false) => {
@@ -415,7 +425,6 @@ pub fn record_acceptance(
             (None, true) => return Err(DomainError::not_found("acceptance")),
             _ => {}
         }
-        let mut lines = delivery_lines_of(conn, &delivery.id)?;
         let counts = check_counts(&lines, &input)?;
         let mut update = RowsUpdate::new("delivery_lines").set("accepted_qty").set("rejected_qty").set("reject_reason");
         for c in &counts {
@@ -487,7 +496,7 @@ pub fn record_acceptance(
                 row
             }
         };
-        finish(conn, actor, CountedDelivery { delivery, order, lines, acceptance }, mode, events, now)
+        finish(conn, actor, CountedDelivery { delivery, order, lines, acceptance, state }, mode, events, now)
     })
 }
 
@@ -497,6 +506,30 @@ struct CountedDelivery {
     order: OrderRow,
     lines: Vec<DeliveryLineRow>,
     acceptance: AcceptanceRow,
+    /// The order as its documents stood, with the other notes' lines (this note's are `lines`).
+    state: ord::OrderState,
+}
+
+/// What acceptance reads under the order's lock.
+struct NoteUnderLock {
+    delivery: DeliveryRow,
+    acceptance: Option<AcceptanceRow>,
+    /// The note's lines, in their order.
+    lines: Vec<DeliveryLineRow>,
+    /// The order's state, with the other notes' lines.
+    state: ord::OrderState,
+}
+
+/// Reads the note, its acceptance and lines, and its order's state, in one query.
+fn read_under_lock(conn: &mut DbConnection, order: &OrderRow, delivery_id: &str) -> DomainResult<NoteUnderLock> {
+    let mut state = ord::order_state(conn, &order.id)?;
+    let at = state.notes.iter().position(|(n, _)| n.id == delivery_id).ok_or(DomainError::not_found("delivery"))?;
+    let (delivery, acceptance) = state.notes.swap_remove(at);
+    let (mut lines, others): (Vec<_>, Vec<_>) =
+        state.shipped.into_iter().partition(|(l, _)| l.delivery_id == delivery.id);
+    state.shipped = others;
+    lines.sort_by_key(|(l, _)| l.line_no);
+    Ok(NoteUnderLock { delivery, acceptance, lines: lines.into_iter().map(|(l, _)| l).collect(), state })
 }
 
 /// Confirms the counted acceptance if `mode` says so, records the request's audit events and
@@ -509,12 +542,18 @@ fn finish<'a>(
     mut events: Vec<AuditEntry<'a>>,
     now: DateTime<Utc>,
 ) -> DomainResult<DeliveryView> {
-    let CountedDelivery { mut delivery, order, lines, acceptance } = counted;
-    let mut order_lines = ord::lines_with_products(conn, &order.id)?;
+    let CountedDelivery { mut delivery, order, lines, acceptance, state } = counted;
+    let ord::OrderState { lines: mut order_lines, shipped: others, audit_head, .. } = state;
     let (acceptance, payable_id) = match mode {
         AcceptanceMode::Confirm => {
-            let confirming =
-                Confirming { delivery: &mut delivery, order: &order, lines: &lines, order_lines: &mut order_lines };
+            let confirming = Confirming {
+                delivery: &mut delivery,
+                order: &order,
+                lines: &lines,
+                order_lines: &mut order_lines,
+                others: &others,
+                audit_head,
+            };
             let (acceptance, payable_id) = confirm_inner(conn, actor, confirming, acceptance, &mut events, now)?;
             (acceptance, Some(payable_id))
         }
@@ -554,25 +593,28 @@ pub fn confirm_acceptance(
 ) -> DomainResult<DeliveryView> {
     actor.require(&[Role::HospitalBuyer], "accept deliveries")?;
     write_tx(conn, |conn| {
-        let (order, delivery, acceptance) = lock_received_delivery(conn, &actor.org_id, delivery_id, now)?;
+        let order = lock_received_delivery(conn, &actor.org_id, delivery_id, now)?;
+        let NoteUnderLock { delivery, acceptance, lines, state } = read_under_lock(conn, &order, delivery_id)?;
         let acceptance = acceptance.ok_or(DomainError::not_found("acceptance"))?;
         if acceptance.status == "confirmed" {
             return Err(confirmed_is_immutable(&delivery));
         }
-        let lines = delivery_lines_of(conn, &delivery.id)?;
-        let counted = CountedDelivery { delivery, order, lines, acceptance };
+        let counted = CountedDelivery { delivery, order, lines, acceptance, state };
         finish(conn, actor, counted, AcceptanceMode::Confirm, Vec::new(), now)
     })
 }
 
 /// What confirming an acceptance works on, all loaded under the order's lock: the delivery, its
-/// order, the counted delivery lines, and the order's lines with their products (brought up to
-/// date here).
+/// order, the counted delivery lines, the order's lines with their products (brought up to
+/// date here), the order's other notes' lines with their status, and the head of the order's
+/// audit chain.
 struct Confirming<'r> {
     delivery: &'r mut DeliveryRow,
     order: &'r OrderRow,
     lines: &'r [DeliveryLineRow],
     order_lines: &'r mut [(ord::OrderLineRow, ProductRow)],
+    others: &'r [(DeliveryLineRow, String)],
+    audit_head: Option<String>,
 }
 
 /// Confirms `acceptance` (unless it was written confirmed): the delivery is accepted, the order
@@ -587,7 +629,7 @@ fn confirm_inner<'a>(
     events: &mut Vec<AuditEntry<'a>>,
     now: DateTime<Utc>,
 ) -> DomainResult<(AcceptanceRow, String)> {
-    let Confirming { delivery, order, lines, order_lines } = c;
+    let Confirming { delivery, order, lines, order_lines, others, audit_head } = c;
     let acceptance_date = shanghai_date(now);
     if acceptance.status != "confirmed" {
         let updated = diesel::update(acceptances::table.find(&acceptance.id).filter(acceptances::status.eq("draft")))
@@ -679,10 +721,11 @@ fn confirm_inner<'a>(
     for (line, _) in order_lines.iter_mut() {
         line.accepted_qty += accepted_per_line.get(line.id.as_str()).copied().unwrap_or(0);
     }
-    // After this delivery left the goods in transit: the other notes of the order still count.
-    let totals = ord::shipment_totals(conn, &order.id)?;
-    let progress = ord::progress_of(order_lines, &totals);
-    ord::refresh_status_from(conn, actor, order, &progress, events, now)?;
+    // This note's goods are no longer in transit; the order's other notes still count.
+    let notes =
+        others.iter().map(|(l, status)| note_line(l, status)).chain(lines.iter().map(|l| note_line(l, "accepted")));
+    let progress = ord::progress_of(order_lines, &shipments_by_line(notes));
+    ord::refresh_status_from(conn, actor, order, &progress, audit_head, events, now)?;
     Ok((acceptance, payable.id))
 }
 
@@ -710,14 +753,6 @@ fn answer(
 }
 
 // ---------------------------------------------------------------- reads
-
-fn delivery_lines_of(conn: &mut DbConnection, delivery_id: &str) -> DomainResult<Vec<DeliveryLineRow>> {
-    Ok(delivery_lines::table
-        .filter(delivery_lines::delivery_id.eq(delivery_id))
-        .order(delivery_lines::line_no.asc())
-        .select(DeliveryLineRow::as_select())
-        .load(conn)?)
-}
 
 fn load_views(conn: &mut DbConnection, rows: Vec<DeliveryRow>) -> DomainResult<Vec<DeliveryView>> {
     let ids: Vec<&str> = rows.iter().map(|d| d.id.as_str()).collect();

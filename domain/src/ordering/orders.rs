@@ -18,15 +18,15 @@ use crate::ids::{document_no, new_id};
 use crate::money::{amount_of, Money, UnitPrice};
 use crate::paging::{Page, PageRequest};
 use crate::schema::{
-    batches, bid_distributors, bid_supply_regions, deliveries, delivery_lines, listed_products, order_lines,
-    order_status_history, orders, organizations, products, users, winning_bids,
+    agreed_volumes, batches, bid_distributors, bid_supply_regions, listed_products, order_lines, orders, organizations,
+    products, winning_bids,
 };
 use crate::volumes;
 
-pub use super::rules::{derive_status, LineProgress, OrderStatus};
+pub use super::rules::{derive_status, LineProgress, OrderStatus, Shipments};
 use super::store::find_visible_order as find_visible;
-pub(crate) use super::store::visible_orders;
-pub use super::store::{OrderLineRow, OrderRow, StatusChangeRow};
+pub(crate) use super::store::{order_state, visible_orders, OrderState};
+pub use super::store::{OrderLineRow, OrderRow};
 
 pub const MAX_LINES: usize = 200;
 
@@ -153,32 +153,42 @@ struct PricedLine {
 
 /// What pricing an order's winning lines needs, loaded for all of its lines at once: each bid
 /// of the caller's region with its batch and product, the bids that supply the hospital's
-/// region, and each bid's named distributors.
+/// region, each bid's named distributors, and the hospital's agreed volume of each bid in force.
 #[derive(Default)]
 struct WinningFacts {
     bids: HashMap<String, (BidRow, BatchRow, ProductRow)>,
     supplied: HashSet<String>,
     distributors: HashMap<String, Vec<String>>,
+    volumes: HashMap<String, volumes::AgreedVolumeRow>,
 }
 
 fn winning_facts(
     conn: &mut DbConnection,
     region_id: &str,
-    hospital_codes: &[String],
+    hospital: (&str, &[String]),
     bid_ids: &[&str],
+    today: NaiveDate,
 ) -> DomainResult<WinningFacts> {
     if bid_ids.is_empty() {
         return Ok(WinningFacts::default());
     }
+    let (hospital_id, hospital_codes) = hospital;
     // One query: each bid with its batch and product, whether it supplies one of the hospital's
-    // region codes, and one row per named distributor (none: the bid's enterprise delivers).
+    // region codes, one row per named distributor (none: the bid's enterprise delivers) and per
+    // agreed volume of the hospital's in force today (normally one, or none).
     let supplies = bid_supply_regions::table
         .filter(bid_supply_regions::bid_id.eq(winning_bids::id))
         .filter(bid_supply_regions::region_code.eq_any(hospital_codes));
+    let volume_in_force = agreed_volumes::bid_id
+        .eq(winning_bids::id)
+        .and(agreed_volumes::hospital_id.eq(hospital_id))
+        .and(agreed_volumes::year_start.le(today))
+        .and(agreed_volumes::year_end.ge(today));
     let rows = winning_bids::table
         .inner_join(batches::table)
         .inner_join(products::table)
         .left_join(bid_distributors::table.on(bid_distributors::bid_id.eq(winning_bids::id)))
+        .left_join(agreed_volumes::table.on(volume_in_force))
         .filter(winning_bids::id.eq_any(bid_ids))
         .filter(batches::region_id.eq(region_id))
         .order((winning_bids::id, bid_distributors::enterprise_id))
@@ -188,15 +198,28 @@ fn winning_facts(
             ProductRow::as_select(),
             diesel::dsl::exists(supplies),
             bid_distributors::enterprise_id.nullable(),
+            Option::<volumes::AgreedVolumeRow>::as_select(),
         ))
-        .load::<(BidRow, BatchRow, ProductRow, bool, Option<String>)>(conn)?;
+        .load::<(BidRow, BatchRow, ProductRow, bool, Option<String>, Option<volumes::AgreedVolumeRow>)>(conn)?;
     let mut facts = WinningFacts::default();
-    for (bid, batch, product, supplies, distributor) in rows {
+    for (bid, batch, product, supplies, distributor, volume) in rows {
         if supplies {
             facts.supplied.insert(bid.id.clone());
         }
         if let Some(d) = distributor {
-            facts.distributors.entry(bid.id.clone()).or_default().push(d);
+            let named = facts.distributors.entry(bid.id.clone()).or_default();
+            if !named.contains(&d) {
+                named.push(d);
+            }
+        }
+        if let Some(v) = volume {
+            // Of two volumes in force (which the data should not hold), the first by id counts.
+            match facts.volumes.get(&bid.id) {
+                Some(kept) if kept.id <= v.id => {}
+                _ => {
+                    facts.volumes.insert(bid.id.clone(), v);
+                }
+            }
         }
         facts.bids.entry(bid.id.clone()).or_insert((bid, batch, product));
     }
@@ -284,7 +307,7 @@ pub fn place_order(
         let hospital_codes = region_codes(conn, &region_id)?;
         let bid_ids: Vec<&str> =
             input.lines.iter().filter_map(|l| l.winning_bid_id.as_deref()).map(str::trim).collect();
-        let facts = winning_facts(conn, &region_id, &hospital_codes, &bid_ids)?;
+        let facts = winning_facts(conn, &region_id, (&actor.org_id, &hospital_codes), &bid_ids, today)?;
         // A supplier that every line's winning bid allows is an enterprise of the catalogue;
         // any other is looked up, and refused first when there is no such enterprise.
         let vouched = input.lines.iter().all(|l| {
@@ -348,7 +371,7 @@ pub fn place_order(
         }
         // A line beyond the region's sanity limit (a multiple of the year's agreed volume, or
         // so many packs without one) is refused as the typing error it almost surely is.
-        let mut in_force = volumes::volumes_for(conn, &actor.org_id, &bid_ids, today)?;
+        let mut in_force = facts.volumes;
         let agreed: Vec<Option<volumes::AgreedVolumeRow>> =
             priced.iter().map(|p| p.row.bid_id.as_ref().and_then(|b| in_force.remove(b))).collect();
         check_line_limits(conn, &region_id, &priced, &agreed, today)?;
@@ -386,8 +409,7 @@ pub fn place_order(
         let (lines, products): (Vec<OrderLineRow>, Vec<ProductRow>) =
             priced.into_iter().map(|p| (p.row, p.product)).unzip();
         crate::db::insert_rows!(&mut *conn, order_lines::table, &lines)?;
-        let placed = record_status(conn, &order.id, None, OrderStatus::Submitted, actor, now, None)?;
-        audit::record(
+        let placed = audit::append(
             conn,
             AuditEntry::created(
                 actor,
@@ -401,8 +423,8 @@ pub fn place_order(
         )?;
         // The answer is made from the rows just written: a new order has shipped nothing.
         let lines = lines.into_iter().zip(products).collect();
-        let placed = named(placed, Some(actor.label()));
-        assemble_view(conn, order, lines, HashMap::new(), vec![placed])
+        let placed = status_change(&placed, Some(actor.label())).into_iter().collect();
+        assemble_view(conn, order, lines, HashMap::new(), placed)
     })
 }
 
@@ -575,26 +597,36 @@ pub(crate) fn check_quantity(i: usize, qty: i64, product: &ProductRow) -> Domain
     Ok(())
 }
 
-pub(crate) fn record_status(
-    conn: &mut DbConnection,
-    order_id: &str,
-    from: Option<OrderStatus>,
-    to: OrderStatus,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    note: Option<String>,
-) -> DomainResult<StatusChangeRow> {
-    let row = StatusChangeRow {
-        id: new_id(),
-        order_id: order_id.to_string(),
-        from_status: from.map(|s| s.as_str().to_string()),
-        to_status: to.as_str().into(),
-        actor_user_id: actor.user_id.clone(),
-        at: to_db(now),
-        note,
+/// The status change an audit event of an order records, if it records one: its creation, a
+/// decision (confirm, decline, cancel) or a change its documents made.
+fn status_change(e: &audit::AuditEventRow, actor_name: Option<String>) -> Option<StatusChange> {
+    let parse = |json: &Option<String>| -> serde_json::Value {
+        json.as_deref().and_then(|j| serde_json::from_str(j).ok()).unwrap_or_default()
     };
-    diesel::insert_into(order_status_history::table).values(&row).execute(conn)?;
-    Ok(row)
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+    let (before, after) = (parse(&e.before_json), parse(&e.after_json));
+    let (from_status, to_status, note) = match e.action.as_str() {
+        "create" => (None, text(&after["order"]["status"])?, None),
+        "confirm" | "decline" | "cancel" | "status_change" => {
+            (text(&before["status"]), text(&after["status"])?, text(&after["decline_reason"]))
+        }
+        _ => return None,
+    };
+    Some(StatusChange {
+        from_status,
+        to_status,
+        actor_user_id: e.actor_user_id.clone().unwrap_or_default(),
+        actor_name,
+        at: e.occurred_at,
+        note,
+    })
+}
+
+/// An order's status history, read from its audit events, and the head of their chain.
+fn history(conn: &mut DbConnection, order_id: &str) -> DomainResult<(Vec<StatusChange>, Option<String>)> {
+    let events = audit::events_of(conn, "order", order_id)?;
+    let head = events.last().map(|(e, _)| e.hash.clone());
+    Ok((events.into_iter().filter_map(|(e, name)| status_change(&e, name)).collect(), head))
 }
 
 // ---------------------------------------------------------------- supplier and hospital decisions
@@ -647,22 +679,21 @@ fn decide(
             ));
         };
         let from = OrderStatus::Submitted;
+        // Under the lock: the lines, the history and the head of the order's audit chain.
+        let state = order_state(conn, &order.id)?;
+        let (mut history, head) = history(conn, &order.id)?;
         if matches!(to, OrderStatus::Declined | OrderStatus::Cancelled) {
-            let lines: Vec<(String, i64)> = order_lines::table
-                .filter(order_lines::order_id.eq(&order.id))
-                .filter(order_lines::agreed_volume_id.is_not_null())
-                .select((order_lines::agreed_volume_id.assume_not_null(), order_lines::quantity))
-                .load(conn)?;
+            let lines: Vec<(String, i64)> =
+                state.lines.iter().filter_map(|(l, _)| l.agreed_volume_id.clone().map(|v| (v, l.quantity))).collect();
             volumes::release(conn, &lines)?;
         }
-        record_status(conn, &order.id, Some(from), to, actor, now, reason.clone())?;
         let action = match to {
             OrderStatus::Confirmed => "confirm",
             OrderStatus::Declined => "decline",
             _ => "cancel",
         };
         let after = serde_json::json!({ "status": to.as_str(), "decline_reason": reason });
-        audit::record(
+        let event = audit::append(
             conn,
             AuditEntry::changed(
                 actor,
@@ -672,11 +703,13 @@ fn decide(
                 action,
                 &serde_json::json!({ "status": from.as_str() }),
                 &after,
-            ),
+            )
+            .after(head),
             now,
         )?;
-        // The answer is made from the row just changed: a submitted order has shipped nothing.
-        view_of(conn, order, HashMap::new())
+        history.extend(status_change(&event, Some(actor.label())));
+        // The answer is made from the rows just changed: a submitted order has shipped nothing.
+        assemble_view(conn, order, state.lines, HashMap::new(), history)
     })
 }
 
@@ -720,80 +753,29 @@ pub fn cancel_order(
 
 // ---------------------------------------------------------------- reads
 
-/// Per order line: (shipped in all deliveries, in transit, rejected).
-pub(crate) fn shipment_totals(
-    conn: &mut DbConnection,
-    order_id: &str,
-) -> DomainResult<HashMap<String, (i64, i64, i64)>> {
-    let rows: Vec<(String, i64, String, Option<i64>)> = delivery_lines::table
-        .inner_join(deliveries::table)
-        .filter(deliveries::order_id.eq(order_id))
-        .select((
-            delivery_lines::order_line_id,
-            delivery_lines::quantity,
-            deliveries::status,
-            delivery_lines::rejected_qty,
-        ))
-        .load(conn)?;
-    let mut totals: HashMap<String, (i64, i64, i64)> = HashMap::new();
-    for (line, qty, status, rejected) in rows {
-        let t = totals.entry(line).or_default();
-        t.0 += qty;
-        if status == "shipped" {
-            t.1 += qty;
-        } else {
-            t.2 += rejected.unwrap_or(0);
-        }
-    }
-    Ok(totals)
-}
-
-/// The lines of an order with their products, in line order.
-pub(crate) fn lines_with_products(
-    conn: &mut DbConnection,
-    order_id: &str,
-) -> DomainResult<Vec<(OrderLineRow, ProductRow)>> {
-    Ok(order_lines::table
-        .inner_join(products::table)
-        .filter(order_lines::order_id.eq(order_id))
-        .order(order_lines::line_no.asc())
-        .select((OrderLineRow::as_select(), ProductRow::as_select()))
-        .load(conn)?)
-}
-
-/// The progress of each line, given the order's shipment totals.
+/// The progress of each line, given what the order's notes say of it.
 pub(crate) fn progress_of(
     lines: &[(OrderLineRow, ProductRow)],
-    totals: &HashMap<String, (i64, i64, i64)>,
+    shipments: &HashMap<String, Shipments>,
 ) -> Vec<LineProgress> {
     lines
         .iter()
         .map(|(l, _)| {
-            let (_, in_transit, _) = totals.get(&l.id).copied().unwrap_or_default();
+            let in_transit = shipments.get(&l.id).map(|s| s.in_transit).unwrap_or_default();
             LineProgress { ordered: l.quantity, accepted: l.accepted_qty, in_transit }
         })
         .collect()
 }
 
-/// Each line of an order with its product and progress (for status derivation and the
-/// over-shipment check), in two queries.
-pub(crate) fn line_progress(
-    conn: &mut DbConnection,
-    order_id: &str,
-) -> DomainResult<Vec<(OrderLineRow, ProductRow, LineProgress)>> {
-    let totals = shipment_totals(conn, order_id)?;
-    let lines = lines_with_products(conn, order_id)?;
-    let progress = progress_of(&lines, &totals);
-    Ok(lines.into_iter().zip(progress).map(|((l, p), g)| (l, p, g)).collect())
-}
-
 /// Records the status that `progress` (every line of the order, as the documents now stand)
-/// derives, if it changed; its audit event joins `events`, which the caller records.
+/// derives, if it changed; its audit event, chained to `head` (the order's newest event, read
+/// under its lock), joins `events`, which the caller records.
 pub(crate) fn refresh_status_from<'a>(
     conn: &mut DbConnection,
     actor: &'a Actor,
     order: &OrderRow,
     progress: &[LineProgress],
+    head: Option<String>,
     events: &mut Vec<AuditEntry<'a>>,
     now: DateTime<Utc>,
 ) -> DomainResult<OrderStatus> {
@@ -803,16 +785,18 @@ pub(crate) fn refresh_status_from<'a>(
         diesel::update(orders::table.find(&order.id))
             .set((orders::status.eq(to.as_str()), orders::updated_at.eq(to_db(now))))
             .execute(conn)?;
-        record_status(conn, &order.id, Some(from), to, actor, now, None)?;
-        events.push(AuditEntry::changed(
-            actor,
-            Some(&order.region_id),
-            "order",
-            &order.id,
-            "status_change",
-            &serde_json::json!({ "status": from.as_str() }),
-            &serde_json::json!({ "status": to.as_str() }),
-        ));
+        events.push(
+            AuditEntry::changed(
+                actor,
+                Some(&order.region_id),
+                "order",
+                &order.id,
+                "status_change",
+                &serde_json::json!({ "status": from.as_str() }),
+                &serde_json::json!({ "status": to.as_str() }),
+            )
+            .after(head),
+        );
     }
     Ok(to)
 }
@@ -857,42 +841,13 @@ fn summaries_counted(
         .collect())
 }
 
-/// An order with its lines and history (no visibility check: callers check first).
-pub(crate) fn load_view(conn: &mut DbConnection, order_id: &str) -> DomainResult<OrderView> {
-    let order = orders::table.find(order_id).select(OrderRow::as_select()).first(conn)?;
-    let totals = shipment_totals(conn, order_id)?;
-    view_of(conn, order, totals)
-}
-
-/// The view of `order` as it stands, its shipments' `totals` known (two queries).
-fn view_of(
-    conn: &mut DbConnection,
-    order: OrderRow,
-    totals: HashMap<String, (i64, i64, i64)>,
-) -> DomainResult<OrderView> {
-    let lines = lines_with_products(conn, &order.id)?;
-    let history: Vec<(StatusChangeRow, Option<(String, String)>)> = order_status_history::table
-        .left_join(users::table.on(users::id.eq(order_status_history::actor_user_id)))
-        .filter(order_status_history::order_id.eq(&order.id))
-        .order((order_status_history::at.asc(), order_status_history::id.asc()))
-        .select((StatusChangeRow::as_select(), (users::display_name, users::username).nullable()))
-        .load(conn)?;
-    let history = history
-        .into_iter()
-        .map(|(h, who)| named(h, who.map(|(name, user)| crate::actor::label(&name, &user))))
-        .collect();
-    assemble_view(conn, order, lines, totals, history)
-}
-
-fn named(h: StatusChangeRow, actor_name: Option<String>) -> StatusChange {
-    StatusChange {
-        from_status: h.from_status,
-        to_status: h.to_status,
-        actor_name,
-        actor_user_id: h.actor_user_id,
-        at: h.at,
-        note: h.note,
-    }
+/// The view of `order` as it stands (three queries: its state, its history, its organisations'
+/// names).
+fn view_of(conn: &mut DbConnection, order: OrderRow) -> DomainResult<OrderView> {
+    let state = order_state(conn, &order.id)?;
+    let shipments = state.shipments();
+    let (history, _) = history(conn, &order.id)?;
+    assemble_view(conn, order, state.lines, shipments, history)
 }
 
 /// An order's view from its rows: names its organisations.
@@ -900,13 +855,13 @@ fn assemble_view(
     conn: &mut DbConnection,
     order: OrderRow,
     lines: Vec<(OrderLineRow, ProductRow)>,
-    totals: HashMap<String, (i64, i64, i64)>,
+    shipments: HashMap<String, Shipments>,
     history: Vec<StatusChange>,
 ) -> DomainResult<OrderView> {
     let lines: Vec<OrderLineView> = lines
         .into_iter()
         .map(|(l, p)| {
-            let (shipped, in_transit, rejected) = totals.get(&l.id).copied().unwrap_or_default();
+            let Shipments { shipped, in_transit, rejected } = shipments.get(&l.id).copied().unwrap_or_default();
             let open = LineProgress { ordered: l.quantity, accepted: l.accepted_qty, in_transit }.open();
             OrderLineView {
                 id: l.id,
@@ -936,7 +891,7 @@ fn assemble_view(
 
 pub fn get_order(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<OrderView> {
     let order = find_visible(conn, actor, id)?;
-    load_view(conn, &order.id)
+    view_of(conn, order)
 }
 
 #[derive(Clone, Debug, Default)]

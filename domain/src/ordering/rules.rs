@@ -4,6 +4,7 @@
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -77,6 +78,41 @@ impl LineProgress {
     pub fn open(self) -> i64 {
         (self.ordered - self.accepted - self.in_transit).max(0)
     }
+}
+
+/// What an order's delivery notes say of one of its lines.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Shipments {
+    /// Shipped in every note, whatever became of it.
+    pub shipped: i64,
+    /// Shipped in notes not yet accepted.
+    pub in_transit: i64,
+    /// Rejected at acceptance.
+    pub rejected: i64,
+}
+
+/// One delivery line as [`shipments_by_line`] counts it: the order line it ships, its quantity,
+/// whether its note still awaits acceptance, and what acceptance rejected of it.
+pub struct NoteLine<'a> {
+    pub order_line_id: &'a str,
+    pub quantity: i64,
+    pub in_transit: bool,
+    pub rejected: i64,
+}
+
+/// Sums an order's delivery lines per order line.
+pub fn shipments_by_line<'a>(lines: impl IntoIterator<Item = NoteLine<'a>>) -> HashMap<String, Shipments> {
+    let mut by_line: HashMap<String, Shipments> = HashMap::new();
+    for l in lines {
+        let s = by_line.entry(l.order_line_id.to_string()).or_default();
+        s.shipped += l.quantity;
+        if l.in_transit {
+            s.in_transit += l.quantity;
+        } else {
+            s.rejected += l.rejected;
+        }
+    }
+    by_line
 }
 
 /// The status of a confirmed order, derived from its lines.
@@ -178,6 +214,16 @@ mod tests {
         assert_eq!(derive_status(&[p(100, 100, 0)]), OrderStatus::Completed);
         assert_eq!(derive_status(&[p(100, 100, 0), p(50, 0, 0)]), OrderStatus::PartiallyAccepted);
         assert_eq!(derive_status(&[p(100, 100, 0), p(50, 0, 50)]), OrderStatus::Shipped);
+    }
+
+    #[test]
+    fn notes_in_transit_and_rejections_are_summed_per_line() {
+        let line =
+            |order_line_id, quantity, in_transit, rejected| NoteLine { order_line_id, quantity, in_transit, rejected };
+        let by_line = shipments_by_line([line("a", 60, false, 10), line("a", 40, true, 0), line("b", 5, false, 0)]);
+        assert_eq!(by_line["a"], Shipments { shipped: 100, in_transit: 40, rejected: 10 });
+        assert_eq!(by_line["b"], Shipments { shipped: 5, in_transit: 0, rejected: 0 });
+        assert!(!by_line.contains_key("c"));
     }
 
     #[test]

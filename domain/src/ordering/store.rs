@@ -4,12 +4,16 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
+use std::collections::HashMap;
 
+use super::rules::{shipments_by_line, NoteLine, Shipments};
+
+use crate::catalog::ProductRow;
 use crate::clock::to_db;
 use crate::db::{DbBackend, DbConnection};
 use crate::error::{DomainError, DomainResult};
 use crate::identity::{Actor, Role};
-use crate::schema::{acceptances, deliveries, delivery_lines, order_lines, order_status_history, orders};
+use crate::schema::{acceptances, audit_events, deliveries, delivery_lines, order_lines, orders, products};
 
 // ---------------------------------------------------------------- rows
 
@@ -51,20 +55,6 @@ pub struct OrderLineRow {
     pub above_volume_qty: i64,
     pub amount: i64,
     pub accepted_qty: i64,
-}
-
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = order_status_history)]
-pub struct StatusChangeRow {
-    pub id: String,
-    pub order_id: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
-    pub actor_user_id: String,
-    #[serde(serialize_with = "crate::clock::ser_utc")]
-    pub at: NaiveDateTime,
-    pub note: Option<String>,
 }
 
 // ---------------------------------------------------------------- scoping
@@ -174,15 +164,15 @@ pub(crate) fn visible_deliveries<'a>(actor: &Actor) -> deliveries::BoxedQuery<'a
     }
 }
 
-/// What a hospital counts against, read under the order's lock in two statements: the lock is
-/// taken through the delivery note (only one addressed to `hospital_id`: none otherwise), then
-/// the note is read with its acceptance, if one is counted.
+/// Takes the lock of the order of a delivery note addressed to `hospital_id` (what a hospital
+/// counts against), in one statement, and returns the order as it stands under the lock; not
+/// found when there is no such note.
 pub(crate) fn lock_received_delivery(
     conn: &mut DbConnection,
     hospital_id: &str,
     delivery_id: &str,
     now: DateTime<Utc>,
-) -> DomainResult<(OrderRow, DeliveryRow, Option<AcceptanceRow>)> {
+) -> DomainResult<OrderRow> {
     let order_of_note = deliveries::table
         .filter(deliveries::id.eq(delivery_id))
         .filter(deliveries::hospital_id.eq(hospital_id))
@@ -190,14 +180,78 @@ pub(crate) fn lock_received_delivery(
         .single_value();
     let touch = diesel::update(orders::table.filter(orders::id.nullable().eq(order_of_note)))
         .set(orders::updated_at.eq(to_db(now)));
-    let order = crate::db::changed_row!(conn, touch, OrderRow)?.ok_or(DomainError::not_found("delivery"))?;
-    let (delivery, acceptance) = deliveries::table
-        .left_join(acceptances::table.on(acceptances::delivery_id.eq(deliveries::id)))
-        .filter(deliveries::id.eq(delivery_id))
-        .filter(deliveries::hospital_id.eq(hospital_id))
-        .select((DeliveryRow::as_select(), Option::<AcceptanceRow>::as_select()))
-        .first::<(DeliveryRow, Option<AcceptanceRow>)>(conn)?;
-    Ok((order, delivery, acceptance))
+    crate::db::changed_row!(conn, touch, OrderRow)?.ok_or(DomainError::not_found("delivery"))
+}
+
+/// An order as its documents stand: each line with its product, every delivery line shipped
+/// against it with its note's status, the notes with their acceptances, and the hash of the
+/// order's newest audit event (the head its next event chains to).
+pub(crate) struct OrderState {
+    pub lines: Vec<(OrderLineRow, ProductRow)>,
+    pub shipped: Vec<(DeliveryLineRow, String)>,
+    pub notes: Vec<(DeliveryRow, Option<AcceptanceRow>)>,
+    pub audit_head: Option<String>,
+}
+
+impl OrderState {
+    /// What the notes say of each line, as read.
+    pub fn shipments(&self) -> HashMap<String, Shipments> {
+        shipments_by_line(self.shipped.iter().map(|(l, status)| note_line(l, status)))
+    }
+}
+
+/// A delivery line as the order's totals count it.
+pub(crate) fn note_line<'a>(l: &'a DeliveryLineRow, delivery_status: &str) -> NoteLine<'a> {
+    NoteLine {
+        order_line_id: &l.order_line_id,
+        quantity: l.quantity,
+        in_transit: delivery_status == "shipped",
+        rejected: l.rejected_qty.unwrap_or(0),
+    }
+}
+
+/// Reads an order's state in one query (under its lock, when it is about to change: the head of
+/// its audit chain is then the one its next event must chain to).
+pub(crate) fn order_state(conn: &mut DbConnection, order_id: &str) -> DomainResult<OrderState> {
+    let head = audit_events::table
+        .filter(audit_events::entity_type.eq("order"))
+        .filter(audit_events::entity_id.eq(order_id.to_string()))
+        .order(audit_events::id.desc())
+        .select(audit_events::hash)
+        .limit(1)
+        .single_value();
+    type Row =
+        (OrderLineRow, ProductRow, Option<DeliveryLineRow>, Option<DeliveryRow>, Option<AcceptanceRow>, Option<String>);
+    let rows: Vec<Row> = order_lines::table
+        .inner_join(products::table)
+        .left_join(delivery_lines::table.inner_join(
+            deliveries::table.left_join(acceptances::table.on(acceptances::delivery_id.eq(deliveries::id))),
+        ))
+        .filter(order_lines::order_id.eq(order_id))
+        .order((order_lines::line_no.asc(), delivery_lines::id.asc()))
+        .select((
+            OrderLineRow::as_select(),
+            ProductRow::as_select(),
+            Option::<DeliveryLineRow>::as_select(),
+            Option::<DeliveryRow>::as_select(),
+            Option::<AcceptanceRow>::as_select(),
+            head,
+        ))
+        .load(conn)?;
+    let mut state = OrderState { lines: Vec::new(), shipped: Vec::new(), notes: Vec::new(), audit_head: None };
+    for (line, product, shipped, note, acceptance, head) in rows {
+        state.audit_head = head;
+        if let (Some(shipped), Some(note)) = (shipped, note) {
+            state.shipped.push((shipped, note.status.clone()));
+            if !state.notes.iter().any(|(n, _)| n.id == note.id) {
+                state.notes.push((note, acceptance));
+            }
+        }
+        if state.lines.last().is_none_or(|(l, _)| l.id != line.id) {
+            state.lines.push((line, product));
+        }
+    }
+    Ok(state)
 }
 
 pub(crate) fn find_visible_delivery(conn: &mut DbConnection, actor: &Actor, id: &str) -> DomainResult<DeliveryRow> {
