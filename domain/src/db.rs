@@ -220,8 +220,10 @@ where
         .transaction_depth()?
         .is_none();
     if outermost {
-        // Whatever it changed, counts kept from before it no longer hold (crate::paging).
+        // Whatever it changed, counts kept from before it no longer hold (crate::paging), and
+        // what it marked as written is counted again now that it is over (`count_write`).
         let _fresh = crate::paging::WriteDone;
+        let _counted = CountAgain;
         if let DbConnection::Sqlite(inner) = conn {
             AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
             return match f(conn) {
@@ -249,6 +251,31 @@ where
         });
     }
     conn.transaction(f)
+}
+
+thread_local! {
+    static COUNT_AGAIN: std::cell::RefCell<Vec<&'static std::sync::atomic::AtomicU64>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Counts `written` up, now and again when this thread's outermost write transaction ends
+/// (committed or rolled back). A cache whose entries carry the figure they were read under (see
+/// `kept`) then never keeps what another thread read before the write was committed, nor
+/// what a rolled-back write left in it.
+pub fn count_write(written: &'static std::sync::atomic::AtomicU64) {
+    written.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    COUNT_AGAIN.with(|again| again.borrow_mut().push(written));
+}
+
+/// Held by the outermost write transaction: counts its writes again when it ends.
+struct CountAgain;
+
+impl Drop for CountAgain {
+    fn drop(&mut self) {
+        for written in COUNT_AGAIN.with(|again| std::mem::take(&mut *again.borrow_mut())) {
+            written.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
 }
 
 /// Rows per multi-row INSERT of `bulk_insert!` on SQLite (under its bound-parameter limit for

@@ -33,6 +33,7 @@ pub mod failpoint;
 pub mod idempotency;
 pub mod ids;
 pub mod jobruns;
+pub mod kept;
 pub mod money;
 pub mod outbox;
 pub mod paging;

@@ -5,8 +5,12 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use crate::db::DbConnection;
 use crate::error::{DomainError, DomainResult, ErrorCode};
+use crate::kept::Kept;
 use crate::schema::region_policies;
 
 pub const PAYMENT_DEADLINE: &str = "payment_deadline";
@@ -155,14 +159,35 @@ pub fn policy_in_force(
     kind: &str,
     date: NaiveDate,
 ) -> DomainResult<Option<PolicyRow>> {
-    Ok(region_policies::table
-        .filter(region_policies::region_id.eq(region_id))
-        .filter(region_policies::kind.eq(kind))
-        .filter(region_policies::effective_from.le(date))
-        .order(region_policies::effective_from.desc())
-        .select(PolicyRow::as_select())
-        .first(conn)
-        .optional()?)
+    let versions = versions_of(conn, region_id, kind)?;
+    Ok(in_force_on(&versions, date).cloned())
+}
+
+/// Of a kind's versions, oldest first, the one in force on `date`.
+fn in_force_on(versions: &[PolicyRow], date: NaiveDate) -> Option<&PolicyRow> {
+    versions.iter().rev().find(|v| v.effective_from <= date)
+}
+
+/// Every version of one kind of one region, oldest first, by "region|kind".
+static VERSIONS: Kept<Vec<PolicyRow>> = Kept::new(Duration::from_secs(5));
+
+/// Marks that this transaction adds a policy version: versions kept from before are read again.
+pub(crate) fn version_added() {
+    VERSIONS.written();
+}
+
+/// Every version of `kind` in `region_id`, oldest first. Versions are only ever added, never
+/// changed or removed, so the list read is kept until one is added (see [`Kept`]): the operations
+/// that apply a policy read none.
+fn versions_of(conn: &mut DbConnection, region_id: &str, kind: &str) -> DomainResult<Arc<Vec<PolicyRow>>> {
+    VERSIONS.get(&format!("{region_id}|{kind}"), || {
+        Ok(region_policies::table
+            .filter(region_policies::region_id.eq(region_id))
+            .filter(region_policies::kind.eq(kind))
+            .order(region_policies::effective_from.asc())
+            .select(PolicyRow::as_select())
+            .load(conn)?)
+    })
 }
 
 /// The payment deadline rule in force, with the id of its policy version.
@@ -247,6 +272,7 @@ pub fn insert_version(
                 )
             })
         })?;
+        version_added();
         crate::audit::record(
             conn,
             crate::audit::AuditEntry::created(actor, Some(&region_id), "policy", &row.id, &row),
@@ -267,5 +293,26 @@ mod tests {
         let back: DeadlineRule = serde_json::from_str(r#"{"rule":"end_of_next_month"}"#).unwrap();
         assert_eq!(back, DeadlineRule::EndOfNextMonth);
         assert!(DeadlineRule::CalendarDays { days: 0 }.validate().is_err());
+    }
+
+    #[test]
+    fn the_version_in_force_is_the_latest_effective_on_or_before_the_day() {
+        let version = |effective_from: &str| PolicyRow {
+            id: effective_from.into(),
+            region_id: "r".into(),
+            kind: PAYMENT_DEADLINE.into(),
+            effective_from: effective_from.parse().unwrap(),
+            params: "{}".into(),
+            note: None,
+            created_by: None,
+            created_at: NaiveDateTime::default(),
+        };
+        let versions = [version("2000-01-01"), version("2027-01-01"), version("2027-07-01")];
+        let on = |day: &str| in_force_on(&versions, day.parse().unwrap()).map(|v| v.id.as_str());
+        assert_eq!(on("1999-12-31"), None);
+        assert_eq!(on("2026-12-31"), Some("2000-01-01"));
+        assert_eq!(on("2027-01-01"), Some("2027-01-01"));
+        assert_eq!(on("2027-06-30"), Some("2027-01-01"));
+        assert_eq!(on("2030-01-01"), Some("2027-07-01"));
     }
 }

@@ -256,6 +256,37 @@ fn each_step_answers_what_reading_it_back_shows_and_every_line_counts_in_its_vol
 }
 
 #[test]
+fn a_policy_version_added_applies_to_the_very_next_order() {
+    let mut f = Fixture::demo(NOW);
+    let (hospital, supplier, bureau) = (f.actor("hospital1"), f.actor("supplier1"), f.actor("bureau1"));
+    // One pack more than the year's agreed volume: within twice the agreement, as in force.
+    let (bid, _, pack) = f.bid("依折麦布片");
+    let agreed: i64 = agreed_volumes::table
+        .filter(agreed_volumes::hospital_id.eq(&hospital.org_id))
+        .filter(agreed_volumes::bid_id.eq(&bid))
+        .select(agreed_volumes::agreed_qty)
+        .first(&mut f.conn)
+        .unwrap();
+    let packs = agreed / pack + 1;
+    f.order(&hospital, &supplier, "依折麦布片", packs).unwrap();
+    // From today, no more than the agreement itself.
+    let tighter = json!({"effective_from": shanghai_date(f.now), "note": "收紧",
+        "params": {"max_multiple_of_agreed": "1", "max_packs_without_volume": 1, "always_allowed_packs": 1}});
+    let version = jicai_domain::region_setup::create_policy(
+        &mut f.conn,
+        &bureau,
+        "order_limit",
+        serde_json::from_value(tighter).unwrap(),
+        f.now,
+    )
+    .unwrap();
+    match f.order(&hospital, &supplier, "依折麦布片", packs).unwrap_err() {
+        DomainError::Invalid(p) => assert_eq!(p.details.as_ref().unwrap()["policy_id"], json!(version.id), "{p:?}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn a_declined_order_gives_back_what_it_took_from_its_volume() {
     let mut f = Fixture::demo(NOW);
     let (hospital, supplier) = (f.actor("hospital1"), f.actor("supplier1"));

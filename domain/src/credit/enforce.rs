@@ -9,9 +9,12 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use crate::db::DbConnection;
 use crate::error::{DomainError, DomainResult, ErrorCode, Problem};
+use crate::kept::Kept;
 use crate::policy::params_in_force;
 use crate::schema::{commitment_letters, credit_case_parties, credit_case_products, credit_cases};
 
@@ -70,50 +73,26 @@ pub fn active_ratings(
     if enterprise_ids.is_empty() {
         return Ok(vec![]);
     }
-    type Found = (String, String, String, String, Option<String>, Option<NaiveDate>, Option<NaiveDate>);
-    let rows: Vec<Found> = credit_cases::table
-        .inner_join(credit_case_parties::table)
-        .filter(credit_cases::region_id.eq(region_id))
-        .filter(credit_cases::status.eq(CaseStatus::InForce.as_str()))
-        .filter(credit_cases::effective_from.le(date))
-        .filter(credit_case_parties::enterprise_id.eq_any(enterprise_ids))
-        .select((
-            credit_cases::id,
-            credit_cases::case_no,
-            credit_case_parties::enterprise_id,
-            credit_case_parties::role,
-            credit_cases::measures,
-            credit_cases::ends_on,
-            credit_cases::distribution_until,
-        ))
-        .load(conn)?;
-    let case_ids: Vec<&String> = rows.iter().map(|r| &r.0).collect();
-    let mut products: HashMap<String, Vec<String>> = HashMap::new();
-    if !case_ids.is_empty() {
-        let pairs: Vec<(String, String)> = credit_case_products::table
-            .filter(credit_case_products::case_id.eq_any(&case_ids))
-            .select((credit_case_products::case_id, credit_case_products::product_id))
-            .load(conn)?;
-        for (case, product) in pairs {
-            products.entry(case).or_default().push(product);
-        }
-    }
+    let cases = in_force(conn, region_id)?;
+    let rows = cases
+        .iter()
+        .filter(|c| c.effective_from.is_some_and(|d| d <= date) && enterprise_ids.contains(&c.enterprise_id));
     let mut out = Vec::new();
-    for (case_id, case_no, enterprise_id, role, grade, ends_on, distribution_until) in rows {
-        let (Some(grade), Some(ends_on)) = (grade, ends_on) else { continue };
-        let grade: GradeDef = serde_json::from_str(&grade)
-            .map_err(|e| DomainError::Internal(format!("credit case {case_no} has unreadable measures: {e}")))?;
-        let measures = measures_for(&grade, role == "distributor");
+    for c in rows {
+        let (Some(grade), Some(ends_on)) = (&c.measures, c.ends_on) else { continue };
+        let grade: GradeDef = serde_json::from_str(grade)
+            .map_err(|e| DomainError::Internal(format!("credit case {} has unreadable measures: {e}", c.case_no)))?;
+        let measures = measures_for(&grade, c.role == "distributor");
+        let distribution_until = c.distribution_until;
         let distribution_live = distribution_until.is_some_and(|d| date < d);
         if date >= ends_on && !distribution_live {
             continue;
         }
-        let product_ids = products.get(&case_id).cloned().unwrap_or_default();
         out.push(ActiveRating {
-            case_id,
-            case_no,
-            enterprise_id,
-            role,
+            case_id: c.case_id.clone(),
+            case_no: c.case_no.clone(),
+            enterprise_id: c.enterprise_id.clone(),
+            role: c.role.clone(),
             grade: grade.code,
             grade_name_zh: grade.name_zh,
             grade_name_en: grade.name_en,
@@ -125,11 +104,83 @@ pub fn active_ratings(
             },
             ends_on,
             distribution_until,
-            product_ids,
+            product_ids: c.product_ids.clone(),
         });
     }
     out.sort_by(|a, b| a.case_no.cmp(&b.case_no));
     Ok(out)
+}
+
+/// One party of a case in force, as read: its measures apply from `effective_from`.
+struct PartyInForce {
+    case_id: String,
+    case_no: String,
+    enterprise_id: String,
+    role: String,
+    measures: Option<String>,
+    effective_from: Option<NaiveDate>,
+    ends_on: Option<NaiveDate>,
+    distribution_until: Option<NaiveDate>,
+    product_ids: Vec<String>,
+}
+
+/// The parties of the cases in force, by region. Every order asks for them; they change when a
+/// rating is approved or repaired.
+static IN_FORCE: Kept<Vec<PartyInForce>> = Kept::new(Duration::from_secs(5));
+
+/// Marks that this transaction puts a case in force or takes it out: what is kept is read again.
+pub(crate) fn cases_changed() {
+    IN_FORCE.written();
+}
+
+/// Every party of a case in force in `region_id`, with the case's products.
+fn in_force(conn: &mut DbConnection, region_id: &str) -> DomainResult<Arc<Vec<PartyInForce>>> {
+    IN_FORCE.get(region_id, || {
+        type Found =
+            (String, String, String, String, Option<String>, Option<NaiveDate>, Option<NaiveDate>, Option<NaiveDate>);
+        let rows: Vec<Found> = credit_cases::table
+            .inner_join(credit_case_parties::table)
+            .filter(credit_cases::region_id.eq(region_id))
+            .filter(credit_cases::status.eq(CaseStatus::InForce.as_str()))
+            .select((
+                credit_cases::id,
+                credit_cases::case_no,
+                credit_case_parties::enterprise_id,
+                credit_case_parties::role,
+                credit_cases::measures,
+                credit_cases::effective_from,
+                credit_cases::ends_on,
+                credit_cases::distribution_until,
+            ))
+            .load(conn)?;
+        let case_ids: Vec<&String> = rows.iter().map(|r| &r.0).collect();
+        let mut products: HashMap<String, Vec<String>> = HashMap::new();
+        if !case_ids.is_empty() {
+            let pairs: Vec<(String, String)> = credit_case_products::table
+                .filter(credit_case_products::case_id.eq_any(&case_ids))
+                .select((credit_case_products::case_id, credit_case_products::product_id))
+                .load(conn)?;
+            for (case, product) in pairs {
+                products.entry(case).or_default().push(product);
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|(case_id, case_no, enterprise_id, role, measures, effective_from, ends_on, distribution_until)| {
+                PartyInForce {
+                    product_ids: products.get(&case_id).cloned().unwrap_or_default(),
+                    case_id,
+                    case_no,
+                    enterprise_id,
+                    role,
+                    measures,
+                    effective_from,
+                    ends_on,
+                    distribution_until,
+                }
+            })
+            .collect())
+    })
 }
 
 fn refused(code: ErrorCode, field: &str, message: String, rating: &ActiveRating, m: Measure) -> DomainError {

@@ -408,6 +408,7 @@ pub fn approve(
                     credit_cases::distribution_until.eq(distribution_until),
                 ))
                 .execute(conn)?;
+            enforce::cases_changed();
             (
                 "approve",
                 serde_json::json!({"status": "in_force", "grade": grade.code, "effective_from": today, "ends_on": ends_on, "distribution_until": distribution_until}),
@@ -625,6 +626,7 @@ pub fn review_repair(
             diesel::update(credit_cases::table.find(&row.id).filter(credit_cases::status.eq("in_force")))
                 .set((credit_cases::status.eq(CaseStatus::Repaired.as_str()), credit_cases::repaired_at.eq(to_db(now))))
                 .execute(conn)?;
+            enforce::cases_changed();
             audit::record(
                 conn,
                 AuditEntry::changed(

@@ -169,6 +169,7 @@ pub fn create_region(
                 created_at: to_db(now),
             };
             diesel::insert_into(region_policies::table).values(&policy).execute(conn)?;
+            crate::policy::version_added();
         }
         audit::record(conn, AuditEntry::created(actor, Some(&row.id), "region", &row.id, &row), now)?;
         Ok(row.clone())

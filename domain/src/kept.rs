@@ -1,0 +1,87 @@
+//! Rows that change rarely, kept in the process once read: a region's policy versions, the
+//! credit ratings in force. What is kept is read again when this process writes such rows (the
+//! writer marks it, see [`Kept::written`]) and, for another process's writes, after a few
+//! seconds. An operation that applies them then reads none.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::error::DomainResult;
+
+/// A value as read: under which count of writes, when.
+struct Read<V> {
+    written: u64,
+    at: Instant,
+    value: Arc<V>,
+}
+
+/// Values read by key.
+pub struct Kept<V> {
+    /// How long a value is kept: another process's write is seen within this time.
+    fresh_for: Duration,
+    written: AtomicU64,
+    values: Mutex<BTreeMap<String, Read<V>>>,
+}
+
+impl<V> Kept<V> {
+    pub const fn new(fresh_for: Duration) -> Self {
+        Kept { fresh_for, written: AtomicU64::new(0), values: Mutex::new(BTreeMap::new()) }
+    }
+
+    /// Marks that the current transaction writes what is kept: nothing kept from before is used
+    /// again, from now on nor once the transaction has ended (see [`crate::db::count_write`]).
+    pub fn written(&'static self) {
+        crate::db::count_write(&self.written);
+    }
+
+    /// The value kept under `key`, or what `read` reads now (then kept).
+    pub fn get(&self, key: &str, read: impl FnOnce() -> DomainResult<V>) -> DomainResult<Arc<V>> {
+        self.get_at(key, Instant::now(), read)
+    }
+
+    fn get_at(&self, key: &str, now: Instant, read: impl FnOnce() -> DomainResult<V>) -> DomainResult<Arc<V>> {
+        let written = self.written.load(Ordering::SeqCst);
+        {
+            let values = self.values.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(read) = values.get(key) {
+                if read.written == written && now.saturating_duration_since(read.at) < self.fresh_for {
+                    return Ok(read.value.clone());
+                }
+            }
+        }
+        let value = Arc::new(read()?);
+        let mut values = self.values.lock().unwrap_or_else(PoisonError::into_inner);
+        values.insert(key.to_string(), Read { written, at: now, value: value.clone() });
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static KEPT: Kept<i64> = Kept::new(Duration::from_secs(5));
+
+    #[test]
+    fn a_value_is_read_once_until_written_or_stale() {
+        let t0 = Instant::now();
+        let mut reads = 0;
+        let mut read = |v: i64| {
+            reads += 1;
+            move || Ok(v)
+        };
+        assert_eq!(*KEPT.get_at("r1", t0, read(1)).unwrap(), 1);
+        // Kept: the second read is not made.
+        assert_eq!(*KEPT.get_at("r1", t0 + Duration::from_secs(4), read(2)).unwrap(), 1);
+        // Another key is read for itself.
+        assert_eq!(*KEPT.get_at("r2", t0, read(3)).unwrap(), 3);
+        // Stale after five seconds.
+        assert_eq!(*KEPT.get_at("r1", t0 + Duration::from_secs(5), read(4)).unwrap(), 4);
+        // A write in this process: read again at once.
+        KEPT.written();
+        assert_eq!(*KEPT.get_at("r1", t0 + Duration::from_secs(5), read(5)).unwrap(), 5);
+        assert_eq!(reads, 5);
+    }
+}
