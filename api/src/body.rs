@@ -182,7 +182,7 @@ pub async fn write<O, F>(
 ) -> Result<HttpResponse, ApiError>
 where
     O: Serialize,
-    F: FnOnce(&mut DbConnection, &Actor, DateTime<Utc>) -> DomainResult<O> + Send + 'static,
+    F: FnOnce(&mut DbConnection, &Actor, DateTime<Utc>) -> DomainResult<O> + Clone + Send + 'static,
 {
     let key = match req.headers().get(IDEMPOTENCY_HEADER) {
         None => None,

@@ -250,7 +250,53 @@ where
             Ok(value)
         });
     }
+    if JOIN.get() == Join::Open {
+        // `joined` runs the caller: this transaction is the caller's, not a savepoint of it.
+        JOIN.set(Join::Inside);
+        let out = f(conn);
+        JOIN.set(if out.is_ok() { Join::Open } else { Join::Failed });
+        return out;
+    }
     conn.transaction(f)
+}
+
+/// Whether the write transactions `joined` runs join the enclosing transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Join {
+    /// Not inside `joined`: nested write transactions are savepoints.
+    Off,
+    /// The next write transaction opened at the top of `f` joins.
+    Open,
+    /// Inside a joined transaction: those it opens are savepoints again.
+    Inside,
+    /// A joined transaction failed: what it wrote is still in the enclosing transaction.
+    Failed,
+}
+
+thread_local! {
+    static JOIN: std::cell::Cell<Join> = const { std::cell::Cell::new(Join::Off) };
+}
+
+/// Runs `f` inside the caller's write transaction, letting the write transactions `f` opens
+/// join it instead of nesting as savepoints (two statements less each). Answers `None` when one
+/// of them failed and `f` still answered (turned the failure into an answer): a savepoint would
+/// have undone that transaction's writes, which are now in the caller's, so the caller must roll
+/// back and run `f` again without joining. Transactions that need their own isolation level
+/// (`repeatable_read`) keep the enclosing one, as a savepoint would.
+pub fn joined<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<Option<T>, E> {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            JOIN.set(Join::Off);
+        }
+    }
+    let _reset = Reset;
+    JOIN.set(Join::Open);
+    let out = f(conn)?;
+    Ok(if JOIN.get() == Join::Failed { None } else { Some(out) })
 }
 
 thread_local! {
@@ -383,7 +429,7 @@ pub fn repeatable_read(conn: &mut DbConnection) -> Result<(), diesel::result::Er
     let depth = <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn)
         .transaction_depth()?
         .map(|d| d.get());
-    if let (DbConnection::Postgresql(_), Some(1)) = (&*conn, depth) {
+    if let (DbConnection::Postgresql(_), Some(1), false) = (&*conn, depth, JOIN.get() == Join::Inside) {
         conn.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
     }
     Ok(())

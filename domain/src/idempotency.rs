@@ -83,6 +83,10 @@ fn lookup(conn: &mut DbConnection, req: &IdempotentRequest<'_>, hash: &str) -> D
 }
 
 /// Runs `op` once per (user, key). `op` returns the response to store (status, JSON body).
+///
+/// The operation's own transaction joins the key's (see [`crate::db::joined`]); when the
+/// operation answered a failure of it, everything is rolled back and run again with the
+/// operation's transaction as a savepoint, so the answer and what is kept are as without the key.
 pub fn run_once<F>(
     conn: &mut DbConnection,
     req: &IdempotentRequest<'_>,
@@ -90,29 +94,42 @@ pub fn run_once<F>(
     op: F,
 ) -> DomainResult<StoredResponse>
 where
-    F: FnOnce(&mut DbConnection) -> DomainResult<(u16, String)>,
+    F: FnOnce(&mut DbConnection) -> DomainResult<(u16, String)> + Clone,
 {
     check_key(req.key)?;
     let hash = request_hash(req);
-    let attempt = write_tx(conn, |conn| {
-        if let Some(stored) = lookup(conn, req, &hash)? {
-            return Ok(stored);
-        }
-        let (status, body) = op(conn)?;
-        diesel::insert_into(idempotency_keys::table)
-            .values((
-                idempotency_keys::user_id.eq(req.user_id),
-                idempotency_keys::idem_key.eq(req.key),
-                idempotency_keys::method.eq(req.method),
-                idempotency_keys::path.eq(req.path),
-                idempotency_keys::request_hash.eq(&hash),
-                idempotency_keys::status_code.eq(status as i32),
-                idempotency_keys::response_body.eq(&body),
-                idempotency_keys::created_at.eq(to_db(now)),
-            ))
-            .execute(conn)?;
-        Ok(StoredResponse { status, body, replayed: false })
-    });
+    let attempt = |conn: &mut DbConnection, join: bool| {
+        let mut run_again = false;
+        let out = write_tx(conn, |conn| {
+            if let Some(stored) = lookup(conn, req, &hash)? {
+                return Ok(stored);
+            }
+            let op = op.clone();
+            let answered = if join { crate::db::joined(conn, op)? } else { Some(op(conn)?) };
+            let Some((status, body)) = answered else {
+                run_again = true;
+                return Err(DomainError::Internal("run again without joining".into()));
+            };
+            diesel::insert_into(idempotency_keys::table)
+                .values((
+                    idempotency_keys::user_id.eq(req.user_id),
+                    idempotency_keys::idem_key.eq(req.key),
+                    idempotency_keys::method.eq(req.method),
+                    idempotency_keys::path.eq(req.path),
+                    idempotency_keys::request_hash.eq(&hash),
+                    idempotency_keys::status_code.eq(status as i32),
+                    idempotency_keys::response_body.eq(&body),
+                    idempotency_keys::created_at.eq(to_db(now)),
+                ))
+                .execute(conn)?;
+            Ok(StoredResponse { status, body, replayed: false })
+        });
+        (out, run_again)
+    };
+    let attempt = match attempt(conn, true) {
+        (_, true) => attempt(conn, false).0,
+        (out, false) => out,
+    };
     match attempt {
         Err(DomainError::Database(e)) if is_unique_violation(&e) => {
             // A concurrent request with the same key committed first: replay it.

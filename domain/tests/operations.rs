@@ -390,3 +390,46 @@ fn an_order_names_a_real_supplier_and_only_its_own_supplier_decides_it() {
     let e = orders::cancel_order(&mut f.conn, &hospital, &id, f.now).unwrap_err();
     assert!(matches!(e, DomainError::Conflict(_)), "{e:?}");
 }
+
+#[test]
+fn an_idempotent_write_keeps_what_it_would_keep_without_its_key() {
+    use jicai_domain::idempotency::{run_once, IdempotentRequest};
+    let mut f = Fixture::demo(NOW);
+    let (hospital, supplier) = (f.actor("hospital1"), f.actor("supplier1"));
+    let (bid, price, pack) = f.bid("依折麦布片");
+    let body = json!({"supplier_id": supplier.org_id, "lines": [{"winning_bid_id": bid, "quantity": pack,
+        "unit_price": format!("{}.{:04}", price / 10_000, price % 10_000)}]});
+    let orders_now =
+        |f: &mut Fixture| -> i64 { jicai_domain::schema::orders::table.count().get_result(&mut f.conn).unwrap() };
+    let user_id = hospital.user_id.clone();
+    let request = |key: &'static str, bytes: &'static [u8]| IdempotentRequest {
+        user_id: &user_id,
+        key,
+        method: "POST",
+        path: "/api/v1/orders",
+        body: bytes,
+    };
+    let now = f.now;
+    let place = |conn: &mut DbConnection| {
+        let order = orders::place_order(conn, &hospital, serde_json::from_value(body.clone()).unwrap(), now)?;
+        Ok((201, json!(order).to_string()))
+    };
+    let before = orders_now(&mut f);
+    // Placed once under its key; the retry answers the same and places nothing more.
+    let first = run_once(&mut f.conn, &request("k1", b"order"), now, place).unwrap();
+    let again = run_once(&mut f.conn, &request("k1", b"order"), now, place).unwrap();
+    assert_eq!((first.replayed, again.replayed, &again.body), (false, true, &first.body));
+    assert_eq!(orders_now(&mut f), before + 1);
+    // An operation that answers the failure of its own transaction (a preview) keeps nothing of
+    // that transaction, and its answer is what is stored.
+    let preview = |conn: &mut DbConnection| {
+        let tried: Result<(), DomainError> = jicai_domain::db::write_tx(conn, |conn| {
+            orders::place_order(conn, &hospital, serde_json::from_value(body.clone()).unwrap(), now)?;
+            Err(DomainError::Internal("a preview keeps nothing".into()))
+        });
+        Ok((200, json!({"would_fail": tried.is_err()}).to_string()))
+    };
+    let answered = run_once(&mut f.conn, &request("k2", b"preview"), now, preview).unwrap();
+    assert_eq!(answered.body, r#"{"would_fail":true}"#);
+    assert_eq!(orders_now(&mut f), before + 1);
+}
