@@ -116,14 +116,6 @@ pub fn post(
         created_by: actor.map(|a| a.user_id.clone()).filter(|u| !u.is_empty()),
         created_at: to_db(now),
     };
-    diesel::insert_into(journal_entries::table).values(&head).execute(conn).map_err(|e| {
-        unique_conflict(e, || {
-            DomainError::conflict(
-                ErrorCode::AlreadyPosted,
-                format!("{} of {} is already posted", entry.kind, entry.source_id),
-            )
-        })
-    })?;
     let lines: Vec<JournalLineRow> = postings
         .iter()
         .map(|p| JournalLineRow {
@@ -137,10 +129,64 @@ pub fn post(
             entry_date: entry.date,
         })
         .collect();
-    // One multi-row insert: an entry has a handful of lines.
-    crate::db::insert_rows!(&mut *conn, journal_lines::table, &lines)?;
+    write_entry(conn, &head, &lines).map_err(|e| {
+        unique_conflict(e, || {
+            DomainError::conflict(
+                ErrorCode::AlreadyPosted,
+                format!("{} of {} is already posted", entry.kind, entry.source_id),
+            )
+        })
+    })?;
     let id = head.id;
     Ok(id)
+}
+
+/// Writes an entry with its lines (a handful). On PostgreSQL in one statement: the entry's
+/// INSERT is a data-modifying WITH of the lines' multi-row INSERT (the lines' foreign key is
+/// checked at the statement's end, when the entry is there). On SQLite, which has no such WITH,
+/// in two.
+fn write_entry(conn: &mut DbConnection, head: &JournalEntryRow, lines: &[JournalLineRow]) -> QueryResult<()> {
+    use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
+    let DbConnection::Postgresql(pg) = conn else {
+        diesel::insert_into(journal_entries::table).values(head).execute(conn)?;
+        crate::db::insert_rows!(&mut *conn, journal_lines::table, lines)?;
+        return Ok(());
+    };
+    let mut sql = String::from(
+        "WITH entry AS (INSERT INTO journal_entries (id, region_id, entry_date, kind, memo, source_type, source_id, \
+         reverses_entry_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)) \
+         INSERT INTO journal_lines (id, entry_id, region_id, account, party_id, debit, credit, entry_date) VALUES ",
+    );
+    for i in 0..lines.len() {
+        let at = 10 + i * 8;
+        let row: Vec<String> = (1..=8).map(|k| format!("${}", at + k)).collect();
+        sql.push_str(&format!("{}({})", if i == 0 { "" } else { ", " }, row.join(", ")));
+    }
+    let mut q = diesel::sql_query(sql)
+        .into_boxed::<diesel::pg::Pg>()
+        .bind::<Text, _>(&head.id)
+        .bind::<Text, _>(&head.region_id)
+        .bind::<Date, _>(head.entry_date)
+        .bind::<Text, _>(&head.kind)
+        .bind::<Text, _>(&head.memo)
+        .bind::<Text, _>(&head.source_type)
+        .bind::<Text, _>(&head.source_id)
+        .bind::<Nullable<Text>, _>(&head.reverses_entry_id)
+        .bind::<Nullable<Text>, _>(&head.created_by)
+        .bind::<Timestamp, _>(head.created_at);
+    for l in lines {
+        q = q
+            .bind::<Text, _>(&l.id)
+            .bind::<Text, _>(&l.entry_id)
+            .bind::<Text, _>(&l.region_id)
+            .bind::<Text, _>(&l.account)
+            .bind::<Nullable<Text>, _>(&l.party_id)
+            .bind::<BigInt, _>(l.debit)
+            .bind::<BigInt, _>(l.credit)
+            .bind::<Date, _>(l.entry_date);
+    }
+    q.execute(pg)?;
+    Ok(())
 }
 
 /// Balance of an account (of a party) up to and including `on`, in its normal direction.
