@@ -764,7 +764,7 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
                         region_id: region_id.clone(),
                         hospital_id: hid.clone(),
                         supplier_id: sid.clone(),
-                        status: status.as_str().into(),
+                        status,
                         total_amount: order_amount,
                         note: None,
                         decline_reason: None,

@@ -411,6 +411,70 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
 /// The query backend of [`DbConnection`] (for boxed queries shared by both databases).
 pub type DbBackend = <DbConnection as Connection>::Backend;
 
+/// Stores a state enum (with `as_str` and `parse`) as text on both databases: the column stays
+/// `Text`; rows read and write the enum, and queries compare the column with it. The enum derives
+/// `diesel::expression::AsExpression` and `diesel::deserialize::FromSqlRow` with
+/// `#[diesel(sql_type = diesel::sql_types::Text)]`. A stored name the enum does not know fails
+/// the read, naming it. Queries that SQLite's partial indexes must match keep their literal
+/// predicates: a bound value does not match an index's `WHERE stage = '…'`.
+#[macro_export]
+macro_rules! text_enum {
+    ($t:ty) => {
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $t {
+            fn from_sql(
+                bytes: <diesel::pg::Pg as diesel::backend::Backend>::RawValue<'_>,
+            ) -> diesel::deserialize::Result<Self> {
+                let s = <String as diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg>>::from_sql(bytes)?;
+                <$t>::parse(&s).ok_or_else(|| format!("unknown {} {s:?}", stringify!($t)).into())
+            }
+        }
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for $t {
+            fn from_sql(
+                bytes: <diesel::sqlite::Sqlite as diesel::backend::Backend>::RawValue<'_>,
+            ) -> diesel::deserialize::Result<Self> {
+                let s = <String as diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::sqlite::Sqlite>>::from_sql(bytes)?;
+                <$t>::parse(&s).ok_or_else(|| format!("unknown {} {s:?}", stringify!($t)).into())
+            }
+        }
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, $crate::db::DbBackend> for $t {
+            fn from_sql(
+                bytes: <$crate::db::DbBackend as diesel::backend::Backend>::RawValue<'_>,
+            ) -> diesel::deserialize::Result<Self> {
+                bytes.from_sql::<Self, diesel::sql_types::Text>()
+            }
+        }
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $t {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+            ) -> diesel::serialize::Result {
+                <str as diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg>>::to_sql(
+                    self.as_str(),
+                    &mut out.reborrow(),
+                )
+            }
+        }
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for $t {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::sqlite::Sqlite>,
+            ) -> diesel::serialize::Result {
+                out.set_value(self.as_str());
+                Ok(diesel::serialize::IsNull::No)
+            }
+        }
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, $crate::db::DbBackend> for $t {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, $crate::db::DbBackend>,
+            ) -> diesel::serialize::Result {
+                out.set_value((diesel::sql_types::Text, self));
+                Ok(diesel::serialize::IsNull::No)
+            }
+        }
+    };
+}
+
 /// Serializes runs of one job across processes: a transaction-scoped advisory lock on
 /// PostgreSQL (released at commit or rollback); on SQLite the write transaction already holds
 /// the database's single write lock.

@@ -197,9 +197,15 @@ fn rules_files_touch_no_database() {
     let rules: Vec<&PathBuf> = files.iter().filter(|f| f.file_name().is_some_and(|n| n == "rules.rs")).collect();
     assert!(rules.len() >= 10, "rules files found: {rules:?}");
     for f in rules {
-        let text = fs::read_to_string(f).unwrap();
+        // Attributes may say how a rule's type is stored (a state's derives): that reads nothing.
+        let code: String = fs::read_to_string(f)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("#["))
+            .collect::<Vec<_>>()
+            .join("\n");
         for impure in ["diesel::", "DbConnection", "crate::schema", "crate::db::", "crate::outbox", "crate::audit"] {
-            assert!(!text.contains(impure), "{} uses {impure}", f.display());
+            assert!(!code.contains(impure), "{} uses {impure}", f.display());
         }
     }
 }

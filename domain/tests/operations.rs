@@ -207,7 +207,7 @@ fn each_step_answers_what_reading_it_back_shows_and_every_line_counts_in_its_vol
     }
 
     let confirmed = orders::confirm_order(&mut f.conn, &supplier, &id, f.now).unwrap();
-    assert_eq!(confirmed.summary.status, "confirmed");
+    assert_eq!(confirmed.summary.status, orders::OrderStatus::Confirmed);
     assert_eq!(json!(confirmed), read(&mut f, &supplier));
 
     let shipped = f.ship_all(&supplier, &confirmed);
@@ -385,7 +385,7 @@ fn an_order_names_a_real_supplier_and_only_its_own_supplier_decides_it() {
     let e = orders::cancel_order(&mut f.conn, &hospital2, &id, f.now).unwrap_err();
     assert!(matches!(e, DomainError::NotFound { .. }), "{e:?}");
     let confirmed = orders::confirm_order(&mut f.conn, &supplier, &id, f.now).unwrap();
-    assert_eq!(confirmed.summary.status, "confirmed");
+    assert_eq!(confirmed.summary.status, orders::OrderStatus::Confirmed);
     assert_eq!(json!(confirmed), json!(orders::get_order(&mut f.conn, &hospital, &id).unwrap()));
     let e = orders::cancel_order(&mut f.conn, &hospital, &id, f.now).unwrap_err();
     assert!(matches!(e, DomainError::Conflict(_)), "{e:?}");

@@ -4,6 +4,8 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
+
+use crate::ordering::rules::OrderStatus;
 use diesel::IntoSql;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -345,7 +347,7 @@ pub fn run(
             to_db(crate::clock::from_db(as_of.and_hms_opt(0, 0, 0).expect("midnight")) - chrono::Duration::days(90));
         let stale =
             to_db(crate::clock::from_db(as_of.and_hms_opt(0, 0, 0).expect("midnight")) - chrono::Duration::days(30));
-        let recent: Vec<(String, String, String, NaiveDateTime)> = orders::table
+        let recent: Vec<(String, String, OrderStatus, NaiveDateTime)> = orders::table
             .filter(orders::created_at.ge(since))
             .filter(
                 orders::region_id
@@ -358,10 +360,12 @@ pub fn run(
         for (region, supplier, status, created) in recent {
             let e = by_supplier.entry((region, supplier)).or_default();
             e.0 += 1;
-            if status == "declined" {
+            if status == OrderStatus::Declined {
                 e.1 += 1;
-            } else if matches!(status.as_str(), "confirmed" | "partially_shipped" | "partially_accepted")
-                && created < stale
+            } else if matches!(
+                status,
+                OrderStatus::Confirmed | OrderStatus::PartiallyShipped | OrderStatus::PartiallyAccepted
+            ) && created < stale
             {
                 e.2 += 1;
             }

@@ -14,7 +14,7 @@ use crate::error::{DomainError, DomainResult, ErrorCode, Problem};
 use crate::identity::{Actor, OrgNames, Role};
 use crate::ids::{document_no, new_id};
 use crate::money::{amount_of, Money, UnitPrice};
-use crate::orders::{self as ord, check_quantity, OrderRow, OrderStatus, ProductBrief};
+use crate::orders::{self as ord, check_quantity, OrderRow, ProductBrief};
 use crate::paging::{Page, PageRequest};
 use crate::payables;
 use crate::schema::{acceptances, deliveries, delivery_lines, order_lines, orders, products};
@@ -184,7 +184,7 @@ pub fn ship(
         // A supplier sees the orders addressed to it: the lock finds only those.
         let order = super::store::lock_supplied_order(conn, &actor.org_id, input.order_id.trim(), now)?
             .ok_or(DomainError::not_found("order"))?;
-        let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Submitted);
+        let status = order.status;
         if !status.is_open_for_delivery() {
             return Err(DomainError::Conflict(
                 Problem::new(

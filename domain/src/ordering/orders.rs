@@ -122,7 +122,7 @@ pub struct StatusChange {
 pub struct OrderSummary {
     pub id: String,
     pub order_no: String,
-    pub status: String,
+    pub status: OrderStatus,
     pub hospital: OrgRef,
     pub supplier: OrgRef,
     pub total_amount: Money,
@@ -397,7 +397,7 @@ pub fn place_order(
             region_id: region_id.clone(),
             hospital_id: actor.org_id.clone(),
             supplier_id: supplier_id.clone(),
-            status: OrderStatus::Submitted.as_str().into(),
+            status: OrderStatus::Submitted,
             total_amount: total.fen(),
             note: note.clone(),
             decline_reason: None,
@@ -631,11 +631,6 @@ fn history(conn: &mut DbConnection, order_id: &str) -> DomainResult<(Vec<StatusC
 
 // ---------------------------------------------------------------- supplier and hospital decisions
 
-fn current_status(order: &OrderRow) -> DomainResult<OrderStatus> {
-    OrderStatus::parse(&order.status)
-        .ok_or_else(|| DomainError::Internal(format!("order {} has status {}", order.id, order.status)))
-}
-
 /// Moves a submitted order to `to`; refused unless the order is still submitted.
 fn decide(
     conn: &mut DbConnection,
@@ -655,10 +650,10 @@ fn decide(
             orders::table
                 .find(order_id)
                 .filter(orders::supplier_id.eq(org).or(orders::hospital_id.eq(org)))
-                .filter(orders::status.eq(OrderStatus::Submitted.as_str())),
+                .filter(orders::status.eq(OrderStatus::Submitted)),
         )
         .set((
-            orders::status.eq(to.as_str()),
+            orders::status.eq(to),
             orders::decline_reason.eq(&decline_reason),
             orders::updated_at.eq(to_db(now)),
         ));
@@ -779,11 +774,11 @@ pub(crate) fn refresh_status_from<'a>(
     events: &mut Vec<AuditEntry<'a>>,
     now: DateTime<Utc>,
 ) -> DomainResult<OrderStatus> {
-    let from = current_status(order)?;
+    let from = order.status;
     let to = derive_status(progress);
     if to != from {
         diesel::update(orders::table.find(&order.id))
-            .set((orders::status.eq(to.as_str()), orders::updated_at.eq(to_db(now))))
+            .set((orders::status.eq(to), orders::updated_at.eq(to_db(now))))
             .execute(conn)?;
         events.push(
             AuditEntry::changed(
@@ -913,7 +908,7 @@ pub fn list_orders(
     let build = || {
         let mut q = visible_orders(actor);
         if let Some(s) = filter.status {
-            q = q.filter(orders::status.eq(s.as_str()));
+            q = q.filter(orders::status.eq(s));
         }
         if let Some(v) = &filter.hospital_id {
             q = q.filter(orders::hospital_id.eq(v.clone()));

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
 
-use super::rules::{shipments_by_line, NoteLine, Shipments};
+use super::rules::{shipments_by_line, NoteLine, OrderStatus, Shipments};
 
 use crate::catalog::ProductRow;
 use crate::clock::to_db;
@@ -26,7 +26,7 @@ pub struct OrderRow {
     pub region_id: String,
     pub hospital_id: String,
     pub supplier_id: String,
-    pub status: String,
+    pub status: OrderStatus,
     pub total_amount: i64,
     pub note: Option<String>,
     pub decline_reason: Option<String>,
@@ -56,6 +56,8 @@ pub struct OrderLineRow {
     pub amount: i64,
     pub accepted_qty: i64,
 }
+
+crate::text_enum!(OrderStatus);
 
 // ---------------------------------------------------------------- scoping
 
