@@ -93,7 +93,8 @@ impl<'a> AuditEntry<'a> {
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[diesel(table_name = audit_events)]
+// Every column is written as given (no DEFAULT for a None), so the INSERT is kept prepared.
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 pub struct AuditEventRow {
     pub id: String,
     #[serde(serialize_with = "crate::clock::ser_utc")]
@@ -155,6 +156,9 @@ pub fn append(conn: &mut DbConnection, entry: AuditEntry<'_>, now: DateTime<Utc>
     Ok(row)
 }
 
+/// Up to this many events are written by a statement kept prepared ([`crate::db::Reused`]).
+const FEW_EVENTS: usize = 8;
+
 /// [`record`] for the many events of one request or job step: the previous hashes that are not
 /// known in one query per 500 entities, the events in multi-row inserts. Events of one entity
 /// chain in the given order; the first of each says what precedes it.
@@ -199,8 +203,13 @@ pub fn record_many(conn: &mut DbConnection, entries: Vec<AuditEntry<'_>>, now: D
         last.insert(key, Some(row.hash.clone()));
         rows.push(row);
     }
-    for chunk in rows.chunks(500) {
-        crate::db::insert_rows!(&mut *conn, audit_events::table, chunk)?;
+    if rows.len() <= FEW_EVENTS {
+        // A request's few events: one statement per number of them, kept prepared.
+        crate::db::insert_rows!(&mut *conn, audit_events::table, &rows, reused)?;
+    } else {
+        for chunk in rows.chunks(500) {
+            crate::db::insert_rows!(&mut *conn, audit_events::table, chunk)?;
+        }
     }
     Ok(rows.len())
 }

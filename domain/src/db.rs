@@ -324,6 +324,54 @@ impl Drop for CountAgain {
     }
 }
 
+/// A statement kept prepared on its connection, by its SQL text, though diesel would parse and
+/// plan it afresh each time: an UPDATE, a multi-row INSERT or an `sql_query` of the hot path.
+/// Diesel refuses to keep these because their text may vary without bound (an UPDATE by which
+/// fields are set, an INSERT by its rows); wrap only a statement whose texts are few (one per
+/// shape, or per number of rows up to a small limit). On PostgreSQL a kept statement is parsed
+/// once and, after five runs, planned once (when its generic plan costs what its custom plans
+/// did); on SQLite it is compiled once.
+///
+/// It runs on a backend's own connection (see [`reused!`]): its text is written by the
+/// backend's query builder, which MultiConnection does not expose.
+#[derive(Debug, Clone, Copy)]
+pub struct Reused<Q>(pub Q);
+
+impl<Q> diesel::query_builder::QueryId for Reused<Q> {
+    type QueryId = ();
+    // Kept by its SQL text, never by type: one type may write many texts.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for Reused<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q, DB> diesel::query_builder::QueryFragment<DB> for Reused<Q>
+where
+    DB: diesel::backend::Backend,
+    DB::QueryBuilder: Default,
+    Q: diesel::query_builder::QueryFragment<DB>,
+{
+    fn walk_ast<'b>(&'b self, mut pass: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        // The pass that collects the binds (or shows them) walks the statement itself.
+        // MultiConnection's derive tells the passes apart the same way.
+        use diesel::internal::derives::multiconnection::AstPassHelper;
+        if pass.bind_collector().is_some() || pass.debug_binds().is_some() {
+            return self.0.walk_ast(pass);
+        }
+        // The pass that writes the SQL, or asks whether it may be kept: the text is written by a
+        // query builder of its own, so that the statement's own answer (no) is never given.
+        use diesel::query_builder::QueryBuilder;
+        let mut text = DB::QueryBuilder::default();
+        self.0.to_sql(&mut text, pass.backend())?;
+        pass.push_sql(&text.finish());
+        Ok(())
+    }
+}
+
+impl<Q, C> RunQueryDsl<C> for Reused<Q> {}
+
 /// Rows per multi-row INSERT of `bulk_insert!` on SQLite (under its bound-parameter limit for
 /// rows of up to 65 columns).
 pub const SQLITE_ROWS_PER_INSERT: usize = 500;
@@ -360,10 +408,10 @@ macro_rules! changed_row {
     ($conn:expr, $update:expr, $row:ty) => {
         match $conn {
             $crate::db::DbConnection::Postgresql(c) => {
-                $update.returning(<$row>::as_returning()).get_result::<$row>(c).optional()
+                $crate::db::Reused($update.returning(<$row>::as_returning())).get_result::<$row>(c).optional()
             }
             $crate::db::DbConnection::Sqlite(c) => {
-                $update.returning(<$row>::as_returning()).get_result::<$row>(c).optional()
+                $crate::db::Reused($update.returning(<$row>::as_returning())).get_result::<$row>(c).optional()
             }
         }
     };
@@ -381,6 +429,16 @@ macro_rules! insert_rows {
             $crate::db::DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
         }
     };
+    // The lines of one document (a few, up to its limit of lines): kept prepared on PostgreSQL
+    // ([`Reused`]; SQLite's multi-row INSERT is diesel's own statement, compiled each time).
+    ($conn:expr, $table:expr, $rows:expr, reused) => {
+        match $conn {
+            $crate::db::DbConnection::Postgresql(c) => {
+                $crate::db::Reused(diesel::insert_into($table).values($rows)).execute(c)
+            }
+            $crate::db::DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
     ($conn:expr, $table:expr, $rows:expr, on_conflict_do_nothing) => {
         match $conn {
             $crate::db::DbConnection::Postgresql(c) => {
@@ -392,7 +450,17 @@ macro_rules! insert_rows {
         }
     };
 }
-pub(crate) use {changed_row, insert_rows};
+/// Runs `$query` kept prepared ([`Reused`]) on `$conn`'s own backend: `$run` is `execute`,
+/// `get_result` or `load` (with its type). Evaluates to its `QueryResult`.
+macro_rules! reused {
+    ($conn:expr, $query:expr, $($run:tt)+) => {
+        match $conn {
+            $crate::db::DbConnection::Postgresql(c) => $crate::db::Reused($query).$($run)+(c),
+            $crate::db::DbConnection::Sqlite(c) => $crate::db::Reused($query).$($run)+(c),
+        }
+    };
+}
+pub(crate) use {changed_row, insert_rows, reused};
 
 /// Maps a unique-constraint violation to the conflict `make` describes; any other error passes.
 pub fn unique_conflict(e: diesel::result::Error, make: impl FnOnce() -> DomainError) -> DomainError {
@@ -668,12 +736,21 @@ impl RowsUpdate {
         Some((sql, params))
     }
 
-    fn bound(
+    fn bound<DB>(
         sql: String,
         params: Vec<Cell>,
-    ) -> diesel::query_builder::BoxedSqlQuery<'static, DbBackend, diesel::query_builder::SqlQuery> {
+    ) -> diesel::query_builder::BoxedSqlQuery<'static, DB, diesel::query_builder::SqlQuery>
+    where
+        DB: diesel::backend::Backend
+            + diesel::sql_types::HasSqlType<diesel::sql_types::BigInt>
+            + diesel::sql_types::HasSqlType<diesel::sql_types::Text>
+            + diesel::sql_types::HasSqlType<diesel::sql_types::Date>,
+        i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, DB>,
+        chrono::NaiveDate: diesel::serialize::ToSql<diesel::sql_types::Date, DB>,
+        String: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+    {
         use diesel::sql_types::{BigInt, Date, Nullable, Text};
-        let mut q = diesel::sql_query(sql).into_boxed::<DbBackend>();
+        let mut q = diesel::sql_query(sql).into_boxed::<DB>();
         for p in params {
             q = match p {
                 Cell::Int(v) => q.bind::<BigInt, _>(v),
@@ -689,18 +766,20 @@ impl RowsUpdate {
     pub fn execute(self, conn: &mut DbConnection) -> Result<usize, diesel::result::Error> {
         match self.statement(conn, "") {
             None => Ok(0),
-            Some((sql, params)) => Self::bound(sql, params).execute(conn),
+            Some((sql, params)) => reused!(conn, Self::bound(sql, params), execute),
         }
     }
 
     /// Runs the update and loads `returning` (columns of the table) of each changed row.
     pub fn returning<R>(self, conn: &mut DbConnection, returning: &str) -> Result<Vec<R>, diesel::result::Error>
     where
-        R: diesel::deserialize::QueryableByName<DbBackend> + 'static,
+        R: diesel::deserialize::QueryableByName<diesel::pg::Pg>
+            + diesel::deserialize::QueryableByName<diesel::sqlite::Sqlite>
+            + 'static,
     {
         match self.statement(conn, returning) {
             None => Ok(Vec::new()),
-            Some((sql, params)) => Self::bound(sql, params).load(conn),
+            Some((sql, params)) => reused!(conn, Self::bound(sql, params), load::<R>),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Catalogue: products, VBP batches, winning bids and listed non-winning products.
 
+pub mod bid_terms;
 pub mod rules;
 pub mod volumes;
 
@@ -231,6 +232,7 @@ pub fn set_consistency(
         let before = get_product(conn, id)?;
         let value = consistency.map(|c| c.as_str().to_string());
         diesel::update(products::table.find(&before.id)).set(products::consistency.eq(&value)).execute(conn)?;
+        bid_terms::terms_changed();
         audit::record(
             conn,
             AuditEntry::changed(

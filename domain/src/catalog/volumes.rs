@@ -408,3 +408,26 @@ pub fn release(conn: &mut DbConnection, lines: &[(String, i64)]) -> DomainResult
     update.execute(conn)?;
     Ok(())
 }
+
+/// The hospital's agreed volumes in force on `day` of the bids among `bid_ids`, by bid id. Of two
+/// in force for one bid (which the data should not hold), the first by id counts.
+pub fn in_force(
+    conn: &mut DbConnection,
+    hospital_id: &str,
+    bid_ids: &[&str],
+    day: NaiveDate,
+) -> DomainResult<HashMap<String, AgreedVolumeRow>> {
+    if bid_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = agreed_volumes::table
+        .filter(agreed_volumes::hospital_id.eq(hospital_id))
+        .filter(agreed_volumes::bid_id.eq_any(bid_ids))
+        .filter(agreed_volumes::year_start.le(day))
+        .filter(agreed_volumes::year_end.ge(day))
+        .order(agreed_volumes::id.desc())
+        .select(AgreedVolumeRow::as_select())
+        .load::<AgreedVolumeRow>(conn)?;
+    // In descending id order, the first by id is inserted last.
+    Ok(rows.into_iter().map(|v| (v.bid_id.clone(), v)).collect())
+}

@@ -185,7 +185,8 @@ fn write_entry(conn: &mut DbConnection, head: &JournalEntryRow, lines: &[Journal
             .bind::<BigInt, _>(l.credit)
             .bind::<Date, _>(l.entry_date);
     }
-    q.execute(pg)?;
+    // One text per number of lines (two, mostly): kept prepared.
+    crate::db::Reused(q).execute(pg)?;
     Ok(())
 }
 

@@ -256,7 +256,7 @@ pub fn ship(
                 reject_reason: None,
             })
             .collect();
-        crate::db::insert_rows!(&mut *conn, delivery_lines::table, &lines)?;
+        crate::db::insert_rows!(&mut *conn, delivery_lines::table, &lines, reused)?;
         let mut events = vec![AuditEntry::created(
             actor,
             Some(&order.region_id),
@@ -651,7 +651,11 @@ fn confirm_inner<'a>(
             ..acceptance
         };
     }
-    diesel::update(deliveries::table.find(&delivery.id)).set(deliveries::status.eq("accepted")).execute(conn)?;
+    crate::db::reused!(
+        conn,
+        diesel::update(deliveries::table.find(&delivery.id)).set(deliveries::status.eq("accepted")),
+        execute
+    )?;
     delivery.status = "accepted".into();
     let mut accepted_per_line: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
     for l in lines {

@@ -6,9 +6,10 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::audit::{self, AuditEntry};
-use crate::catalog::{region_codes, BatchRow, BidRow, ListedRow, OrgRef, ProductRow};
+use crate::catalog::{self, bid_terms::BidTerms, region_codes, ListedRow, OrgRef, ProductRow};
 use crate::clock::{shanghai_date, to_db};
 use crate::credit;
 use crate::db::{write_tx, DbConnection};
@@ -17,10 +18,7 @@ use crate::identity::{escape_like, Actor, OrgNames, Role};
 use crate::ids::{document_no, new_id};
 use crate::money::{amount_of, Money, UnitPrice};
 use crate::paging::{Page, PageRequest};
-use crate::schema::{
-    agreed_volumes, batches, bid_distributors, bid_supply_regions, listed_products, order_lines, orders, organizations,
-    products, winning_bids,
-};
+use crate::schema::{listed_products, order_lines, orders, organizations, products};
 use crate::volumes;
 
 pub use super::rules::{derive_status, LineProgress, OrderStatus, Shipments};
@@ -151,89 +149,28 @@ struct PricedLine {
     product: ProductRow,
 }
 
-/// What pricing an order's winning lines needs, loaded for all of its lines at once: each bid
-/// of the caller's region with its batch and product, the bids that supply the hospital's
-/// region, each bid's named distributors, and the hospital's agreed volume of each bid in force.
+/// What pricing an order's winning lines needs: each bid's terms (kept in the process, see
+/// [`catalog::bid_terms`]) and the hospital's agreed volume of each bid in force today.
 #[derive(Default)]
 struct WinningFacts {
-    bids: HashMap<String, (BidRow, BatchRow, ProductRow)>,
-    supplied: HashSet<String>,
-    distributors: HashMap<String, Vec<String>>,
+    bids: HashMap<String, Arc<BidTerms>>,
     volumes: HashMap<String, volumes::AgreedVolumeRow>,
 }
 
 fn winning_facts(
     conn: &mut DbConnection,
     region_id: &str,
-    hospital: (&str, &[String]),
+    hospital_id: &str,
     bid_ids: &[&str],
     today: NaiveDate,
 ) -> DomainResult<WinningFacts> {
     if bid_ids.is_empty() {
         return Ok(WinningFacts::default());
     }
-    let (hospital_id, hospital_codes) = hospital;
-    // One query: each bid with its batch and product, whether it supplies one of the hospital's
-    // region codes, one row per named distributor (none: the bid's enterprise delivers) and per
-    // agreed volume of the hospital's in force today (normally one, or none).
-    let supplies = bid_supply_regions::table
-        .filter(bid_supply_regions::bid_id.eq(winning_bids::id))
-        .filter(bid_supply_regions::region_code.eq_any(hospital_codes));
-    let volume_in_force = agreed_volumes::bid_id
-        .eq(winning_bids::id)
-        .and(agreed_volumes::hospital_id.eq(hospital_id))
-        .and(agreed_volumes::year_start.le(today))
-        .and(agreed_volumes::year_end.ge(today));
-    let rows = winning_bids::table
-        .inner_join(batches::table)
-        .inner_join(products::table)
-        .left_join(bid_distributors::table.on(bid_distributors::bid_id.eq(winning_bids::id)))
-        .left_join(agreed_volumes::table.on(volume_in_force))
-        .filter(winning_bids::id.eq_any(bid_ids))
-        .filter(batches::region_id.eq(region_id))
-        .order((winning_bids::id, bid_distributors::enterprise_id))
-        .select((
-            BidRow::as_select(),
-            BatchRow::as_select(),
-            ProductRow::as_select(),
-            diesel::dsl::exists(supplies),
-            bid_distributors::enterprise_id.nullable(),
-            Option::<volumes::AgreedVolumeRow>::as_select(),
-        ))
-        .load::<(BidRow, BatchRow, ProductRow, bool, Option<String>, Option<volumes::AgreedVolumeRow>)>(conn)?;
-    let mut facts = WinningFacts::default();
-    for (bid, batch, product, supplies, distributor, volume) in rows {
-        if supplies {
-            facts.supplied.insert(bid.id.clone());
-        }
-        if let Some(d) = distributor {
-            let named = facts.distributors.entry(bid.id.clone()).or_default();
-            if !named.contains(&d) {
-                named.push(d);
-            }
-        }
-        if let Some(v) = volume {
-            // Of two volumes in force (which the data should not hold), the first by id counts.
-            match facts.volumes.get(&bid.id) {
-                Some(kept) if kept.id <= v.id => {}
-                _ => {
-                    facts.volumes.insert(bid.id.clone(), v);
-                }
-            }
-        }
-        facts.bids.entry(bid.id.clone()).or_insert((bid, batch, product));
-    }
-    Ok(facts)
-}
-
-impl WinningFacts {
-    /// Who may deliver a bid: its named distributors, or else its own enterprise.
-    fn allowed(&self, bid: &BidRow) -> Vec<String> {
-        match self.distributors.get(&bid.id) {
-            Some(named) if !named.is_empty() => named.clone(),
-            _ => vec![bid.enterprise_id.clone()],
-        }
-    }
+    let bids = catalog::bid_terms::bid_terms(conn, region_id, bid_ids)?;
+    let known: Vec<&str> = bids.keys().map(String::as_str).collect();
+    let volumes = volumes::in_force(conn, hospital_id, &known, today)?;
+    Ok(WinningFacts { bids, volumes })
 }
 
 fn invalid_line(i: usize, field: &str, code: ErrorCode, message: String) -> DomainError {
@@ -307,7 +244,7 @@ pub fn place_order(
         let hospital_codes = region_codes(conn, &region_id)?;
         let bid_ids: Vec<&str> =
             input.lines.iter().filter_map(|l| l.winning_bid_id.as_deref()).map(str::trim).collect();
-        let facts = winning_facts(conn, &region_id, (&actor.org_id, &hospital_codes), &bid_ids, today)?;
+        let facts = winning_facts(conn, &region_id, &actor.org_id, &bid_ids, today)?;
         // A supplier that every line's winning bid allows is an enterprise of the catalogue;
         // any other is looked up, and refused first when there is no such enterprise.
         let vouched = input.lines.iter().all(|l| {
@@ -315,7 +252,7 @@ pub fn place_order(
                 && l.winning_bid_id
                     .as_deref()
                     .and_then(|b| facts.bids.get(b.trim()))
-                    .is_some_and(|(bid, _, _)| facts.allowed(bid).contains(&supplier_id))
+                    .is_some_and(|terms| terms.allowed().contains(&supplier_id))
         });
         if !vouched {
             organizations::table
@@ -408,7 +345,7 @@ pub fn place_order(
         diesel::insert_into(orders::table).values(&order).execute(conn)?;
         let (lines, products): (Vec<OrderLineRow>, Vec<ProductRow>) =
             priced.into_iter().map(|p| (p.row, p.product)).unzip();
-        crate::db::insert_rows!(&mut *conn, order_lines::table, &lines)?;
+        crate::db::insert_rows!(&mut *conn, order_lines::table, &lines, reused)?;
         let placed = audit::append(
             conn,
             AuditEntry::created(
@@ -439,9 +376,10 @@ fn price_winning_line(
     supplier_id: &str,
     today: NaiveDate,
 ) -> DomainResult<(OrderLineRow, String, ProductRow)> {
-    let (bid, batch, product) = facts.bids.get(bid_id).cloned().ok_or_else(|| {
+    let terms = facts.bids.get(bid_id).ok_or_else(|| {
         invalid_line(i, "winning_bid_id", ErrorCode::UnknownBid, "no such winning bid in your region".into())
     })?;
+    let BidTerms { bid, batch, product, .. } = &**terms;
     if !batch.in_cycle(today) {
         return Err(invalid_line(
             i,
@@ -453,7 +391,7 @@ fn price_winning_line(
             ),
         ));
     }
-    if !facts.supplied.contains(&bid.id) {
+    if !terms.supplies(hospital_codes) {
         return Err(invalid_line(
             i,
             "winning_bid_id",
@@ -462,8 +400,8 @@ fn price_winning_line(
         ));
     }
     let expected = UnitPrice::from_ten_thousandths(bid.unit_price);
-    check_price_and_quantity(i, line, expected, &product, "winning")?;
-    let allowed = facts.allowed(&bid);
+    check_price_and_quantity(i, line, expected, product, "winning")?;
+    let allowed = terms.allowed();
     if !allowed.iter().any(|a| a == supplier_id) {
         return Err(invalid_line(
             i,
@@ -478,7 +416,7 @@ fn price_winning_line(
         order_id: order_id.to_string(),
         line_no: 0,
         kind: "winning".into(),
-        bid_id: Some(bid.id),
+        bid_id: Some(bid.id.clone()),
         listed_product_id: None,
         product_id: product.id.clone(),
         agreed_volume_id: None,
@@ -489,7 +427,7 @@ fn price_winning_line(
         amount: amount_of([(line.quantity, expected)]).fen(),
         accepted_qty: 0,
     };
-    Ok((line_row, bid.enterprise_id, product))
+    Ok((line_row, bid.enterprise_id.clone(), product.clone()))
 }
 
 fn price_listed_line(
@@ -777,9 +715,9 @@ pub(crate) fn refresh_status_from<'a>(
     let from = order.status;
     let to = derive_status(progress);
     if to != from {
-        diesel::update(orders::table.find(&order.id))
-            .set((orders::status.eq(to), orders::updated_at.eq(to_db(now))))
-            .execute(conn)?;
+        let change = diesel::update(orders::table.find(&order.id))
+            .set((orders::status.eq(to), orders::updated_at.eq(to_db(now))));
+        crate::db::reused!(conn, change, execute)?;
         events.push(
             AuditEntry::changed(
                 actor,
