@@ -634,7 +634,7 @@ pub fn board(conn: &mut DbConnection, actor: &Actor, tender_id: &str) -> DomainR
             .collect();
         out.push(Board {
             generic_id: state.generic.id.clone(),
-            generic_name: state.generic.generic_name.clone(),
+            generic_name: state.generic.spec.generic_name.clone(),
             winners,
             ratio,
             regions,
