@@ -361,8 +361,7 @@ pub fn advance(
     to: Move,
     now: DateTime<Utc>,
 ) -> DomainResult<TenderView> {
-    write_tx(conn, |conn| {
-        let tender = store::own_tender(conn, actor, id, "move tenders on")?;
+    bureau_step(conn, actor, id, "move tenders on", |conn, tender| {
         let (from, next) = match to {
             Move::OpenDemand => (TenderStatus::Draft, TenderStatus::DemandReporting),
             Move::Publish => (TenderStatus::DemandReporting, TenderStatus::Published),
@@ -374,7 +373,22 @@ pub fn advance(
                 "the bid deadline has passed: bidding cannot open",
             ));
         }
-        set_status(conn, actor, &tender, from, next, now)?;
+        set_status(conn, actor, tender, from, next, now)
+    })
+}
+
+/// A step the running bureau takes on its tender, in one transaction; answers the tender as it
+/// then is.
+pub(crate) fn bureau_step(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: &str,
+    action: &str,
+    step: impl FnOnce(&mut DbConnection, &TenderRow) -> DomainResult<()>,
+) -> DomainResult<TenderView> {
+    write_tx(conn, |conn| {
+        let tender = store::own_tender(conn, actor, id, action)?;
+        step(conn, &tender)?;
         let tender = store::visible_tender(conn, actor, id)?;
         view(conn, actor, &tender)
     })
