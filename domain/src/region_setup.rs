@@ -91,6 +91,15 @@ fn validated_params(kind: &str, params: serde_json::Value) -> DomainResult<Strin
     fn parse<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> DomainResult<T> {
         serde_json::from_value(v).map_err(|e| bad_params(format!("the parameters do not fit this policy: {e}")))
     }
+    /// A kind whose policy type checks itself.
+    fn self_checked<T: serde::de::DeserializeOwned + serde::Serialize>(
+        v: serde_json::Value,
+        validate: fn(&T) -> Result<(), String>,
+    ) -> DomainResult<String> {
+        let p: T = parse(v)?;
+        validate(&p).map_err(bad_params)?;
+        Ok(serde_json::to_string(&p)?)
+    }
     let ratio_ok = |d: Decimal| d >= Decimal::ZERO && d <= Decimal::ONE;
     let stored = match kind {
         PAYMENT_DEADLINE => serde_json::to_string(&parse::<DeadlineRule>(params)?.validate()?)?,
@@ -138,26 +147,10 @@ fn validated_params(kind: &str, params: serde_json::Value) -> DomainResult<Strin
             }
             serde_json::to_string(&p)?
         }
-        TENDER_POLICY => {
-            let p: TenderPolicy = parse(params)?;
-            p.validate().map_err(bad_params)?;
-            serde_json::to_string(&p)?
-        }
-        CREDIT_POLICY => {
-            let p: CreditPolicy = parse(params)?;
-            p.validate().map_err(bad_params)?;
-            serde_json::to_string(&p)?
-        }
-        PAYMENT_STANDARD_POLICY => {
-            let p: PaymentStandardPolicy = parse(params)?;
-            p.validate().map_err(bad_params)?;
-            serde_json::to_string(&p)?
-        }
-        ORDER_LIMIT_POLICY => {
-            let p: OrderLimitPolicy = parse(params)?;
-            p.validate().map_err(bad_params)?;
-            serde_json::to_string(&p)?
-        }
+        TENDER_POLICY => self_checked(params, TenderPolicy::validate)?,
+        CREDIT_POLICY => self_checked(params, CreditPolicy::validate)?,
+        PAYMENT_STANDARD_POLICY => self_checked(params, PaymentStandardPolicy::validate)?,
+        ORDER_LIMIT_POLICY => self_checked(params, OrderLimitPolicy::validate)?,
         other => {
             return Err(DomainError::invalid(ErrorCode::UnknownPolicyKind, "kind", format!("no policy kind {other:?}")))
         }

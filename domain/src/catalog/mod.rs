@@ -629,15 +629,28 @@ pub fn create_winning_bids(
     inputs: Vec<NewWinningBid>,
     now: DateTime<Utc>,
 ) -> DomainResult<Vec<BidView>> {
-    actor.require(&[Role::BureauOfficer], "load winning bids")?;
+    bureau_inserts(conn, actor, "load winning bids", inputs, now, insert_bid, |conn, _, ids| bid_views(conn, ids))
+}
+
+/// The bureau writes every input in its region with `insert`, all or none (a refusal names the
+/// input's index); answers `views` of the ids written, in order.
+pub(crate) fn bureau_inserts<I, V>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: &str,
+    inputs: Vec<I>,
+    now: DateTime<Utc>,
+    insert: fn(&mut DbConnection, &Actor, &str, I, DateTime<Utc>) -> DomainResult<String>,
+    views: impl FnOnce(&mut DbConnection, &str, &[String]) -> DomainResult<Vec<V>>,
+) -> DomainResult<Vec<V>> {
+    actor.require(&[Role::BureauOfficer], action)?;
     let region_id = actor.region()?.to_string();
     write_tx(conn, |conn| {
         let mut ids = Vec::with_capacity(inputs.len());
         for (i, input) in inputs.into_iter().enumerate() {
-            let id = insert_bid(conn, actor, &region_id, input, now).map_err(|e| at_index(i, e))?;
-            ids.push(id);
+            ids.push(insert(conn, actor, &region_id, input, now).map_err(|e| at_index(i, e))?);
         }
-        bid_views(conn, &ids)
+        views(conn, &region_id, &ids)
     })
 }
 
@@ -990,16 +1003,7 @@ pub fn create_listed_products(
     inputs: Vec<NewListedProduct>,
     now: DateTime<Utc>,
 ) -> DomainResult<Vec<ListedView>> {
-    actor.require(&[Role::BureauOfficer], "list non-winning products")?;
-    let region_id = actor.region()?.to_string();
-    write_tx(conn, |conn| {
-        let mut ids = Vec::new();
-        for (i, input) in inputs.into_iter().enumerate() {
-            let id = insert_listed(conn, actor, &region_id, input, now).map_err(|e| at_index(i, e))?;
-            ids.push(id);
-        }
-        listed_views(conn, &region_id, &ids)
-    })
+    bureau_inserts(conn, actor, "list non-winning products", inputs, now, insert_listed, listed_views)
 }
 
 fn insert_listed(

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 use crate::audit::{self, AuditEntry};
-use crate::catalog::{at_index, region_codes, visible_bids, winners_by_generic, BatchRow, BidRow, ProductRow};
+use crate::catalog::{bureau_inserts, region_codes, visible_bids, winners_by_generic, BatchRow, BidRow, ProductRow};
 use crate::clock::to_db;
-use crate::db::{unique_conflict, write_tx, DbConnection};
+use crate::db::{unique_conflict, DbConnection};
 use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::identity::{Actor, OrgKind, Role};
 use crate::ids::new_id;
@@ -89,15 +89,7 @@ pub fn create_agreed_volumes(
     inputs: Vec<NewAgreedVolume>,
     now: DateTime<Utc>,
 ) -> DomainResult<Vec<AgreedVolumeView>> {
-    actor.require(&[Role::BureauOfficer], "allocate agreed volumes")?;
-    let region_id = actor.region()?.to_string();
-    write_tx(conn, |conn| {
-        let mut ids = Vec::with_capacity(inputs.len());
-        for (i, input) in inputs.into_iter().enumerate() {
-            ids.push(insert_volume(conn, actor, &region_id, input, now).map_err(|e| at_index(i, e))?);
-        }
-        views(conn, &ids)
-    })
+    bureau_inserts(conn, actor, "allocate agreed volumes", inputs, now, insert_volume, |conn, _, ids| views(conn, ids))
 }
 
 fn insert_volume(

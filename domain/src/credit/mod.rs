@@ -298,16 +298,15 @@ pub fn decide(
 ) -> DomainResult<CaseView> {
     actor.require(&[Role::BureauOfficer], "grade credit cases")?;
     let reason = required_text(&input.reason, "reason", 2000)?;
-    write_tx(conn, |conn| {
-        let row = visible_case(conn, actor, id)?;
-        let from = require_status(&row, &[CaseStatus::Recorded, CaseStatus::Proposed])?;
+    on_case(conn, actor, id, now, |conn, row| {
+        let from = require_status(row, &[CaseStatus::Recorded, CaseStatus::Proposed])?;
         let policy: CreditPolicy = params_by_id(conn, &row.policy_id)?;
         let grade = policy.grade(input.grade.trim()).ok_or_else(|| {
             let codes: Vec<&str> = policy.grades.iter().map(|g| g.code.as_str()).collect();
             DomainError::invalid(ErrorCode::UnknownGrade, "grade", format!("the grade is one of {}", codes.join(", ")))
                 .with_details(serde_json::json!({ "grades": codes }))
         })?;
-        let moved = diesel::update(credit_cases::table.find(&row.id).filter(credit_cases::status.eq(from.as_str())))
+        let moved = diesel::update(case_in(&row.id, from))
             .set((
                 credit_cases::status.eq(CaseStatus::PendingApproval.as_str()),
                 credit_cases::grade.eq(&grade.code),
@@ -320,20 +319,15 @@ pub fn decide(
         if moved != 1 {
             return Err(wrong_status(from, &[from]));
         }
-        audit::record(
+        record_case_change(
             conn,
-            AuditEntry::changed(
-                actor,
-                Some(&row.region_id),
-                ENTITY,
-                &row.id,
-                "decide",
-                &serde_json::json!({"status": from.as_str()}),
-                &serde_json::json!({"status": "pending_approval", "grade": grade.code, "suggested": row.suggested_grade, "reason": reason}),
-            ),
+            actor,
+            row,
+            "decide",
+            serde_json::json!({"status": from.as_str()}),
+            serde_json::json!({"status": "pending_approval", "grade": grade.code, "suggested": row.suggested_grade, "reason": reason}),
             now,
-        )?;
-        reload(conn, &row.id, shanghai_date(now))
+        )
     })
 }
 
@@ -371,17 +365,15 @@ pub fn approve(
     actor.require(&[Role::BureauOfficer], "approve credit ratings")?;
     let note = review_note(&input)?;
     let today = shanghai_date(now);
-    write_tx(conn, |conn| {
-        let row = visible_case(conn, actor, id)?;
-        require_status(&row, &[CaseStatus::PendingApproval])?;
+    on_case(conn, actor, id, now, |conn, row| {
+        require_status(row, &[CaseStatus::PendingApproval])?;
         if row.decided_by.as_deref() == Some(actor.user_id.as_str()) {
             return Err(DomainError::conflict(
                 ErrorCode::SecondOfficerRequired,
                 "a rating takes effect on a second officer's approval, not the grading officer's",
             ));
         }
-        let pending =
-            credit_cases::table.find(&row.id).filter(credit_cases::status.eq(CaseStatus::PendingApproval.as_str()));
+        let pending = case_in(&row.id, CaseStatus::PendingApproval);
         let (action, after) = if input.approve {
             let policy: CreditPolicy = params_by_id(conn, &row.policy_id)?;
             let grade: &GradeDef =
@@ -423,20 +415,15 @@ pub fn approve(
                 .execute(conn)?;
             ("send_back", serde_json::json!({"status": "recorded", "note": note}))
         };
-        audit::record(
+        record_case_change(
             conn,
-            AuditEntry::changed(
-                actor,
-                Some(&row.region_id),
-                ENTITY,
-                &row.id,
-                action,
-                &serde_json::json!({"status": "pending_approval", "grade": row.grade}),
-                &after,
-            ),
+            actor,
+            row,
+            action,
+            serde_json::json!({"status": "pending_approval", "grade": row.grade}),
+            after,
             now,
-        )?;
-        reload(conn, &row.id, today)
+        )
     })
 }
 
@@ -456,27 +443,62 @@ pub fn dismiss(
 ) -> DomainResult<CaseView> {
     actor.require(&[Role::BureauOfficer], "dismiss credit cases")?;
     let reason = required_text(&input.reason, "reason", 2000)?;
-    write_tx(conn, |conn| {
-        let row = visible_case(conn, actor, id)?;
-        let from = require_status(&row, &[CaseStatus::Proposed, CaseStatus::Recorded])?;
-        diesel::update(credit_cases::table.find(&row.id).filter(credit_cases::status.eq(from.as_str())))
+    on_case(conn, actor, id, now, |conn, row| {
+        let from = require_status(row, &[CaseStatus::Proposed, CaseStatus::Recorded])?;
+        diesel::update(case_in(&row.id, from))
             .set((credit_cases::status.eq(CaseStatus::Dismissed.as_str()), credit_cases::closed_reason.eq(&reason)))
             .execute(conn)?;
-        audit::record(
+        record_case_change(
             conn,
-            AuditEntry::changed(
-                actor,
-                Some(&row.region_id),
-                ENTITY,
-                &row.id,
-                "dismiss",
-                &serde_json::json!({"status": from.as_str()}),
-                &serde_json::json!({"status": "dismissed", "reason": reason}),
-            ),
+            actor,
+            row,
+            "dismiss",
+            serde_json::json!({"status": from.as_str()}),
+            serde_json::json!({"status": "dismissed", "reason": reason}),
             now,
-        )?;
+        )
+    })
+}
+
+/// An operation on one case the caller may see, in one transaction; answers the case as it
+/// then is.
+fn on_case(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: &str,
+    now: DateTime<Utc>,
+    op: impl FnOnce(&mut DbConnection, &CaseRow) -> DomainResult<()>,
+) -> DomainResult<CaseView> {
+    write_tx(conn, |conn| {
+        let row = visible_case(conn, actor, id)?;
+        op(conn, &row)?;
         reload(conn, &row.id, shanghai_date(now))
     })
+}
+
+/// The case while it is still `status`: an update through it moves nothing when another
+/// request moved the case first.
+fn case_in(
+    id: &str,
+    status: CaseStatus,
+) -> diesel::dsl::Filter<
+    diesel::dsl::Find<credit_cases::table, &str>,
+    diesel::dsl::Eq<credit_cases::status, &'static str>,
+> {
+    credit_cases::table.find(id).filter(credit_cases::status.eq(status.as_str()))
+}
+
+/// Audits a change of the case itself.
+fn record_case_change(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    row: &CaseRow,
+    action: &'static str,
+    before: serde_json::Value,
+    after: serde_json::Value,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    audit::record(conn, AuditEntry::changed(actor, Some(&row.region_id), ENTITY, &row.id, action, &before, &after), now)
 }
 
 fn require_status(row: &CaseRow, allowed: &[CaseStatus]) -> DomainResult<CaseStatus> {
@@ -517,8 +539,7 @@ pub fn submit_repair(
 ) -> DomainResult<CaseView> {
     actor.require(&[Role::Supplier], "submit repair evidence")?;
     let evidence = required_text(&input.evidence, "evidence", 4000)?;
-    write_tx(conn, |conn| {
-        let row = visible_case(conn, actor, case_id)?;
+    on_case(conn, actor, case_id, now, |conn, row| {
         let today = shanghai_date(now);
         if row.status_on(today)? != CaseStatus::InForce {
             return Err(wrong_status(row.status_on(today)?, &[CaseStatus::InForce]));
@@ -568,8 +589,7 @@ pub fn submit_repair(
             )
             .first_event(),
             now,
-        )?;
-        reload(conn, &row.id, today)
+        )
     })
 }
 
@@ -586,9 +606,7 @@ pub fn review_repair(
 ) -> DomainResult<CaseView> {
     actor.require(&[Role::BureauOfficer], "review repair evidence")?;
     let note = review_note(&input)?;
-    let today = shanghai_date(now);
-    write_tx(conn, |conn| {
-        let row = visible_case(conn, actor, case_id)?;
+    on_case(conn, actor, case_id, now, |conn, row| {
         let repair: RepairRow = credit_repairs::table
             .find(repair_id)
             .filter(credit_repairs::case_id.eq(&row.id))
@@ -621,27 +639,23 @@ pub fn review_repair(
             ),
             now,
         )?;
-        let progress = repair_progress(conn, &row)?;
+        let progress = repair_progress(conn, row)?;
         if input.approve && row.stored_status()? == CaseStatus::InForce && progress.complete {
-            diesel::update(credit_cases::table.find(&row.id).filter(credit_cases::status.eq("in_force")))
+            diesel::update(case_in(&row.id, CaseStatus::InForce))
                 .set((credit_cases::status.eq(CaseStatus::Repaired.as_str()), credit_cases::repaired_at.eq(to_db(now))))
                 .execute(conn)?;
             enforce::cases_changed();
-            audit::record(
+            record_case_change(
                 conn,
-                AuditEntry::changed(
-                    actor,
-                    Some(&row.region_id),
-                    ENTITY,
-                    &row.id,
-                    "repaired",
-                    &serde_json::json!({"status": "in_force"}),
-                    &serde_json::json!({"status": "repaired"}),
-                ),
+                actor,
+                row,
+                "repaired",
+                serde_json::json!({"status": "in_force"}),
+                serde_json::json!({"status": "repaired"}),
                 now,
             )?;
         }
-        reload(conn, &row.id, today)
+        Ok(())
     })
 }
 

@@ -213,6 +213,17 @@ pub struct CreditPolicy {
     pub supply_failures: SupplyFailureRule,
 }
 
+/// The measures of the grades both schemes share, mildest first: "dishonest" (2020: "medium")
+/// bears the first four, and each grade above it one more.
+const LADDER: [Measure; 6] = [
+    Measure::WrittenReminder,
+    Measure::RiskFlag,
+    Measure::Disclosure,
+    Measure::SuspendDistribution,
+    Measure::CancelInvolvedListing,
+    Measure::SuspendBiddingAndListing,
+];
+
 fn yuan(v: i64) -> Money {
     Money::from_fen(v * 100)
 }
@@ -234,23 +245,12 @@ fn bands(conduct: Conduct, list: &[(i64, &str)]) -> ConductBands {
 impl Default for CreditPolicy {
     /// The 2025 national guidance: three grades.
     fn default() -> Self {
-        use Measure::*;
-        let base = [WrittenReminder, RiskFlag, Disclosure, SuspendDistribution];
-        let serious = [WrittenReminder, RiskFlag, Disclosure, SuspendDistribution, CancelInvolvedListing];
-        let top = [
-            WrittenReminder,
-            RiskFlag,
-            Disclosure,
-            SuspendDistribution,
-            CancelInvolvedListing,
-            SuspendBiddingAndListing,
-        ];
         CreditPolicy {
             scheme: "2025".into(),
             grades: vec![
-                grade("dishonest", "失信", "Dishonest", &base, 1),
-                grade("serious", "严重失信", "Seriously dishonest", &serious, 3),
-                grade("especially_serious", "特别严重失信", "Especially seriously dishonest", &top, 5),
+                grade("dishonest", "失信", "Dishonest", &LADDER[..4], 1),
+                grade("serious", "严重失信", "Seriously dishonest", &LADDER[..5], 3),
+                grade("especially_serious", "特别严重失信", "Especially seriously dishonest", &LADDER, 5),
             ],
             bands: vec![
                 bands(Conduct::Bribery, &[(0, "dishonest"), (500_000, "serious"), (1_000_000, "especially_serious")]),
@@ -294,28 +294,9 @@ impl CreditPolicy {
             scheme: "2020".into(),
             grades: vec![
                 grade("general", "一般失信", "General", &[WrittenReminder, RiskFlag, SuspendDistribution], 1),
-                grade("medium", "中等失信", "Medium", &[WrittenReminder, RiskFlag, Disclosure, SuspendDistribution], 1),
-                grade(
-                    "serious",
-                    "严重失信",
-                    "Serious",
-                    &[WrittenReminder, RiskFlag, Disclosure, SuspendDistribution, CancelInvolvedListing],
-                    3,
-                ),
-                grade(
-                    "especially_serious",
-                    "特别严重失信",
-                    "Especially serious",
-                    &[
-                        WrittenReminder,
-                        RiskFlag,
-                        Disclosure,
-                        SuspendDistribution,
-                        CancelInvolvedListing,
-                        SuspendBiddingAndListing,
-                    ],
-                    5,
-                ),
+                grade("medium", "中等失信", "Medium", &LADDER[..4], 1),
+                grade("serious", "严重失信", "Serious", &LADDER[..5], 3),
+                grade("especially_serious", "特别严重失信", "Especially serious", &LADDER, 5),
             ],
             bands: vec![
                 bands(

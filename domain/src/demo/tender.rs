@@ -44,19 +44,49 @@ fn products(
     Ok(catalog::create_products(conn, bureau, items, at)?.into_iter().map(|p| p.code).collect())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One demo tender of one generic: its document, its bidders' offers and when each step
+/// happened.
+struct DemoTender<'a> {
+    name: &'a str,
+    doc: &'a str,
+    generic: &'a str,
+    /// Tells its products' codes from another tender's.
+    code_no: usize,
+    max_price: &'a str,
+    rule_set: &'a str,
+    cycle_start: NaiveDate,
+    offers: &'a [Offer],
+    products_at: DateTime<Utc>,
+    /// Created, demand closes, bid deadline, opening.
+    times: [DateTime<Utc>; 4],
+    /// Demand reported, document published, first bid.
+    bid_times: [DateTime<Utc>; 3],
+}
+
+/// Creates the tender's products and the tender, and runs it to sealed bids; answers the
+/// tender and its bidders (the first manufacturers, one an offer).
+fn tender_with_bids<'m>(
+    conn: &mut crate::db::DbConnection,
+    bureau: &Actor,
+    sealing: &SealingKey,
+    hospitals: &[(OrgRow, Actor)],
+    manufacturers: &'m [(OrgRow, Actor)],
+    spec: DemoTender,
+) -> DomainResult<(TenderView, &'m [(OrgRow, Actor)])> {
+    let bidders = &manufacturers[..spec.offers.len().min(manufacturers.len())];
+    let codes = products(conn, bureau, spec.generic, spec.code_no, spec.offers, spec.products_at)?;
+    let t = draft(conn, bureau, sealing, &spec)?;
+    run_to_bids(conn, bureau, sealing, &t, hospitals, bidders, &codes, spec.offers, spec.bid_times)?;
+    Ok((t, bidders))
+}
+
 fn draft(
     conn: &mut crate::db::DbConnection,
     bureau: &Actor,
     sealing: &SealingKey,
-    name: &str,
-    doc: &str,
-    generic: &str,
-    max_price: &str,
-    rule_set: &str,
-    cycle_start: NaiveDate,
-    times: [DateTime<Utc>; 4],
+    spec: &DemoTender,
 ) -> DomainResult<TenderView> {
+    let DemoTender { name, doc, generic, max_price, rule_set, cycle_start, times, .. } = *spec;
     let [created, demand_closes, deadline, opening] = times;
     tender::create_tender(
         conn,
@@ -157,31 +187,20 @@ pub(super) fn seed_tenders(
         NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), chrono::Datelike::month(&today), 1).expect("valid");
     let offers: [Offer; 5] =
         [("10", 28, "4.20"), ("20", 14, "5.71"), ("10", 7, "2.52"), ("5", 28, "8.40"), ("10", 14, "9.80")];
-    let bidders = &manufacturers[..offers.len().min(manufacturers.len())];
-    let codes = products(conn, bureau, "瑞舒伐他汀钙片", 190, &offers, now - day * 41)?;
-    let t = draft(
-        conn,
-        bureau,
-        sealing,
-        "深圳市药品集中带量采购 第一批（演示：已开标）",
-        "SZ-YP2026-1",
-        "瑞舒伐他汀钙片",
-        "1.2000",
-        "batch10_accept_highest",
-        this_month,
-        [now - day * 40, now - day * 35, now - day * 26, now - day * 25],
-    )?;
-    run_to_bids(
-        conn,
-        bureau,
-        sealing,
-        &t,
-        some_hospitals,
-        bidders,
-        &codes,
-        &offers,
-        [now - day * 38, now - day * 34, now - day * 28],
-    )?;
+    let opened = DemoTender {
+        name: "深圳市药品集中带量采购 第一批（演示：已开标）",
+        doc: "SZ-YP2026-1",
+        generic: "瑞舒伐他汀钙片",
+        code_no: 190,
+        max_price: "1.2000",
+        rule_set: "batch10_accept_highest",
+        cycle_start: this_month,
+        offers: &offers,
+        products_at: now - day * 41,
+        times: [now - day * 40, now - day * 35, now - day * 26, now - day * 25],
+        bid_times: [now - day * 38, now - day * 34, now - day * 28],
+    };
+    let (t, bidders) = tender_with_bids(conn, bureau, sealing, some_hospitals, manufacturers, opened)?;
     bidding::open_tender(conn, bureau, sealing, &t.id, now - day * 25 + Duration::hours(1))?;
     for g in bidding::results(conn, bureau, &t.id)? {
         for b in g.bids.iter().filter(|b| b.offer_price.is_some()) {
@@ -212,30 +231,19 @@ pub(super) fn seed_tenders(
 
     // Open for bids: sealed, opening in three days.
     let offers: [Offer; 3] = [("10", 28, "3.92"), ("20", 14, "6.12"), ("10", 7, "1.75")];
-    let bidders = &manufacturers[..offers.len().min(manufacturers.len())];
-    let codes = products(conn, bureau, "阿托伐他汀钙片", 191, &offers, now - day * 11)?;
-    let t = draft(
-        conn,
-        bureau,
-        sealing,
-        "深圳市药品集中带量采购 第二批（演示：投标中）",
-        "SZ-YP2026-2",
-        "阿托伐他汀钙片",
-        "0.9000",
-        "1.8x_0.10_50pct",
-        NaiveDate::from_ymd_opt(chrono::Datelike::year(&today) + 1, 1, 1).expect("valid"),
-        [now - day * 10, now - day * 4, now + day * 2, now + day * 3],
-    )?;
-    run_to_bids(
-        conn,
-        bureau,
-        sealing,
-        &t,
-        some_hospitals,
-        bidders,
-        &codes,
-        &offers,
-        [now - day * 8, now - day * 4, now - day],
-    )?;
+    let open = DemoTender {
+        name: "深圳市药品集中带量采购 第二批（演示：投标中）",
+        doc: "SZ-YP2026-2",
+        generic: "阿托伐他汀钙片",
+        code_no: 191,
+        max_price: "0.9000",
+        rule_set: "1.8x_0.10_50pct",
+        cycle_start: NaiveDate::from_ymd_opt(chrono::Datelike::year(&today) + 1, 1, 1).expect("valid"),
+        offers: &offers,
+        products_at: now - day * 11,
+        times: [now - day * 10, now - day * 4, now + day * 2, now + day * 3],
+        bid_times: [now - day * 8, now - day * 4, now - day],
+    };
+    tender_with_bids(conn, bureau, sealing, some_hospitals, manufacturers, open)?;
     Ok(())
 }

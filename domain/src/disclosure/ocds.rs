@@ -174,15 +174,15 @@ fn tender_process_of(
             id: g.id.clone(),
             description: format!(
                 "{} {} (representative spec {}{})",
-                g.generic_name, g.dosage_form, g.rep_strength, g.strength_unit
+                g.spec.generic_name, g.spec.dosage_form, g.spec.rep_strength, g.spec.strength_unit
             ),
             medicine: Medicine {
-                generic_name: g.generic_name.clone(),
-                dosage_form: g.dosage_form.clone(),
-                strength: Decimal::from_str(&g.rep_strength).ok().map(|d| (d, g.strength_unit.clone())),
+                generic_name: g.spec.generic_name.clone(),
+                dosage_form: g.spec.dosage_form.clone(),
+                strength: Decimal::from_str(&g.spec.rep_strength).ok().map(|d| (d, g.spec.strength_unit.clone())),
             },
             product_code: None,
-            unit: g.min_unit.clone(),
+            unit: g.spec.min_unit.clone(),
             max_price: Some(UnitPrice::from_ten_thousandths(g.max_price)),
             quantity: base.get(g.id.as_str()).copied(),
         })

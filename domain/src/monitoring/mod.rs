@@ -61,6 +61,15 @@ pub struct ProgressFilter {
     pub behind_only: bool,
 }
 
+/// The agreed volumes in their agreement year on `as_of`, with their winning bid and product.
+#[diesel::dsl::auto_type]
+fn current_volumes(as_of: NaiveDate) -> _ {
+    agreed_volumes::table
+        .inner_join(winning_bids::table.inner_join(products::table))
+        .filter(agreed_volumes::year_start.le(as_of))
+        .filter(agreed_volumes::year_end.ge(as_of))
+}
+
 /// Agreed-volume progress against pace for the caller's region (bureau, fund) or own volumes
 /// (hospital), current agreement years on `as_of`.
 pub fn progress(
@@ -73,11 +82,8 @@ pub fn progress(
     actor.require(&[Role::BureauOfficer, Role::FundOfficer, Role::HospitalBuyer], "read volume progress")?;
     let region = actor.region()?.to_string();
     let (threshold, _) = threshold(conn, &region, as_of)?;
-    let mut q = agreed_volumes::table
-        .inner_join(winning_bids::table.inner_join(products::table))
+    let mut q = current_volumes(as_of)
         .filter(agreed_volumes::region_id.eq(&region))
-        .filter(agreed_volumes::year_start.le(as_of))
-        .filter(agreed_volumes::year_end.ge(as_of))
         .select((
             agreed_volumes::id,
             agreed_volumes::hospital_id,
@@ -179,6 +185,29 @@ struct NewWarning {
     notify: Option<(String, &'static [&'static str])>,
 }
 
+impl NewWarning {
+    /// A warning about a hospital, mailed to its buyers.
+    fn of_hospital(
+        region: &str,
+        hospital: &str,
+        kind: &'static str,
+        subject: String,
+        message: String,
+        details: serde_json::Value,
+    ) -> NewWarning {
+        NewWarning {
+            region: region.to_string(),
+            hospital: Some(hospital.to_string()),
+            supplier: None,
+            kind,
+            subject,
+            message,
+            details,
+            notify: Some((hospital.to_string(), &["hospital_buyer"])),
+        }
+    }
+}
+
 fn raise(conn: &mut DbConnection, w: NewWarning, as_of: NaiveDate, now: DateTime<Utc>) -> DomainResult<bool> {
     let exists: i64 = monitoring_warnings::table
         .filter(monitoring_warnings::kind.eq(w.kind))
@@ -220,10 +249,7 @@ pub fn run(
     write_tx(conn, |conn| {
         crate::db::job_lock(conn, "monitoring")?;
         let mut counts = MonitoringCounts::default();
-        let mut volumes = agreed_volumes::table
-            .inner_join(winning_bids::table.inner_join(products::table))
-            .filter(agreed_volumes::year_start.le(as_of))
-            .filter(agreed_volumes::year_end.ge(as_of))
+        let mut volumes = current_volumes(as_of)
             .select((
                 agreed_volumes::id,
                 agreed_volumes::region_id,
@@ -260,29 +286,22 @@ pub fn run(
             let completion = pct(acc, *agreed);
             let pace = elapsed_pct(*start, *end, as_of);
             if behind_pace(completion, pace, policy.pace_threshold_points) {
-                let raised = raise(
-                    conn,
-                    NewWarning {
-                        region: region.clone(),
-                        hospital: Some(hospital.clone()),
-                        supplier: None,
-                        kind: "behind_pace",
-                        subject: id.clone(),
-                        message: format!(
-                            "{generic}：约定采购量完成 {c}%，协议年已过 {p}%，落后超过 {} 个百分点。\n\n\
-                             {generic}: {c}% of the agreed volume is accepted with {p}% of the agreement year gone.",
-                            policy.pace_threshold_points,
-                            c = fmt_pct(completion),
-                            p = fmt_pct(pace),
-                        ),
-                        details: serde_json::json!({"agreed_qty": agreed, "accepted_qty": acc, "completion_pct": fmt_pct(completion),
-                            "pace_pct": fmt_pct(pace), "threshold_points": policy.pace_threshold_points.to_string(), "generic_name": generic}),
-                        notify: Some((hospital.clone(), &["hospital_buyer"])),
-                    },
-                    as_of,
-                    now,
-                )?;
-                counts.behind_pace += i64::from(raised);
+                let w = NewWarning::of_hospital(
+                    region,
+                    hospital,
+                    "behind_pace",
+                    id.clone(),
+                    format!(
+                        "{generic}：约定采购量完成 {c}%，协议年已过 {p}%，落后超过 {} 个百分点。\n\n\
+                         {generic}: {c}% of the agreed volume is accepted with {p}% of the agreement year gone.",
+                        policy.pace_threshold_points,
+                        c = fmt_pct(completion),
+                        p = fmt_pct(pace),
+                    ),
+                    serde_json::json!({"agreed_qty": agreed, "accepted_qty": acc, "completion_pct": fmt_pct(completion),
+                        "pace_pct": fmt_pct(pace), "threshold_points": policy.pace_threshold_points.to_string(), "generic_name": generic}),
+                );
+                counts.behind_pace += i64::from(raise(conn, w, as_of, now)?);
             }
         }
         // Non-winning purchases of a generic beyond its winning purchases (after conversion, by units).
@@ -321,25 +340,18 @@ pub fn run(
         for ((region, hospital, generic), nq) in nw {
             let wq = winning_by.get(&(region.clone(), hospital.clone(), generic.clone())).map(|w| w.0).unwrap_or(0);
             if nq > wq {
-                let raised = raise(
-                    conn,
-                    NewWarning {
-                        region: region.clone(),
-                        hospital: Some(hospital.clone()),
-                        supplier: None,
-                        kind: "non_winning_exceeds_winning",
-                        subject: format!("{hospital}:{generic}"),
-                        message: format!(
-                            "{generic}：非中选产品采购 {nq} 超过中选产品采购 {wq}（最小单位）。\n\n\
-                             {generic}: non-winning purchases ({nq} units) exceed winning purchases ({wq} units)."
-                        ),
-                        details: serde_json::json!({"generic_name": generic, "non_winning_qty": nq, "winning_qty": wq}),
-                        notify: Some((hospital.clone(), &["hospital_buyer"])),
-                    },
-                    as_of,
-                    now,
-                )?;
-                counts.non_winning_exceeds_winning += i64::from(raised);
+                let w = NewWarning::of_hospital(
+                    &region,
+                    &hospital,
+                    "non_winning_exceeds_winning",
+                    format!("{hospital}:{generic}"),
+                    format!(
+                        "{generic}：非中选产品采购 {nq} 超过中选产品采购 {wq}（最小单位）。\n\n\
+                         {generic}: non-winning purchases ({nq} units) exceed winning purchases ({wq} units)."
+                    ),
+                    serde_json::json!({"generic_name": generic, "non_winning_qty": nq, "winning_qty": wq}),
+                );
+                counts.non_winning_exceeds_winning += i64::from(raise(conn, w, as_of, now)?);
             }
         }
         // Suppliers that decline or leave confirmed orders unshipped for 30 days (last 90 days).
@@ -387,9 +399,7 @@ pub fn run(
                     .first(conn)
                     .optional()?;
                 let name = OrgNames::load(conn, &[supplier.as_str()])?.reference(&supplier).name;
-                let raised = raise(
-                    conn,
-                    NewWarning {
+                let w = NewWarning {
                         region: region.clone(),
                         hospital: None,
                         supplier: Some(supplier.clone()),
@@ -402,11 +412,8 @@ pub fn run(
                         details: serde_json::json!({"orders": total, "declined": declined, "short_shipped": short,
                             "rate": rate.round_dp(4).to_string(), "threshold": policy.supplier_decline_rate.to_string()}),
                         notify: bureau.map(|b| (b, &["bureau_officer"][..])),
-                    },
-                    as_of,
-                    now,
-                )?;
-                counts.supplier_unreliable += i64::from(raised);
+                };
+                counts.supplier_unreliable += i64::from(raise(conn, w, as_of, now)?);
             }
         }
         Ok(counts)

@@ -808,6 +808,18 @@ enum BatchStep {
     Approve,
 }
 
+/// What a signature writes: the new status and its signer's columns (the other step's are
+/// `None`, which diesel leaves out of the update).
+#[derive(AsChangeset)]
+#[diesel(table_name = payment_batches)]
+struct BatchSignature<'a> {
+    status: &'a str,
+    prepared_by: Option<&'a str>,
+    prepared_at: Option<NaiveDateTime>,
+    approved_by: Option<&'a str>,
+    approved_at: Option<NaiveDateTime>,
+}
+
 /// Moves a batch one status on under the officer's signature, audited; a conflict when it has
 /// moved meanwhile.
 fn sign_batch(
@@ -821,24 +833,15 @@ fn sign_batch(
         BatchStep::Prepare => ("proposed", "prepared", "prepare", "prepared_by"),
         BatchStep::Approve => ("prepared", "approved", "approve", "approved_by"),
     };
-    let target = payment_batches::table.find(&b.id).filter(payment_batches::status.eq(from));
-    let (by, at) = (Some(&actor.user_id), Some(to_db(now)));
-    let n = match step {
-        BatchStep::Prepare => diesel::update(target)
-            .set((
-                payment_batches::status.eq(to),
-                payment_batches::prepared_by.eq(by),
-                payment_batches::prepared_at.eq(at),
-            ))
-            .execute(conn)?,
-        BatchStep::Approve => diesel::update(target)
-            .set((
-                payment_batches::status.eq(to),
-                payment_batches::approved_by.eq(by),
-                payment_batches::approved_at.eq(at),
-            ))
-            .execute(conn)?,
+    let signed = (Some(actor.user_id.as_str()), Some(to_db(now)));
+    let none = (None, None);
+    let ((prepared_by, prepared_at), (approved_by, approved_at)) = match step {
+        BatchStep::Prepare => (signed, none),
+        BatchStep::Approve => (none, signed),
     };
+    let n = diesel::update(payment_batches::table.find(&b.id).filter(payment_batches::status.eq(from)))
+        .set(BatchSignature { status: to, prepared_by, prepared_at, approved_by, approved_at })
+        .execute(conn)?;
     if n != 1 {
         let message = if b.status == from {
             "the batch changed meanwhile".to_string()
@@ -863,6 +866,22 @@ fn sign_batch(
     Ok(())
 }
 
+/// A fund officer's step on a batch, in one transaction; answers the batch as it then is.
+fn batch_step(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: &str,
+    what: &str,
+    step: impl FnOnce(&mut DbConnection, &PaymentBatchRow) -> DomainResult<()>,
+) -> DomainResult<PaymentBatchView> {
+    actor.require(&[Role::FundOfficer], what)?;
+    write_tx(conn, |conn| {
+        let b = find_batch(conn, actor, id)?;
+        step(conn, &b)
+    })?;
+    batch_view(conn, actor, id)
+}
+
 /// A fund officer takes a proposed batch as its maker.
 pub fn prepare_batch(
     conn: &mut DbConnection,
@@ -870,12 +889,9 @@ pub fn prepare_batch(
     id: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<PaymentBatchView> {
-    actor.require(&[Role::FundOfficer], "prepare payment batches")?;
-    write_tx(conn, |conn| {
-        let b = find_batch(conn, actor, id)?;
-        sign_batch(conn, actor, &b, BatchStep::Prepare, now)
-    })?;
-    batch_view(conn, actor, id)
+    batch_step(conn, actor, id, "prepare payment batches", |conn, b| {
+        sign_batch(conn, actor, b, BatchStep::Prepare, now)
+    })
 }
 
 /// A second fund officer approves a prepared batch (the checker): the maker cannot.
@@ -885,9 +901,7 @@ pub fn approve_batch(
     id: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<PaymentBatchView> {
-    actor.require(&[Role::FundOfficer], "approve payment batches")?;
-    write_tx(conn, |conn| {
-        let b = find_batch(conn, actor, id)?;
+    batch_step(conn, actor, id, "approve payment batches", |conn, b| {
         if b.status != "prepared" {
             return Err(DomainError::conflict(
                 ErrorCode::BatchStatus,
@@ -900,15 +914,14 @@ pub fn approve_batch(
                 "the officer who prepared a batch cannot approve it; another fund officer must",
             )));
         }
-        sign_batch(conn, actor, &b, BatchStep::Approve, now)?;
+        sign_batch(conn, actor, b, BatchStep::Approve, now)?;
         diesel::update(
             payables::table.filter(payables::batch_id.eq(&b.id)).filter(payables::stage.eq_any(stage::BATCHABLE)),
         )
         .set(payables::stage.eq(stage::APPROVED))
         .execute(conn)?;
         Ok(())
-    })?;
-    batch_view(conn, actor, id)
+    })
 }
 
 /// The bank payment file of an approved batch: one row per payment (payee, bank account,
@@ -1293,42 +1306,33 @@ fn post_payment(
     let offset = ledger::split_offset(amount, prepay, settle);
     let h = Some(p.hospital_id.as_str());
     let s = Some(p.supplier_id.as_str());
-    ledger::post(
-        conn,
-        Some(actor),
-        Entry {
-            region_id: &p.region_id,
-            date: pay.paid_on,
-            kind: "direct_payment_cover",
-            memo: format!("payable {}: cover on the hospital's behalf", p.payable_no),
-            source_type: "payment",
-            source_id: &pay.id,
-            postings: vec![
-                Posting::debit(Account::HospitalPrepayment, h, offset.from_prepayment),
-                Posting::debit(Account::HospitalSettlement, h, offset.from_settlement),
-                Posting::debit(Account::HospitalReceivable, h, offset.receivable),
-                Posting::credit(Account::HospitalOffsetDue, h, amount),
-            ],
-        },
-        now,
-    )?;
-    ledger::post(
-        conn,
-        Some(actor),
-        Entry {
-            region_id: &p.region_id,
-            date: pay.paid_on,
-            kind: "direct_payment",
-            memo: format!("payable {}: paid, bank reference {}", p.payable_no, pay.bank_reference),
-            source_type: "payment",
-            source_id: &pay.id,
-            postings: vec![
-                Posting::debit(Account::SupplierPayable, s, amount),
-                Posting::credit(Account::Fund, None, amount),
-            ],
-        },
-        now,
-    )?;
+    let entry = |kind, memo, postings| Entry {
+        region_id: &p.region_id,
+        date: pay.paid_on,
+        kind,
+        memo,
+        source_type: "payment",
+        source_id: &pay.id,
+        postings,
+    };
+    let cover = entry(
+        "direct_payment_cover",
+        format!("payable {}: cover on the hospital's behalf", p.payable_no),
+        vec![
+            Posting::debit(Account::HospitalPrepayment, h, offset.from_prepayment),
+            Posting::debit(Account::HospitalSettlement, h, offset.from_settlement),
+            Posting::debit(Account::HospitalReceivable, h, offset.receivable),
+            Posting::credit(Account::HospitalOffsetDue, h, amount),
+        ],
+    );
+    let paid = entry(
+        "direct_payment",
+        format!("payable {}: paid, bank reference {}", p.payable_no, pay.bank_reference),
+        vec![Posting::debit(Account::SupplierPayable, s, amount), Posting::credit(Account::Fund, None, amount)],
+    );
+    for e in [cover, paid] {
+        ledger::post(conn, Some(actor), e, now)?;
+    }
     Ok(())
 }
 

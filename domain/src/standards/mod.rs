@@ -198,6 +198,17 @@ struct Offer {
     consistency: Option<String>,
 }
 
+/// A winning bid's or listed product's id, product, enterprise, unit price, generic name and
+/// consistency evaluation, as loaded.
+type OfferLine = (String, String, String, i64, String, Option<String>);
+
+impl Offer {
+    fn new(source: &'static str, line: OfferLine) -> Offer {
+        let (source_id, product_id, enterprise_id, price, generic_name, consistency) = line;
+        Offer { source, source_id, product_id, enterprise_id, generic_name, price, consistency }
+    }
+}
+
 /// Computes draft standards for every product of the region's generics that have a winning bid
 /// in cycle on the effective date: the winning products and the listed non-winning ones. Each
 /// is a new version of its product's standard for that date; earlier drafts of the same date
@@ -272,19 +283,11 @@ pub fn compute(
                     o.price = unit_price;
                     o.source_id = id;
                 }
-                None => offers.push(Offer {
-                    source: "winning",
-                    source_id: id,
-                    product_id,
-                    enterprise_id,
-                    generic_name: generic,
-                    price: unit_price,
-                    consistency,
-                }),
+                None => offers
+                    .push(Offer::new("winning", (id, product_id, enterprise_id, unit_price, generic, consistency))),
             }
         }
-        type ListedLine = (String, String, String, i64, String, Option<String>);
-        let listed: Vec<ListedLine> = listed_products::table
+        let listed: Vec<OfferLine> = listed_products::table
             .inner_join(products::table)
             .filter(listed_products::region_id.eq(&region_id))
             .order(listed_products::id.asc())
@@ -303,15 +306,7 @@ pub fn compute(
             {
                 continue;
             }
-            offers.push(Offer {
-                source: "listed",
-                source_id: id,
-                product_id,
-                enterprise_id,
-                generic_name: generic,
-                price: unit_price,
-                consistency,
-            });
+            offers.push(Offer::new("listed", (id, product_id, enterprise_id, unit_price, generic, consistency)));
         }
         if offers.is_empty() {
             return Err(DomainError::conflict(

@@ -96,32 +96,15 @@ pub fn qualify(
         check_bidder(conn, &tender, &actor.org_id, shanghai_date(now))?;
         let generic = store::generic_of(conn, &tender.id, &input.generic_id, "generic_id")?;
         let code = input.product_code.trim().to_ascii_uppercase();
-        let (product_id, generic_name, category, pack_size): (String, String, String, i64) = products::table
-            .filter(products::code.eq(&code))
-            .select((products::id, products::generic_name, products::category, products::pack_size))
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| {
-                DomainError::invalid(
-                    ErrorCode::UnknownProduct,
-                    "product_code",
-                    format!("no product with code {code:?}"),
-                )
-            })?;
-        if generic_name != generic.generic_name || category != tender.category {
-            return Err(DomainError::invalid(
-                ErrorCode::ProductNotOfGeneric,
-                "product_code",
-                format!("{code} is {generic_name}, not {}", generic.generic_name),
-            ));
-        }
+        let (product_id, pack_size) =
+            store::product_of_generic(conn, &code, &generic.spec, Some(tender.category.as_str()))?;
         let strength = super::positive_decimal(&input.strength, "strength")?;
         let fill_volume = input
             .fill_volume
             .filter(|v| !v.trim().is_empty())
             .map(|v| super::positive_decimal(&v, "fill_volume"))
             .transpose()?;
-        if generic.rep_fill_volume.is_some() != fill_volume.is_some() {
+        if generic.spec.rep_fill_volume.is_some() != fill_volume.is_some() {
             return Err(DomainError::invalid(
                 ErrorCode::FillVolumeMismatch,
                 "fill_volume",
@@ -505,8 +488,8 @@ fn open_unchecked(
         .collect();
     for generic in store::generics_of(conn, &tender.id)? {
         let representative = Spec {
-            strength: dec(&generic.rep_strength)?,
-            fill_volume: generic.rep_fill_volume.as_deref().map(dec).transpose()?,
+            strength: dec(&generic.spec.rep_strength)?,
+            fill_volume: generic.spec.rep_fill_volume.as_deref().map(dec).transpose()?,
             units_per_pack: 1,
         };
         let bids = bids_by_generic.remove(&generic.id).unwrap_or_default();

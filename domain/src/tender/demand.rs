@@ -137,30 +137,9 @@ fn report_line(
     }
     let product_id = match line.product_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         None => None,
-        Some(code) => {
-            let (id, name): (String, String) = products::table
-                .filter(products::code.eq(code.to_ascii_uppercase()))
-                .select((products::id, products::generic_name))
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| {
-                    DomainError::invalid(
-                        ErrorCode::UnknownProduct,
-                        "product_code",
-                        format!("no product with code {code:?}"),
-                    )
-                })?;
-            if name != generic.generic_name {
-                return Err(DomainError::invalid(
-                    ErrorCode::ProductNotOfGeneric,
-                    "product_code",
-                    format!("{code} is {name}, not {}", generic.generic_name),
-                ));
-            }
-            Some(id)
-        }
+        Some(code) => Some(store::product_of_generic(conn, code, &generic.spec, None)?.0),
     };
-    let past = past_use(conn, &actor.org_id, &generic.generic_name, tender.created_at)?;
+    let past = past_use(conn, &actor.org_id, &generic.spec.generic_name, tender.created_at)?;
     let reason = line.reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
     if let Some(past) = past {
         let floor_qty = (Decimal::from(past) * floor).ceil();
@@ -478,7 +457,7 @@ pub fn report_sheet(
             continue;
         }
         let name = cell(row, Some(generic_col)).unwrap_or_default();
-        let generic = generics.iter().find(|g| g.generic_name == name);
+        let generic = generics.iter().find(|g| g.spec.generic_name == name);
         if generic.is_none() {
             bad(row_no, "通用名", ErrorCode::UnknownGeneric, format!("{name:?} is not a generic of this tender"));
         }

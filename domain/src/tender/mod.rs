@@ -36,7 +36,7 @@ use crate::schema::{regions, tender_bids, tender_generics, tender_regions, tende
 use rules::{TenderPolicy, TenderRules};
 use seal::SealingKey;
 pub use store::TenderStatus;
-use store::{GenericRow, TenderRow};
+use store::{GenericRow, GenericSpec, TenderRow};
 
 /// The policy kind that holds a region's tender tables and windows.
 pub const TENDER_POLICY: &str = "tender";
@@ -105,12 +105,8 @@ pub struct RegionRef {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GenericView {
     pub id: String,
-    pub generic_name: String,
-    pub dosage_form: String,
-    pub rep_strength: String,
-    pub rep_fill_volume: Option<String>,
-    pub strength_unit: String,
-    pub min_unit: String,
+    #[serde(flatten)]
+    pub spec: GenericSpec,
     pub max_price: UnitPrice,
     /// Bids received (never their prices before the opening); shown to the running bureau.
     pub bids: Option<i64>,
@@ -193,23 +189,20 @@ fn generic_row(tender_id: &str, g: NewTenderGeneric) -> DomainResult<GenericRow>
     Ok(GenericRow {
         id: new_id(),
         tender_id: tender_id.to_string(),
-        generic_name: required_text(&g.generic_name, "generic_name", 100)?,
-        dosage_form: required_text(&g.dosage_form, "dosage_form", 50)?,
-        rep_strength: positive_decimal(&g.rep_strength, "rep_strength")?.to_string(),
-        rep_fill_volume: g
-            .rep_fill_volume
-            .filter(|v| !v.trim().is_empty())
-            .map(|v| positive_decimal(&v, "rep_fill_volume").map(|d| d.to_string()))
-            .transpose()?,
-        strength_unit: required_text(&g.strength_unit, "strength_unit", 10)?,
-        min_unit: required_text(&g.min_unit, "min_unit", 10)?,
+        spec: GenericSpec {
+            generic_name: required_text(&g.generic_name, "generic_name", 100)?,
+            dosage_form: required_text(&g.dosage_form, "dosage_form", 50)?,
+            rep_strength: positive_decimal(&g.rep_strength, "rep_strength")?.to_string(),
+            rep_fill_volume: g
+                .rep_fill_volume
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| positive_decimal(&v, "rep_fill_volume").map(|d| d.to_string()))
+                .transpose()?,
+            strength_unit: required_text(&g.strength_unit, "strength_unit", 10)?,
+            min_unit: required_text(&g.min_unit, "min_unit", 10)?,
+        },
         max_price: g.max_price.ten_thousandths(),
-        valid_bids: None,
-        shortlist_cap: None,
-        lowest: None,
-        anchor: None,
-        threshold: None,
-        discount_line: None,
+        opened: Default::default(),
         winners: None,
     })
 }
@@ -262,8 +255,9 @@ pub fn create_tender(
     for (i, g) in input.generics.into_iter().enumerate() {
         let row = generic_row(&id, g).map_err(|e| crate::catalog::at_index(i, e))?;
         let field = format!("generics[{i}]");
-        if generics.iter().any(|r: &GenericRow| r.generic_name == row.generic_name && r.dosage_form == row.dosage_form)
-        {
+        if generics.iter().any(|r: &GenericRow| {
+            r.spec.generic_name == row.spec.generic_name && r.spec.dosage_form == row.spec.dosage_form
+        }) {
             return Err(DomainError::invalid(
                 ErrorCode::DuplicateGeneric,
                 field,
@@ -335,7 +329,7 @@ pub fn create_tender(
         let snapshot = serde_json::json!({
             "tender_no": row.tender_no, "name": row.name, "document_no": row.document_no,
             "rules": tender_rules, "rules_policy_id": row.rules_policy_id, "regions": region_ids,
-            "generics": generics.iter().map(|g| (&g.generic_name, &g.dosage_form, g.max_price)).collect::<Vec<_>>(),
+            "generics": generics.iter().map(|g| (&g.spec.generic_name, &g.spec.dosage_form, g.max_price)).collect::<Vec<_>>(),
         });
         audit::record(conn, AuditEntry::created(actor, Some(&region_id), "tender", &id, &snapshot), now)?;
         view(conn, actor, &row)
@@ -367,8 +361,7 @@ pub fn advance(
     to: Move,
     now: DateTime<Utc>,
 ) -> DomainResult<TenderView> {
-    write_tx(conn, |conn| {
-        let tender = store::own_tender(conn, actor, id, "move tenders on")?;
+    bureau_step(conn, actor, id, "move tenders on", |conn, tender| {
         let (from, next) = match to {
             Move::OpenDemand => (TenderStatus::Draft, TenderStatus::DemandReporting),
             Move::Publish => (TenderStatus::DemandReporting, TenderStatus::Published),
@@ -380,7 +373,22 @@ pub fn advance(
                 "the bid deadline has passed: bidding cannot open",
             ));
         }
-        set_status(conn, actor, &tender, from, next, now)?;
+        set_status(conn, actor, tender, from, next, now)
+    })
+}
+
+/// A step the running bureau takes on its tender, in one transaction; answers the tender as it
+/// then is.
+pub(crate) fn bureau_step(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: &str,
+    action: &str,
+    step: impl FnOnce(&mut DbConnection, &TenderRow) -> DomainResult<()>,
+) -> DomainResult<TenderView> {
+    write_tx(conn, |conn| {
+        let tender = store::own_tender(conn, actor, id, action)?;
+        step(conn, &tender)?;
         let tender = store::visible_tender(conn, actor, id)?;
         view(conn, actor, &tender)
     })
@@ -504,21 +512,16 @@ pub(crate) fn view(conn: &mut DbConnection, actor: &Actor, t: &TenderRow) -> Dom
         .map(|g| GenericView {
             bids: (actor.role == Role::BureauOfficer || actor.role == Role::Admin)
                 .then(|| counts.iter().find(|(id, _)| *id == g.id).map_or(0, |(_, n)| *n)),
-            valid_bids: g.valid_bids,
-            shortlist_cap: g.shortlist_cap,
-            lowest: shown(g.lowest),
-            anchor: shown(g.anchor),
-            threshold: shown(g.threshold),
-            discount_line: shown(g.discount_line),
+            valid_bids: g.opened.valid_bids,
+            shortlist_cap: g.opened.shortlist_cap,
+            lowest: shown(g.opened.lowest),
+            anchor: shown(g.opened.anchor),
+            threshold: shown(g.opened.threshold),
+            discount_line: shown(g.opened.discount_line),
             winners: g.winners,
             max_price: UnitPrice::from_ten_thousandths(g.max_price),
             id: g.id,
-            generic_name: g.generic_name,
-            dosage_form: g.dosage_form,
-            rep_strength: g.rep_strength,
-            rep_fill_volume: g.rep_fill_volume,
-            strength_unit: g.strength_unit,
-            min_unit: g.min_unit,
+            spec: g.spec,
         })
         .collect();
     Ok(TenderView {

@@ -34,9 +34,8 @@ pub fn propose(
     tender_id: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<super::TenderView> {
-    write_tx(conn, |conn| {
-        let tender = store::own_tender(conn, actor, tender_id, "publish proposed results")?;
-        super::require_stage(&tender, &[TenderStatus::Opened])?;
+    super::bureau_step(conn, actor, tender_id, "publish proposed results", |conn, tender| {
+        super::require_stage(tender, &[TenderStatus::Opened])?;
         let at = to_db(now);
         let open_offers: i64 = tender_bids::table
             .filter(tender_bids::tender_id.eq(&tender.id))
@@ -69,9 +68,7 @@ pub fn propose(
         diesel::update(tenders::table.find(&tender.id))
             .set((tenders::proposed_at.eq(Some(at)), tenders::objections_close_at.eq(Some(at + Duration::days(days)))))
             .execute(conn)?;
-        super::set_status(conn, actor, &tender, TenderStatus::Opened, TenderStatus::Proposed, now)?;
-        let tender = store::visible_tender(conn, actor, tender_id)?;
-        super::view(conn, actor, &tender)
+        super::set_status(conn, actor, tender, TenderStatus::Opened, TenderStatus::Proposed, now)
     })
 }
 
@@ -221,9 +218,8 @@ pub fn finalize(
     tender_id: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<super::TenderView> {
-    write_tx(conn, |conn| {
-        let tender = store::own_tender(conn, actor, tender_id, "finalise results")?;
-        super::require_stage(&tender, &[TenderStatus::Proposed])?;
+    super::bureau_step(conn, actor, tender_id, "finalise results", |conn, tender| {
+        super::require_stage(tender, &[TenderStatus::Proposed])?;
         if let Some(close) = tender.objections_close_at.filter(|c| to_db(now) < *c) {
             return Err(DomainError::conflict(
                 ErrorCode::ObjectionWindowOpen,
@@ -242,9 +238,7 @@ pub fn finalize(
             ));
         }
         diesel::update(tenders::table.find(&tender.id)).set(tenders::final_at.eq(Some(to_db(now)))).execute(conn)?;
-        super::set_status(conn, actor, &tender, TenderStatus::Proposed, TenderStatus::Final, now)?;
-        let tender = store::visible_tender(conn, actor, tender_id)?;
-        super::view(conn, actor, &tender)
+        super::set_status(conn, actor, tender, TenderStatus::Proposed, TenderStatus::Final, now)
     })
 }
 
@@ -634,7 +628,7 @@ pub fn board(conn: &mut DbConnection, actor: &Actor, tender_id: &str) -> DomainR
             .collect();
         out.push(Board {
             generic_id: state.generic.id.clone(),
-            generic_name: state.generic.generic_name.clone(),
+            generic_name: state.generic.spec.generic_name.clone(),
             winners,
             ratio,
             regions,

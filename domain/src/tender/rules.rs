@@ -807,8 +807,9 @@ mod tests {
         open_generic(bids, &spec("10", 1), d("1.2"), &Coefficients::default(), cap, rules)
     }
 
-    fn anchored(prices: &[&str], rules: &RuleSet) -> Opening {
-        let bids: Vec<OpenedBid> = prices
+    /// Bids of the representative spec at `prices`, by X0, X1, … a minute apart.
+    fn representative_bids(prices: &[&str]) -> Vec<OpenedBid> {
+        prices
             .iter()
             .enumerate()
             .map(|(i, p)| OpenedBid {
@@ -817,23 +818,17 @@ mod tests {
                 pack_price: d(p),
                 submitted_at: at(i as u32),
             })
-            .collect();
-        open_at_1_2(&bids, &CapTable::batch9(), rules)
+            .collect()
+    }
+
+    fn anchored(prices: &[&str], rules: &RuleSet) -> Opening {
+        open_at_1_2(&representative_bids(prices), &CapTable::batch9(), rules)
     }
 
     #[test]
     fn anchor_price_wins_on_its_boundary() {
         // The example's three bids are all shortlisted (the 9th table would keep two of three).
-        let bids: Vec<OpenedBid> = ["0.0600", "0.1800", "0.3600"]
-            .iter()
-            .enumerate()
-            .map(|(i, p)| OpenedBid {
-                bidder: format!("X{i}"),
-                spec: spec("10", 1),
-                pack_price: d(p),
-                submitted_at: at(i as u32),
-            })
-            .collect();
+        let bids = representative_bids(&["0.0600", "0.1800", "0.3600"]);
         let all = CapTable { name: "all".into(), caps: vec![1, 2, 3] };
         let o = open_at_1_2(&bids, &all, &RuleSet::anchor());
         assert_eq!(o.anchor, Some(d("0.1")));

@@ -8,7 +8,7 @@ use crate::actor::{Actor, Role};
 use crate::db::{DbBackend, DbConnection};
 use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::schema::{
-    tender_bids, tender_demands, tender_generics, tender_objections, tender_picks, tender_qualifications,
+    products, tender_bids, tender_demands, tender_generics, tender_objections, tender_picks, tender_qualifications,
     tender_regions, tenders,
 };
 
@@ -111,20 +111,27 @@ impl TenderRow {
 pub struct GenericRow {
     pub id: String,
     pub tender_id: String,
+    #[diesel(embed)]
+    pub spec: GenericSpec,
+    pub max_price: i64,
+    /// What the opening wrote (none of it before the opening).
+    #[diesel(embed)]
+    pub opened: OpenedGenericForm,
+    pub winners: Option<i32>,
+}
+
+/// What a generic of a tender is: its name, form and representative spec. Part of its row and
+/// of its view.
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = tender_generics)]
+pub struct GenericSpec {
     pub generic_name: String,
     pub dosage_form: String,
     pub rep_strength: String,
     pub rep_fill_volume: Option<String>,
     pub strength_unit: String,
     pub min_unit: String,
-    pub max_price: i64,
-    pub valid_bids: Option<i32>,
-    pub shortlist_cap: Option<i32>,
-    pub lowest: Option<i64>,
-    pub anchor: Option<i64>,
-    pub threshold: Option<i64>,
-    pub discount_line: Option<i64>,
-    pub winners: Option<i32>,
 }
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug)]
@@ -201,8 +208,8 @@ pub struct OpenedBidForm {
     pub final_pack_price: Option<i64>,
 }
 
-/// The opening's figures for one generic.
-#[derive(AsChangeset, Clone, Debug)]
+/// The opening's figures for one generic: its update form, and part of its row.
+#[derive(Queryable, Selectable, Insertable, AsChangeset, Clone, Debug, Default)]
 #[diesel(table_name = tender_generics)]
 pub struct OpenedGenericForm {
     pub valid_bids: Option<i32>,
@@ -295,6 +302,33 @@ pub fn generic_of(conn: &mut DbConnection, tender_id: &str, generic_id: &str, fi
         .first(conn)
         .optional()?
         .ok_or_else(|| DomainError::invalid(ErrorCode::UnknownGeneric, field, "no such generic in this tender"))
+}
+
+/// The catalogue product with `code` (any case) when it is of `generic` and, where given, of
+/// `category`: its id and pack size. Otherwise why not, said of the field `product_code` with
+/// `code` as written.
+pub fn product_of_generic(
+    conn: &mut DbConnection,
+    code: &str,
+    generic: &GenericSpec,
+    category: Option<&str>,
+) -> DomainResult<(String, i64)> {
+    let (id, generic_name, product_category, pack_size): (String, String, String, i64) = products::table
+        .filter(products::code.eq(code.to_ascii_uppercase()))
+        .select((products::id, products::generic_name, products::category, products::pack_size))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| {
+            DomainError::invalid(ErrorCode::UnknownProduct, "product_code", format!("no product with code {code:?}"))
+        })?;
+    if generic_name != generic.generic_name || category.is_some_and(|c| c != product_category) {
+        return Err(DomainError::invalid(
+            ErrorCode::ProductNotOfGeneric,
+            "product_code",
+            format!("{code} is {generic_name}, not {}", generic.generic_name),
+        ));
+    }
+    Ok((id, pack_size))
 }
 
 pub fn regions_of(conn: &mut DbConnection, tender_id: &str) -> DomainResult<Vec<String>> {
