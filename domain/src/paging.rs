@@ -159,9 +159,67 @@ impl<Q: QueryFragment<DB>, DB: Backend> QueryFragment<DB> for CountRows<Q> {
     }
 }
 
+/// One page of a query, its `LIMIT` and `OFFSET` written into the SQL text. Bound, they leave
+/// PostgreSQL's generic plan of a kept statement guessing at a tenth of the rows, so it planned
+/// the page afresh at every request; written, the first page of each size is one statement whose
+/// generic plan is the custom one (the same index, read for the page's rows) and is planned
+/// once. A later page is planned with its own figures each time, as before: its text is not kept,
+/// so that offsets do not fill the connection's statements.
+#[derive(Debug, Clone)]
+pub struct Paged<Q> {
+    query: Q,
+    limit: i64,
+    offset: i64,
+}
+
+impl<Q> Paged<Q> {
+    /// `query` (ordered, without a limit) at `page`.
+    pub fn new(query: Q, page: PageRequest) -> Self {
+        Paged { query, limit: page.per_page, offset: page.offset() }
+    }
+}
+
+impl<Q> QueryId for Paged<Q> {
+    type QueryId = ();
+    // Kept by its SQL text, which holds the page's figures.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: Query> Query for Paged<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q, C: Connection> RunQueryDsl<C> for Paged<Q> {}
+
+impl<Q: QueryFragment<DB>, DB: Backend> QueryFragment<DB> for Paged<Q> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        self.query.walk_ast(out.reborrow())?;
+        if self.offset != 0 {
+            out.unsafe_to_cache_prepared();
+        }
+        // Two integers of our own (a clamped page size, its offset): nothing of the caller's.
+        out.push_sql(&format!(" LIMIT {} OFFSET {}", self.limit, self.offset));
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_writes_its_figures_and_only_the_first_is_kept_prepared() {
+        use crate::schema::payables;
+        use diesel::prelude::*;
+        use diesel::sqlite::Sqlite;
+        let page = |n| {
+            Paged::new(payables::table.select(payables::id).order(payables::id), PageRequest::new(Some(n), Some(50)))
+        };
+        let sql = diesel::debug_query::<Sqlite, _>(&page(3)).to_string();
+        assert!(sql.contains("ORDER BY `payables`.`id` LIMIT 50 OFFSET 100"), "{sql}");
+        assert!(page(1).is_safe_to_cache_prepared(&Sqlite).unwrap());
+        assert!(!page(2).is_safe_to_cache_prepared(&Sqlite).unwrap());
+    }
 
     #[test]
     fn a_count_that_reaches_its_limit_is_a_lower_bound() {

@@ -441,7 +441,7 @@ pub fn list_payables(
         PayableSort::Amount => q.order((payables::amount.asc(), payables::id.asc())),
         PayableSort::AmountDesc => q.order((payables::amount.desc(), payables::id.desc())),
     };
-    let rows = q.limit(page.per_page).offset(page.offset()).select(PayableRow::as_select()).load(conn)?;
+    let rows = crate::paging::Paged::new(q.select(PayableRow::as_select()), page).load(conn)?;
     // A page that is not full ends the list: its total needs no count. Otherwise counting
     // every match costs a read of each (250,000 index entries for a distributor), so past this
     // page's offset count up to the cap and say whether the total is exact.
