@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
 
-use super::rules::{shipments_by_line, NoteLine, OrderStatus, Shipments};
+use super::rules::{shipments_by_line, AcceptanceStatus, DeliveryStatus, NoteLine, OrderStatus, Shipments};
 
 use crate::catalog::ProductRow;
 use crate::clock::to_db;
@@ -58,6 +58,8 @@ pub struct OrderLineRow {
 }
 
 crate::text_enum!(OrderStatus);
+crate::text_enum!(DeliveryStatus);
+crate::text_enum!(AcceptanceStatus);
 
 // ---------------------------------------------------------------- scoping
 
