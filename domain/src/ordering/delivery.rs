@@ -21,6 +21,7 @@ use crate::schema::{acceptances, deliveries, delivery_lines, order_lines, orders
 use crate::settlement::status_page::PayableItem;
 
 use super::rules::shipments_by_line;
+pub use super::rules::DeliveryStatus;
 use super::store::{find_visible_delivery as find_visible, lock_received_delivery, note_line, visible_deliveries};
 pub use super::store::{AcceptanceRow, DeliveryLineRow, DeliveryRow};
 
@@ -113,7 +114,7 @@ pub struct DeliveryView {
     pub order_no: String,
     pub hospital: OrgRef,
     pub supplier: OrgRef,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub note: Option<String>,
     #[serde(serialize_with = "crate::clock::ser_utc")]
     pub shipped_at: NaiveDateTime,
@@ -232,7 +233,7 @@ pub fn ship(
             region_id: order.region_id.clone(),
             hospital_id: order.hospital_id.clone(),
             supplier_id: order.supplier_id.clone(),
-            status: "shipped".into(),
+            status: DeliveryStatus::Shipped,
             note: input.note.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string),
             shipped_at: to_db(now),
             created_by: actor.user_id.clone(),
@@ -613,7 +614,7 @@ struct Confirming<'r> {
     order: &'r OrderRow,
     lines: &'r [DeliveryLineRow],
     order_lines: &'r mut [(ord::OrderLineRow, ProductRow)],
-    others: &'r [(DeliveryLineRow, String)],
+    others: &'r [(DeliveryLineRow, DeliveryStatus)],
     audit_head: Option<String>,
 }
 
@@ -653,10 +654,10 @@ fn confirm_inner<'a>(
     }
     crate::db::reused!(
         conn,
-        diesel::update(deliveries::table.find(&delivery.id)).set(deliveries::status.eq("accepted")),
+        diesel::update(deliveries::table.find(&delivery.id)).set(deliveries::status.eq(DeliveryStatus::Accepted)),
         execute
     )?;
-    delivery.status = "accepted".into();
+    delivery.status = DeliveryStatus::Accepted;
     let mut accepted_per_line: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
     for l in lines {
         *accepted_per_line.entry(l.order_line_id.as_str()).or_default() += l.accepted_qty.unwrap_or(0);
@@ -727,7 +728,7 @@ fn confirm_inner<'a>(
     }
     // This note's goods are no longer in transit; the order's other notes still count.
     let notes =
-        others.iter().map(|(l, status)| note_line(l, status)).chain(lines.iter().map(|l| note_line(l, "accepted")));
+        others.iter().map(|(l, status)| note_line(l, *status)).chain(lines.iter().map(|l| note_line(l, DeliveryStatus::Accepted)));
     let progress = ord::progress_of(order_lines, &shipments_by_line(notes));
     ord::refresh_status_from(conn, actor, order, &progress, audit_head, events, now)?;
     Ok((acceptance, payable.id))
