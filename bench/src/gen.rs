@@ -819,7 +819,7 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
                     a_rows.push(Acceptance {
                         id: aid.clone(),
                         delivery_id: did.clone(),
-                        status: "confirmed".into(),
+                        status: jicai_domain::delivery::AcceptanceStatus::Confirmed,
                         received_by: "药库 验收员".into(),
                         delivered_by: "配送员".into(),
                         note: None,

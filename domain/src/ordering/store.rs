@@ -143,7 +143,7 @@ pub struct DeliveryLineRow {
 pub struct AcceptanceRow {
     pub id: String,
     pub delivery_id: String,
-    pub status: String,
+    pub status: AcceptanceStatus,
     pub received_by: String,
     pub delivered_by: String,
     pub note: Option<String>,
