@@ -798,7 +798,7 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
                         region_id: region_id.clone(),
                         hospital_id: hid.clone(),
                         supplier_id: sid.clone(),
-                        status: "accepted".into(),
+                        status: jicai_domain::delivery::DeliveryStatus::Accepted,
                         note: None,
                         shipped_at: at(shipped, 1),
                         created_by: suid.clone(),
@@ -819,7 +819,7 @@ fn generate_inner(conn: &mut DbConnection, scale: Scale, seed: u64, log: &mut dy
                     a_rows.push(Acceptance {
                         id: aid.clone(),
                         delivery_id: did.clone(),
-                        status: "confirmed".into(),
+                        status: jicai_domain::delivery::AcceptanceStatus::Confirmed,
                         received_by: "药库 验收员".into(),
                         delivered_by: "配送员".into(),
                         note: None,

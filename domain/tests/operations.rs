@@ -215,7 +215,7 @@ fn each_step_answers_what_reading_it_back_shows_and_every_line_counts_in_its_vol
     assert_eq!(read(&mut f, &hospital)["status"], "shipped");
 
     let accepted = f.accept_all(&hospital, &shipped, AcceptanceMode::Confirm);
-    assert_eq!(accepted.status, "accepted");
+    assert_eq!(accepted.status, delivery::DeliveryStatus::Accepted);
     assert!(accepted.acceptance.as_ref().unwrap().payable_id.is_some());
     assert_eq!(json!(accepted), json!(delivery::get_delivery(&mut f.conn, &hospital, &shipped.id).unwrap()));
     let order = read(&mut f, &hospital);

@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::ordering::rules::OrderStatus;
+use crate::ordering::rules::{AcceptanceStatus, OrderStatus};
 use diesel::IntoSql;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -313,7 +313,7 @@ pub fn run(
             )
             .inner_join(order_lines::table.inner_join(products::table))
             .filter(order_lines::kind.eq("non_winning"))
-            .filter(acceptances::status.eq("confirmed"))
+            .filter(acceptances::status.eq(AcceptanceStatus::Confirmed))
             .filter(acceptances::acceptance_date.le(as_of))
             .filter(
                 deliveries::region_id
@@ -526,7 +526,7 @@ pub fn summary(conn: &mut DbConnection, actor: &Actor, as_of: NaiveDate) -> Doma
         .inner_join(order_lines::table.inner_join(products::table))
         .filter(deliveries::region_id.eq(&region))
         .filter(order_lines::kind.eq("non_winning"))
-        .filter(acceptances::status.eq("confirmed"))
+        .filter(acceptances::status.eq(AcceptanceStatus::Confirmed))
         .filter(acceptances::acceptance_date.le(as_of))
         .select((
             deliveries::hospital_id,

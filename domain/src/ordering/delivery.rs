@@ -21,6 +21,7 @@ use crate::schema::{acceptances, deliveries, delivery_lines, order_lines, orders
 use crate::settlement::status_page::PayableItem;
 
 use super::rules::shipments_by_line;
+pub use super::rules::{AcceptanceStatus, DeliveryStatus};
 use super::store::{find_visible_delivery as find_visible, lock_received_delivery, note_line, visible_deliveries};
 pub use super::store::{AcceptanceRow, DeliveryLineRow, DeliveryRow};
 
@@ -90,7 +91,7 @@ pub struct DeliveryLineView {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AcceptanceView {
     pub id: String,
-    pub status: String,
+    pub status: AcceptanceStatus,
     pub received_by: String,
     pub delivered_by: String,
     pub note: Option<String>,
@@ -113,7 +114,7 @@ pub struct DeliveryView {
     pub order_no: String,
     pub hospital: OrgRef,
     pub supplier: OrgRef,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub note: Option<String>,
     #[serde(serialize_with = "crate::clock::ser_utc")]
     pub shipped_at: NaiveDateTime,
@@ -232,7 +233,7 @@ pub fn ship(
             region_id: order.region_id.clone(),
             hospital_id: order.hospital_id.clone(),
             supplier_id: order.supplier_id.clone(),
-            status: "shipped".into(),
+            status: DeliveryStatus::Shipped,
             note: input.note.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string),
             shipped_at: to_db(now),
             created_by: actor.user_id.clone(),
@@ -412,7 +413,7 @@ pub fn record_acceptance(
         let NoteUnderLock { delivery, acceptance: existing, mut lines, state } =
             read_under_lock(conn, &order, delivery_id)?;
         match (&existing, replace_draft) {
-            (Some(a), _) if a.status == "confirmed" => return Err(confirmed_is_immutable(&delivery)),
+            (Some(a), _) if a.status == AcceptanceStatus::Confirmed => return Err(confirmed_is_immutable(&delivery)),
             (Some(_), false) => {
                 return Err(DomainError::conflict(
                     ErrorCode::AcceptanceExists,
@@ -468,7 +469,7 @@ pub fn record_acceptance(
                 let row = AcceptanceRow {
                     id: new_id(),
                     delivery_id: delivery.id.clone(),
-                    status: if confirm { "confirmed" } else { "draft" }.into(),
+                    status: if confirm { AcceptanceStatus::Confirmed } else { AcceptanceStatus::Draft },
                     received_by,
                     delivered_by,
                     note,
@@ -596,7 +597,7 @@ pub fn confirm_acceptance(
         let order = lock_received_delivery(conn, &actor.org_id, delivery_id, now)?;
         let NoteUnderLock { delivery, acceptance, lines, state } = read_under_lock(conn, &order, delivery_id)?;
         let acceptance = acceptance.ok_or(DomainError::not_found("acceptance"))?;
-        if acceptance.status == "confirmed" {
+        if acceptance.status == AcceptanceStatus::Confirmed {
             return Err(confirmed_is_immutable(&delivery));
         }
         let counted = CountedDelivery { delivery, order, lines, acceptance, state };
@@ -613,7 +614,7 @@ struct Confirming<'r> {
     order: &'r OrderRow,
     lines: &'r [DeliveryLineRow],
     order_lines: &'r mut [(ord::OrderLineRow, ProductRow)],
-    others: &'r [(DeliveryLineRow, String)],
+    others: &'r [(DeliveryLineRow, DeliveryStatus)],
     audit_head: Option<String>,
 }
 
@@ -631,10 +632,11 @@ fn confirm_inner<'a>(
 ) -> DomainResult<(AcceptanceRow, String)> {
     let Confirming { delivery, order, lines, order_lines, others, audit_head } = c;
     let acceptance_date = shanghai_date(now);
-    if acceptance.status != "confirmed" {
-        let updated = diesel::update(acceptances::table.find(&acceptance.id).filter(acceptances::status.eq("draft")))
+    if acceptance.status != AcceptanceStatus::Confirmed {
+        let draft = acceptances::table.find(&acceptance.id).filter(acceptances::status.eq(AcceptanceStatus::Draft));
+        let updated = diesel::update(draft)
             .set((
-                acceptances::status.eq("confirmed"),
+                acceptances::status.eq(AcceptanceStatus::Confirmed),
                 acceptances::accepted_at.eq(Some(to_db(now))),
                 acceptances::acceptance_date.eq(Some(acceptance_date)),
                 acceptances::confirmed_by.eq(Some(actor.user_id.clone())),
@@ -644,7 +646,7 @@ fn confirm_inner<'a>(
             return Err(confirmed_is_immutable(delivery));
         }
         acceptance = AcceptanceRow {
-            status: "confirmed".into(),
+            status: AcceptanceStatus::Confirmed,
             accepted_at: Some(to_db(now)),
             acceptance_date: Some(acceptance_date),
             confirmed_by: Some(actor.user_id.clone()),
@@ -653,10 +655,10 @@ fn confirm_inner<'a>(
     }
     crate::db::reused!(
         conn,
-        diesel::update(deliveries::table.find(&delivery.id)).set(deliveries::status.eq("accepted")),
+        diesel::update(deliveries::table.find(&delivery.id)).set(deliveries::status.eq(DeliveryStatus::Accepted)),
         execute
     )?;
-    delivery.status = "accepted".into();
+    delivery.status = DeliveryStatus::Accepted;
     let mut accepted_per_line: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
     for l in lines {
         *accepted_per_line.entry(l.order_line_id.as_str()).or_default() += l.accepted_qty.unwrap_or(0);
@@ -700,8 +702,8 @@ fn confirm_inner<'a>(
         "acceptance",
         &acceptance.id,
         "confirm",
-        &serde_json::json!({"status": "draft"}),
-        &serde_json::json!({"status": "confirmed", "accepted_at": to_db(now), "acceptance_date": acceptance_date, "accepted_amount": amount}),
+        &serde_json::json!({"status": AcceptanceStatus::Draft}),
+        &serde_json::json!({"status": AcceptanceStatus::Confirmed, "accepted_at": to_db(now), "acceptance_date": acceptance_date, "accepted_amount": amount}),
     ));
     let payable = payables::create_for_acceptance(
         conn,
@@ -726,8 +728,10 @@ fn confirm_inner<'a>(
         line.accepted_qty += accepted_per_line.get(line.id.as_str()).copied().unwrap_or(0);
     }
     // This note's goods are no longer in transit; the order's other notes still count.
-    let notes =
-        others.iter().map(|(l, status)| note_line(l, status)).chain(lines.iter().map(|l| note_line(l, "accepted")));
+    let notes = others
+        .iter()
+        .map(|(l, status)| note_line(l, *status))
+        .chain(lines.iter().map(|l| note_line(l, DeliveryStatus::Accepted)));
     let progress = ord::progress_of(order_lines, &shipments_by_line(notes));
     ord::refresh_status_from(conn, actor, order, &progress, audit_head, events, now)?;
     Ok((acceptance, payable.id))

@@ -411,22 +411,7 @@ fn price_winning_line(
         )
         .with_details(serde_json::json!({ "allowed_supplier_ids": allowed })));
     }
-    let line_row = OrderLineRow {
-        id: new_id(),
-        order_id: order_id.to_string(),
-        line_no: 0,
-        kind: "winning".into(),
-        bid_id: Some(bid.id.clone()),
-        listed_product_id: None,
-        product_id: product.id.clone(),
-        agreed_volume_id: None,
-        unit_price: expected.ten_thousandths(),
-        quantity: line.quantity,
-        in_volume_qty: 0,
-        above_volume_qty: line.quantity,
-        amount: amount_of([(line.quantity, expected)]).fen(),
-        accepted_qty: 0,
-    };
+    let line_row = new_line(order_id, LineSource::Winning(bid.id.clone()), &product.id, expected, line.quantity);
     Ok((line_row, bid.enterprise_id.clone(), product.clone()))
 }
 
@@ -465,24 +450,40 @@ fn price_listed_line(
         ));
     }
     let owner = listed.enterprise_id.clone();
-    let line_row = OrderLineRow {
+    let line_row = new_line(order_id, LineSource::Listed(listed.id), &product.id, expected, line.quantity);
+    Ok((line_row, owner, product))
+}
+
+/// What an order line buys: a winning bid, or a listed (non-winning) product.
+enum LineSource {
+    Winning(String),
+    Listed(String),
+}
+
+/// A new line of order `order_id` for `quantity` of a product at its `price`, numbered once the
+/// order is assembled. A winning line is all above volume until an agreed volume is consumed
+/// for it; non-winning purchases never consume agreed volume and are not above-volume either.
+fn new_line(order_id: &str, source: LineSource, product_id: &str, price: UnitPrice, quantity: i64) -> OrderLineRow {
+    let (kind, bid_id, listed_product_id, above_volume_qty) = match source {
+        LineSource::Winning(bid_id) => ("winning", Some(bid_id), None, quantity),
+        LineSource::Listed(listed_id) => ("non_winning", None, Some(listed_id), 0),
+    };
+    OrderLineRow {
         id: new_id(),
         order_id: order_id.to_string(),
         line_no: 0,
-        kind: "non_winning".into(),
-        bid_id: None,
-        listed_product_id: Some(listed.id),
-        product_id: product.id.clone(),
+        kind: kind.into(),
+        bid_id,
+        listed_product_id,
+        product_id: product_id.to_string(),
         agreed_volume_id: None,
-        unit_price: expected.ten_thousandths(),
-        quantity: line.quantity,
-        // Non-winning purchases never consume agreed volume and are not above-volume either.
+        unit_price: price.ten_thousandths(),
+        quantity,
         in_volume_qty: 0,
-        above_volume_qty: 0,
-        amount: amount_of([(line.quantity, expected)]).fen(),
+        above_volume_qty,
+        amount: amount_of([(quantity, price)]).fen(),
         accepted_qty: 0,
-    };
-    Ok((line_row, owner, product))
+    }
 }
 
 /// The line's price must be the `kind` ("winning" or "listed") price; its quantity whole packs.

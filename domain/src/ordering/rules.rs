@@ -6,64 +6,71 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// An order's status; stored as its name (`as_str`), as text (see `store`).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatus {
-    /// Placed by the hospital, waiting for the supplier.
-    Submitted,
-    Confirmed,
-    Declined,
-    Cancelled,
-    /// Some goods shipped and awaiting acceptance, more still to ship.
-    PartiallyShipped,
-    /// Everything still owed is on its way, awaiting acceptance.
-    Shipped,
-    /// Some goods accepted, the rest neither shipped nor accepted yet.
-    PartiallyAccepted,
-    /// Every ordered unit accepted.
-    Completed,
+/// Declares a status stored as its name: the enum with its derives (serde and the OpenAPI schema
+/// in snake_case; diesel reads and writes it as text through `crate::text_enum!` in `store`),
+/// `ALL`, `as_str`, `parse` and `Display`.
+macro_rules! status_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(
+            Clone,
+            Copy,
+            Debug,
+            PartialEq,
+            Eq,
+            Hash,
+            Serialize,
+            Deserialize,
+            diesel::expression::AsExpression,
+            diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+            pub fn parse(s: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|st| st.as_str() == s)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+status_enum! {
+    /// An order's status; stored as its name (`as_str`), as text (see `store`).
+    pub enum OrderStatus {
+        /// Placed by the hospital, waiting for the supplier.
+        Submitted = "submitted",
+        Confirmed = "confirmed",
+        Declined = "declined",
+        Cancelled = "cancelled",
+        /// Some goods shipped and awaiting acceptance, more still to ship.
+        PartiallyShipped = "partially_shipped",
+        /// Everything still owed is on its way, awaiting acceptance.
+        Shipped = "shipped",
+        /// Some goods accepted, the rest neither shipped nor accepted yet.
+        PartiallyAccepted = "partially_accepted",
+        /// Every ordered unit accepted.
+        Completed = "completed",
+    }
 }
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 8] = [
-        OrderStatus::Submitted,
-        OrderStatus::Confirmed,
-        OrderStatus::Declined,
-        OrderStatus::Cancelled,
-        OrderStatus::PartiallyShipped,
-        OrderStatus::Shipped,
-        OrderStatus::PartiallyAccepted,
-        OrderStatus::Completed,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::Submitted => "submitted",
-            OrderStatus::Confirmed => "confirmed",
-            OrderStatus::Declined => "declined",
-            OrderStatus::Cancelled => "cancelled",
-            OrderStatus::PartiallyShipped => "partially_shipped",
-            OrderStatus::Shipped => "shipped",
-            OrderStatus::PartiallyAccepted => "partially_accepted",
-            OrderStatus::Completed => "completed",
-        }
-    }
-    pub fn parse(s: &str) -> Option<OrderStatus> {
-        OrderStatus::ALL.into_iter().find(|st| st.as_str() == s)
-    }
     /// Goods may be shipped against the order.
     pub fn is_open_for_delivery(self) -> bool {
         matches!(
@@ -76,9 +83,23 @@ impl OrderStatus {
     }
 }
 
-impl std::fmt::Display for OrderStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+status_enum! {
+    /// A delivery note's status; stored as its name (`as_str`), as text (see `store`).
+    pub enum DeliveryStatus {
+        /// On its way: the hospital has not confirmed its acceptance yet.
+        Shipped = "shipped",
+        /// Its acceptance is confirmed.
+        Accepted = "accepted",
+    }
+}
+
+status_enum! {
+    /// An acceptance's status; stored as its name (`as_str`), as text (see `store`).
+    pub enum AcceptanceStatus {
+        /// Counted, still editable.
+        Draft = "draft",
+        /// Final and immutable: the payable exists.
+        Confirmed = "confirmed",
     }
 }
 
@@ -221,6 +242,38 @@ mod tests {
 
     fn p(ordered: i64, accepted: i64, in_transit: i64) -> LineProgress {
         LineProgress { ordered, accepted, in_transit }
+    }
+
+    /// The names of a status's values, in order, once `as_str`, `parse` and serde are seen to agree.
+    fn names<T>(all: &[T], as_str: fn(T) -> &'static str, parse: fn(&str) -> Option<T>) -> Vec<&'static str>
+    where
+        T: Copy + PartialEq + std::fmt::Debug + Serialize,
+    {
+        for &st in all {
+            assert_eq!(parse(as_str(st)), Some(st));
+            assert_eq!(serde_json::to_value(st).unwrap(), as_str(st));
+        }
+        assert_eq!(parse("no_such_status"), None);
+        all.iter().map(|&st| as_str(st)).collect()
+    }
+
+    #[test]
+    fn an_order_status_is_its_name() {
+        let names = names(OrderStatus::ALL, OrderStatus::as_str, OrderStatus::parse);
+        assert_eq!((names.len(), names[4], names[6]), (8, "partially_shipped", "partially_accepted"));
+    }
+
+    #[test]
+    fn a_delivery_status_is_its_name() {
+        assert_eq!(names(DeliveryStatus::ALL, DeliveryStatus::as_str, DeliveryStatus::parse), ["shipped", "accepted"]);
+    }
+
+    #[test]
+    fn an_acceptance_status_is_its_name() {
+        assert_eq!(
+            names(AcceptanceStatus::ALL, AcceptanceStatus::as_str, AcceptanceStatus::parse),
+            ["draft", "confirmed"]
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
 
-use super::rules::{shipments_by_line, NoteLine, OrderStatus, Shipments};
+use super::rules::{shipments_by_line, AcceptanceStatus, DeliveryStatus, NoteLine, OrderStatus, Shipments};
 
 use crate::catalog::ProductRow;
 use crate::clock::to_db;
@@ -58,6 +58,8 @@ pub struct OrderLineRow {
 }
 
 crate::text_enum!(OrderStatus);
+crate::text_enum!(DeliveryStatus);
+crate::text_enum!(AcceptanceStatus);
 
 // ---------------------------------------------------------------- scoping
 
@@ -111,7 +113,7 @@ pub struct DeliveryRow {
     pub region_id: String,
     pub hospital_id: String,
     pub supplier_id: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub note: Option<String>,
     #[serde(serialize_with = "crate::clock::ser_utc")]
     pub shipped_at: NaiveDateTime,
@@ -141,7 +143,7 @@ pub struct DeliveryLineRow {
 pub struct AcceptanceRow {
     pub id: String,
     pub delivery_id: String,
-    pub status: String,
+    pub status: AcceptanceStatus,
     pub received_by: String,
     pub delivered_by: String,
     pub note: Option<String>,
@@ -190,7 +192,7 @@ pub(crate) fn lock_received_delivery(
 /// order's newest audit event (the head its next event chains to).
 pub(crate) struct OrderState {
     pub lines: Vec<(OrderLineRow, ProductRow)>,
-    pub shipped: Vec<(DeliveryLineRow, String)>,
+    pub shipped: Vec<(DeliveryLineRow, DeliveryStatus)>,
     pub notes: Vec<(DeliveryRow, Option<AcceptanceRow>)>,
     pub audit_head: Option<String>,
 }
@@ -198,16 +200,16 @@ pub(crate) struct OrderState {
 impl OrderState {
     /// What the notes say of each line, as read.
     pub fn shipments(&self) -> HashMap<String, Shipments> {
-        shipments_by_line(self.shipped.iter().map(|(l, status)| note_line(l, status)))
+        shipments_by_line(self.shipped.iter().map(|(l, status)| note_line(l, *status)))
     }
 }
 
 /// A delivery line as the order's totals count it.
-pub(crate) fn note_line<'a>(l: &'a DeliveryLineRow, delivery_status: &str) -> NoteLine<'a> {
+pub(crate) fn note_line(l: &DeliveryLineRow, delivery_status: DeliveryStatus) -> NoteLine<'_> {
     NoteLine {
         order_line_id: &l.order_line_id,
         quantity: l.quantity,
-        in_transit: delivery_status == "shipped",
+        in_transit: delivery_status == DeliveryStatus::Shipped,
         rejected: l.rejected_qty.unwrap_or(0),
     }
 }
@@ -244,7 +246,7 @@ pub(crate) fn order_state(conn: &mut DbConnection, order_id: &str) -> DomainResu
     for (line, product, shipped, note, acceptance, head) in rows {
         state.audit_head = head;
         if let (Some(shipped), Some(note)) = (shipped, note) {
-            state.shipped.push((shipped, note.status.clone()));
+            state.shipped.push((shipped, note.status));
             if !state.notes.iter().any(|(n, _)| n.id == note.id) {
                 state.notes.push((note, acceptance));
             }
