@@ -1,4 +1,5 @@
-//! The pure rules of the catalog's agreed volumes (约定采购量): the ratio of reported demand by
+//! The pure rules of the catalog: an insurance code's shape and category, a procurement cycle of
+//! one to three years, and the agreed volumes (约定采购量): the ratio of reported demand by
 //! number of winners [policy, per batch], each hospital's figure rounded half-up to whole
 //! minimum units, a total as the sum of those figures, and the agreement years of a cycle. No
 //! database here; each rule has its unit tests below.
@@ -91,6 +92,73 @@ pub fn agreement_year_dates(cycle_start: NaiveDate, cycle_end: NaiveDate, year: 
     Some((start, end))
 }
 
+// ---------------------------------------------------------------- codes and cycles
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Drug,
+    Consumable,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Drug => "drug",
+            Category::Consumable => "consumable",
+        }
+    }
+}
+
+/// Validates an insurance code by shape and tells its category.
+///
+/// Drugs: 23 characters, e.g. `XA10BAE021A010010201650` = category letter X/Z, 5-character
+/// class, 4-character generic code, 4-character dosage form, then 2 (spec) + 2 (pack) + 5
+/// (enterprise) digits; the older 20-character form ends in 6 digits. Consumables: `C` and 19
+/// digits, e.g. `C0101010010100103941`.
+pub fn classify_code(raw: &str) -> Result<(String, Category), String> {
+    let code = raw.trim().to_ascii_uppercase();
+    let b = code.as_bytes();
+    let alnum = |s: &[u8]| s.iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase());
+    let digits = |s: &[u8]| s.iter().all(|c| c.is_ascii_digit());
+    match b.first() {
+        Some(b'C') => {
+            if b.len() == 20 && digits(&b[1..]) {
+                Ok((code, Category::Consumable))
+            } else {
+                Err(format!("{raw:?} is not a consumable code: 'C' followed by 19 digits, 20 characters in all"))
+            }
+        }
+        Some(b'X') | Some(b'Z') => {
+            let head_ok = b.len() >= 14 && b[1].is_ascii_uppercase() && alnum(&b[2..14]);
+            if head_ok && ((b.len() == 23 && digits(&b[14..])) || (b.len() == 20 && digits(&b[14..]))) {
+                Ok((code, Category::Drug))
+            } else {
+                Err(format!(
+                    "{raw:?} is not a drug code: X or Z, a 5-character class, 4-character generic and dosage-form codes, \
+                     then 9 digits (23 characters; the older form has 20)"
+                ))
+            }
+        }
+        _ => Err(format!("{raw:?} is not an insurance code: drug codes start with X or Z, consumable codes with C")),
+    }
+}
+
+/// A procurement cycle lasts from one to three years.
+pub fn check_cycle(start: NaiveDate, end: NaiveDate) -> DomainResult<()> {
+    let min_end = start + Months::new(12) - chrono::Days::new(1);
+    let max_end = start + Months::new(36) - chrono::Days::new(1);
+    if end < min_end || end > max_end {
+        return Err(DomainError::invalid(
+            ErrorCode::InvalidCycle,
+            "cycle_end",
+            format!("a procurement cycle lasts 1 to 3 years: from {start}, it ends between {min_end} and {max_end}"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,5 +235,34 @@ mod tests {
         assert_eq!(agreement_year_dates(s, e, 3), Some((d(2027, 3, 1), d(2027, 12, 31))));
         assert_eq!(agreement_year_dates(s, e, 4), None);
         assert_eq!(agreement_year_dates(s, e, 0), None);
+    }
+
+    #[test]
+    fn drug_codes_by_shape() {
+        assert_eq!(classify_code("XA10BAE021A010010201650").unwrap().1, Category::Drug);
+        assert_eq!(classify_code(" xa10bae021a010010201650 ").unwrap().0, "XA10BAE021A010010201650");
+        assert!(classify_code("ZA01AAA001B00101").is_err());
+        assert_eq!(classify_code("XA02BCA211A001010100").unwrap().1, Category::Drug); // 20-char form
+        assert!(classify_code("XA10BAE021A0100102016X0").is_err()); // letter in the numeric tail
+        assert!(classify_code("X110BAE021A010010201650").is_err()); // class must start with a letter
+        assert!(classify_code("YA10BAE021A010010201650").is_err());
+        assert!(classify_code("XA10BAE021A01001020165").is_err()); // 22 chars
+    }
+
+    #[test]
+    fn consumable_codes_by_shape() {
+        assert_eq!(classify_code("C0101010010100103941").unwrap().1, Category::Consumable);
+        assert!(classify_code("C010101001010010394").is_err());
+        assert!(classify_code("C01010100101001039A1").is_err());
+        assert!(classify_code("").is_err());
+    }
+
+    #[test]
+    fn cycles_last_one_to_three_years() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert!(check_cycle(d(2025, 1, 1), d(2027, 12, 31)).is_ok());
+        assert!(check_cycle(d(2025, 1, 1), d(2025, 12, 31)).is_ok());
+        assert!(check_cycle(d(2025, 1, 1), d(2025, 12, 30)).is_err());
+        assert!(check_cycle(d(2025, 1, 1), d(2028, 1, 1)).is_err());
     }
 }
