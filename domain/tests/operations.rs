@@ -433,3 +433,24 @@ fn an_idempotent_write_keeps_what_it_would_keep_without_its_key() {
     assert_eq!(answered.body, r#"{"would_fail":true}"#);
     assert_eq!(orders_now(&mut f), before + 1);
 }
+
+#[test]
+fn a_bids_terms_kept_for_orders_show_its_products_new_consistency_standing_at_once() {
+    use jicai_domain::catalog::{bid_terms::bid_terms, set_consistency, Consistency};
+    let mut f = Fixture::demo(NOW);
+    let (bureau, hospital) = (f.actor("bureau1"), f.actor("hospital1"));
+    let (bid, _, _) = f.bid("依折麦布片");
+    let region = hospital.region_id.clone().expect("a hospital has a region");
+    let standing = |f: &mut Fixture| {
+        let terms = bid_terms(&mut f.conn, &region, &[bid.as_str()]).unwrap();
+        terms[&bid].product.consistency.clone()
+    };
+    // Read once, so that the process keeps the terms.
+    let before = standing(&mut f);
+    let next = if before.as_deref() == Some("not_passed") { Consistency::Passed } else { Consistency::NotPassed };
+    let product_id = bid_terms(&mut f.conn, &region, &[bid.as_str()]).unwrap()[&bid].product.id.clone();
+    set_consistency(&mut f.conn, &bureau, &product_id, Some(next), f.now).unwrap();
+    assert_eq!(standing(&mut f).as_deref(), Some(next.as_str()), "the kept terms were read again");
+    set_consistency(&mut f.conn, &bureau, &product_id, None, f.now).unwrap();
+    assert_eq!(standing(&mut f), None);
+}
