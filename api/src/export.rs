@@ -80,7 +80,9 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 pub const MAX_INFLATED_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Refuses a workbook whose parts declare more than [`MAX_INFLATED_BYTES`] inflated, before
-/// anything is inflated (the sizes are read from the zip's central directory).
+/// anything is inflated (the sizes are read from the zip's central directory). A forged header
+/// that understates a part gains nothing: the zip reader, which calamine uses too, stops with
+/// an error as soon as a part inflates past its declared size (tested below).
 fn check_inflated_size(raw: &[u8]) -> Result<(), String> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(raw)).map_err(|e| e.to_string())?;
     let mut total = 0u64;
@@ -169,5 +171,45 @@ mod tests {
         ]))
         .is_ok());
         assert!(check_inflated_size(b"not a zip").is_err());
+    }
+
+    /// Writes `size` into every header's uncompressed-size field (local and central), as a
+    /// forged file would.
+    fn declaring(mut zip: Vec<u8>, size: u32) -> Vec<u8> {
+        let mut patched = 0;
+        for at in 0..zip.len().saturating_sub(30) {
+            let field = match zip[at..at + 4] {
+                [0x50, 0x4b, 0x03, 0x04] => at + 22,
+                [0x50, 0x4b, 0x01, 0x02] => at + 24,
+                _ => continue,
+            };
+            zip[field..field + 4].copy_from_slice(&size.to_le_bytes());
+            patched += 1;
+        }
+        assert_eq!(patched, 2, "one local and one central header");
+        zip
+    }
+
+    #[test]
+    fn a_part_whose_headers_understate_its_size_stops_inflating_at_the_declared_size() {
+        let forged = declaring(zipped(&[("xl/worksheets/sheet1.xml", 65 << 20)]), 1_000);
+        // The declared sizes pass the check...
+        assert!(check_inflated_size(&forged).is_ok());
+        // ...but reading the part, as calamine does, fails once it passes them, long before 65 MiB.
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&forged[..])).unwrap();
+        let mut part = zip.by_index(0).unwrap();
+        let mut read = 0usize;
+        let mut buf = vec![0u8; 64 * 1024];
+        let e = loop {
+            match std::io::Read::read(&mut part, &mut buf) {
+                Ok(0) => panic!("read {read} bytes to the end without an error"),
+                Ok(n) => read += n,
+                Err(e) => break e,
+            }
+        };
+        assert!(read <= 1_000, "stopped after {read} bytes: {e}");
+        let honest = declaring(zipped(&[("xl/worksheets/sheet1.xml", 1_000)]), 1_000);
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&honest[..])).unwrap();
+        assert_eq!(std::io::copy(&mut zip.by_index(0).unwrap(), &mut std::io::sink()).unwrap(), 1_000);
     }
 }
