@@ -454,3 +454,28 @@ fn a_bids_terms_kept_for_orders_show_its_products_new_consistency_standing_at_on
     set_consistency(&mut f.conn, &bureau, &product_id, None, f.now).unwrap();
     assert_eq!(standing(&mut f), None);
 }
+
+#[test]
+fn a_failed_sign_in_clears_away_the_failures_older_than_the_window() {
+    use jicai_domain::identity::{sign_in, SignIn, SignInLimits};
+    use jicai_domain::schema::sign_in_failures;
+    let mut f = Fixture::demo(NOW);
+    let limits = SignInLimits::default();
+    let fail = |f: &mut Fixture, username: &str, client: &str, at: DateTime<Utc>| {
+        let refused = sign_in(&mut f.conn, &SignIn { username, password: "wrong", client }, &limits, at).unwrap_err();
+        assert!(matches!(refused, DomainError::BadCredentials), "{refused:?}");
+        sign_in_failures::table
+            .select(sign_in_failures::username)
+            .order(sign_in_failures::failed_at)
+            .load::<String>(&mut f.conn)
+            .unwrap()
+    };
+    let start = f.now;
+    fail(&mut f, "hospital1", "10.0.0.1", start);
+    // Within the window every failure stays: each counts towards a lock.
+    let kept = fail(&mut f, "nobody", "10.0.0.2", start + limits.window - chrono::Duration::seconds(1));
+    assert_eq!(kept, ["hospital1", "nobody"]);
+    // Past it, anyone's failure clears away those that no longer count.
+    let kept = fail(&mut f, "supplier1", "10.0.0.3", start + limits.window + chrono::Duration::seconds(1));
+    assert_eq!(kept, ["nobody", "supplier1"]);
+}

@@ -491,6 +491,8 @@ pub fn sign_in(
                 Ok(Ok((actor_of(user, org)?, user.session_version)))
             }
             _ => {
+                // Failures older than the window count for nothing: each new one clears them away.
+                diesel::delete(sign_in_failures::table.filter(sign_in_failures::failed_at.le(since))).execute(conn)?;
                 diesel::insert_into(sign_in_failures::table)
                     .values((
                         sign_in_failures::id.eq(new_id()),
