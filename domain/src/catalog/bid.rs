@@ -226,7 +226,8 @@ pub(crate) fn insert_bid(
     }
     let unit_price = check_prices(input.pack_price, input.unit_price, product.pack_size)?;
     let today = shanghai_date(now);
-    credit::enforce::check_product(conn, region_id, &winner.id, &product.id, today, "enterprise_id")?;
+    let who = credit::enforce::Checked { region_id, enterprise_id: &winner.id, date: today, field: "enterprise_id" };
+    credit::enforce::check_product(conn, who, &product.id)?;
     if input.supply_regions.is_empty() {
         return Err(DomainError::invalid(
             ErrorCode::SupplyRegionsRequired,
@@ -262,7 +263,9 @@ pub(crate) fn insert_bid(
                 format!("{} is not a distributor", org.name),
             ));
         }
-        credit::enforce::check_distribution(conn, region_id, &org.id, today, &format!("distributor_ids[{j}]"))?;
+        let field = format!("distributor_ids[{j}]");
+        let who = credit::enforce::Checked { region_id, enterprise_id: &org.id, date: today, field: &field };
+        credit::enforce::check_distribution(conn, who)?;
         if distributors.contains(&org.id) {
             return Err(DomainError::invalid(
                 ErrorCode::DuplicateDistributor,

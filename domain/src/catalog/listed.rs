@@ -78,7 +78,13 @@ fn insert_listed(
     let product = product_by_code(conn, &input.product_code, "product_code")?;
     let ent = enterprise(conn, &input.enterprise_id, "enterprise_id")?;
     let unit_price = check_prices(input.pack_price, input.unit_price, product.pack_size)?;
-    credit::enforce::check_listing(conn, region_id, &ent.id, &product.id, shanghai_date(now), "enterprise_id")?;
+    let who = credit::enforce::Checked {
+        region_id,
+        enterprise_id: &ent.id,
+        date: shanghai_date(now),
+        field: "enterprise_id",
+    };
+    credit::enforce::check_listing(conn, who, &product.id)?;
     let region_batches = batches::table.filter(batches::region_id.eq(region_id)).select(batches::id);
     let same_generic_wins: i64 = winning_bids::table
         .inner_join(products::table)

@@ -187,15 +187,20 @@ fn refused(code: ErrorCode, field: &str, message: String, rating: &ActiveRating,
     DomainError::Invalid(Problem::new(code, message).field(field).details(rating.details(m)))
 }
 
+/// Whom a credit check is about: an enterprise, in a region, on a day, and the request's
+/// field that a refusal names.
+#[derive(Clone, Copy, Debug)]
+pub struct Checked<'a> {
+    pub region_id: &'a str,
+    pub enterprise_id: &'a str,
+    pub date: NaiveDate,
+    pub field: &'a str,
+}
+
 /// Refuses bidding in a tender of `region_id` while a rating suspends the enterprise's
 /// bidding, or when it has no commitment letter after the policy's grace date.
-pub fn check_bidding(
-    conn: &mut DbConnection,
-    region_id: &str,
-    enterprise_id: &str,
-    date: NaiveDate,
-    field: &str,
-) -> DomainResult<()> {
+pub fn check_bidding(conn: &mut DbConnection, who: Checked<'_>) -> DomainResult<()> {
+    let Checked { region_id, enterprise_id, date, field } = who;
     let ratings = active_ratings(conn, region_id, &[enterprise_id.to_string()], date)?;
     if let Some(r) = ratings.iter().find(|r| r.has(Measure::SuspendBiddingAndListing)) {
         let m = Measure::SuspendBiddingAndListing;
@@ -207,49 +212,32 @@ pub fn check_bidding(
             m,
         ));
     }
-    check_commitment(conn, region_id, enterprise_id, date, field)
+    check_commitment(conn, who)
 }
 
 /// Refuses a listing (or a winning bid entered for the catalogue) of `product_id` by
 /// `enterprise_id` while a rating cancels it or suspends all the enterprise's listings, or
 /// without a commitment letter after the grace date.
-pub fn check_listing(
-    conn: &mut DbConnection,
-    region_id: &str,
-    enterprise_id: &str,
-    product_id: &str,
-    date: NaiveDate,
-    field: &str,
-) -> DomainResult<()> {
-    check_product(conn, region_id, enterprise_id, product_id, date, field)?;
-    check_commitment(conn, region_id, enterprise_id, date, field)
+pub fn check_listing(conn: &mut DbConnection, who: Checked<'_>, product_id: &str) -> DomainResult<()> {
+    check_product(conn, who, product_id)?;
+    check_commitment(conn, who)
 }
 
 /// Refuses a new order line (or a winning bid) for `product_id` of `enterprise_id` (the winner
 /// or the listing enterprise) while a rating cancels the product's listing or suspends all its
 /// listings.
-pub fn check_product(
-    conn: &mut DbConnection,
-    region_id: &str,
-    enterprise_id: &str,
-    product_id: &str,
-    date: NaiveDate,
-    field: &str,
-) -> DomainResult<()> {
-    refuse_on(conn, region_id, enterprise_id, date, |ratings| {
-        product_refusal(ratings, enterprise_id, product_id, field)
-    })
+pub fn check_product(conn: &mut DbConnection, who: Checked<'_>, product_id: &str) -> DomainResult<()> {
+    let Checked { enterprise_id, field, .. } = who;
+    refuse_on(conn, who, |ratings| product_refusal(ratings, enterprise_id, product_id, field))
 }
 
 /// Refuses with what `refusal` finds among `enterprise_id`'s ratings in force on `date`.
 fn refuse_on(
     conn: &mut DbConnection,
-    region_id: &str,
-    enterprise_id: &str,
-    date: NaiveDate,
+    who: Checked<'_>,
     refusal: impl FnOnce(&[ActiveRating]) -> Option<DomainError>,
 ) -> DomainResult<()> {
-    let ratings = active_ratings(conn, region_id, &[enterprise_id.to_string()], date)?;
+    let ratings = active_ratings(conn, who.region_id, &[who.enterprise_id.to_string()], who.date)?;
     refusal(&ratings).map_or(Ok(()), Err)
 }
 
@@ -284,14 +272,9 @@ fn product_refusal(
 
 /// Refuses a distributor whose distribution is suspended: as the supplier of a new order, or
 /// when it is assigned to a winning bid. The hospital is told to choose another distributor.
-pub fn check_distribution(
-    conn: &mut DbConnection,
-    region_id: &str,
-    enterprise_id: &str,
-    date: NaiveDate,
-    field: &str,
-) -> DomainResult<()> {
-    refuse_on(conn, region_id, enterprise_id, date, |ratings| distribution_refusal(ratings, enterprise_id, date, field))
+pub fn check_distribution(conn: &mut DbConnection, who: Checked<'_>) -> DomainResult<()> {
+    let Checked { enterprise_id, date, field, .. } = who;
+    refuse_on(conn, who, |ratings| distribution_refusal(ratings, enterprise_id, date, field))
 }
 
 fn distribution_refusal(
@@ -351,13 +334,8 @@ pub fn check_order(
 
 /// Refuses an enterprise without a commitment letter of the policy's template version once the
 /// grace date has passed.
-pub fn check_commitment(
-    conn: &mut DbConnection,
-    region_id: &str,
-    enterprise_id: &str,
-    date: NaiveDate,
-    field: &str,
-) -> DomainResult<()> {
+pub fn check_commitment(conn: &mut DbConnection, who: Checked<'_>) -> DomainResult<()> {
+    let Checked { region_id, enterprise_id, date, field } = who;
     let (policy, _) = params_in_force::<CreditPolicy>(conn, region_id, CREDIT_POLICY, date)?;
     if date <= policy.commitment.grace_date {
         return Ok(());

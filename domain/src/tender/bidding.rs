@@ -46,7 +46,9 @@ pub fn check_bidder(
             "only a manufacturer (marketing-authorisation holder) bids in a tender",
         )));
     }
-    crate::credit::enforce::check_bidding(conn, &tender.region_id, enterprise_id, date, "generic_id")
+    let who =
+        crate::credit::enforce::Checked { region_id: &tender.region_id, enterprise_id, date, field: "generic_id" };
+    crate::credit::enforce::check_bidding(conn, who)
 }
 
 // ---------------------------------------------------------------- qualification
