@@ -29,7 +29,7 @@ use crate::policy::{self, ConfirmationPolicy, InterestPolicy, HOSPITAL_CONFIRMAT
 use crate::schema::{invoices, organizations, payables, payment_batch_items, payment_batches, payments, regions};
 
 pub mod rules;
-pub use rules::{attribute_delay, display_status, late_interest, outstanding, owed, stage, Delay};
+pub use rules::{attribute_delay, display_status, late_interest, outstanding, owed, stage, Delay, DisputeOutcome};
 
 // ---------------------------------------------------------------- lookups
 
@@ -335,17 +335,6 @@ fn decide(
 
 // ---------------------------------------------------------------- resolving a dispute
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum DisputeOutcome {
-    /// The hospital withdraws its dispute: the disputed part becomes payable again (paid in a
-    /// later batch, as a second payment when the rest is already paid).
-    Withdrawn,
-    /// The supplier accepts the dispute and credits the disputed part: it is no longer owed.
-    Credited,
-}
-
 /// Resolves a payable's dispute: withdrawn by its hospital, or credited by its supplier. Not
 /// while the payable is in a batch being paid: resolve it before or after.
 pub fn resolve_dispute(
@@ -372,17 +361,9 @@ pub fn resolve_dispute(
         if matches!(p.stage_now(), stage::IN_BATCH | stage::APPROVED) {
             return Err(wrong_stage(&p, "out of a batch being paid (resolve the dispute once it is paid)"));
         }
-        let name = match outcome {
-            DisputeOutcome::Withdrawn => "withdrawn",
-            DisputeOutcome::Credited => "credited",
-        };
-        let rules::Resolved { credited, stage: to } = rules::after_dispute(
-            outcome == DisputeOutcome::Credited,
-            p.amount,
-            p.disputed_amount,
-            p.credited_amount,
-            p.paid_amount,
-        );
+        let name = outcome.as_str();
+        let rules::Resolved { credited, stage: to } =
+            rules::after_dispute(outcome, p.amount, p.disputed_amount, p.credited_amount, p.paid_amount);
         if credited > p.credited_amount {
             post_owed(conn, actor, &p, Owed::Credited(Money::from_fen(credited - p.credited_amount), today), now)?;
         }
@@ -1159,7 +1140,9 @@ pub fn record_payment(
         // A part released by a withdrawn dispute waited on the dispute until its resolution,
         // then on the fund; interest adds to what an earlier payment already bore.
         let waited_until = match (p.confirmed_on, p.dispute_resolved_on) {
-            (Some(c), Some(r)) if p.dispute_resolution.as_deref() == Some("withdrawn") => Some(c.max(r)),
+            (Some(c), Some(r)) if p.dispute_resolution.as_deref() == Some(DisputeOutcome::Withdrawn.as_str()) => {
+                Some(c.max(r))
+            }
             (c, _) => c,
         };
         let delay = attribute_delay(p.due_date, p.invoiced_on, waited_until, paid_on);

@@ -4,7 +4,7 @@
 
 use chrono::{Datelike, Months, NaiveDate};
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
 use crate::payables::PayableRow;
@@ -225,11 +225,35 @@ pub struct Resolved {
     pub stage: &'static str,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DisputeOutcome {
+    /// The hospital withdraws its dispute: the disputed part becomes payable again (paid in a
+    /// later batch, as a second payment when the rest is already paid).
+    Withdrawn,
+    /// The supplier accepts the dispute and credits the disputed part: it is no longer owed.
+    Credited,
+}
+
+impl DisputeOutcome {
+    /// As stored in `payables.dispute_resolution`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DisputeOutcome::Withdrawn => "withdrawn",
+            DisputeOutcome::Credited => "credited",
+        }
+    }
+}
+
 /// Resolving a dispute: withdrawn, the disputed part is owed again; credited, the supplier
 /// gives it up. The payable is then `confirmed` while anything is left to pay (and joins a
 /// new batch), `paid` when what is left was paid, and `nothing_due` when nothing was.
-pub fn after_dispute(credited_supplier: bool, amount: i64, disputed: i64, credited: i64, paid: i64) -> Resolved {
-    let credited = if credited_supplier { credited + disputed } else { credited };
+pub fn after_dispute(outcome: DisputeOutcome, amount: i64, disputed: i64, credited: i64, paid: i64) -> Resolved {
+    let credited = match outcome {
+        DisputeOutcome::Credited => credited + disputed,
+        DisputeOutcome::Withdrawn => credited,
+    };
     let stage = if amount - credited - paid > 0 {
         stage::CONFIRMED
     } else if paid > 0 {
@@ -340,15 +364,24 @@ mod tests {
     #[test]
     fn a_resolved_dispute_leaves_what_is_still_owed() {
         // ¥100.00 payable, ¥30.00 disputed, ¥70.00 paid in its batch.
-        let withdrawn = after_dispute(false, 10_000, 3_000, 0, 7_000);
+        let withdrawn = after_dispute(DisputeOutcome::Withdrawn, 10_000, 3_000, 0, 7_000);
         assert_eq!(withdrawn, Resolved { credited: 0, stage: stage::CONFIRMED });
-        let credited = after_dispute(true, 10_000, 3_000, 0, 7_000);
+        let credited = after_dispute(DisputeOutcome::Credited, 10_000, 3_000, 0, 7_000);
         assert_eq!(credited, Resolved { credited: 3_000, stage: stage::PAID });
         // All of it disputed, nothing paid, then credited: nothing is due.
-        assert_eq!(after_dispute(true, 10_000, 10_000, 0, 0), Resolved { credited: 10_000, stage: stage::NOTHING_DUE });
+        assert_eq!(
+            after_dispute(DisputeOutcome::Credited, 10_000, 10_000, 0, 0),
+            Resolved { credited: 10_000, stage: stage::NOTHING_DUE }
+        );
         // Withdrawn before any payment: all of it owed again.
-        assert_eq!(after_dispute(false, 10_000, 10_000, 0, 0), Resolved { credited: 0, stage: stage::CONFIRMED });
+        assert_eq!(
+            after_dispute(DisputeOutcome::Withdrawn, 10_000, 10_000, 0, 0),
+            Resolved { credited: 0, stage: stage::CONFIRMED }
+        );
         // An earlier credit stays.
-        assert_eq!(after_dispute(true, 10_000, 2_000, 1_000, 7_000), Resolved { credited: 3_000, stage: stage::PAID });
+        assert_eq!(
+            after_dispute(DisputeOutcome::Credited, 10_000, 2_000, 1_000, 7_000),
+            Resolved { credited: 3_000, stage: stage::PAID }
+        );
     }
 }
