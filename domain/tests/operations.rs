@@ -479,3 +479,24 @@ fn a_failed_sign_in_clears_away_the_failures_older_than_the_window() {
     let kept = fail(&mut f, "supplier1", "10.0.0.3", start + limits.window + chrono::Duration::seconds(1));
     assert_eq!(kept, ["nobody", "supplier1"]);
 }
+
+#[test]
+fn an_import_whose_name_lookup_fails_in_the_database_stops_instead_of_calling_the_name_unknown() {
+    use jicai_domain::imports::{run, Kind};
+    let mut f = Fixture::demo(NOW);
+    let bureau = f.actor("bureau1");
+    let sheet = |hospital: &str| {
+        vec![
+            vec!["协议年度".to_string(), "类型".into(), "对象".into(), "数值".into()],
+            vec!["1".into(), "参保患者占比".into(), hospital.into(), "0.9".into()],
+        ]
+    };
+    // A name that is not there is the sheet's problem, reported on its row.
+    let report = run(&mut f.conn, &bureau, Kind::RetentionInputs, &sheet("不存在的医院"), false, f.now).unwrap();
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert_eq!(report.errors[0].column, "对象");
+    // A lookup the database fails is not: the import stops with the database's error.
+    diesel::sql_query("ALTER TABLE organizations RENAME TO organizations_away").execute(&mut f.conn).unwrap();
+    let failed = run(&mut f.conn, &bureau, Kind::RetentionInputs, &sheet("深圳市人民医院"), false, f.now).unwrap_err();
+    assert!(matches!(failed, DomainError::Database(_)), "{failed:?}");
+}

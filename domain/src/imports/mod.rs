@@ -150,8 +150,12 @@ pub fn run(
             }
             // Then names to ids, as the capability's create operation takes them.
             if cell_errors.is_empty() {
-                if let Err((field, code, message)) = lookups.resolve(conn, kind, &mut record) {
-                    cell_errors.push(RowError { row, column: column_of(&header, &found, field), code, message });
+                match lookups.resolve(conn, kind, &mut record) {
+                    Ok(()) => {}
+                    Err(resolve::Unresolved::Refused((field, code, message))) => {
+                        cell_errors.push(RowError { row, column: column_of(&header, &found, field), code, message })
+                    }
+                    Err(resolve::Unresolved::Failed(e)) => return Err(e),
                 }
             }
             if !cell_errors.is_empty() {

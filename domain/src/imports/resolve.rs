@@ -3,7 +3,7 @@
 //! winning bid by its product and enterprise, supply regions by code or name. Each lookup is
 //! made once per import.
 
-use crate::error::ErrorCode;
+use crate::error::{DomainError, ErrorCode};
 use diesel::prelude::*;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -14,6 +14,40 @@ use crate::db::DbConnection;
 use crate::schema::{batches, organizations, products, regions, winning_bids};
 
 type Refusal = (&'static str, ErrorCode, String);
+
+/// Why a name did not resolve: the sheet's (a refusal reported for its row), or the database's
+/// (the import stops with it; a failed query is never reported as an unknown name).
+pub(super) enum Unresolved {
+    Refused(Refusal),
+    Failed(DomainError),
+}
+
+impl From<Refusal> for Unresolved {
+    fn from(r: Refusal) -> Self {
+        Unresolved::Refused(r)
+    }
+}
+
+impl From<diesel::result::Error> for Unresolved {
+    fn from(e: diesel::result::Error) -> Self {
+        Unresolved::Failed(e.into())
+    }
+}
+
+/// A refusal of the sheet's, reported under `field`.
+fn refused(field: &'static str, code: ErrorCode, message: String) -> Unresolved {
+    Unresolved::Refused((field, code, message))
+}
+
+impl Unresolved {
+    /// The same refusal, reported under `field`.
+    fn in_field(self, field: &'static str) -> Self {
+        match self {
+            Unresolved::Refused((_, code, message)) => Unresolved::Refused((field, code, message)),
+            failed => failed,
+        }
+    }
+}
 
 pub(super) struct Lookups<'a> {
     actor: &'a Actor,
@@ -39,7 +73,7 @@ impl<'a> Lookups<'a> {
         conn: &mut DbConnection,
         kind: Kind,
         record: &mut Map<String, Value>,
-    ) -> Result<(), Refusal> {
+    ) -> Result<(), Unresolved> {
         if let Some(b) = text(record, "batch_id") {
             let id = self.once(conn, "batch_id", &b, Self::batch)?;
             record.insert("batch_id".into(), Value::String(id));
@@ -83,7 +117,7 @@ impl<'a> Lookups<'a> {
                     "primary" | "主供" => "primary",
                     "backup" | "备供" => "backup",
                     other => {
-                        return Err((
+                        return Err(refused(
                             "supply_regions",
                             ErrorCode::InvalidSupplyRole,
                             format!("{other:?}: a region supplies as 主供 (primary) or 备供 (backup)"),
@@ -100,7 +134,7 @@ impl<'a> Lookups<'a> {
         }
         if kind == Kind::AgreedVolumes && !record.contains_key("winning_bid_id") {
             let (Some(code), Some(enterprise)) = (text(record, "product_code"), text(record, "enterprise_id")) else {
-                return Err((
+                return Err(refused(
                     "winning_bid_id",
                     ErrorCode::UnknownBid,
                     "name the winning bid: its product and enterprise".into(),
@@ -119,14 +153,14 @@ impl<'a> Lookups<'a> {
 
     /// A retention input's kind in words, and its subject: a generic's name, a hospital's name
     /// (insured share), or "hospital name:component" (manual score), hospitals to ids.
-    fn retention(&mut self, conn: &mut DbConnection, record: &mut Map<String, Value>) -> Result<(), Refusal> {
+    fn retention(&mut self, conn: &mut DbConnection, record: &mut Map<String, Value>) -> Result<(), Unresolved> {
         let kind = match text(record, "kind").unwrap_or_default().as_str() {
             "集采前价格" | "集采前加权平均价" | "pre_vbp_price" => "pre_vbp_price",
             "基金支付比例" | "基金实际支付比例" | "fund_ratio" => "fund_ratio",
             "参保患者占比" | "参保人员占比" | "insured_share" => "insured_share",
             "人工评分" | "考核评分" | "manual_score" => "manual_score",
             other => {
-                return Err((
+                return Err(refused(
                     "kind",
                     ErrorCode::InvalidInputKind,
                     format!("{other:?}: write 集采前价格, 基金支付比例, 参保患者占比 or 人工评分"),
@@ -137,17 +171,17 @@ impl<'a> Lookups<'a> {
         let subject = text(record, "subject").unwrap_or_default();
         let resolved = match kind {
             "insured_share" => {
-                self.once(conn, "subject", &subject, Self::hospital).map_err(|(_, c, m)| ("subject", c, m))?
+                self.once(conn, "subject", &subject, Self::hospital).map_err(|u| u.in_field("subject"))?
             }
             "manual_score" => match subject.split_once([':', '：']) {
                 Some((hospital, component)) => {
                     let id = self
                         .once(conn, "subject", hospital.trim(), Self::hospital)
-                        .map_err(|(_, c, m)| ("subject", c, m))?;
+                        .map_err(|u| u.in_field("subject"))?;
                     format!("{id}:{}", component.trim())
                 }
                 None => {
-                    return Err((
+                    return Err(refused(
                         "subject",
                         ErrorCode::InvalidSubject,
                         "write the hospital and the component: 医院名称:component".into(),
@@ -161,7 +195,7 @@ impl<'a> Lookups<'a> {
     }
 
     /// A product by code, or by generic name and specification (and pack, when given).
-    fn product(&mut self, conn: &mut DbConnection, record: &mut Map<String, Value>) -> Result<(), Refusal> {
+    fn product(&mut self, conn: &mut DbConnection, record: &mut Map<String, Value>) -> Result<(), Unresolved> {
         let name = record.remove("generic_name").and_then(|v| v.as_str().map(str::to_string));
         let spec = record.remove("specification").and_then(|v| v.as_str().map(str::to_string));
         let pack = record.remove("pack_size").and_then(|v| v.as_i64());
@@ -181,10 +215,10 @@ impl<'a> Lookups<'a> {
             if let Some(p) = pack {
                 q = q.filter(products::pack_size.eq(p));
             }
-            let codes: Vec<String> = q.limit(2).load(conn).unwrap_or_default();
+            let codes: Vec<String> = q.limit(2).load(conn)?;
             match codes.as_slice() {
                 [one] => Ok(one.clone()),
-                [] => Err((
+                [] => Err(refused(
                     "generic_name",
                     ErrorCode::UnknownProduct,
                     format!(
@@ -192,7 +226,7 @@ impl<'a> Lookups<'a> {
                         pack.map(|p| format!(" with {p} a pack")).unwrap_or_default()
                     ),
                 )),
-                _ => Err((
+                _ => Err(refused(
                     "generic_name",
                     ErrorCode::AmbiguousProduct,
                     format!("{name} {spec} names several products: give its pack or its code"),
@@ -208,59 +242,59 @@ impl<'a> Lookups<'a> {
         conn: &mut DbConnection,
         field: &'static str,
         name: &str,
-        find: impl FnOnce(&mut DbConnection, &Self, &str) -> Result<String, Refusal>,
-    ) -> Result<String, Refusal> {
+        find: impl FnOnce(&mut DbConnection, &Self, &str) -> Result<String, Unresolved>,
+    ) -> Result<String, Unresolved> {
         let key = (field, name.to_string());
         if let Some(hit) = self.cache.get(&key) {
-            return hit.clone();
+            return hit.clone().map_err(Unresolved::Refused);
         }
-        let found = find(conn, self, name);
+        // A refusal is kept for the next row that names the same; a database failure is not.
+        let found = match find(conn, self, name) {
+            Ok(id) => Ok(id),
+            Err(Unresolved::Refused(r)) => Err(r),
+            Err(failed) => return Err(failed),
+        };
         self.cache.insert(key, found.clone());
-        found
+        found.map_err(Unresolved::Refused)
     }
 
-    fn batch(conn: &mut DbConnection, me: &Self, name: &str) -> Result<String, Refusal> {
+    fn batch(conn: &mut DbConnection, me: &Self, name: &str) -> Result<String, Unresolved> {
         let ids: Vec<String> = batches::table
             .filter(batches::region_id.eq(me.region()))
             .filter(batches::id.eq(name).or(batches::name.eq(name)))
             .select(batches::id)
             .limit(2)
-            .load(conn)
-            .unwrap_or_default();
-        one(ids, "batch_id", ErrorCode::UnknownBatch, format!("no batch {name:?} in your region"))
+            .load(conn)?;
+        Ok(one(ids, "batch_id", ErrorCode::UnknownBatch, format!("no batch {name:?} in your region"))?)
     }
 
-    fn enterprise(conn: &mut DbConnection, _: &Self, name: &str) -> Result<String, Refusal> {
+    fn enterprise(conn: &mut DbConnection, _: &Self, name: &str) -> Result<String, Unresolved> {
         let ids: Vec<String> = organizations::table
             .filter(organizations::kind.eq("enterprise"))
             .filter(organizations::id.eq(name).or(organizations::name.eq(name)))
             .select(organizations::id)
             .limit(2)
-            .load(conn)
-            .unwrap_or_default();
-        one(ids, "enterprise_id", ErrorCode::UnknownEnterprise, format!("no enterprise {name:?} on the platform"))
+            .load(conn)?;
+        Ok(one(ids, "enterprise_id", ErrorCode::UnknownEnterprise, format!("no enterprise {name:?} on the platform"))?)
     }
 
-    fn distributor(conn: &mut DbConnection, me: &Self, name: &str) -> Result<String, Refusal> {
-        Self::enterprise(conn, me, name).map_err(|_| {
-            ("distributor_ids", ErrorCode::UnknownEnterprise, format!("no enterprise {name:?} on the platform"))
-        })
+    fn distributor(conn: &mut DbConnection, me: &Self, name: &str) -> Result<String, Unresolved> {
+        Self::enterprise(conn, me, name).map_err(|u| u.in_field("distributor_ids"))
     }
 
-    fn hospital(conn: &mut DbConnection, me: &Self, name: &str) -> Result<String, Refusal> {
+    fn hospital(conn: &mut DbConnection, me: &Self, name: &str) -> Result<String, Unresolved> {
         let ids: Vec<String> = organizations::table
             .filter(organizations::kind.eq("hospital"))
             .filter(organizations::region_id.eq(me.region()))
             .filter(organizations::id.eq(name).or(organizations::name.eq(name)))
             .select(organizations::id)
             .limit(2)
-            .load(conn)
-            .unwrap_or_default();
-        one(ids, "hospital_id", ErrorCode::UnknownHospital, format!("no hospital {name:?} in your region"))
+            .load(conn)?;
+        Ok(one(ids, "hospital_id", ErrorCode::UnknownHospital, format!("no hospital {name:?} in your region"))?)
     }
 
     /// A region's 6-digit code, from its code, its name, or its id (the caller's own).
-    fn region_code(conn: &mut DbConnection, _: &Self, name: &str) -> Result<String, Refusal> {
+    fn region_code(conn: &mut DbConnection, _: &Self, name: &str) -> Result<String, Unresolved> {
         if name.len() == 6 && name.chars().all(|c| c.is_ascii_digit()) {
             return Ok(name.to_string());
         }
@@ -268,13 +302,17 @@ impl<'a> Lookups<'a> {
             .filter(regions::id.eq(name).or(regions::name.eq(name)))
             .select(regions::code)
             .limit(2)
-            .load(conn)
-            .unwrap_or_default();
-        one(codes, "supply_regions", ErrorCode::UnknownRegion, format!("no region {name:?}: write its 6-digit code"))
+            .load(conn)?;
+        Ok(one(
+            codes,
+            "supply_regions",
+            ErrorCode::UnknownRegion,
+            format!("no region {name:?}: write its 6-digit code"),
+        )?)
     }
 
     /// A winning bid of the caller's region, by product code and enterprise id ("code|id").
-    fn bid(conn: &mut DbConnection, me: &Self, key: &str) -> Result<String, Refusal> {
+    fn bid(conn: &mut DbConnection, me: &Self, key: &str) -> Result<String, Unresolved> {
         let (code, enterprise) = key.split_once('|').unwrap_or_default();
         let ids: Vec<String> = winning_bids::table
             .inner_join(batches::table.on(batches::id.eq(winning_bids::batch_id)))
@@ -284,16 +322,15 @@ impl<'a> Lookups<'a> {
             .filter(winning_bids::enterprise_id.eq(enterprise))
             .select(winning_bids::id)
             .limit(2)
-            .load(conn)
-            .unwrap_or_default();
+            .load(conn)?;
         match ids.as_slice() {
             [one] => Ok(one.clone()),
-            [] => Err((
+            [] => Err(refused(
                 "winning_bid_id",
                 ErrorCode::UnknownBid,
                 format!("no winning bid of that enterprise for product {code} in your region"),
             )),
-            _ => Err((
+            _ => Err(refused(
                 "winning_bid_id",
                 ErrorCode::AmbiguousBid,
                 "that product and enterprise won in several batches: give the bid's id".into(),
