@@ -218,7 +218,9 @@ describe('bureau screens', () => {
     await page.getByTestId('input-form').waitFor({ state: 'detached' });
   });
 
-  test('bureau1 starts a retention run and may not approve it; another bureau officer approves it', T, async () => {
+  // The approval alone may wait up to 120 s for its answer on a loaded machine (below), so the
+  // whole test gets room beyond it.
+  test('bureau1 starts a retention run and may not approve it; another bureau officer approves it', { timeout: 300_000 }, async () => {
     const page = await as('bureau1');
     await menu(page, '结余留用');
     await page.getByRole('tab', { name: '测算记录' }).click();
