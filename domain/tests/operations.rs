@@ -500,3 +500,20 @@ fn an_import_whose_name_lookup_fails_in_the_database_stops_instead_of_calling_th
     let failed = run(&mut f.conn, &bureau, Kind::RetentionInputs, &sheet("深圳市人民医院"), false, f.now).unwrap_err();
     assert!(matches!(failed, DomainError::Database(_)), "{failed:?}");
 }
+
+#[test]
+fn an_import_whose_row_the_database_fails_to_write_stops_instead_of_blaming_the_row() {
+    use jicai_domain::imports::{run, Kind};
+    let mut f = Fixture::demo(NOW);
+    let bureau = f.actor("bureau1");
+    let sheet = vec![
+        vec!["协议年度".to_string(), "类型".into(), "对象".into(), "数值".into()],
+        vec!["1".into(), "参保患者占比".into(), "深圳市人民医院".into(), "0.9".into()],
+    ];
+    let report = run(&mut f.conn, &bureau, Kind::RetentionInputs, &sheet, false, f.now).unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    // The same sheet while the database cannot write the row: the import stops with its error.
+    diesel::sql_query("ALTER TABLE retention_inputs RENAME TO retention_inputs_away").execute(&mut f.conn).unwrap();
+    let failed = run(&mut f.conn, &bureau, Kind::RetentionInputs, &sheet, false, f.now).unwrap_err();
+    assert!(matches!(failed, DomainError::Database(_)), "{failed:?}");
+}

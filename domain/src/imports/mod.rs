@@ -165,9 +165,15 @@ pub fn run(
             }
             // Then the row itself, through the operation users call one by one.
             let created = write_tx(conn, |conn| kind.create(conn, actor, Value::Object(record), now));
-            if let Err(e) = created {
-                bad_rows.insert(row);
-                errors.push(row_error(row, &header, &found, e));
+            match created {
+                Ok(_) => {}
+                // The database failing (a lost connection, a conflict with another transaction)
+                // is not the sheet's problem: the import stops with it.
+                Err(e) if !the_rows_problem(&e) => return Err(e),
+                Err(e) => {
+                    bad_rows.insert(row);
+                    errors.push(row_error(row, &header, &found, e));
+                }
             }
         }
         let report = ImportReport {
@@ -228,6 +234,22 @@ fn column_of(header: &[String], found: &[(usize, &Column)], field: &str) -> Stri
 }
 
 /// A refusal of the create operation, placed on its row and column.
+/// Whether a row's failed create is the row's problem, reported on it: a refusal of the
+/// operation's, or a constraint of the database's that the operation does not translate.
+fn the_rows_problem(e: &DomainError) -> bool {
+    use diesel::result::{DatabaseErrorKind as K, Error};
+    match e {
+        DomainError::Invalid(_)
+        | DomainError::Conflict(_)
+        | DomainError::NotFound { .. }
+        | DomainError::Forbidden(_) => true,
+        DomainError::Database(Error::DatabaseError(kind, _)) => {
+            matches!(kind, K::UniqueViolation | K::ForeignKeyViolation | K::CheckViolation | K::NotNullViolation)
+        }
+        _ => false,
+    }
+}
+
 fn row_error(row: usize, header: &[String], found: &[(usize, &Column)], e: DomainError) -> RowError {
     let (code, message, field) = match e {
         DomainError::Invalid(p) | DomainError::Conflict(p) => (p.code, p.message, p.field),
