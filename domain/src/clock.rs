@@ -61,7 +61,40 @@ pub fn from_db(at: NaiveDateTime) -> DateTime<Utc> {
 
 /// Serializes a stored (naive UTC) instant as RFC 3339 in UTC, e.g. `2026-11-22T09:30:00Z`.
 pub fn ser_utc<S: serde::Serializer>(at: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    s.serialize_str(&at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+/// Serializes a day as chrono does (`2026-11-22`), but in one piece: chrono writes a day in
+/// parts, and a JSON writer escapes each part on its own. A page of payables writes a dozen
+/// days per row.
+pub fn ser_day<S: serde::Serializer>(day: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+    use chrono::Datelike;
+    let year = day.year();
+    if !(0..=9999).contains(&year) {
+        return s.collect_str(day);
+    }
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    let (y, m, d) = (year as u32, day.month(), day.day());
+    let text = [
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        b'-',
+        digit(m / 10),
+        digit(m),
+        b'-',
+        digit(d / 10),
+        digit(d),
+    ];
+    s.serialize_str(std::str::from_utf8(&text).expect("ASCII digits"))
+}
+
+pub fn ser_day_opt<S: serde::Serializer>(day: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+    match day {
+        Some(day) => ser_day(day, s),
+        None => s.serialize_none(),
+    }
 }
 
 pub fn ser_utc_opt<S: serde::Serializer>(at: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
@@ -75,6 +108,23 @@ pub fn ser_utc_opt<S: serde::Serializer>(at: &Option<NaiveDateTime>, s: S) -> Re
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_day_is_written_as_chrono_writes_it() {
+        #[derive(serde::Serialize)]
+        struct Days(
+            #[serde(serialize_with = "ser_day")] NaiveDate,
+            #[serde(serialize_with = "ser_day_opt")] Option<NaiveDate>,
+        );
+        let mut day = NaiveDate::from_ymd_opt(-3, 1, 1).unwrap();
+        while day < NaiveDate::from_ymd_opt(10_002, 1, 1).unwrap() {
+            let ours = serde_json::to_string(&Days(day, Some(day))).unwrap();
+            let chrono = serde_json::to_string(&(day, Some(day))).unwrap();
+            assert_eq!(ours, chrono);
+            day = day + Duration::days(37);
+        }
+        assert_eq!(serde_json::to_string(&Days(day, None)).unwrap(), format!("[\"{day}\",null]"));
+    }
 
     #[test]
     fn shanghai_date_rolls_over_at_1600_utc() {

@@ -52,8 +52,45 @@ fn parse_scaled(s: &str, scale: u32) -> Result<i64, DecimalParseError> {
     units.to_i64().ok_or(DecimalParseError::TooLarge)
 }
 
-fn format_scaled(units: i64, scale: u32) -> String {
-    Decimal::new(units, scale).to_string()
+/// `units` written with `scale` decimals (-5 with 2 is "-0.05"), as `Decimal` writes them,
+/// into a buffer on the stack: amounts are written into every page of payables, many times.
+struct Scaled {
+    digits: [u8; 24],
+    start: usize,
+}
+
+impl Scaled {
+    fn new(units: i64, scale: u32) -> Scaled {
+        let mut digits = [0u8; 24];
+        let mut i = digits.len();
+        let mut rest = units.unsigned_abs();
+        let mut put = |i: &mut usize, b: u8| {
+            *i -= 1;
+            digits[*i] = b;
+        };
+        for _ in 0..scale {
+            put(&mut i, b'0' + (rest % 10) as u8);
+            rest /= 10;
+        }
+        if scale > 0 {
+            put(&mut i, b'.');
+        }
+        loop {
+            put(&mut i, b'0' + (rest % 10) as u8);
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        if units < 0 {
+            put(&mut i, b'-');
+        }
+        Scaled { digits, start: i }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.digits[self.start..]).expect("ASCII digits")
+    }
 }
 
 /// The OpenAPI schema of a [`Money`] that can be negative (a ledger balance); requests never take
@@ -90,7 +127,7 @@ impl Money {
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&format_scaled(self.0, 2))
+        f.write_str(Scaled::new(self.0, 2).as_str())
     }
 }
 
@@ -125,7 +162,7 @@ impl UnitPrice {
 
 impl fmt::Display for UnitPrice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&format_scaled(self.0, 4))
+        f.write_str(Scaled::new(self.0, 4).as_str())
     }
 }
 
@@ -136,10 +173,10 @@ pub fn amount_of<I: IntoIterator<Item = (i64, UnitPrice)>>(lines: I) -> Money {
 }
 
 macro_rules! serde_as_decimal_string {
-    ($t:ty, $parse:path, $what:literal) => {
+    ($t:ty, $scale:literal, $parse:path, $what:literal) => {
         impl Serialize for $t {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(self)
+                s.serialize_str(Scaled::new(self.0, $scale).as_str())
             }
         }
         impl<'de> Deserialize<'de> for $t {
@@ -158,7 +195,7 @@ macro_rules! serde_as_decimal_string {
         }
     };
 }
-serde_as_decimal_string!(Money, Money::parse, "an amount");
+serde_as_decimal_string!(Money, 2, Money::parse, "an amount");
 
 /// For a stored amount in fen (`#[serde(serialize_with = …)]`): the API's decimal string.
 pub fn ser_fen<S: Serializer>(fen: &i64, s: S) -> Result<S::Ok, S::Error> {
@@ -169,7 +206,7 @@ pub fn ser_fen<S: Serializer>(fen: &i64, s: S) -> Result<S::Ok, S::Error> {
 pub fn ser_ten_thousandths<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
     UnitPrice::from_ten_thousandths(*v).serialize(s)
 }
-serde_as_decimal_string!(UnitPrice, UnitPrice::parse, "a unit price");
+serde_as_decimal_string!(UnitPrice, 4, UnitPrice::parse, "a unit price");
 
 /// A share in basis points (5000 = 50%). Serialized as a decimal string, e.g. "0.5".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -279,6 +316,23 @@ mod tests {
         assert_eq!(UnitPrice::parse("0.0412").unwrap().ten_thousandths(), 412);
         assert_eq!(UnitPrice::from_ten_thousandths(412).to_string(), "0.0412");
         assert_eq!(UnitPrice::from_ten_thousandths(16500).to_string(), "1.6500");
+    }
+
+    #[test]
+    fn amounts_are_written_as_decimal_writes_them() {
+        let edges = [0, 1, -1, 5, -5, 99, 100, -100, 1650, 123_456_789, i64::MAX, i64::MIN, i64::MIN + 1];
+        let spread = (0..2_000).map(|k: i64| k.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64) >> (k % 60));
+        for units in edges.into_iter().chain(spread) {
+            for scale in [2, 4] {
+                assert_eq!(
+                    Scaled::new(units, scale).as_str(),
+                    Decimal::new(units, scale).to_string(),
+                    "{units}/{scale}"
+                );
+            }
+            let money = Money::from_fen(units);
+            assert_eq!(serde_json::to_string(&money).unwrap(), format!("\"{}\"", Decimal::new(units, 2)));
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use diesel::{Connection, QueryResult, RunQueryDsl};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 pub const DEFAULT_PER_PAGE: i64 = 50;
@@ -78,6 +78,46 @@ pub fn keep_count(key: String, counted: i64, limit: i64, at: Instant, writes: u6
         }
     }
     kept.insert(key, KeptCount { counted, limit, at, writes });
+}
+
+/// The count kept under `key`, or else one counted now by `count` (up to `limit`) and kept:
+/// `(counted, limit)`. Requests asking for the same count at the same moment take it in turn,
+/// so that the first counts and the others reuse its count instead of each reading the same
+/// thousand rows (on a busy list, every write sends all its pages' readers to count again).
+pub fn count_kept<E>(key: String, limit: i64, count: impl FnOnce() -> Result<i64, E>) -> Result<(i64, i64), E> {
+    if let Some(k) = kept_count(&key, Instant::now()) {
+        return Ok((k.counted, k.limit));
+    }
+    let turn = counting_turn(&key);
+    let _mine = turn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let asked = Instant::now();
+    let counted = match kept_count(&key, asked) {
+        Some(k) => Ok((k.counted, k.limit)),
+        None => {
+            let writes = writes_so_far();
+            count().map(|counted| {
+                keep_count(key.clone(), counted, limit, asked, writes);
+                (counted, limit)
+            })
+        }
+    };
+    let mut turns = counting_turns().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    // The map's reference and ours: no one else is waiting for this key's turn.
+    if Arc::strong_count(&turn) <= 2 {
+        turns.remove(&key);
+    }
+    counted
+}
+
+/// Whose turn it is to count, by count key; a key is here only while someone counts it.
+fn counting_turns() -> &'static Mutex<HashMap<String, Arc<Mutex<()>>>> {
+    static TURNS: OnceLock<Mutex<HashMap<String, Arc<Mutex<()>>>>> = OnceLock::new();
+    TURNS.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn counting_turn(key: &str) -> Arc<Mutex<()>> {
+    let mut turns = counting_turns().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    turns.entry(key.to_string()).or_default().clone()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -247,5 +287,42 @@ mod tests {
         drop(WriteDone);
         keep_count(other.to_string(), 37, 1_050, t0, before);
         assert_eq!(kept_count(other, t0), None);
+    }
+
+    #[test]
+    fn readers_asking_at_once_count_once_and_a_failed_count_is_not_kept() {
+        let counts = std::sync::atomic::AtomicUsize::new(0);
+        let key = "payables|supplier|org-d|status=confirmed|offset=0";
+        let writes_before = writes_so_far();
+        let answers: Vec<(i64, i64)> = std::thread::scope(|s| {
+            let readers: Vec<_> = (0..8)
+                .map(|_| {
+                    s.spawn(|| {
+                        count_kept(key.to_string(), 1_000, || {
+                            counts.fetch_add(1, AtomicOrdering::SeqCst);
+                            std::thread::sleep(Duration::from_millis(50));
+                            Ok::<_, ()>(640)
+                        })
+                        .unwrap()
+                    })
+                })
+                .collect();
+            readers.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        assert_eq!(answers, vec![(640, 1_000); 8]);
+        // Eight readers, one count; unless a write transaction of another test finished
+        // meanwhile, since a count taken before a write is not reused after it.
+        if writes_so_far() == writes_before {
+            assert_eq!(counts.load(AtomicOrdering::SeqCst), 1);
+        }
+        assert!(counting_turns().lock().unwrap().get(key).is_none(), "no turn is left behind");
+
+        let failing = "payables|supplier|org-e|status=paid|offset=0";
+        assert_eq!(
+            count_kept(failing.to_string(), 1_000, || Err::<i64, _>("the database went away")),
+            Err("the database went away")
+        );
+        assert_eq!(kept_count(failing, Instant::now()), None);
+        assert_eq!(count_kept(failing.to_string(), 1_000, || Ok::<_, ()>(12)), Ok((12, 1_000)));
     }
 }

@@ -338,8 +338,9 @@ fn a_payable_keeps_what_was_accepted_and_the_migration_gives_older_payables_the_
     let payable_id = done.acceptance.unwrap().payable_id.unwrap();
     let payable = jicai_domain::settlement::payable::get_payable(&mut f.conn, &supplier, &payable_id, f.now).unwrap();
     let product = &order.lines[0].product;
-    assert_eq!(payable.items.len(), 1);
-    let item = &payable.items[0];
+    let items = payable.items.lines().unwrap();
+    assert_eq!(items.len(), 1);
+    let item = &items[0];
     assert_eq!(item.generic_name, "依折麦布片");
     assert_eq!((item.accepted_qty, item.pack_size), (line.quantity - 1, product.pack_size));
     assert_eq!(item.packs, None, "{item:?}");

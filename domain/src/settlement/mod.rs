@@ -622,6 +622,7 @@ fn create_batch(
     let id = new_id();
     let total: i64 = items.iter().map(|p| p.outstanding.fen()).sum();
     let manual = proposed_on.is_none();
+    status_page::batch_written();
     diesel::insert_into(payment_batches::table)
         .values((
             payment_batches::id.eq(&id),
@@ -820,6 +821,7 @@ fn sign_batch(
         BatchStep::Prepare => (signed, none),
         BatchStep::Approve => (none, signed),
     };
+    status_page::batch_written();
     let n = diesel::update(payment_batches::table.find(&b.id).filter(payment_batches::status.eq(from)))
         .set(BatchSignature { status: to, prepared_by, prepared_at, approved_by, approved_at })
         .execute(conn)?;
@@ -1167,6 +1169,7 @@ pub fn record_payment(
         post_payment(conn, actor, &p, &row, now)?;
         // Lock the batch first: the last two payments of a batch recorded at once must not both
         // see the other unpaid.
+        status_page::batch_written();
         diesel::update(payment_batches::table.find(&row.batch_id))
             .set(payment_batches::status.eq(payment_batches::status))
             .execute(conn)?;

@@ -211,10 +211,13 @@ pub struct PayableView {
     pub credited_amount: Money,
     /// `withdrawn` or `credited`, once a dispute is resolved.
     pub dispute_resolution: Option<String>,
+    #[serde(serialize_with = "crate::clock::ser_day_opt")]
     pub dispute_resolved_on: Option<NaiveDate>,
     /// Still to pay: amount less disputed less paid.
     pub outstanding: Money,
+    #[serde(serialize_with = "crate::clock::ser_day")]
     pub acceptance_date: NaiveDate,
+    #[serde(serialize_with = "crate::clock::ser_day")]
     pub due_date: NaiveDate,
     /// Days from today (Asia/Shanghai) to the due date; negative once overdue.
     pub days_remaining: i64,
@@ -224,22 +227,28 @@ pub struct PayableView {
     pub delay: crate::settlement::Delay,
     /// Late interest on the payer's days (as of the last interest run while unpaid; final once paid).
     pub interest: Money,
+    #[serde(serialize_with = "crate::clock::ser_day_opt")]
     pub invoiced_on: Option<NaiveDate>,
+    #[serde(serialize_with = "crate::clock::ser_day_opt")]
     pub confirm_deadline: Option<NaiveDate>,
+    #[serde(serialize_with = "crate::clock::ser_day_opt")]
     pub confirmed_on: Option<NaiveDate>,
     /// `explicit` or `deemed` (silence past the window).
     pub confirmation: Option<String>,
     pub batch_id: Option<String>,
+    #[serde(serialize_with = "crate::clock::ser_day_opt")]
     pub paid_on: Option<NaiveDate>,
     pub paid_amount: Money,
     pub bank_reference: Option<String>,
     pub hospital: OrgRef,
     pub supplier: OrgRef,
     /// What it pays for: the accepted lines of the delivery, drug and quantity.
-    pub items: Vec<crate::settlement::status_page::PayableItem>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::settlement::status_page::PayableItem>))]
+    pub items: crate::settlement::status_page::PayableItems,
     /// The payment batch it is in, with its preparation and approval dates.
     pub batch: Option<crate::settlement::status_page::PayableBatch>,
     /// While unpaid: the fund pays by this date at the latest (the due date).
+    #[serde(serialize_with = "crate::clock::ser_day_opt")]
     pub expected_payment_by: Option<NaiveDate>,
     pub order_id: String,
     pub order_no: String,
@@ -304,8 +313,8 @@ fn views(conn: &mut DbConnection, rows: Vec<PayableRow>, today: NaiveDate) -> Do
     batch_ids.dedup();
     let batches = crate::settlement::status_page::batches_of(conn, &batch_ids)?;
     rows.into_iter()
-        .map(|p| {
-            let items = crate::settlement::status_page::items_of(&p.id, &p.items)?;
+        .map(|mut p| {
+            let items = crate::settlement::status_page::PayableItems::kept(&p.id, std::mem::take(&mut p.items))?;
             Ok(view(p, items, &names, &batches, today))
         })
         .collect()
@@ -313,14 +322,14 @@ fn views(conn: &mut DbConnection, rows: Vec<PayableRow>, today: NaiveDate) -> Do
 
 fn view(
     p: PayableRow,
-    items: Vec<crate::settlement::status_page::PayableItem>,
+    items: crate::settlement::status_page::PayableItems,
     names: &OrgNames,
-    batches: &HashMap<String, crate::settlement::status_page::PayableBatch>,
+    batches: &HashMap<String, std::sync::Arc<crate::settlement::status_page::PayableBatch>>,
     today: NaiveDate,
 ) -> PayableView {
     PayableView {
         items,
-        batch: p.batch_id.as_ref().and_then(|b| batches.get(b).cloned()),
+        batch: p.batch_id.as_ref().and_then(|b| batches.get(b)).map(|b| (**b).clone()),
         expected_payment_by: (!settlement::stage::is_settled(&p.stage)).then_some(p.due_date),
         stage: p.stage_now().to_string(),
         days_remaining: (p.due_date - today).num_days(),
@@ -458,16 +467,7 @@ pub fn list_payables(
             actor.region_id,
             page.offset()
         );
-        let asked = std::time::Instant::now();
-        match crate::paging::kept_count(&key, asked) {
-            Some(kept) => (kept.counted, kept.limit),
-            None => {
-                let writes = crate::paging::writes_so_far();
-                let counted = CountRows(build().select(payables::id).limit(limit)).get_result(conn)?;
-                crate::paging::keep_count(key, counted, limit, asked, writes);
-                (counted, limit)
-            }
-        }
+        crate::paging::count_kept(key, limit, || CountRows(build().select(payables::id).limit(limit)).get_result(conn))?
     };
     Ok(Page::counted_up_to(views(conn, rows, today)?, page, counted, count_limit))
 }
@@ -555,6 +555,8 @@ pub fn export_table(rows: &[PayableView], lang: &str) -> (Vec<&'static str>, Vec
                 p.order_no.clone(),
                 p.delivery_no.clone(),
                 p.items
+                    .lines()
+                    .unwrap_or_default()
                     .iter()
                     .map(|i| {
                         let packs =

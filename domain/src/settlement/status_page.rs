@@ -6,11 +6,13 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::clock::shanghai_date;
 use crate::db::DbConnection;
 use crate::error::DomainResult;
 use crate::identity::Actor;
+use crate::kept::Kept;
 use crate::money::Money;
 use crate::schema::{payables, payment_batches};
 use crate::settlement::stage;
@@ -64,10 +66,31 @@ pub(crate) fn ser_items<S: serde::Serializer>(text: &str, ser: S) -> Result<S::O
     }
 }
 
-/// The accepted lines a payable keeps.
-pub fn items_of(payable_id: &str, text: &str) -> DomainResult<Vec<PayableItem>> {
-    serde_json::from_str(text)
-        .map_err(|e| crate::error::DomainError::Internal(format!("payable {payable_id} keeps unreadable lines: {e}")))
+/// A payable's accepted lines as kept (a JSON array of [`PayableItem`]): a page writes them out
+/// as they are, without reading them into values and writing those again.
+#[derive(Clone, Debug)]
+pub struct PayableItems(Box<serde_json::value::RawValue>);
+
+impl PayableItems {
+    /// The kept `items` column of a payable; refused when it is not JSON.
+    pub fn kept(payable_id: &str, text: String) -> DomainResult<PayableItems> {
+        serde_json::value::RawValue::from_string(text).map(PayableItems).map_err(|e| unreadable(payable_id, e))
+    }
+
+    /// The lines, read.
+    pub fn lines(&self) -> Result<Vec<PayableItem>, serde_json::Error> {
+        serde_json::from_str(self.0.get())
+    }
+}
+
+impl Serialize for PayableItems {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(ser)
+    }
+}
+
+fn unreadable(payable_id: &str, e: serde_json::Error) -> crate::error::DomainError {
+    crate::error::DomainError::Internal(format!("payable {payable_id} keeps unreadable lines: {e}"))
 }
 
 /// The payment batch a payable is in, with its dates.
@@ -79,34 +102,52 @@ pub struct PayableBatch {
     /// `proposed`, `prepared`, `approved` or `executed`.
     pub status: String,
     /// When the fund officer prepared it (编入批次), in Asia/Shanghai.
+    #[serde(serialize_with = "crate::clock::ser_day_opt")]
     pub prepared_on: Option<NaiveDate>,
     /// When a second officer approved it (批次审批); the bank pays after.
+    #[serde(serialize_with = "crate::clock::ser_day_opt")]
     pub approved_on: Option<NaiveDate>,
 }
 
-/// The batches of a page's payables, by batch id: one query.
-pub fn batches_of(conn: &mut DbConnection, batch_ids: &[&str]) -> DomainResult<HashMap<String, PayableBatch>> {
+/// Payment batches as read for the payables' pages, by id. A batch changes a few times in its
+/// life (proposed, prepared, approved, executed) while pages showing it are read all day: each
+/// batch is read once in a few seconds, and again at once after this process writes a batch
+/// (its writers call [`batch_written`]).
+static BATCHES: Kept<PayableBatch> = Kept::new(std::time::Duration::from_secs(5));
+
+/// Marks that the current transaction writes a payment batch.
+pub(crate) fn batch_written() {
+    BATCHES.written();
+}
+
+/// The batches of a page's payables, by batch id: those not kept, in one query.
+pub fn batches_of(conn: &mut DbConnection, batch_ids: &[&str]) -> DomainResult<HashMap<String, Arc<PayableBatch>>> {
     if batch_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    type Batch = (String, String, String, Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>);
-    let rows: Vec<Batch> = payment_batches::table
-        .filter(payment_batches::id.eq_any(batch_ids))
-        .select((
-            payment_batches::id,
-            payment_batches::batch_no,
-            payment_batches::status,
-            payment_batches::prepared_at,
-            payment_batches::approved_at,
-        ))
-        .load(conn)?;
-    let day = |t: Option<chrono::NaiveDateTime>| t.map(|t| shanghai_date(crate::clock::from_db(t)));
-    Ok(rows
-        .into_iter()
-        .map(|(id, batch_no, status, prepared, approved)| {
-            (id.clone(), PayableBatch { id, batch_no, status, prepared_on: day(prepared), approved_on: day(approved) })
-        })
-        .collect())
+    BATCHES.get_many(batch_ids, |missing| {
+        type Batch = (String, String, String, Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>);
+        let rows: Vec<Batch> = payment_batches::table
+            .filter(payment_batches::id.eq_any(missing))
+            .select((
+                payment_batches::id,
+                payment_batches::batch_no,
+                payment_batches::status,
+                payment_batches::prepared_at,
+                payment_batches::approved_at,
+            ))
+            .load(conn)?;
+        let day = |t: Option<chrono::NaiveDateTime>| t.map(|t| shanghai_date(crate::clock::from_db(t)));
+        Ok(rows
+            .into_iter()
+            .map(|(id, batch_no, status, prepared, approved)| {
+                (
+                    id.clone(),
+                    PayableBatch { id, batch_no, status, prepared_on: day(prepared), approved_on: day(approved) },
+                )
+            })
+            .collect())
+    })
 }
 
 /// A count of payables and their amount.
