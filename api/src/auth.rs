@@ -41,6 +41,10 @@ impl FromRequest for Caller {
         })();
         Box::pin(async move {
             let (state, claimed, version) = checked?;
+            // The user as read a moment ago needs no connection, nor a trip to the blocking pool.
+            if let Some(session) = jicai_domain::identity::kept_session(&claimed.user_id, version) {
+                return Ok(Caller(session?));
+            }
             let actor = state
                 .run(move |conn, _| jicai_domain::identity::current_session(conn, &claimed.user_id, version))
                 .await?;

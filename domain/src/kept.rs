@@ -89,15 +89,23 @@ impl<V> Kept<V> {
         Ok(found)
     }
 
+    /// The value kept under `key` if it is still fresh, without reading anything.
+    pub fn peek(&self, key: &str) -> Option<Arc<V>> {
+        self.fresh(key, Instant::now(), self.written.load(Ordering::SeqCst))
+    }
+
+    fn fresh(&self, key: &str, now: Instant, written: u64) -> Option<Arc<V>> {
+        let values = self.values.lock().unwrap_or_else(PoisonError::into_inner);
+        values
+            .get(key)
+            .filter(|read| read.written == written && now.saturating_duration_since(read.at) < self.fresh_for)
+            .map(|read| read.value.clone())
+    }
+
     fn get_at(&self, key: &str, now: Instant, read: impl FnOnce() -> DomainResult<V>) -> DomainResult<Arc<V>> {
         let written = self.written.load(Ordering::SeqCst);
-        {
-            let values = self.values.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(read) = values.get(key) {
-                if read.written == written && now.saturating_duration_since(read.at) < self.fresh_for {
-                    return Ok(read.value.clone());
-                }
-            }
+        if let Some(value) = self.fresh(key, now, written) {
+            return Ok(value);
         }
         let value = Arc::new(read()?);
         let mut values = self.values.lock().unwrap_or_else(PoisonError::into_inner);

@@ -518,3 +518,33 @@ fn an_import_whose_row_the_database_fails_to_write_stops_instead_of_blaming_the_
     let failed = run(&mut f.conn, &bureau, Kind::RetentionInputs, &sheet, false, f.now).unwrap_err();
     assert!(matches!(failed, DomainError::Database(_)), "{failed:?}");
 }
+
+#[test]
+fn a_session_read_a_moment_ago_holds_and_a_change_through_this_process_ends_it_at_once() {
+    use jicai_domain::identity::{change_user, current_session, UserChange, SESSION_KEPT_FOR};
+    let mut f = Fixture::demo(NOW);
+    let version = |f: &mut Fixture, id: &str| -> i32 {
+        users::table.find(id).select(users::session_version).first(&mut f.conn).unwrap()
+    };
+    let admin = f.actor("admin");
+    let read_at = std::time::Instant::now();
+    let buyer = f.actor("hospital1");
+    let buyer_version = version(&mut f, &buyer.user_id);
+    // Another process switches the buyer off behind this one's back: this process reads the
+    // user again once its reading is older than SESSION_KEPT_FOR.
+    diesel::update(users::table.find(&buyer.user_id)).set(users::active.eq(false)).execute(&mut f.conn).unwrap();
+    let kept = current_session(&mut f.conn, &buyer.user_id, buyer_version);
+    if read_at.elapsed() < SESSION_KEPT_FOR {
+        assert_eq!(kept.unwrap().user_id, buyer.user_id);
+    }
+    std::thread::sleep(SESSION_KEPT_FOR);
+    let ended = current_session(&mut f.conn, &buyer.user_id, buyer_version).unwrap_err();
+    assert!(matches!(ended, DomainError::SessionEnded(_)), "{ended:?}");
+
+    // Through this process, a change ends the session at the very next request.
+    let supplier = f.actor("supplier1");
+    let supplier_version = version(&mut f, &supplier.user_id);
+    change_user(&mut f.conn, &admin, &supplier.user_id, UserChange::Active(false), f.now).unwrap();
+    let ended = current_session(&mut f.conn, &supplier.user_id, supplier_version).unwrap_err();
+    assert!(matches!(ended, DomainError::SessionEnded(_)), "{ended:?}");
+}

@@ -14,6 +14,7 @@ use crate::clock::{from_db, to_db};
 use crate::db::{unique_conflict, write_tx, DbConnection};
 use crate::error::{DomainError, DomainResult, ErrorCode, Problem};
 use crate::ids::new_id;
+use crate::kept::Kept;
 use crate::paging::{Page, PageRequest};
 use crate::schema::{organizations, sign_in_failures, users};
 
@@ -178,6 +179,7 @@ pub fn create_user(
     };
     let view = UserView::from(row.clone());
     write_tx(conn, |conn| {
+        SESSIONS.written();
         diesel::insert_into(users::table).values(&row).execute(conn).map_err(|e| {
             unique_conflict(e, || {
                 DomainError::conflict(ErrorCode::DuplicateUsername, format!("username {:?} is taken", row.username))
@@ -296,6 +298,7 @@ pub fn change_user(
                 "you cannot switch off your own account or change your own role; ask another administrator",
             ));
         }
+        SESSIONS.written();
         let before = UserView::from(user.clone());
         let bump = user.session_version + 1;
         let action = match &change {
@@ -385,6 +388,7 @@ pub fn change_own_password(
     }
     let hash = hash_password(new)?;
     write_tx(conn, |conn| -> DomainResult<()> {
+        SESSIONS.written();
         diesel::update(users::table.find(&user.id))
             .set((users::password_hash.eq(&hash), users::session_version.eq(user.session_version + 1)))
             .execute(conn)?;
@@ -416,11 +420,41 @@ fn user_with_org(conn: &mut DbConnection, key: UserKey<'_>) -> DomainResult<Opti
     Ok(q.first(conn).optional()?)
 }
 
-/// The session behind a token, checked on every request: the user as the database has them
-/// now. A switched-off user, or a token older than the user's last switch-off, password reset
-/// or role change, is refused (401).
+/// How long a session check's reading of its user is used again. A switch-off, password reset
+/// or role change made through this process ends the user's sessions at once; one made by
+/// another process sharing the database, within this time.
+pub const SESSION_KEPT_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The users as the session checks read them, by id: a client's requests read its user once in
+/// [`SESSION_KEPT_FOR`] rather than at each request. Whatever changes a user marks it written.
+static SESSIONS: Kept<Option<(UserRow, OrgRow)>> = Kept::new(SESSION_KEPT_FOR);
+
+/// The session behind a token, checked on every request: the user as the database has them (as
+/// read within [`SESSION_KEPT_FOR`]). A switched-off user, or a token older than the user's last
+/// switch-off, password reset or role change, is refused (401).
 pub fn current_session(conn: &mut DbConnection, user_id: &str, session_version: i32) -> DomainResult<Actor> {
-    match user_with_org(conn, UserKey::Id(user_id))? {
+    let kept = SESSIONS.get(user_id, || user_with_org(conn, UserKey::Id(user_id)))?;
+    match kept.as_ref() {
+        // A token newer than the reading: the user signed in again after a change that another
+        // process made. Read them again.
+        Some((user, _)) if user.session_version < session_version => {
+            session_of(user_with_org(conn, UserKey::Id(user_id))?.as_ref(), session_version)
+        }
+        found => session_of(found.as_ref(), session_version),
+    }
+}
+
+/// [`current_session`] when its user was read a moment ago: answered without the database.
+/// `None` when the user must be read.
+pub fn kept_session(user_id: &str, session_version: i32) -> Option<DomainResult<Actor>> {
+    match SESSIONS.peek(user_id)?.as_ref() {
+        Some((user, _)) if user.session_version < session_version => None,
+        found => Some(session_of(found.as_ref(), session_version)),
+    }
+}
+
+fn session_of(found: Option<&(UserRow, OrgRow)>, session_version: i32) -> DomainResult<Actor> {
+    match found {
         Some((user, _)) if !user.active => Err(DomainError::SessionEnded(Problem::new(
             ErrorCode::AccountDisabled,
             "your account has been switched off; ask your administrator",
@@ -429,7 +463,7 @@ pub fn current_session(conn: &mut DbConnection, user_id: &str, session_version: 
             ErrorCode::SessionRevoked,
             "your account was changed (password or role) since you signed in; sign in again",
         ))),
-        Some((user, org)) => actor_of(&user, &org),
+        Some((user, org)) => actor_of(user, org),
         None => Err(DomainError::SessionEnded(Problem::new(ErrorCode::SessionRevoked, "the user no longer exists"))),
     }
 }
