@@ -25,12 +25,6 @@ use std::sync::Arc;
 
 use crate::config::{DbArgs, JobArgs, ServeArgs};
 
-/// mimalloc instead of the C library's allocator: a page's large response buffers and its many
-/// small strings made glibc's allocator, and the kernel's page faults behind it, a large share
-/// of the server's work (docs/benchmarks.md, "Session of 2026-12-07, seventh").
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(name = "jicai", version, about = "集采直结 Jicai: volume-based procurement and direct settlement")]
 struct Cli {
