@@ -121,7 +121,7 @@ mod tests {
             let ours = serde_json::to_string(&Days(day, Some(day))).unwrap();
             let chrono = serde_json::to_string(&(day, Some(day))).unwrap();
             assert_eq!(ours, chrono);
-            day = day + Duration::days(37);
+            day += Duration::days(37);
         }
         assert_eq!(serde_json::to_string(&Days(day, None)).unwrap(), format!("[\"{day}\",null]"));
     }

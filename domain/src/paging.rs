@@ -101,9 +101,12 @@ pub fn count_kept<E>(key: String, limit: i64, count: impl FnOnce() -> Result<i64
             })
         }
     };
+    drop(_mine);
+    // Turns are handed out under the map's lock: holding it, once ours is given back, the map's
+    // own reference alone means no one else waits for this key's turn.
     let mut turns = counting_turns().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    // The map's reference and ours: no one else is waiting for this key's turn.
-    if Arc::strong_count(&turn) <= 2 {
+    drop(turn);
+    if turns.get(&key).is_some_and(|t| Arc::strong_count(t) == 1) {
         turns.remove(&key);
     }
     counted
