@@ -281,12 +281,21 @@ describe('bureau screens', () => {
     // answer itself.
     // The demo's scheduler runs mail dispatch every minute beside it: a "busy, retry" answer
     // is retried once, as the officer would.
+    // When no answer comes, the failure says whether the approval was ever sent (two CI runs
+    // timed out here, and neither run's log told the one case from the other).
+    const sent = [];
+    b2.on('request', (r) => {
+      if (r.url().endsWith('/approve') && r.method() === 'POST') sent.push(new Date().toISOString());
+    });
     let answer;
     for (let attempt = 1; attempt <= 2; attempt++) {
       const answered = b2.waitForResponse((r) => r.url().endsWith('/approve') && r.request().method() === 'POST', { timeout: 120_000 });
       await b2.getByTestId('run-approve').click();
       await b2.getByTestId('approve-ok').click();
-      answer = await answered;
+      answer = await answered.catch((e) => {
+        const when = sent.length ? `sent at ${sent.join(', ')}, started ${new Date().toISOString()}` : 'never sent';
+        throw new Error(`no answer to the approval (${when}): ${e.message}`);
+      });
       if (answer.status() !== 503) break;
     }
     assert.equal(answer.status(), 200, await answer.text());

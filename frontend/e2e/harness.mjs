@@ -214,7 +214,9 @@ export async function pick(page, select, text) {
       await page.waitForTimeout(100);
     }
     if (attempt === 3) throw new Error(`pick: the select does not show "${text}" after ${attempt} tries`);
-    await page.keyboard.press('Escape');
+    // Close a dropdown left open; with none open, Escape would close the dialog around the select.
+    const open = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)');
+    if (await open.count()) await page.keyboard.press('Escape');
   }
 }
 
